@@ -1,0 +1,49 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8765
+DASHBOARD_PORT ?= 8501
+
+.PHONY: install demo test lint typecheck migrations-check pytest revision clean bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip wheel setuptools
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	bash scripts/demo.sh $(PORT) $(DASHBOARD_PORT)
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy molva classifier crawlers alerts dashboard simulator
+
+migrations-check: install
+	@tmp=$$(mktemp -d) && \
+	  MOLVA_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/alembic upgrade head && \
+	  MOLVA_DATABASE_URL=sqlite:///$$tmp/check.db $(BIN)/alembic check; \
+	  status=$$?; rm -rf $$tmp; exit $$status
+
+pytest: install
+	bash scripts/install-chromium.sh || echo "chromium unavailable: the screenshot test will skip"
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+
+test: lint typecheck migrations-check pytest
+
+revision: install
+	@tmp=$$(mktemp -d) && \
+	  MOLVA_DATABASE_URL=sqlite:///$$tmp/rev.db $(BIN)/alembic upgrade head && \
+	  MOLVA_DATABASE_URL=sqlite:///$$tmp/rev.db $(BIN)/alembic revision --autogenerate -m "$(m)"; rm -rf $$tmp
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

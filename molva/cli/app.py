@@ -1,0 +1,104 @@
+"""The ``molva`` click group: settings are read here, once, and handed to each command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session, sessionmaker
+
+from molva.errors import MolvaError
+from molva.settings import Settings, load_settings
+
+
+@dataclass
+class CliState:
+    config_path: Path | None
+    _settings: Settings | None = None
+    _factory: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        if self._factory is None:
+            from molva.db import make_sessionmaker
+
+            self._factory = make_sessionmaker(self.settings.db_url)
+        return self._factory
+
+
+class MolvaGroup(click.Group):
+    """Turns :class:`MolvaError` into one clear line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MolvaError as exc:
+            click.echo(f"molva: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=MolvaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="MOLVA_CONFIG",
+    help="TOML config file (default: $MOLVA_CONFIG; MOLVA_* environment variables override it).",
+)
+@click.version_option(package_name="molva")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """Molva: social listening and brand sentiment for Russian-language markets."""
+    ctx.obj = CliState(config_path=config_path)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def state(ctx: click.Context) -> CliState:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliState):  # a command invoked outside the group (tests)
+        obj = CliState(config_path=None)
+        ctx.find_root().obj = obj
+    return obj
+
+
+def get_settings(ctx: click.Context) -> Settings:
+    """The settings, loaded once per invocation (a broken file raises ConfigFileError, exit code 2)."""
+    return state(ctx).settings
+
+
+def get_session_factory(ctx: click.Context) -> sessionmaker[Session]:
+    return state(ctx).session_factory
+
+
+@contextmanager
+def session_scope(ctx: click.Context) -> Iterator[Session]:
+    """A session whose transaction commits when the block succeeds and rolls back otherwise."""
+    from molva.db import session_scope as scope
+
+    with scope(get_session_factory(ctx)) as session:
+        yield session
+
+
+def load_catalog_for(ctx: click.Context) -> Any:
+    from molva.catalog import load_catalog
+
+    return load_catalog(get_settings(ctx).catalog_path)
+
+
+def require_schema(ctx: click.Context) -> None:
+    """Create or upgrade the database schema (idempotent, cheap when current)."""
+    from molva.db import upgrade
+
+    upgrade(get_settings(ctx).db_url)

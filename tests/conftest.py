@@ -1,0 +1,123 @@
+"""Shared fixtures: a real database per test run (SQLite, and PostgreSQL when reachable), rolled back per test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.pop("MOLVA_CONFIG", None)
+for _key in [k for k in os.environ if k.startswith("MOLVA_")]:
+    os.environ.pop(_key)
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+PG_ADMIN_URL = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/postgres"
+
+
+def postgres_reachable() -> str | None:
+    """None when PostgreSQL answers, else the reason to skip."""
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            pass
+    except OSError as exc:
+        return f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} ({exc})"
+    try:
+        engine = create_engine(PG_ADMIN_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        return f"PostgreSQL at {PG_HOST}:{PG_PORT} refused user postgres ({exc})"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own data dir and no MOLVA_* settings from the machine."""
+    monkeypatch.setenv("MOLVA_DATA_DIR", str(tmp_path / "molva-data"))
+
+
+def _migrated(url: str) -> Engine:
+    from molva.db import make_engine, upgrade
+
+    upgrade(url)
+    return make_engine(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'molva.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    reason = postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    name = f"molva_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    engine = _migrated(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = _migrated(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+def _rollback_session(engine: Engine) -> Iterator[Session]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(sqlite_engine: Engine) -> Iterator[Session]:
+    """A session on the migrated SQLite test database; everything it does is rolled back."""
+    yield from _rollback_session(sqlite_engine)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_session(request: pytest.FixtureRequest) -> Iterator[Session]:
+    """The same, once on SQLite and once on PostgreSQL (skipped with a reason when unreachable)."""
+    engine = request.getfixturevalue(f"{request.param}_engine")
+    yield from _rollback_session(engine)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A fresh, migrated SQLite file for tests that run commands or processes against a real file."""
+    url = f"sqlite:///{tmp_path / 'molva.db'}"
+    from molva.db import upgrade
+
+    upgrade(url)
+    return url

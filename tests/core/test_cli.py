@@ -1,0 +1,85 @@
+"""The ``molva`` command line as a user runs it (click's runner, a real SQLite file)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, inspect
+
+from molva.cli import main
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_every_command_has_help() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    names = [line.split()[0] for line in out.split("Commands:")[1].strip().splitlines()]
+    assert {"db", "report"} <= set(names)
+    for name in names:
+        code, sub_out, _ = run(name, "--help")
+        assert code == 0, name
+        assert "Usage:" in sub_out
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    code, out, _ = run("db", "upgrade", env={"MOLVA_DATABASE_URL": url})
+    assert code == 0, out
+    assert "head" in out
+    assert "mentions" in inspect(create_engine(url)).get_table_names()
+    assert run("db", "upgrade", env={"MOLVA_DATABASE_URL": url})[0] == 0  # idempotent
+
+
+def test_report_json_on_an_empty_database(tmp_path: Path) -> None:
+    code, out, _ = run("report", "--json", env={"MOLVA_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"})
+    assert code == 0
+    data = json.loads(out)
+    assert data["mentions_total"] == 0
+    assert data["sources"] == []
+    names = {row["brand"] for row in data["brands"]}
+    assert {"Сбербанк", "МТС", "Tele2"} <= names
+    assert {"brand", "mentions", "negative", "neutral", "positive"} <= set(data["brands"][0])
+
+
+@pytest.mark.parametrize(
+    ("config", "line", "problem"),
+    [
+        ('log_level = "INFO"\n[[sources]\n', 2, "invalid TOML"),
+        ('[[sources]]\nname = "a"\nkind = "rss"\ntargets = []\n', 4, "sources.0.targets"),
+    ],
+)
+def test_broken_config_is_one_clear_message_and_exit_2(tmp_path: Path, config: str, line: int, problem: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(config, encoding="utf-8")
+    db = tmp_path / "data" / "molva.db"
+    proc = subprocess.run(
+        [sys.executable, "-c", "from molva.cli import main; main()", "--config", str(path), "report", "--json"],
+        capture_output=True, text=True, env={"MOLVA_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    message = proc.stderr.strip()
+    assert message.count("\n") == 0, message
+    assert f"{path}:{line}:" in message and problem in message
+    assert not db.exists()  # nothing half-written
+
+
+def test_broken_catalog_is_exit_2_and_touches_no_database(tmp_path: Path) -> None:
+    catalog = tmp_path / "brands.toml"
+    catalog.write_text('[[brand]]\nid = "x"\nname = \n', encoding="utf-8")
+    db = tmp_path / "c.db"
+    code, out, err = run(
+        "report", "--json", env={"MOLVA_CATALOG_PATH": str(catalog), "MOLVA_DATABASE_URL": f"sqlite:///{db}"}
+    )
+    assert code == 2
+    assert f"{catalog}:3" in err
+    assert not db.exists()
