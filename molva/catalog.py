@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -35,6 +35,7 @@ __all__ = [
     "CatalogError",
     "default_catalog_path",
     "load_catalog",
+    "normalize",
 ]
 
 ACCOUNT_KINDS = ("telegram", "vk", "mastodon", "reviews")
@@ -80,8 +81,8 @@ _OPENERS = " \t\r«\"„“'(-–—*"
 _ADJ = ("ий", "ый", "ой", "ого", "ому", "им", "ым", "ом", "ая", "ую", "ое", "ые", "ие", "их", "ых",
         "ими", "ыми", "ей")
 _NOUN_HARD = ("", "а", "у", "ом", "е", "ы", "ов", "ам", "ами", "ах")
-_DERIVED = tuple("овск" + e for e in _ADJ) + ("чик", "чика", "чику", "чиком", "чике")
-_ABBR = ("", "а", "у", "е", "ом", "овский", "овская", "овской", "овского", "овскую", "овские",
+_DERIVED = tuple(s + e for s in ("овск", "ск") for e in _ADJ) + ("чик", "чика", "чику", "чиком", "чике")
+_ABBR = ("", "а", "у", "е", "ом", "ка", "ку", "ке", "кой", "шка", "шку", "шке", "шкой", "овский", "овская", "овской", "овского", "овскую", "овские",
          "шный", "шная", "шной", "шного", "шную", "шные", "шник", "шники", "шника", "шников",
          "ник", "ники", "ника", "ников", "овцы", "овец")
 
@@ -399,7 +400,7 @@ def _parse_brands(path: Path, raw: str, data: dict[str, Any]) -> list[Brand]:
     return brands
 
 
-def _parse_entry(entry: dict[str, Any], fail: Any) -> Brand:
+def _parse_entry(entry: dict[str, Any], fail: Callable[..., CatalogError]) -> Brand:
     known = {"id", "name", "group", "aliases", "exclude", "former_names", "proper_aliases", "official_accounts"}
     for key in entry:
         if key not in known:
