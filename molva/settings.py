@@ -106,6 +106,31 @@ class DashboardSettings(StrictModel):
     require_login: bool | None = None  # None: on when bound to a non-loopback address
 
 
+DEFAULT_ASSIGNEES: dict[str, str] = {
+    "problem": "Дежурная смена поддержки",
+    "question": "Линия консультаций",
+    "idea": "Продуктовая команда",
+    "thanks": "Команда SMM",
+}
+
+
+class BrandAlertRule(StrictModel):
+    """Per-brand overrides of the alert rules (``[alerts.brands."Сбербанк"]``); unset fields inherit."""
+
+    enabled: bool = True
+    urgency_threshold: float | None = None
+    intents: list[str] | None = None
+    sources: list[str] | None = None  # source names or kinds
+    quiet_hours: str | None = None  # "23:00-08:00" in alerts.timezone
+    adapter: Literal["builtin", "discourse"] | None = None
+    assignees: dict[str, str] | None = None  # topic type -> responsible person
+    discourse_url: str | None = None
+    discourse_api_key: SecretStr | None = None
+    discourse_api_username: str | None = None
+    discourse_category: int | str | None = None
+    webhook_url: str | None = None
+
+
 class AlertsSettings(StrictModel):
     """Alert rules and adapters; see ``alerts/`` for their meaning."""
 
@@ -114,15 +139,34 @@ class AlertsSettings(StrictModel):
     sources: list[str] = Field(default_factory=list)
     quiet_hours: str | None = None
     timezone: str = "Europe/Moscow"
-    adapter: str = "builtin"
+    adapter: Literal["builtin", "discourse"] = "builtin"
     webhook_url: str | None = None
-    brands: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    brands: dict[str, BrandAlertRule] = Field(default_factory=dict)
+    assignees: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ASSIGNEES))
+    answer_business_days: int = 1
+    group_window: int = 6 * 3600  # similar complaints this close in time join one open topic
+    group_similarity: float = 0.3
+    discourse_category: int | str | None = None
+    http_timeout: float = 10.0
+    backoff_base: int = 30
+    backoff_max: int = 3600
+    batch_size: int = 500
     spike_window: int = 3600
     spike_baseline: int = 86400
     spike_min_count: int = 5
     spike_z: float = 3.5
     spike_cooldown: int = 6 * 3600
+    spike_terms: int = 8
+    digest_hour: int = 9  # local hour after which the previous day's digest is sent
     max_attempts: int = 8
+
+    @field_validator(
+        "group_window", "backoff_base", "backoff_max", "spike_window", "spike_baseline", "spike_cooldown",
+        mode="before",
+    )
+    @classmethod
+    def _alert_duration(cls, value: object) -> int:
+        return parse_duration(value)
 
 
 _config_data: ContextVar[dict[str, Any] | None] = ContextVar("molva_config_data", default=None)

@@ -1,0 +1,125 @@
+"""A small Discourse API client: find a topic by ``external_id``, create one with ``POST /posts.json``.
+
+Idempotency rests on Discourse's topic ``external_id``: the dispatcher always asks
+``GET /t/external_id/{id}.json`` before creating again, so a topic whose creation succeeded but was never
+recorded (a crash between the HTTP call and the database commit) is found, not duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from alerts.errors import PermanentError, RateLimited, TransientError
+
+
+@dataclass(frozen=True)
+class RemoteTopic:
+    id: int
+    slug: str
+    url: str
+
+
+def _errors(response: httpx.Response) -> tuple[list[str], dict[str, Any]]:
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return [response.text[:200]], {}
+    if not isinstance(data, dict):
+        return [str(data)[:200]], {}
+    errors = data.get("errors") or []
+    return [str(e) for e in errors] if isinstance(errors, list) else [str(errors)], data
+
+
+def _wait_seconds(response: httpx.Response, data: dict[str, Any]) -> float:
+    header = response.headers.get("Retry-After")
+    extras = data.get("extras") if isinstance(data.get("extras"), dict) else {}
+    for value in (header, (extras or {}).get("wait_seconds")):
+        try:
+            if value is not None:
+                return max(1.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return 10.0
+
+
+class DiscourseClient:
+    def __init__(self, http: httpx.Client, base_url: str, api_key: str, api_username: str) -> None:
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.headers = {"Api-Key": api_key, "Api-Username": api_username, "Accept": "application/json"}
+
+    def topic_url(self, slug: str, topic_id: int) -> str:
+        return f"{self.base_url}/t/{slug}/{topic_id}"
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.http.request(
+                method, f"{self.base_url}{path}", headers=self.headers, follow_redirects=True, **kwargs
+            )
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"Discourse: таймаут ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"Discourse недоступен: {exc}") from exc
+        if response.status_code == 429:
+            errors, data = _errors(response)
+            wait = _wait_seconds(response, data)
+            raise RateLimited(
+                f"Discourse 429: {'; '.join(errors) or 'rate limit'} (ждать {wait:.0f} с)", wait
+            )
+        if response.status_code >= 500:
+            raise TransientError(f"Discourse {response.status_code}: {response.text[:200]}")
+        if response.status_code in (401, 403):
+            errors, _ = _errors(response)
+            raise PermanentError(
+                f"Discourse {response.status_code}: {'; '.join(errors) or 'доступ запрещён'} "
+                "(проверьте MOLVA_DISCOURSE_API_KEY и MOLVA_DISCOURSE_API_USERNAME)"
+            )
+        return response
+
+    def find_by_external_id(self, external_id: str) -> RemoteTopic | None:
+        """The topic created with ``external_id``, or None (404)."""
+        response = self._request("GET", f"/t/external_id/{quote(external_id, safe='')}.json")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise TransientError(f"Discourse {response.status_code} при поиске темы {external_id}")
+        data = response.json()
+        topic_id = int(data["id"])
+        slug = str(data.get("slug") or "topic")
+        return RemoteTopic(topic_id, slug, self.topic_url(slug, topic_id))
+
+    def create_topic(
+        self, *, title: str, raw: str, external_id: str, category: int | str | None
+    ) -> RemoteTopic:
+        """``POST /posts.json``; raises PermanentError with Discourse's messages on 422."""
+        body: dict[str, Any] = {"title": title, "raw": raw, "external_id": external_id}
+        if category is not None:
+            body["category"] = category
+        response = self._request("POST", "/posts.json", json=body)
+        if response.status_code == 422:
+            errors, _ = _errors(response)
+            raise ValidationFailed(errors)
+        if response.status_code != 200:
+            errors, _ = _errors(response)
+            raise PermanentError(f"Discourse {response.status_code}: {'; '.join(errors)}")
+        data = response.json()
+        topic_id = int(data["topic_id"])
+        slug = str(data.get("topic_slug") or "topic")
+        return RemoteTopic(topic_id, slug, self.topic_url(slug, topic_id))
+
+
+class ValidationFailed(PermanentError):
+    """Discourse 422: the post was refused; ``errors`` are Discourse's messages."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(f"Discourse 422: {'; '.join(errors) or 'validation failed'}")
+        self.errors = errors
+
+    @property
+    def title_taken(self) -> bool:
+        return any("title" in e.lower() and "already" in e.lower() for e in self.errors)

@@ -1,0 +1,229 @@
+"""The outbox dispatcher: delivers due alerts, retries with exponential back-off, never duplicates.
+
+Each outbox row is handled in its own short transactions, so one bad alert never blocks the others and a
+killed dispatcher resumes where it stopped. An alert that keeps failing ends as ``failed`` with its last
+error; ``retry_alerts`` (``molva alerts retry``) puts it back in the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.content import digest_text, spike_text
+from alerts.errors import DeliveryError, PermanentError, RateLimited, TransientError
+from alerts.rules import rule_for
+from alerts.topics import DISCOURSE, Conflict, DiscourseClientFactory, deliver_topic, effective_adapter
+from alerts.webhook import post_json
+from molva.board import as_utc
+from molva.models import AlertOutbox
+from molva.settings import Settings
+
+log = logging.getLogger(__name__)
+BLOCK_AFTER_TRANSIENT = 3  # consecutive transient failures that pause an adapter for the rest of a run
+
+
+@dataclass
+class DispatchResult:
+    processed: int = 0
+    topics_created: int = 0
+    linked: int = 0
+    notifications_sent: int = 0
+    retry_scheduled: int = 0
+    failed: int = 0
+    skipped: int = 0
+    postponed: int = 0  # not tried this run: its adapter was rate limited or unreachable
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        """Alerts delivered in this run (new topics, posts linked to open topics, notifications)."""
+        return self.topics_created + self.linked + self.notifications_sent
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "sent": self.sent}
+
+
+def backoff_seconds(attempts: int, base: int, maximum: int) -> float:
+    """base * 2^(attempts-1), capped: 30 s, 60 s, 120 s ... up to ``maximum``."""
+    return float(min(maximum, base * 2 ** max(0, attempts - 1)))
+
+
+def _due_ids(factory: sessionmaker[Session], moment: datetime, limit: int) -> list[int]:
+    with factory() as session:
+        return list(
+            session.scalars(
+                select(AlertOutbox.id)
+                .where(AlertOutbox.status == "pending", AlertOutbox.next_attempt_at <= moment)
+                .order_by(AlertOutbox.next_attempt_at, AlertOutbox.id)
+                .limit(limit)
+            )
+        )
+
+
+def _record_failure(
+    factory: sessionmaker[Session], row_id: int, exc: Exception, settings: Settings, moment: datetime
+) -> str:
+    """Store the error; returns the row's new status (pending with a later attempt, or failed)."""
+    with factory() as session, session.begin():
+        row = session.get(AlertOutbox, row_id)
+        if row is None or row.status != "pending":
+            return "skipped"
+        message = str(exc) or type(exc).__name__
+        if isinstance(exc, RateLimited):
+            row.next_attempt_at = moment + timedelta(seconds=exc.wait_seconds)
+            row.last_error = message
+            return "pending"
+        row.attempts = (row.attempts or 0) + 1
+        row.last_error = message[:2000]
+        if isinstance(exc, PermanentError) or row.attempts >= settings.alerts.max_attempts:
+            row.status = "failed"
+            return "failed"
+        delay = backoff_seconds(row.attempts, settings.alerts.backoff_base, settings.alerts.backoff_max)
+        row.next_attempt_at = moment + timedelta(seconds=delay)
+        return "pending"
+
+
+def _deliver_notification(
+    factory: sessionmaker[Session], row_id: int, settings: Settings, http: httpx.Client, moment: datetime
+) -> str:
+    with factory() as session, session.begin():
+        row = session.get(AlertOutbox, row_id)
+        if row is None or row.status != "pending":
+            return "skipped"
+        payload = dict(row.payload or {})
+        key, kind, adapter, brand = row.idempotency_key, row.kind, row.adapter, row.brand
+    text = (
+        spike_text(payload) if kind == "spike" else digest_text(payload) if kind == "digest" else str(payload)
+    )
+    if adapter == "webhook":
+        url = rule_for(settings.alerts, brand).webhook_url if brand else settings.alerts.webhook_url
+        if not url:
+            raise PermanentError("вебхук не настроен (alerts.webhook_url)")
+        post_json(
+            http,
+            url,
+            key,
+            {"type": kind, "brand": brand, "text": text, "idempotency_key": key, "data": payload},
+        )
+    else:
+        log.warning("%s", text)
+    with factory() as session, session.begin():
+        result = session.execute(
+            update(AlertOutbox)
+            .where(AlertOutbox.id == row_id, AlertOutbox.status == "pending")
+            .values(status="sent", sent_at=moment, last_error=None)
+        )
+        if getattr(result, "rowcount", 1) != 1:
+            raise Conflict(row_id)
+    return "sent"
+
+
+def _adapter_of(factory: sessionmaker[Session], row_id: int, settings: Settings) -> str:
+    with factory() as session:
+        row = session.get(AlertOutbox, row_id)
+        if row is None:
+            return "?"
+        return effective_adapter(settings, row.brand, row.adapter) if row.kind == "topic" else row.adapter
+
+
+def dispatch(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    http_client: httpx.Client | None = None,
+    limit: int | None = None,
+) -> DispatchResult:
+    """Deliver every due outbox row once (oldest first); ``now`` fixes the clock (tests, simulations)."""
+    result = DispatchResult()
+    own_client = http_client is None
+    http = http_client or httpx.Client(timeout=settings.alerts.http_timeout)
+    clients = DiscourseClientFactory(http)
+    start = as_utc(now) if now is not None else datetime.now(UTC)
+    transient: Counter[str] = Counter()
+    blocked: set[str] = set()
+    try:
+        for row_id in _due_ids(session_factory, start, limit or settings.alerts.batch_size):
+            moment = as_utc(now) if now is not None else datetime.now(UTC)
+            adapter = _adapter_of(session_factory, row_id, settings)
+            if adapter in blocked:
+                result.postponed += 1
+                continue
+            result.processed += 1
+            try:
+                with session_factory() as session:
+                    row = session.get(AlertOutbox, row_id)
+                    kind = row.kind if row is not None else "?"
+                if kind == "topic":
+                    outcome = deliver_topic(session_factory, row_id, settings, moment, clients)
+                    status = outcome.status
+                else:
+                    status = _deliver_notification(session_factory, row_id, settings, http, moment)
+                transient[adapter] = 0
+            except (Conflict, IntegrityError):
+                log.info("alert %s was handled by another dispatcher", row_id)
+                result.skipped += 1
+                continue
+            except Exception as exc:  # one bad row never stops the run
+                if not isinstance(exc, DeliveryError):
+                    log.exception("alert %s: unexpected error", row_id)
+                    exc = TransientError(f"{type(exc).__name__}: {exc}")
+                new_status = _record_failure(session_factory, row_id, exc, settings, moment)
+                result.errors.append(f"#{row_id}: {exc}")
+                if new_status == "failed":
+                    result.failed += 1
+                else:
+                    result.retry_scheduled += 1
+                if isinstance(exc, RateLimited):
+                    blocked.add(adapter)
+                elif isinstance(exc, TransientError):
+                    transient[adapter] += 1
+                    if transient[adapter] >= BLOCK_AFTER_TRANSIENT:
+                        blocked.add(adapter)
+                continue
+            if status == "created":
+                result.topics_created += 1
+            elif status == "linked":
+                result.linked += 1
+            elif status == "sent":
+                result.notifications_sent += 1
+            else:
+                result.skipped += 1
+    finally:
+        if own_client:
+            http.close()
+    return result
+
+
+def retry_alerts(
+    session: Session, ids: list[int] | None = None, *, all_failed: bool = False, now: datetime | None = None
+) -> int:
+    """Put failed (or still pending) alerts back in the queue, due now; returns how many."""
+    moment = as_utc(now) if now is not None else datetime.now(UTC)
+    query = select(AlertOutbox)
+    if ids:
+        query = query.where(AlertOutbox.id.in_(ids), AlertOutbox.status.in_(("failed", "pending")))
+    elif all_failed:
+        query = query.where(AlertOutbox.status == "failed")
+    else:
+        return 0
+    count = 0
+    for row in session.scalars(query):
+        row.status = "pending"
+        row.attempts = 0
+        row.next_attempt_at = moment
+        count += 1
+    session.flush()
+    return count
+
+
+__all__ = ["DISCOURSE", "DispatchResult", "backoff_seconds", "dispatch", "retry_alerts"]

@@ -1,0 +1,304 @@
+"""Delivering a topic alert: link it to a similar open topic, or create a topic on the built-in board or
+in Discourse, recording the result in the same transaction that marks the outbox row sent.
+
+Built-in board: one transaction creates the topic, links the post and marks the row sent (exactly once).
+Discourse: the row is first marked as "may exist remotely" (``payload.discourse_external_id``, committed),
+then ``POST /posts.json`` with that ``external_id``, then a second transaction records the topic and marks
+the row sent. A later attempt on a marked row asks ``GET /t/external_id/{id}.json`` first, so a crash
+between the POST and the commit finds the topic instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.content import topic_body, topic_title, topic_type
+from alerts.discourse import DiscourseClient, RemoteTopic, ValidationFailed
+from alerts.errors import PermanentError
+from alerts.grouping import find_group, group_key, post_stems
+from alerts.rules import rule_for
+from molva import board
+from molva.models import AlertOutbox, BrandMention, Mention, SupportTopic, TopicMention
+from molva.settings import Settings
+
+DISCOURSE = "discourse"
+
+
+class Conflict(Exception):
+    """Another dispatcher handled the row first; this transaction is rolled back."""
+
+
+@dataclass(frozen=True)
+class DiscourseTarget:
+    url: str
+    api_key: str
+    api_username: str
+    category: int | str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # created|linked|skipped
+    topic_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RemotePlan:
+    """What to send to Discourse, prepared in the first transaction."""
+
+    row_id: int
+    external_id: str
+    title: str
+    raw: str
+    category: int | str | None
+
+
+def effective_adapter(settings: Settings, brand: str | None, enqueued: str) -> str:
+    """Brand override > the Discourse environment variables (every brand to one Discourse) > as enqueued."""
+    override = settings.alerts.brands.get(brand or "")
+    if override is not None and override.adapter:
+        return override.adapter
+    if settings.discourse_url:
+        return DISCOURSE
+    return enqueued
+
+
+def discourse_target(settings: Settings, brand: str | None) -> DiscourseTarget:
+    override = settings.alerts.brands.get(brand or "")
+    url = (override.discourse_url if override else None) or settings.discourse_url
+    key = (override.discourse_api_key if override else None) or settings.discourse_api_key
+    user = (override.discourse_api_username if override else None) or settings.discourse_api_username
+    category = (override.discourse_category if override else None) or settings.alerts.discourse_category
+    if not url or key is None or not user:
+        raise PermanentError(
+            "Discourse не настроен: нужны MOLVA_DISCOURSE_URL, MOLVA_DISCOURSE_API_KEY и MOLVA_DISCOURSE_API_USERNAME"
+        )
+    return DiscourseTarget(url.rstrip("/"), key.get_secret_value(), user, category)
+
+
+def remote_external_id(row: AlertOutbox) -> str:
+    return "molva-" + re.sub(r"[^A-Za-z0-9_-]+", "-", row.idempotency_key)
+
+
+def mark_sent(session: Session, row_id: int, moment: datetime, topic_id: int | None, adapter: str) -> None:
+    result = session.execute(
+        update(AlertOutbox)
+        .where(AlertOutbox.id == row_id, AlertOutbox.status == "pending")
+        .values(status="sent", sent_at=moment, topic_id=topic_id, last_error=None, adapter=adapter)
+    )
+    if getattr(result, "rowcount", 1) != 1:
+        raise Conflict(row_id)
+
+
+def _linked_topic(session: Session, row: AlertOutbox, bm: BrandMention, adapter: str) -> int | None:
+    """A topic of this brand and adapter that already holds the post (e.g. linked as a repost)."""
+    return session.scalar(
+        select(SupportTopic.id)
+        .join(TopicMention, TopicMention.topic_id == SupportTopic.id)
+        .where(
+            TopicMention.mention_id == bm.mention_id,
+            SupportTopic.brand == bm.brand,
+            SupportTopic.adapter == adapter,
+        )
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class NewTopic:
+    type: str
+    brand: str
+    title: str
+    body: str
+    assignee: str | None
+    due_at: datetime
+    group_key: str
+
+    def create(
+        self,
+        session: Session,
+        adapter: str,
+        external_id: str,
+        moment: datetime,
+        url: str | None = None,
+        remote_id: str | None = None,
+    ) -> SupportTopic:
+        return board.create_topic(
+            session,
+            adapter=adapter,
+            external_id=external_id,
+            type=self.type,
+            brand=self.brand,
+            title=self.title,
+            body=self.body,
+            created_at=moment,
+            url=url,
+            remote_id=remote_id,
+            assignee=self.assignee,
+            due_at=self.due_at,
+            group_key=self.group_key,
+        )
+
+
+def new_topic(
+    settings: Settings, bm: BrandMention, mention: Mention, row: AlertOutbox, moment: datetime
+) -> NewTopic:
+    rule = rule_for(settings.alerts, bm.brand)
+    type_ = topic_type(bm.intent, bm.sentiment)
+    reasons = [str(r) for r in (row.payload or {}).get("rule", [])]
+    return NewTopic(
+        type=type_,
+        brand=bm.brand,
+        title=topic_title(bm, mention, type_),
+        body=topic_body(bm, mention, type_, reasons, settings.alerts.timezone),
+        assignee=rule.assignees.get(type_),
+        due_at=board.answer_deadline(moment, settings.alerts.answer_business_days, settings.alerts.timezone),
+        group_key=group_key(post_stems(bm, mention)),
+    )
+
+
+def plan_topic(
+    session: Session, row: AlertOutbox, settings: Settings, adapter: str, moment: datetime
+) -> Outcome | RemotePlan:
+    """Inside the row's transaction: link to an open similar topic, or create a built-in topic, or
+    (Discourse) mark the row as about to be created remotely and return what to send."""
+    bm = session.get(BrandMention, row.brand_mention_id) if row.brand_mention_id else None
+    if bm is None:
+        session.execute(
+            update(AlertOutbox)
+            .where(AlertOutbox.id == row.id, AlertOutbox.status == "pending")
+            .values(status="skipped", last_error="упоминание удалено")
+        )
+        return Outcome("skipped")
+    mention = bm.mention
+    already = _linked_topic(session, row, bm, adapter)
+    if already is not None:
+        mark_sent(session, row.id, moment, already, adapter)
+        return Outcome("linked", already)
+    match = find_group(
+        session, bm, mention, adapter, settings.alerts.group_window, settings.alerts.group_similarity
+    )
+    if match is not None:
+        board.link_mention(session, match.topic.id, mention.id, bm.id, moment)
+        mark_sent(session, row.id, moment, match.topic.id, adapter)
+        return Outcome("linked", match.topic.id)
+    fields = new_topic(settings, bm, mention, row, moment)
+    if adapter != DISCOURSE:
+        topic = fields.create(session, board.BUILTIN, row.idempotency_key, moment)
+        board.link_mention(session, topic.id, mention.id, bm.id, moment)
+        mark_sent(session, row.id, moment, topic.id, board.BUILTIN)
+        return Outcome("created", topic.id)
+    target = discourse_target(settings, bm.brand)
+    external_id = remote_external_id(row)
+    payload = dict(row.payload or {})
+    payload["discourse_external_id"] = external_id
+    payload["discourse_title"] = fields.title
+    session.execute(
+        update(AlertOutbox)
+        .where(AlertOutbox.id == row.id, AlertOutbox.status == "pending")
+        .values(payload=payload, adapter=DISCOURSE)
+    )
+    return RemotePlan(row.id, external_id, fields.title, fields.body, target.category)
+
+
+def send_remote(client: DiscourseClient, plan: RemotePlan) -> RemoteTopic:
+    """Create the Discourse topic (finding it first); a taken title gets the alert number appended."""
+    found = client.find_by_external_id(plan.external_id)
+    if found is not None:
+        return found
+    try:
+        return client.create_topic(
+            title=plan.title, raw=plan.raw, external_id=plan.external_id, category=plan.category
+        )
+    except ValidationFailed as exc:
+        found = client.find_by_external_id(plan.external_id)
+        if found is not None:
+            return found
+        if not exc.title_taken:
+            raise
+    return client.create_topic(
+        title=f"{plan.title[:100]} (обращение №{plan.row_id})",
+        raw=plan.raw,
+        external_id=plan.external_id,
+        category=plan.category,
+    )
+
+
+def record_remote(
+    session: Session, row_id: int, remote: RemoteTopic, settings: Settings, moment: datetime
+) -> Outcome:
+    """Second transaction: store the Discourse topic, link the post, mark the row sent."""
+    row = session.get(AlertOutbox, row_id)
+    if row is None or row.status != "pending":
+        raise Conflict(row_id)
+    external_id = remote_external_id(row)
+    bm = session.get(BrandMention, row.brand_mention_id) if row.brand_mention_id else None
+    topic = session.scalar(
+        select(SupportTopic).where(SupportTopic.adapter == DISCOURSE, SupportTopic.external_id == external_id)
+    )
+    if topic is None:
+        if bm is None:
+            raise PermanentError(f"тема Discourse {remote.url} создана, но упоминание удалено")
+        fields = new_topic(settings, bm, bm.mention, row, moment)
+        topic = fields.create(
+            session, DISCOURSE, external_id, moment, url=remote.url, remote_id=str(remote.id)
+        )
+    if bm is not None:
+        board.link_mention(session, topic.id, bm.mention_id, bm.id, moment)
+    mark_sent(session, row_id, moment, topic.id, DISCOURSE)
+    return Outcome("created", topic.id)
+
+
+def deliver_topic(
+    factory: sessionmaker[Session],
+    row_id: int,
+    settings: Settings,
+    moment: datetime,
+    client_for: DiscourseClientFactory,
+) -> Outcome:
+    """All steps for one topic row; raises DeliveryError subclasses on failure, Conflict on a race."""
+    with factory() as session, session.begin():
+        row = session.get(AlertOutbox, row_id)
+        if row is None or row.status != "pending":
+            return Outcome("skipped")
+        adapter = effective_adapter(settings, row.brand, row.adapter)
+        pending = (row.payload or {}).get("discourse_external_id") if adapter == DISCOURSE else None
+        brand = row.brand
+    if pending:
+        client = client_for(discourse_target(settings, brand))
+        found = client.find_by_external_id(str(pending))
+        if found is not None:
+            with factory() as session, session.begin():
+                return record_remote(session, row_id, found, settings, moment)
+    with factory() as session, session.begin():
+        row = session.get(AlertOutbox, row_id)
+        if row is None or row.status != "pending":
+            return Outcome("skipped")
+        planned = plan_topic(session, row, settings, adapter, moment)
+    if isinstance(planned, Outcome):
+        return planned
+    client = client_for(discourse_target(settings, brand))
+    remote = send_remote(client, planned)
+    with factory() as session, session.begin():
+        return record_remote(session, row_id, remote, settings, moment)
+
+
+class DiscourseClientFactory:
+    """One DiscourseClient per target, sharing the dispatcher's httpx client."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+        self._clients: dict[DiscourseTarget, DiscourseClient] = {}
+
+    def __call__(self, target: DiscourseTarget) -> DiscourseClient:
+        if target not in self._clients:
+            self._clients[target] = DiscourseClient(
+                self.http, target.url, target.api_key, target.api_username
+            )
+        return self._clients[target]

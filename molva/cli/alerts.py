@@ -1,0 +1,195 @@
+"""``molva alerts ...`` (outbox dispatch, retry, list, spikes) and ``molva topics``."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+
+from molva.cli.app import get_session_factory, get_settings, main, require_schema, session_scope
+from molva.errors import MolvaError
+
+OUTBOX_STATUSES = ("pending", "sent", "failed", "skipped")
+
+
+@main.group()
+def alerts() -> None:
+    """Support topics from urgent complaints, and spike notifications for PR."""
+
+
+@alerts.command()
+@click.option("--limit", type=int, default=None, help="At most this many alerts in this run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def dispatch(ctx: click.Context, limit: int | None, as_json: bool) -> None:
+    """Deliver due alerts (built-in board, Discourse, webhook), with retries and back-off."""
+    from alerts.dispatcher import dispatch as run_dispatch
+
+    settings = get_settings(ctx)
+    require_schema(ctx)
+    result = run_dispatch(get_session_factory(ctx), settings, limit=limit)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"Обработано: {result.processed}; новых тем: {result.topics_created}; привязано к существующим: "
+        f"{result.linked}; уведомлений: {result.notifications_sent}; повтор позже: {result.retry_scheduled}; "
+        f"ошибок: {result.failed}; отложено: {result.postponed}"
+    )
+    for error in result.errors[:20]:
+        click.echo(f"  {error}", err=True)
+
+
+@alerts.command()
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="Every alert with status failed.")
+@click.pass_context
+def retry(ctx: click.Context, ids: tuple[int, ...], all_failed: bool) -> None:
+    """Put failed alerts back in the queue (sent at the next dispatch)."""
+    from alerts.dispatcher import retry_alerts
+
+    if not ids and not all_failed:
+        raise MolvaError("укажите номера оповещений или --all-failed")
+    require_schema(ctx)
+    with session_scope(ctx) as session:
+        count = retry_alerts(session, list(ids), all_failed=all_failed)
+    click.echo(f"Возвращено в очередь: {count}")
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).isoformat()
+
+
+@alerts.command(name="list")
+@click.option("--status", type=click.Choice(OUTBOX_STATUSES), default=None)
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_alerts(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+    """The outbox: each alert with its status, attempts and last error."""
+    from sqlalchemy import select
+
+    from molva.models import AlertOutbox
+
+    require_schema(ctx)
+    with session_scope(ctx) as session:
+        query = select(AlertOutbox).order_by(AlertOutbox.id.desc()).limit(limit)
+        if status:
+            query = query.where(AlertOutbox.status == status)
+        rows: list[dict[str, Any]] = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "adapter": r.adapter,
+                "brand": r.brand,
+                "status": r.status,
+                "attempts": r.attempts,
+                "next_attempt_at": _iso(r.next_attempt_at),
+                "topic_id": r.topic_id,
+                "last_error": r.last_error,
+                "created_at": _iso(r.created_at),
+            }
+            for r in session.scalars(query)
+        ]
+    if as_json:
+        click.echo(json.dumps({"alerts": rows}, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("Оповещений нет.")
+    for r in rows:
+        line = (
+            f"#{r['id']:<6} {r['kind']:<7} {r['adapter']:<10} {str(r['brand'] or '—'):<18} {r['status']:<8} "
+            f"попыток {r['attempts']}"
+        )
+        if r["topic_id"]:
+            line += f"  тема #{r['topic_id']}"
+        if r["last_error"]:
+            line += f"  ошибка: {r['last_error']}"
+        click.echo(line)
+
+
+@alerts.command()
+@click.option("--no-detect", is_flag=True, help="Only list stored spikes.")
+@click.option("--days", type=int, default=7, show_default=True, help="List spikes of the last N days.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def spikes(ctx: click.Context, no_detect: bool, days: int, as_json: bool) -> None:
+    """Detect negativity spikes now (and queue the daily digest), then list recent spikes."""
+    from sqlalchemy import select
+
+    from alerts.spikes import detect_spikes
+    from molva.models import Spike
+
+    settings = get_settings(ctx)
+    require_schema(ctx)
+    now = datetime.now(UTC)
+    with session_scope(ctx) as session:
+        new = [] if no_detect else detect_spikes(session, settings.alerts, now)
+        new_ids = {s.id for s in new}
+        stored = session.scalars(
+            select(Spike)
+            .where(Spike.detected_at >= now - timedelta(days=days))
+            .order_by(Spike.detected_at.desc())
+        ).all()
+        rows: list[dict[str, Any]] = [
+            {
+                "id": s.id,
+                "brand": s.brand,
+                "window_start": _iso(s.window_start),
+                "window_end": _iso(s.window_end),
+                "negative_count": s.negative_count,
+                "baseline": s.baseline,
+                "score": s.score,
+                "terms": s.terms or [],
+                "mention_ids": s.mention_ids or [],
+                "new": s.id in new_ids,
+            }
+            for s in stored
+        ]
+    if as_json:
+        click.echo(json.dumps({"spikes": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Новых всплесков: {len(new_ids)}")
+    for r in rows:
+        words = ", ".join(str(t) for t in r["terms"])
+        click.echo(
+            f"{r['window_start']}  {r['brand']}: {r['negative_count']} негативных (обычно {r['baseline']:.1f}, "
+            f"z={r['score']:.1f}); слова: {words}"
+        )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"topics": [...]}.')
+@click.option("--brand", default=None)
+@click.option("--status", default=None, help="new, in_progress, answered, resolved or duplicate.")
+@click.option("--adapter", default=None, help="builtin or discourse.")
+@click.option("--limit", type=int, default=None)
+@click.pass_context
+def topics(
+    ctx: click.Context,
+    as_json: bool,
+    brand: str | None,
+    status: str | None,
+    adapter: str | None,
+    limit: int | None,
+) -> None:
+    """Support topics created from public complaints."""
+    from molva.board import TOPIC_STATUSES, TOPIC_TYPES, list_topics
+
+    require_schema(ctx)
+    with session_scope(ctx) as session:
+        found = list_topics(session, brand=brand, status=status, adapter=adapter, limit=limit)
+    if as_json:
+        click.echo(json.dumps({"topics": [t.as_json() for t in found]}, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("Тем нет.")
+    for t in found:
+        click.echo(
+            f"#{t.id:<5} {TOPIC_TYPES.get(t.type, t.type):<13} {TOPIC_STATUSES.get(t.status, t.status):<9} "
+            f"{t.brand:<18} постов: {t.mention_count:<3} {t.title}"
+        )
