@@ -1,0 +1,132 @@
+"""What every Molva spider shares: its source, incremental state, error accounting."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Request
+from twisted.python.failure import Failure
+
+log = logging.getLogger(__name__)
+
+
+class MolvaSpider(scrapy.Spider):
+    """Base spider: one configured source, its targets, what it already has and where it stopped.
+
+    Incremental crawling: a target's pages are read newest first and paging stops at a page whose
+    items are all already stored — but only when the previous crawl of that target got to the end
+    (``state["targets"][target]["complete"]``); otherwise the whole history is walked again (up to
+    ``max_pages``), so an interrupted crawl leaves nothing behind.
+    """
+
+    kind: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        source_name: str = "",
+        targets: Iterable[str] = (),
+        base_url: str = "",
+        state: dict[str, Any] | None = None,
+        known_ids: Iterable[str] = (),
+        max_pages: int = 20,
+        options: dict[str, Any] | None = None,
+        official_accounts: Iterable[str] = (),
+        source_id: int | None = None,
+        run_id: int | None = None,
+        interval: int = 900,
+        replied_ids: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=kwargs.pop("name", None) or self.kind or None, **kwargs)
+        self.source_name = source_name or self.kind
+        self.targets = list(targets)
+        self.base_url = base_url.rstrip("/")
+        self.state: dict[str, Any] = dict(state or {})
+        self.known_ids = set(known_ids)
+        self.max_pages = max_pages
+        self.options = dict(options or {})
+        self.official_accounts = {a.lower().lstrip("@") for a in official_accounts}
+        self.source_id = source_id
+        self.run_id = run_id
+        self.interval = interval
+        self.replied_ids = set(replied_ids)  # mentions that already have an official reply
+        self.errors: list[str] = []
+        self.fatal: str | None = None
+        self.pages_ok = 0
+        self.state_updates: dict[str, Any] = {}
+        self._target_errors: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> MolvaSpider:
+        kwargs.setdefault("max_pages", crawler.settings.getint("MOLVA_MAX_PAGES", 20))
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, MolvaSpider)
+        return spider
+
+    # --- errors ---------------------------------------------------------------------------------
+
+    def record_error(self, message: str, target: str | None = None, fatal: bool = False) -> None:
+        """Count an error of this source (recorded in its crawl run) and log it clearly."""
+        self.errors.append(message)
+        if target is not None:
+            self._target_errors.add(target)
+        if fatal:
+            self.fatal = message
+        self.logger.error("%s: %s", self.source_name, message)
+
+    def errback(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        target = request.meta.get("target") if request is not None else None
+        url = request.url if request is not None else "?"
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            message = f"HTTP {response.status} from {url} (after retries)"
+        else:
+            message = f"{failure.type.__name__ if failure.type else 'error'} fetching {url}: {failure.getErrorMessage()}"
+        self.record_error(message, target)
+
+    def request(self, url: str, callback: Callable[..., Any], target: str, **meta: Any) -> Request:
+        meta["target"] = target
+        return Request(url, callback=callback, errback=self.errback, meta=meta)
+
+    # --- incremental state ------------------------------------------------------------------------
+
+    def target_state(self, target: str) -> dict[str, Any]:
+        targets = self.state.get("targets") or {}
+        value = targets.get(target) or {}
+        return dict(value) if isinstance(value, dict) else {}
+
+    def was_complete(self, target: str) -> bool:
+        return bool(self.target_state(target).get("complete"))
+
+    def should_page_on(self, target: str, ids: Iterable[str], page: int) -> bool:
+        """Go on to the next (older) page? Not past ``max_pages``, nor past a page of known items."""
+        if page >= self.max_pages:
+            return False
+        ids = list(ids)
+        if not ids:
+            return False
+        if self.was_complete(target) and all(i in self.known_ids for i in ids):
+            return False
+        return True
+
+    def update_target(self, target: str, **values: Any) -> None:
+        targets = self.state_updates.setdefault("targets", dict(self.state.get("targets") or {}))
+        current = dict(targets.get(target) or {})
+        current.update(values)
+        targets[target] = current
+
+    def finish_target(self, target: str, reason: str, **values: Any) -> None:
+        """A target's paging ended: at the ``end`` of its history, at ``known`` items, or at the page ``limit``.
+
+        It is complete (the next crawl may stop at known items) unless it hit the limit or had errors.
+        """
+        complete = reason in ("end", "known") and target not in self._target_errors
+        self.update_target(target, complete=complete, **values)
+
+    def page_ok(self) -> None:
+        self.pages_ok += 1

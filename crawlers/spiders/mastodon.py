@@ -1,0 +1,117 @@
+"""Mastodon-compatible public API: hashtag timelines (``max_id`` paging) and ``/statuses/:id/context``.
+
+A status that mentions a brand's official account is addressed to it; an official account's reply in the
+status context (``in_reply_to_id`` = the status) is stored as an official reply, not as a mention.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import quote
+
+from scrapy.http import Request, Response
+
+from crawlers.spiders.base import MolvaSpider
+from crawlers.text import html_to_text, parse_datetime
+from molva.ingest import MentionData, ReplyData
+
+PAGE = 40
+
+
+class MastodonSpider(MolvaSpider):
+    name = "mastodon"
+    kind = "mastodon"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.context_requested: set[str] = set()
+
+    def timeline(self, tag: str, max_id: str | None, page: int) -> Request:
+        url = f"{self.base_url}/api/v1/timelines/tag/{quote(tag)}?limit={PAGE}"
+        if max_id:
+            url += f"&max_id={max_id}"
+        return self.request(url, self.parse_timeline, tag, page=page)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for tag in self.targets:
+            yield self.timeline(tag.lstrip("#"), None, 1)
+
+    def json_body(self, response: Response, what: str) -> Any:
+        try:
+            return json.loads(response.text)
+        except ValueError:
+            self.record_error(f"Mastodon {what}: the answer is not JSON ({response.url})", response.meta["target"])
+            return None
+
+    def is_official(self, acct: str) -> bool:
+        acct = acct.lower().lstrip("@")
+        return acct in self.official_accounts or any(a.split("@")[0] == acct for a in self.official_accounts)
+
+    def status_item(self, status: dict[str, Any]) -> MentionData | None:
+        published = parse_datetime(status.get("created_at"))
+        account = status.get("account") or {}
+        if not status.get("id") or published is None or not isinstance(account, dict):
+            return None
+        text = html_to_text(str(status.get("content") or ""))
+        if status.get("spoiler_text"):
+            text = f"{status['spoiler_text']}\n{text}"
+        return MentionData(
+            kind="mastodon", external_id=str(status["id"]), url=str(status.get("url") or status.get("uri") or ""),
+            text=text, published_at=published, author=account.get("display_name") or account.get("username"),
+            author_id=account.get("acct"), author_followers=account.get("followers_count"),
+            likes=status.get("favourites_count"), reposts=status.get("reblogs_count"),
+            comments=status.get("replies_count"), language=status.get("language"),
+            parent_external_id=str(status["in_reply_to_id"]) if status.get("in_reply_to_id") else None,
+            addressed_accounts=[str(m.get("acct")) for m in status.get("mentions") or [] if m.get("acct")],
+        )
+
+    def parse_timeline(self, response: Response) -> Iterator[Any]:
+        tag, page = response.meta["target"], response.meta["page"]
+        statuses = self.json_body(response, "tag timeline")
+        if not isinstance(statuses, list):
+            if statuses is not None:
+                self.record_error(f"Mastodon tag timeline: expected a list of statuses ({response.url})", tag)
+            return
+        self.page_ok()
+        ids: list[str] = []
+        for status in statuses:
+            status = status.get("reblog") or status if isinstance(status, dict) else status
+            item = self.status_item(status) if isinstance(status, dict) else None
+            if item is None:
+                self.record_error(f"Mastodon tag timeline: malformed status in #{tag}", tag)
+                continue
+            ids.append(item.external_id)
+            if item.author_id and self.is_official(item.author_id) and item.parent_external_id:
+                continue  # an official reply: collected from its parent's context
+            if item.external_id not in self.known_ids:
+                yield item
+            wanted = item.external_id not in self.replied_ids and item.external_id not in self.context_requested
+            if (item.comments or 0) > 0 and wanted:
+                self.context_requested.add(item.external_id)
+                url = f"{self.base_url}/api/v1/statuses/{item.external_id}/context"
+                yield self.request(url, self.parse_context, tag, status_id=item.external_id)
+        if statuses and self.should_page_on(tag, ids, page):
+            yield self.timeline(tag, ids[-1] if ids else None, page + 1)
+        else:
+            self.finish_target(tag, "end" if not statuses else ("limit" if page >= self.max_pages else "known"))
+
+    def parse_context(self, response: Response) -> Iterator[ReplyData]:
+        status_id = response.meta["status_id"]
+        body = self.json_body(response, "status context")
+        if not isinstance(body, dict):
+            if body is not None:
+                self.record_error(f"Mastodon context of {status_id}: expected an object", response.meta["target"])
+            return
+        self.page_ok()
+        for reply in body.get("descendants") or []:
+            if not isinstance(reply, dict) or str(reply.get("in_reply_to_id")) != status_id:
+                continue
+            acct = str((reply.get("account") or {}).get("acct") or "")
+            replied = parse_datetime(reply.get("created_at"))
+            if not acct or replied is None or (self.official_accounts and not self.is_official(acct)):
+                continue
+            yield ReplyData(kind="mastodon", parent_external_id=status_id, account=acct,
+                            reply_external_id=str(reply.get("id")), replied_at=replied,
+                            text=html_to_text(str(reply.get("content") or "")), url=reply.get("url"))

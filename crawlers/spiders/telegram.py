@@ -1,0 +1,76 @@
+"""Telegram public channels through the web preview ``/s/<channel>`` (older pages: ``?before=<id>``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from parsel import Selector
+from scrapy.http import Request, Response
+
+from crawlers.spiders.base import MolvaSpider
+from crawlers.text import html_to_text, parse_count, parse_datetime
+from molva.ingest import MentionData
+
+
+class TelegramSpider(MolvaSpider):
+    name = "telegram"
+    kind = "telegram"
+
+    async def start(self) -> AsyncIterator[Any]:
+        for channel in self.targets:
+            channel = channel.lstrip("@").strip("/")
+            yield self.request(f"{self.base_url}/s/{channel}", self.parse_page, channel, page=1)
+
+    def parse_page(self, response: Response) -> Iterator[MentionData | Request]:
+        channel: str = response.meta["target"]
+        page: int = response.meta["page"]
+        widgets = response.css(".tgme_widget_message[data-post]")
+        if not widgets and not response.css(".tgme_channel_info, .tgme_page, .tme_no_messages_found"):
+            self.record_error(f"no messages and no channel markup at {response.url} (changed or broken page)", channel)
+            return
+        self.page_ok()
+        ids: list[str] = []
+        for widget in widgets:
+            item = self.parse_message(widget, channel)
+            if item is None:
+                continue
+            ids.append(item.external_id)
+            if item.external_id not in self.known_ids:
+                yield item
+        before = response.css("[data-before]::attr(data-before)").get()
+        if before and self.should_page_on(channel, ids, page):
+            yield self.request(f"{self.base_url}/s/{channel}?before={before}", self.parse_page, channel, page=page + 1)
+        else:
+            self.finish_target(channel, "known" if before and page < self.max_pages else ("end" if not before else "limit"))
+
+    def parse_message(self, widget: Selector, channel: str) -> MentionData | None:
+        post = widget.attrib.get("data-post", "")
+        post_channel, _, message_id = post.rpartition("/")
+        published = parse_datetime(widget.css(".tgme_widget_message_date time::attr(datetime)").get())
+        if not post_channel or not message_id.isdigit() or published is None:
+            self.record_error(f"malformed message widget in /s/{channel}: data-post={post!r}", channel)
+            return None
+        text = html_to_text(widget.css(".tgme_widget_message_text").get())
+        if not text:
+            text = html_to_text(widget.css(".tgme_widget_message_poll_question").get())
+        forwarded = widget.css(".tgme_widget_message_forwarded_from_name")
+        forwarded_from = forwarded.attrib.get("href") or html_to_text(forwarded.get()) or None if forwarded else None
+        author = widget.css(".tgme_widget_message_from_author::text, .tgme_widget_message_owner_name span::text").get()
+        reply_href = widget.css("a.tgme_widget_message_reply::attr(href)").get()
+        parent = None
+        if reply_href:
+            parent_id = reply_href.rstrip("/").rpartition("/")[2]
+            parent = f"{post_channel}/{parent_id}" if parent_id.isdigit() else None
+        return MentionData(
+            kind="telegram",
+            external_id=post,
+            url=f"{self.base_url}/{post_channel}/{message_id}",
+            text=text,
+            published_at=published,
+            author=(author or "").strip() or None,
+            author_id=post_channel,
+            views=parse_count(widget.css(".tgme_widget_message_views::text").get()),
+            forwarded_from=forwarded_from,
+            parent_external_id=parent,
+        )

@@ -1,0 +1,233 @@
+"""VK through its official API: ``wall.get`` + ``wall.getComments`` for ``wall:<owner_id>`` targets and
+``newsfeed.search`` for ``search:<query>`` targets.
+
+VK answers errors with HTTP 200 and an ``error`` object: code 6 (too many requests per second) is retried
+with back-off by :class:`crawlers.middlewares.VkRateLimitMiddleware`; code 5 (authorization failed) fails
+the source with a clear message; other codes are counted and the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Request, Response
+
+from crawlers.spiders.base import MolvaSpider
+from crawlers.text import from_timestamp
+from molva.ingest import MentionData, ReplyData
+
+API_VERSION = "5.199"
+WALL_PAGE = 100
+SEARCH_PAGE = 200
+COMMENTS_PAGE = 100
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, dict):
+        value = value.get("count")
+    return int(value) if isinstance(value, int | float) else None
+
+
+class VkSpider(MolvaSpider):
+    name = "vk"
+    kind = "vk"
+    # VK allows 3 requests per second per token: one at a time, a third of a second apart (``options.rps``).
+    custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 1, "RANDOMIZE_DOWNLOAD_DELAY": False}
+
+    def __init__(self, *args: Any, token: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.token = token
+        self.download_delay = 1.0 / float(self.options.get("rps", 3)) + 0.02
+        self.comment_counts: dict[str, int] = dict(self.state.get("comment_counts") or {})
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VkSpider:
+        kwargs.setdefault("token", crawler.settings.get("MOLVA_VK_TOKEN") or "")
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, VkSpider)
+        return spider
+
+    def api(self, method: str, params: dict[str, Any], callback: Any, target: str, **meta: Any) -> Request:
+        query = urlencode({**params, "access_token": self.token, "v": API_VERSION})
+        return self.request(f"{self.base_url}/method/{method}?{query}", callback, target, vk=True, **meta)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for target in self.targets:
+            kind, _, value = target.partition(":")
+            if kind == "wall" and value:
+                yield self.api("wall.get", {"owner_id": value, "count": WALL_PAGE, "offset": 0, "extended": 1},
+                               self.parse_wall, target, owner=value, page=1, offset=0)
+            elif kind == "search" and value:
+                yield self.api("newsfeed.search", {"q": value, "count": SEARCH_PAGE, "extended": 1},
+                               self.parse_search, target, page=1)
+            else:
+                self.record_error(f"bad VK target {target!r}: expected wall:<owner_id> or search:<query>", target)
+
+    # --- responses ------------------------------------------------------------------------------
+
+    def payload(self, response: Response) -> dict[str, Any] | None:
+        """The ``response`` object of an API answer, or ``None`` after recording the error."""
+        target: str = response.meta["target"]
+        method = response.url.split("/method/", 1)[-1].split("?", 1)[0]
+        try:
+            data = json.loads(response.text)
+        except ValueError:
+            self.record_error(f"VK {method}: the answer is not JSON ({response.url})", target)
+            return None
+        error = data.get("error") if isinstance(data, dict) else None
+        if isinstance(error, dict):
+            code, message = error.get("error_code"), error.get("error_msg", "")
+            if code == 5:
+                self.record_error(f"VK authorization failed (error 5: {message}); set a valid token in "
+                                  "MOLVA_VK_TOKEN", target, fatal=True)
+                raise CloseSpider("vk_auth_failed")
+            self.record_error(f"VK {method} error {code}: {message}", target)
+            return None
+        body = data.get("response") if isinstance(data, dict) else None
+        if not isinstance(body, dict):
+            self.record_error(f"VK {method}: no 'response' object in the answer ({response.url})", target)
+            return None
+        self.page_ok()
+        return body
+
+    def names(self, body: dict[str, Any]) -> dict[int, str]:
+        names: dict[int, str] = {}
+        for profile in body.get("profiles") or []:
+            names[int(profile["id"])] = f"{profile.get('first_name', '')} {profile.get('last_name', '')}".strip()
+        for group in body.get("groups") or []:
+            names[-int(group["id"])] = str(group.get("name") or group.get("screen_name") or "")
+        return names
+
+    def post_item(self, post: dict[str, Any], names: dict[int, str], official_wall: str | None) -> MentionData | None:
+        owner, post_id = post.get("owner_id"), post.get("id")
+        published = from_timestamp(post.get("date"))
+        if owner is None or post_id is None or published is None:
+            return None
+        from_id = int(post.get("from_id", owner))
+        text = str(post.get("text") or "")
+        forwarded = None
+        history = post.get("copy_history") or []
+        if history:
+            original = history[0]
+            forwarded = f"https://vk.com/wall{original.get('owner_id')}_{original.get('id')}"
+            text = text or str(original.get("text") or "")
+        addressed = [str(owner)] if official_wall and str(from_id) != str(owner) else []
+        return MentionData(
+            kind="vk", external_id=f"{owner}_{post_id}", url=f"https://vk.com/wall{owner}_{post_id}", text=text,
+            published_at=published, author=names.get(from_id), author_id=str(from_id),
+            likes=_count(post.get("likes")), reposts=_count(post.get("reposts")),
+            comments=_count(post.get("comments")), views=_count(post.get("views")),
+            forwarded_from=forwarded, addressed_accounts=addressed,
+        )
+
+    def parse_wall(self, response: Response) -> Iterator[Any]:
+        body = self.payload(response)
+        if body is None:
+            return
+        target, owner, page, offset = (response.meta[k] for k in ("target", "owner", "page", "offset"))
+        names = self.names(body)
+        items = body.get("items") or []
+        ids: list[str] = []
+        for post in items:
+            item = self.post_item(post, names, owner)
+            if item is None:
+                self.record_error(f"VK wall.get: malformed post in {target}", target)
+                continue
+            ids.append(item.external_id)
+            if item.external_id not in self.known_ids:
+                yield item
+            count = item.comments or 0
+            if count and self.comment_counts.get(item.external_id) != count:
+                yield self.comments_request(target, owner, int(post["id"]), 0, count)
+        offset += len(items)
+        more = bool(items) and offset < int(body.get("count") or 0)
+        if more and self.should_page_on(target, ids, page):
+            yield self.api("wall.get", {"owner_id": owner, "count": WALL_PAGE, "offset": offset, "extended": 1},
+                           self.parse_wall, target, owner=owner, page=page + 1, offset=offset)
+        else:
+            self.finish_target(target, "end" if not more else ("limit" if page >= self.max_pages else "known"))
+
+    def comments_request(self, target: str, owner: str, post_id: int, offset: int, expected: int) -> Request:
+        params = {"owner_id": owner, "post_id": post_id, "count": COMMENTS_PAGE, "offset": offset, "sort": "asc",
+                  "extended": 1, "thread_items_count": 10}
+        return self.api("wall.getComments", params, self.parse_comments, target, owner=owner, post_id=post_id,
+                        offset=offset, expected=expected)
+
+    def parse_comments(self, response: Response) -> Iterator[Any]:
+        body = self.payload(response)
+        if body is None:
+            return
+        target, owner, post_id, offset = (response.meta[k] for k in ("target", "owner", "post_id", "offset"))
+        names = self.names(body)
+        post_ext = f"{owner}_{post_id}"
+        items = body.get("items") or []
+        flat: list[dict[str, Any]] = []
+        for comment in items:
+            flat.append(comment)
+            flat.extend((comment.get("thread") or {}).get("items") or [])
+        replies: list[ReplyData] = []
+        for comment in flat:
+            published = from_timestamp(comment.get("date"))
+            if comment.get("id") is None or published is None:
+                self.record_error(f"VK wall.getComments: malformed comment under {post_ext}", target)
+                continue
+            from_id = str(comment.get("from_id", ""))
+            ext = f"{post_ext}_{comment['id']}"
+            if self.is_official(from_id, owner):
+                parent = comment.get("reply_to_comment")
+                replies.append(ReplyData(
+                    kind="vk", parent_external_id=f"{post_ext}_{parent}" if parent else post_ext, account=from_id,
+                    reply_external_id=ext, replied_at=published, text=str(comment.get("text") or ""),
+                    url=f"https://vk.com/wall{post_ext}?reply={comment['id']}",
+                ))
+                continue
+            if ext in self.known_ids:
+                continue
+            yield MentionData(
+                kind="vk", external_id=ext, url=f"https://vk.com/wall{post_ext}?reply={comment['id']}",
+                text=str(comment.get("text") or ""), published_at=published,
+                author=names.get(int(from_id)) if from_id.lstrip("-").isdigit() else None, author_id=from_id,
+                likes=_count(comment.get("likes")), parent_external_id=post_ext, thread_external_id=post_ext,
+                addressed_accounts=[str(owner)],
+            )
+        yield from replies
+        offset += len(items)
+        total = int(body.get("current_level_count") or body.get("count") or 0)
+        if items and offset < total:
+            yield self.comments_request(target, owner, post_id, offset, response.meta["expected"])
+        else:
+            self.comment_counts[post_ext] = response.meta["expected"]
+            self.state_updates["comment_counts"] = self.comment_counts
+
+    def is_official(self, from_id: str, owner: str) -> bool:
+        if self.official_accounts:
+            return from_id in self.official_accounts
+        return from_id == str(owner) and from_id.startswith("-")
+
+    def parse_search(self, response: Response) -> Iterator[Any]:
+        body = self.payload(response)
+        if body is None:
+            return
+        target, page = response.meta["target"], response.meta["page"]
+        names = self.names(body)
+        ids: list[str] = []
+        for post in body.get("items") or []:
+            item = self.post_item(post, names, None)
+            if item is None:
+                self.record_error(f"VK newsfeed.search: malformed post for {target}", target)
+                continue
+            ids.append(item.external_id)
+            if item.external_id not in self.known_ids:
+                yield item
+        next_from = body.get("next_from")
+        if next_from and self.should_page_on(target, ids, page):
+            query = target.partition(":")[2]
+            yield self.api("newsfeed.search", {"q": query, "count": SEARCH_PAGE, "extended": 1,
+                                               "start_from": next_from}, self.parse_search, target, page=page + 1)
+        else:
+            self.finish_target(target, "end" if not next_from else ("limit" if page >= self.max_pages else "known"))

@@ -1,0 +1,79 @@
+"""`molva crawl --all` against the simulator (seed 1): every post once, nothing twice, response rates as served."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+pytest.importorskip("simulator.server")
+
+from molva.db import make_sessionmaker
+from molva.metrics import build_report
+from molva.models import Mention, OfficialReply
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_config(path: Path, base_url: str, world: Any) -> None:
+    from simulator.config import render_config
+
+    text = render_config(world, base_url)
+    text = text.replace('name = "vk"\n', 'name = "vk"\noptions = {rps = 200}\n')  # the simulator is told the same
+    path.write_text(text, encoding="utf-8")
+
+
+def crawl_all(config: Path, db_url: str) -> str:
+    env = {**os.environ, "MOLVA_CONFIG": str(config), "MOLVA_DATABASE_URL": db_url, "MOLVA_VK_TOKEN": "test-token",
+           "MOLVA_CRAWL__DOWNLOAD_DELAY": "0", "MOLVA_CRAWL__AUTOTHROTTLE": "false", "MOLVA_CRAWL__MAX_PAGES": "100",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "molva", "crawl", "--all"], env=env, capture_output=True,
+                          text=True, timeout=240, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.mark.timeout(300)
+def test_full_crawl_matches_the_simulator_truth(tmp_path: Path, db_url: str) -> None:
+    from simulator.server import SimServer
+    from simulator.world import build_world
+
+    world = build_world(seed=1, days=2, posts_per_day=150)
+    with SimServer(world, port=0, vk_rps=1000) as sim:
+        config = tmp_path / "sim.toml"
+        write_config(config, sim.base_url, world)
+        first = crawl_all(config, db_url)
+        truth = sim.truth()
+        second = crawl_all(config, db_url)
+    posts = truth["posts"]
+    factory = make_sessionmaker(db_url)
+    with factory() as session:
+        stored = Counter((kind, ext) for kind, ext in session.execute(select(Mention.kind, Mention.external_id)))
+        assert set(stored) == {(p["kind"], p["external_id"]) for p in posts}, first
+        assert max(stored.values()) == 1 and sum(stored.values()) == len(posts)
+        assert "новых 0" in second and all("новых 0" in line for line in second.splitlines() if ":" in line), second
+        assert session.scalar(select(func.count(Mention.id))) == len(posts)  # the second crawl added nothing
+        assert session.scalar(select(func.count(OfficialReply.id))) == sum(p["answered"] for p in posts)
+        report = build_report(session)
+    addressed: Counter[str] = Counter()
+    delays: dict[str, list[float]] = {}
+    for p in posts:
+        if p["addressed"] and p["brand"]:
+            addressed[p["brand"]] += 1
+            if p["answered"]:
+                delays.setdefault(p["brand"], []).append(p["reply_delay_seconds"])
+    rows = {row["brand"]: row for row in report["brands"]}
+    assert addressed, "the simulator served no addressed posts"
+    for brand, total in addressed.items():
+        row = rows[brand]
+        rate = len(delays.get(brand, [])) / total
+        assert row["response_rate"] == pytest.approx(rate, abs=0.02), brand
+        if delays.get(brand):
+            assert row["median_response_seconds"] == pytest.approx(statistics.median(delays[brand]), rel=0.1), brand

@@ -1,0 +1,238 @@
+"""Each spider against saved fixture pages in the real formats, including malformed ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from crawl_fixtures import fixture_response
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Request
+
+from crawlers.spiders import MastodonSpider, ReviewsSpider, RssSpider, TelegramSpider, VkSpider
+from molva.ingest import MentionData, ReplyData
+
+BASE = "http://sim.test"
+
+
+def split(output: Any) -> tuple[list[MentionData], list[ReplyData], list[Request]]:
+    out = list(output or [])
+    return ([o for o in out if isinstance(o, MentionData)], [o for o in out if isinstance(o, ReplyData)],
+            [o for o in out if isinstance(o, Request)])
+
+
+# --- Telegram ---------------------------------------------------------------------------------------
+
+def test_telegram_page_items_forward_and_paging() -> None:
+    spider = TelegramSpider(source_name="tg", targets=["narod_kontrol"], base_url=BASE)
+    response = fixture_response("telegram_page.html", f"{BASE}/s/narod_kontrol", {"target": "narod_kontrol", "page": 1})
+    mentions, _, requests = split(spider.parse_page(response))
+    assert [m.external_id for m in mentions] == ["narod_kontrol/501", "narod_kontrol/502"]
+    first, forward = mentions
+    assert first.url == f"{BASE}/narod_kontrol/501"
+    assert first.text == "Читатель пишет: третий день не могу войти в приложение Сбербанка,\nподдержка молчит."
+    assert first.published_at == datetime(2025, 3, 1, 9, 15, tzinfo=UTC)
+    assert first.views == 12500 and forward.views == 987
+    assert forward.forwarded_from == "https://t.me/sovety_dnya/77"
+    assert "&" in forward.text
+    assert [r.url for r in requests] == [f"{BASE}/s/narod_kontrol?before=501"]
+    assert len(spider.errors) == 1 and "malformed message widget" in spider.errors[0]  # the widget without a date
+
+
+def test_telegram_stops_at_known_items_when_the_last_crawl_was_complete() -> None:
+    state = {"targets": {"narod_kontrol": {"complete": True}}}
+    spider = TelegramSpider(targets=["narod_kontrol"], base_url=BASE, state=state,
+                            known_ids=["narod_kontrol/501", "narod_kontrol/502"])
+    response = fixture_response("telegram_page.html", f"{BASE}/s/narod_kontrol", {"target": "narod_kontrol", "page": 1})
+    mentions, _, requests = split(spider.parse_page(response))
+    assert mentions == [] and requests == []
+    assert spider.state_updates["targets"]["narod_kontrol"]["complete"] is False  # the broken widget: an error
+    incomplete = TelegramSpider(targets=["narod_kontrol"], base_url=BASE,
+                                known_ids=["narod_kontrol/501", "narod_kontrol/502"])
+    _, _, requests = split(incomplete.parse_page(response))
+    assert len(requests) == 1  # an interrupted earlier crawl: walk on
+
+
+def test_telegram_changed_markup_is_an_error() -> None:
+    spider = TelegramSpider(targets=["narod_kontrol"], base_url=BASE)
+    response = fixture_response("telegram_changed_markup.html", f"{BASE}/s/narod_kontrol",
+                                {"target": "narod_kontrol", "page": 1})
+    assert split(spider.parse_page(response)) == ([], [], [])
+    assert spider.pages_ok == 0 and "changed or broken page" in spider.errors[0]
+
+
+# --- VK ---------------------------------------------------------------------------------------------
+
+def test_vk_wall_posts_and_comment_requests() -> None:
+    spider = VkSpider(targets=["wall:-555001"], base_url=BASE, token="T", official_accounts=["-555001"])
+    meta = {"target": "wall:-555001", "owner": "-555001", "page": 1, "offset": 0}
+    response = fixture_response("vk_wall_get.json", f"{BASE}/method/wall.get?owner_id=-555001", meta)
+    mentions, _, requests = split(spider.parse_wall(response))
+    assert [m.external_id for m in mentions] == ["-555001_901", "-555001_900"]
+    post = mentions[0]
+    assert post.url == "https://vk.com/wall-555001_901" and post.author_id == "-555001"
+    assert (post.likes, post.reposts, post.comments, post.views) == (40, 2, 3, 5120)
+    assert post.addressed_accounts == []  # the brand's own post
+    assert len(requests) == 1 and "wall.getComments" in requests[0].url and "post_id=901" in requests[0].url
+    assert "access_token=T" in requests[0].url and "v=5.199" in requests[0].url
+    assert any("malformed post" in e for e in spider.errors)
+
+
+def test_vk_comments_are_addressed_and_brand_replies_are_replies() -> None:
+    spider = VkSpider(targets=["wall:-555001"], base_url=BASE, official_accounts=["-555001"])
+    meta = {"target": "wall:-555001", "owner": "-555001", "post_id": 901, "offset": 0, "expected": 3}
+    response = fixture_response("vk_wall_get_comments.json", f"{BASE}/method/wall.getComments", meta)
+    mentions, replies, requests = split(spider.parse_comments(response))
+    assert [m.external_id for m in mentions] == ["-555001_901_905", "-555001_901_906"]
+    assert mentions[0].url == "https://vk.com/wall-555001_901?reply=905"
+    assert mentions[0].author == "Ольга Петрова" and mentions[0].addressed_accounts == ["-555001"]
+    assert mentions[0].parent_external_id == "-555001_901"
+    (reply,) = replies
+    assert reply.parent_external_id == "-555001_901_905" and reply.account == "-555001"
+    assert reply.reply_external_id == "-555001_901_907"
+    assert reply.replied_at == datetime.fromtimestamp(1740824600, UTC)
+    assert requests == [] and spider.state_updates["comment_counts"] == {"-555001_901": 3}
+
+
+def test_vk_search_pages_with_next_from_and_reads_reposts() -> None:
+    spider = VkSpider(targets=["search:Сбербанк"], base_url=BASE)
+    response = fixture_response("vk_newsfeed_search.json", f"{BASE}/method/newsfeed.search",
+                                {"target": "search:Сбербанк", "page": 1})
+    mentions, _, requests = split(spider.parse_search(response))
+    assert [m.external_id for m in mentions] == ["8001_12", "8002_3"]
+    assert mentions[1].text == mentions[0].text and mentions[1].forwarded_from == "https://vk.com/wall8001_12"
+    assert len(requests) == 1 and "start_from=2" in requests[0].url
+
+
+def test_vk_auth_error_fails_the_source_clearly() -> None:
+    spider = VkSpider(targets=["wall:-1"], base_url=BASE)
+    response = fixture_response("vk_error5.json", f"{BASE}/method/wall.get", {"target": "wall:-1", "owner": "-1",
+                                                                              "page": 1, "offset": 0})
+    with pytest.raises(CloseSpider):
+        list(spider.parse_wall(response))
+    assert spider.fatal is not None and "authorization failed" in spider.fatal and "MOLVA_VK_TOKEN" in spider.fatal
+
+
+def test_vk_other_errors_and_broken_json_are_counted() -> None:
+    spider = VkSpider(targets=["wall:-1"], base_url=BASE)
+    meta = {"target": "wall:-1", "owner": "-1", "page": 1, "offset": 0}
+    assert list(spider.parse_wall(fixture_response("vk_error100.json", f"{BASE}/method/wall.get", meta))) == []
+    assert list(spider.parse_wall(fixture_response("feed_broken.xml", f"{BASE}/method/wall.get", meta))) == []
+    assert len(spider.errors) == 2 and "error 100" in spider.errors[0] and "not JSON" in spider.errors[1]
+    assert spider.fatal is None
+
+
+# --- RSS / Atom -------------------------------------------------------------------------------------
+
+def test_rss_entries_and_conditional_get_state() -> None:
+    spider = RssSpider(targets=["/feed.xml"], base_url=BASE)
+    headers = {"Content-Type": "application/rss+xml; charset=utf-8", "ETag": '"abc"',
+               "Last-Modified": "Sat, 01 Mar 2025 08:00:00 GMT"}
+    response = fixture_response("feed_rss.xml", f"{BASE}/feed.xml", {"target": "/feed.xml"}, headers=headers)
+    mentions, _, _ = split(spider.parse_feed(response))
+    assert [m.external_id for m in mentions] == ["vestnik:101", "https://news.example/a/103"]
+    assert mentions[0].title == "Билайн снизил цены на домашний интернет"
+    assert mentions[0].text == "Оператор снизил цены на 10%."
+    assert mentions[0].published_at == datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+    assert "feed.xml" in spider.errors[0]  # the entry without a date: skipped, ETag not kept
+    assert "feeds" not in spider.state_updates
+
+
+def test_rss_sends_validators_and_takes_304() -> None:
+    url = f"{BASE}/feed.xml"
+    state = {"feeds": {url: {"etag": '"abc"', "modified": "Sat, 01 Mar 2025 08:00:00 GMT"}}}
+    spider = RssSpider(targets=["/feed.xml"], base_url=BASE, state=state)
+
+    async def first() -> Request:
+        async for request in spider.start():
+            return request  # type: ignore[no-any-return]
+        raise AssertionError("no request")
+
+    import asyncio
+
+    request = asyncio.run(first())
+    assert request.headers.get("If-None-Match") == b'"abc"'
+    assert request.headers.get("If-Modified-Since") == b"Sat, 01 Mar 2025 08:00:00 GMT"
+    not_modified = fixture_response("feed_atom.xml", url, {"target": "/feed.xml"}, status=304)
+    assert list(spider.parse_feed(not_modified)) == []
+    assert spider.pages_ok == 1 and spider.errors == []
+
+
+def test_atom_feed_and_malformed_feed() -> None:
+    spider = RssSpider(targets=["/atom.xml", "/broken.xml"], base_url=BASE)
+    atom = fixture_response("feed_atom.xml", f"{BASE}/atom.xml", {"target": "/atom.xml"},
+                            headers={"Content-Type": "application/atom+xml", "ETag": '"e1"'})
+    (entry,) = split(spider.parse_feed(atom))[0]
+    assert (entry.external_id, entry.url, entry.author, entry.text) == ("urn:blog:1", "https://blog.example/p/1",
+                                                                       "Марина", "Спасибо поддержке")
+    assert spider.state_updates["feeds"][f"{BASE}/atom.xml"]["etag"] == '"e1"'
+    broken = fixture_response("feed_broken.xml", f"{BASE}/broken.xml", {"target": "/broken.xml"},
+                              headers={"Content-Type": "application/rss+xml"})
+    assert list(spider.parse_feed(broken)) == []
+    assert "malformed" in spider.errors[-1] and "broken.xml" in spider.errors[-1]
+
+
+# --- Reviews ----------------------------------------------------------------------------------------
+
+def test_reviews_list_requests_new_and_newly_answered_reviews() -> None:
+    spider = ReviewsSpider(targets=["testbank"], base_url=BASE, known_ids=["7000", "7001"], replied_ids=[])
+    response = fixture_response("reviews_list.html", f"{BASE}/services/responses/bank/testbank/?page=1",
+                                {"target": "testbank", "page": 1})
+    _, _, requests = split(spider.parse_list(response))
+    urls = [r.url for r in requests]
+    assert f"{BASE}/services/responses/bank/response/7001/" in urls  # known, but answered since
+    assert f"{BASE}/services/responses/bank/response/7000/" not in urls
+    assert f"{BASE}/services/responses/bank/testbank/?page=2" in urls  # the last crawl was not complete
+    assert any("without an id" in e for e in spider.errors)
+
+
+def test_review_page_with_rating_and_official_answer() -> None:
+    spider = ReviewsSpider(targets=["testbank"], base_url=BASE)
+    url = f"{BASE}/services/responses/bank/response/7001/"
+    response = fixture_response("reviews_review.html", url, {"target": "testbank", "review_id": "7001"})
+    mentions, replies, _ = split(spider.parse_review(response))
+    (review,) = mentions
+    assert (review.external_id, review.url, review.rating, review.title) == ("7001", url, 1, "Заблокировали карту")
+    assert review.text.startswith("Заблокировали карту без объяснения причин,\nденьги")
+    assert review.addressed_accounts == ["testbank"] and review.author == "ivan_k"
+    (answer,) = replies
+    assert answer.account == "testbank" and answer.parent_external_id == "7001"
+    assert answer.replied_at == datetime(2025, 3, 1, 11, 30, tzinfo=UTC)
+    assert answer.text == "Иван, здравствуйте! Карта разблокирована."
+
+
+def test_review_page_with_changed_markup_is_an_error() -> None:
+    spider = ReviewsSpider(targets=["testbank"], base_url=BASE)
+    response = fixture_response("telegram_changed_markup.html", f"{BASE}/services/responses/bank/response/1/",
+                                {"target": "testbank", "review_id": "1"})
+    assert list(spider.parse_review(response)) == []
+    assert "malformed review page" in spider.errors[0]
+
+
+# --- Mastodon ---------------------------------------------------------------------------------------
+
+def test_mastodon_timeline_statuses_context_and_paging() -> None:
+    spider = MastodonSpider(targets=["testbank"], base_url=BASE, official_accounts=["testbank@social.example"])
+    response = fixture_response("mastodon_timeline.json", f"{BASE}/api/v1/timelines/tag/testbank?limit=40",
+                                {"target": "testbank", "page": 1})
+    mentions, _, requests = split(spider.parse_timeline(response))
+    (status,) = mentions  # the official reply is not a mention; the broken status is an error
+    assert status.external_id == "1100000000000003"
+    assert status.url == "https://social.example/@masha/1100000000000003"
+    assert status.addressed_accounts == ["testbank@social.example"] and status.author_followers == 120
+    assert status.text.startswith("@testbank почему не работает перевод по СБП?")
+    urls = [r.url for r in requests]
+    assert f"{BASE}/api/v1/statuses/1100000000000003/context" in urls
+    assert any("max_id=" in u for u in urls)
+    assert any("malformed status" in e for e in spider.errors)
+
+
+def test_mastodon_context_keeps_only_official_replies() -> None:
+    spider = MastodonSpider(targets=["testbank"], base_url=BASE, official_accounts=["testbank@social.example"])
+    response = fixture_response("mastodon_context.json", f"{BASE}/api/v1/statuses/1100000000000003/context",
+                                {"target": "testbank", "status_id": "1100000000000003"})
+    (reply,) = list(spider.parse_context(response))
+    assert isinstance(reply, ReplyData)
+    assert reply.account == "testbank@social.example" and reply.reply_external_id == "1100000000000009"
+    assert reply.replied_at == datetime(2025, 3, 1, 10, 45, tzinfo=UTC)
