@@ -1,0 +1,73 @@
+"""Scoring stored brand mentions: sentiment, intent and urgency, written into ``brand_mentions``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from classifier.inference import SentimentModel
+from classifier.intent import classify_intent
+from classifier.model import LABELS
+from classifier.text import Span
+from classifier.urgency import urgency_score
+from molva.models import BrandMention
+
+
+def _engagement(likes: int | None, reposts: int | None, comments: int | None) -> int | None:
+    parts = [v for v in (likes, reposts, comments) if v is not None]
+    return sum(parts) if parts else None
+
+
+def classify_pending(session: Session, model: SentimentModel, *, limit: int, now: datetime,
+                     batch_size: int = 256) -> list[BrandMention]:
+    """Score up to ``limit`` unclassified brand mentions (``sentiment IS NULL``), oldest first.
+
+    Fills sentiment, scores, intent, urgency (+ reasons), model_version and classified_at, then flushes.
+    Does not commit: the caller owns the transaction."""
+    rows: Sequence[BrandMention] = session.scalars(
+        select(BrandMention)
+        .where(BrandMention.sentiment.is_(None))
+        .order_by(BrandMention.id)
+        .limit(limit)
+        .options(selectinload(BrandMention.mention))
+    ).all()
+    if not rows:
+        return []
+    siblings: dict[int, list[Span]] = {}
+    for bm in rows:
+        siblings.setdefault(bm.mention_id, [])
+    for bm in session.scalars(select(BrandMention).where(BrandMention.mention_id.in_(list(siblings)))):
+        siblings[bm.mention_id].append((bm.span_start, bm.span_end))
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start:start + batch_size]
+        texts = [bm.mention.text or "" for bm in chunk]
+        targets: list[Sequence[Span] | None] = []
+        others: list[Sequence[Span] | None] = []
+        for bm, text in zip(chunk, texts, strict=True):
+            valid = 0 <= bm.span_start < bm.span_end <= len(text)
+            own = (bm.span_start, bm.span_end)
+            targets.append([own] if valid else None)
+            others.append([s for s in siblings.get(bm.mention_id, []) if s != own])
+        scores = model.predict(texts, targets, others=others)
+        for bm, text, sc in zip(chunk, texts, scores, strict=True):
+            m = bm.mention
+            label = max(LABELS, key=lambda k: sc[k])
+            intent = classify_intent(text, sc)
+            urgency, reasons = urgency_score(
+                text, sc, intent, m.author_followers, _engagement(m.likes, m.reposts, m.comments),
+                m.published_at, now,
+            )
+            bm.sentiment = label
+            bm.score_negative = sc["negative"]
+            bm.score_neutral = sc["neutral"]
+            bm.score_positive = sc["positive"]
+            bm.intent = intent
+            bm.urgency = round(urgency, 4)
+            bm.urgency_reasons = reasons
+            bm.model_version = model.version
+            bm.classified_at = now
+    session.flush()
+    return list(rows)

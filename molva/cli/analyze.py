@@ -1,0 +1,189 @@
+"""Sentiment commands: ``molva train``, ``molva analyze``, ``molva evaluate``, ``molva classify``.
+
+torch and the classifier load lazily inside the commands so that ``molva --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from molva.cli.app import get_settings, main
+from molva.errors import MolvaError
+
+DEFAULT_TRAIN_DATA = Path("../shared/data/sentiment")
+EXIT_SKIPPED = 1  # `analyze` / `evaluate`: some input lines were skipped (bad JSON, missing text)
+
+
+def _load_model(ctx: click.Context, model: str | None) -> Any:
+    from classifier.inference import ModelLoadError, load_model
+
+    settings = get_settings(ctx)
+    try:
+        return load_model(model or settings.model_path)
+    except ModelLoadError as exc:
+        raise MolvaError(str(exc)) from exc
+
+
+def _set_threads() -> None:
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("MOLVA_THREADS", "2")))
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=None, help="Folder with the training corpora (default: ../shared/data/sentiment).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where to write the weights and MODEL_CARD.md (default: models/molva-sentiment).")
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--epochs", type=int, default=8, show_default=True)
+@click.option("--members", type=int, default=3, show_default=True, help="Ensemble size.")
+@click.option("--device", default=None, help="torch device (default: cuda if available, else cpu).")
+def train(data_dir: Path | None, out_dir: Path | None, seed: int, epochs: int, members: int,
+          device: str | None) -> None:
+    """Train the default sentiment model (seeded) and write its weights and model card."""
+    from classifier.card import write_model_card
+    from classifier.inference import DEFAULT_MODEL_DIR
+    from classifier.training import TrainConfig
+    from classifier.training import train as run_training
+
+    data = data_dir or Path(os.environ.get("MOLVA_SENTIMENT_DATA", str(DEFAULT_TRAIN_DATA)))
+    if not (data / "sentirueval2016_banks_train.jsonl").exists():
+        raise MolvaError(f"{data}: no sentirueval2016_banks_train.jsonl there (use --data DIR)")
+    out = out_dir or DEFAULT_MODEL_DIR
+    if device is None or device == "cpu":
+        _set_threads()
+    metrics = run_training(data, out, seed=seed, cfg=TrainConfig(epochs=epochs, members=members),
+                           log=lambda s: click.echo(s, err=True), device=device)
+    write_model_card(out, metrics)
+    click.echo(json.dumps(metrics["validation"], indent=2))
+
+
+def _progress(total_hint: str) -> Any:
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit=" rows", desc=total_hint, file=sys.stderr)
+
+
+def _run_analysis(ctx: click.Context, infile: IO[str], model: str | None, batch_size: int,
+                  label: str) -> Any:
+    from classifier.analyze import Stats, analyze_lines
+    from molva.cli.app import load_catalog_for
+
+    _set_threads()
+    sentiment = _load_model(ctx, model)
+    catalog = load_catalog_for(ctx)
+    stats = Stats()
+    bar = _progress(label)
+    for out in analyze_lines(infile, sentiment, catalog, stats, batch_size=batch_size):
+        if bar is not None:
+            bar.update(1)
+        yield out
+    if bar is not None:
+        bar.close()
+    yield stats
+
+
+def _report_skipped(ctx: click.Context, stats: Any, rows: int, seconds: float) -> None:
+    for err in stats.errors:
+        click.echo(f"skipped {err}", err=True)
+    click.echo(f"{rows} rows, {stats.skipped} skipped, {seconds:.1f}s", err=True)
+    if stats.skipped:
+        ctx.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.argument("infile", type=click.File("r", encoding="utf-8", errors="replace"))
+@click.option("-o", "--output", "outfile", type=click.File("w", encoding="utf-8"), required=True,
+              help="Output JSONL ('-' for stdout).")
+@click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=512, show_default=True)
+@click.pass_context
+def analyze(ctx: click.Context, infile: IO[str], outfile: IO[str], model: str | None, batch_size: int) -> None:
+    """Score sentiment of JSONL rows {"id", "text", "brand"?}; one output row per input row.
+
+    Exit code 0 when every line was read, 1 when some lines were skipped (each gets an "error" row)."""
+    start = time.perf_counter()
+    stats: Any = None
+    rows = 0
+    for item in _run_analysis(ctx, infile, model, batch_size, "analyze"):
+        if isinstance(item, dict):
+            item.pop("gold", None)
+            outfile.write(json.dumps(item, ensure_ascii=False) + "\n")
+            rows += 1
+        else:
+            stats = item
+    outfile.flush()
+    _report_skipped(ctx, stats, rows, time.perf_counter() - start)
+
+
+@main.command()
+@click.argument("infile", type=click.File("r", encoding="utf-8", errors="replace"))
+@click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=512, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.pass_context
+def evaluate(ctx: click.Context, infile: IO[str], model: str | None, batch_size: int, as_json: bool) -> None:
+    """Accuracy, macro-F1 and macro-F1 over positive/negative for rows with a "label"."""
+    from classifier.metrics import classification_report
+
+    gold: list[str] = []
+    pred: list[str] = []
+    stats: Any = None
+    unlabeled = 0
+    start = time.perf_counter()
+    for item in _run_analysis(ctx, infile, model, batch_size, "evaluate"):
+        if not isinstance(item, dict):
+            stats = item
+        elif "error" not in item:
+            if item.get("gold") in ("negative", "neutral", "positive"):
+                gold.append(str(item["gold"]))
+                pred.append(str(item["label"]))
+            else:
+                unlabeled += 1
+    if not gold:
+        raise MolvaError("no row with a label negative/neutral/positive to evaluate")
+    report = classification_report(gold, pred)
+    report["unlabeled"] = float(unlabeled)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(f"rows evaluated      {len(gold)}")
+        click.echo(f"accuracy            {report['accuracy']:.4f}")
+        click.echo(f"macro-F1            {report['macro_f1']:.4f}")
+        click.echo(f"macro-F1 pos/neg    {report['macro_f1_pn']:.4f}")
+        for label in ("negative", "neutral", "positive"):
+            click.echo(f"F1 {label:<16} {report['f1_' + label]:.4f}")
+    _report_skipped(ctx, stats, len(gold) + unlabeled, time.perf_counter() - start)
+
+
+@main.command()
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
+              help="Brand mentions per transaction (default: scheduler.classify_batch_size).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Stop after this many.")
+@click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.pass_context
+def classify(ctx: click.Context, batch_size: int | None, limit: int | None, model: str | None) -> None:
+    """Score every unclassified brand mention in the database (sentiment, intent, urgency)."""
+    from molva import pipeline
+
+    _set_threads()
+    settings = get_settings(ctx)
+    if batch_size is not None:
+        settings = settings.model_copy(
+            update={"scheduler": settings.scheduler.model_copy(update={"classify_batch_size": batch_size})})
+    from molva.cli.app import require_schema
+
+    require_schema(ctx)
+    sentiment = _load_model(ctx, model)
+    done = pipeline.classify_pending(settings, limit=limit, model=sentiment)
+    click.echo(f"classified {done} brand mentions ({sentiment.version})")

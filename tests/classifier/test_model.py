@@ -1,0 +1,65 @@
+"""The shipped sentiment model: loads offline, scores sum to 1, reads targets, survives odd input."""
+
+from __future__ import annotations
+
+import math
+
+from classifier.inference import MolvaSentimentModel, SentimentModel, TransformersSentimentModel, load_model
+from classifier.metrics import classification_report
+
+
+def _label(scores: dict[str, float]) -> str:
+    return max(scores, key=lambda k: scores[k])
+
+
+def test_shipped_model_scores_sum_to_one(shipped_model: SentimentModel) -> None:
+    assert isinstance(shipped_model, MolvaSentimentModel)
+    assert shipped_model.version.startswith("molva-sentiment-")
+    texts = ["Сбербанк опять заблокировал карту, ужасный сервис, верните деньги",
+             "Спасибо МТС, отличная связь и быстрая поддержка, очень доволен!",
+             "", "x" * 50_000, "The bank is open on Sunday", "🙂🙂🙂"]
+    scores = shipped_model.predict(texts, [[(0, 8)], [(7, 10)], None, None, None, None])
+    assert len(scores) == len(texts)
+    for s in scores:
+        assert set(s) == {"negative", "neutral", "positive"}
+        assert math.isclose(sum(s.values()), 1.0, abs_tol=1e-5)
+        assert all(0.0 <= v <= 1.0 for v in s.values())
+    assert _label(scores[0]) == "negative"
+    assert _label(scores[1]) == "positive"
+
+
+def test_target_spans_change_the_prediction(shipped_model: SentimentModel) -> None:
+    text = "Ушёл из Сбербанка, там хамят и теряют деньги. В Тинькофф всё отлично, спасибо им!"
+    sber = (text.index("Сбербанка"), text.index("Сбербанка") + len("Сбербанка"))
+    tink = (text.index("Тинькофф"), text.index("Тинькофф") + len("Тинькофф"))
+    s_sber, s_tink = shipped_model.predict([text, text], [[sber], [tink]], others=[[tink], [sber]])
+    assert s_sber["negative"] > s_tink["negative"]
+    assert s_tink["positive"] > s_sber["positive"]
+
+
+def test_batch_order_does_not_change_scores(shipped_model: SentimentModel) -> None:
+    texts = ["МТС не работает интернет", "Билайн норм", "ВТБ ставка по вкладу 15 процентов, неплохо"]
+    one_by_one = [shipped_model.predict([t], [None])[0] for t in texts]
+    together = shipped_model.predict(texts, [None] * 3)
+    for a, b in zip(one_by_one, together, strict=True):
+        assert all(math.isclose(a[k], b[k], abs_tol=1e-4) for k in a)
+
+
+def test_transformers_checkpoint_loads_offline(tiny_checkpoint) -> None:  # type: ignore[no-untyped-def]
+    model = load_model(tiny_checkpoint)
+    assert isinstance(model, TransformersSentimentModel)
+    assert model.version.startswith("transformers:")
+    scores = model.predict(["банк плохо", "спасибо мтс, хорошо"], [None, [(8, 11)]])
+    assert len(scores) == 2
+    for s in scores:
+        assert set(s) == {"negative", "neutral", "positive"}
+        assert math.isclose(sum(s.values()), 1.0, abs_tol=1e-5)
+
+
+def test_sentirueval_metric() -> None:
+    gold = ["positive", "negative", "neutral", "neutral", "negative"]
+    pred = ["positive", "neutral", "neutral", "negative", "negative"]
+    r = classification_report(gold, pred)
+    assert math.isclose(r["accuracy"], 0.6)
+    # F1 positive = 1.0, F1 negative = 0.5 (P 0.5, R 0.5)
+    assert math.isclose(r["macro_f1_pn"], 0.75)
