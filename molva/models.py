@@ -132,6 +132,7 @@ class BrandMention(Base):
         UniqueConstraint("mention_id", "brand"),
         Index("ix_brand_mentions_brand_published", "brand", "published_at"),
         Index("ix_brand_mentions_unclassified", "classified_at"),
+        Index("ix_brand_mentions_published_at", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

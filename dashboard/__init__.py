@@ -1,0 +1,1 @@
+"""Molva's Streamlit dashboard (``molva dashboard``): overview, competitors, explorer, support queue, sources."""
