@@ -17,6 +17,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin_immediate).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -25,8 +27,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite files get WAL mode, foreign keys and a busy timeout."""
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A deferred transaction that later writes fails at once with "database is locked" when another
+    # process writes meanwhile (WAL cannot upgrade its snapshot); BEGIN IMMEDIATE waits for the write
+    # lock instead (up to busy_timeout), so crawls, classification and alerts can run side by side.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite files get WAL mode, foreign keys and a busy timeout.
+
+    On SQLite, transactions take the write lock when they begin, except on a ``read_only`` engine
+    (the dashboard), whose readers never block writers in WAL mode.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -34,6 +47,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if not read_only:
+            event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -64,7 +64,7 @@ def sim(ctx: click.Context, host: str, port: int, seed: int, days: float, posts_
     except OSError as exc:
         raise MolvaError(f"не удалось открыть {host}:{port}: {exc.strerror or exc}") from None
     if write_config is not None:
-        write(write_config, world, server.base_url, interval, vk_token or "simulator-token")
+        write(write_config, world, server.base_url, interval, vk_token or "simulator-token", vk_rps)
         click.echo(f"config: {write_config}")
     click.echo(f"molva sim: {server.base_url}  seed={seed}  posts={len(world.visible())}"
                f"  truth: {server.base_url}/__sim__/truth.json  (Ctrl-C to stop)")
