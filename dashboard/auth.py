@@ -8,27 +8,12 @@ page itself refuses to show anything as a second line of defence.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 import streamlit as st
 
 from molva.settings import Settings
 
 SESSION_KEY = "molva_authenticated"
-
-
-def is_loopback(host: str) -> bool:
-    host = host.strip().strip("[]")
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name or "" (all interfaces): treat as reachable from the network
-
-
-def login_required(require_login: bool | None, host: str) -> bool:
-    return require_login if require_login is not None else not is_loopback(host)
 
 
 def oidc_configured() -> bool:
@@ -49,7 +34,7 @@ def bound_host(settings: Settings) -> str:
 
 def gate(settings: Settings) -> bool:
     """True when the visitor may see the dashboard; otherwise draws the login form (or the refusal)."""
-    if not login_required(settings.dashboard.require_login, bound_host(settings)):
+    if not settings.dashboard.login_required(bound_host(settings)):
         return True
     if oidc_configured():
         if st.user.get("is_logged_in", False):

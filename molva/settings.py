@@ -5,6 +5,7 @@ Read once at the edge (the CLI, the scheduler, the dashboard) and passed down as
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -85,6 +86,8 @@ class CrawlSettings(StrictModel):
     download_timeout: float = 20.0
     max_pages: int = 20
     disable_after_failures: int = 5
+    redis_url: str | None = None  # scale-out: processes share a scrapy-redis queue + dupefilter (crawlers.shared)
+    redis_key_prefix: str = "molva"
 
 
 class SchedulerSettings(StrictModel):
@@ -99,11 +102,28 @@ class SchedulerSettings(StrictModel):
         return parse_duration(value)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable only from this machine ("" and host names count as the network)."""
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class DashboardSettings(StrictModel):
     host: str = "127.0.0.1"
     port: int = 8501
     password: SecretStr | None = None
     require_login: bool | None = None  # None: on when bound to a non-loopback address
+
+    def login_required(self, host: str | None = None) -> bool:
+        """Explicit ``require_login``, else: on for any address reachable from the network."""
+        if self.require_login is not None:
+            return self.require_login
+        return not is_loopback(self.host if host is None else host)
 
 
 DEFAULT_ASSIGNEES: dict[str, str] = {

@@ -22,18 +22,6 @@ def dashboard_app_path() -> Path:
     return Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    host = host.strip().strip("[]")
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _oidc_configured(app_dir: Path) -> bool:
     import tomllib
 
@@ -49,9 +37,7 @@ def _oidc_configured(app_dir: Path) -> bool:
 
 def check_login(settings: Settings, host: str, app_dir: Path) -> None:
     """Refuse to serve the dashboard on the network without a password or OIDC."""
-    required = settings.dashboard.require_login
-    if required is None:
-        required = not _is_loopback(host)
+    required = settings.dashboard.login_required(host)
     password = settings.dashboard.password
     if required and not (password and password.get_secret_value()) and not _oidc_configured(app_dir):
         raise MolvaError(

@@ -16,8 +16,29 @@ from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source
 SENTIMENTS = ("negative", "neutral", "positive")
 
 
+class SentimentShares:
+    """Derived shares of anything that counts negative, neutral and positive mentions."""
+
+    negative: int
+    neutral: int
+    positive: int
+
+    @property
+    def classified(self) -> int:
+        return self.negative + self.neutral + self.positive
+
+    @property
+    def negative_share(self) -> float:
+        return self.negative / self.classified if self.classified else 0.0
+
+    @property
+    def sentiment_index(self) -> float:
+        """(positive - negative) / classified, in -1..1."""
+        return (self.positive - self.negative) / self.classified if self.classified else 0.0
+
+
 @dataclass(frozen=True)
-class BrandStats:
+class BrandStats(SentimentShares):
     brand: str
     group: str | None
     mentions: int
@@ -25,17 +46,6 @@ class BrandStats:
     neutral: int
     positive: int
     unclassified: int
-
-    @property
-    def negative_share(self) -> float:
-        classified = self.negative + self.neutral + self.positive
-        return self.negative / classified if classified else 0.0
-
-    @property
-    def sentiment_index(self) -> float:
-        """(positive - negative) / classified, in -1..1."""
-        classified = self.negative + self.neutral + self.positive
-        return (self.positive - self.negative) / classified if classified else 0.0
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from molva.metrics.filters import MetricsFilter
-from molva.metrics.report import SENTIMENTS, BrandStats, brand_stats
+from molva.metrics.report import SENTIMENTS, BrandStats, SentimentShares, brand_stats
 from molva.models import BrandMention, Mention, Source, Spike
 
 Granularity = Literal["hour", "day", "week"]
@@ -18,25 +18,13 @@ GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "week")
 
 
 @dataclass(frozen=True)
-class TimePoint:
+class TimePoint(SentimentShares):
     bucket: datetime  # start of the hour/day/week, UTC
     brand: str
     mentions: int
     negative: int
     neutral: int
     positive: int
-
-    @property
-    def classified(self) -> int:
-        return self.negative + self.neutral + self.positive
-
-    @property
-    def negative_share(self) -> float:
-        return self.negative / self.classified if self.classified else 0.0
-
-    @property
-    def sentiment_index(self) -> float:
-        return (self.positive - self.negative) / self.classified if self.classified else 0.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +48,7 @@ class SpikeMarker:
 
 
 @dataclass(frozen=True)
-class Totals:
+class Totals(SentimentShares):
     """Sums over brands of :func:`molva.metrics.brand_stats` for one period."""
 
     mentions: int
@@ -68,18 +56,6 @@ class Totals:
     neutral: int
     positive: int
     unclassified: int
-
-    @property
-    def classified(self) -> int:
-        return self.negative + self.neutral + self.positive
-
-    @property
-    def negative_share(self) -> float:
-        return self.negative / self.classified if self.classified else 0.0
-
-    @property
-    def sentiment_index(self) -> float:
-        return (self.positive - self.negative) / self.classified if self.classified else 0.0
 
 
 @dataclass(frozen=True)
