@@ -7,7 +7,7 @@ import signal
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +27,8 @@ from molva.models import CrawlRun
 from molva.settings import Settings, SourceConfig
 
 log = logging.getLogger(__name__)
+
+SHARED_STALE_RUN = timedelta(hours=6)  # scale-out: another process's run older than this was killed
 
 
 @dataclass
@@ -121,7 +123,7 @@ def _crawl(
                 continue
             if force and reason:
                 enable_source(source)
-            run = start_run(session, source)
+            run = start_run(session, source, stale_after=SHARED_STALE_RUN if settings.crawl.redis_url else None)
             runs[config.name] = run.id
             kwargs: dict[str, Any] = {
                 "source_name": config.name, "targets": list(config.targets), "base_url": config.effective_base_url,

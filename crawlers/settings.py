@@ -51,4 +51,15 @@ def scrapy_settings(
         "MOLVA_DISABLE_AFTER": crawl.disable_after_failures,
         "MOLVA_RETRY_AFTER_MAX": max(crawl.download_timeout * 3, 60.0),
     }
+    if crawl.redis_url:  # scale-out: see crawlers/shared.py
+        settings.update({
+            "SCHEDULER": "crawlers.shared.SharedScheduler",
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "SCHEDULER_PERSIST": True,  # a process that closes leaves the queue to the others
+            "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+            "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
+            "REDIS_URL": crawl.redis_url,
+            "MOLVA_REDIS_PREFIX": crawl.redis_key_prefix,
+            "MOLVA_SHARED": True,
+        })
     return settings

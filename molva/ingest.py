@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from molva.catalog import Catalog
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_CONTAINMENT = 0.85
 MIN_SHINGLE_WORDS = 8
+COMMON_SHINGLE = 200  # a shingle in more texts than this is boilerplate (see ShingleIndex)
 PRELOAD_TEXTS = 20_000  # the latest mentions searched for near-duplicates of new ones
 MAX_BACKOFF = timedelta(days=1)
 
@@ -148,6 +150,7 @@ class ShingleIndex:
 
     def __init__(self) -> None:
         self._postings: dict[int, list[int]] = {}
+        self._common: dict[int, set[int]] = {}  # shingles found in more than COMMON_SHINGLE texts
         self._sizes: dict[int, int] = {}
 
     def add(self, mention_id: int, grams: frozenset[int]) -> None:
@@ -155,15 +158,34 @@ class ShingleIndex:
             return
         self._sizes[mention_id] = len(grams)
         for gram in grams:
-            self._postings.setdefault(gram, []).append(mention_id)
+            common = self._common.get(gram)
+            if common is not None:
+                common.add(mention_id)
+                continue
+            posting = self._postings.setdefault(gram, [])
+            posting.append(mention_id)
+            if len(posting) > COMMON_SHINGLE:  # boilerplate: a set, only checked for candidates found otherwise
+                self._common[gram] = set(self._postings.pop(gram))
 
     def nearest(self, grams: frozenset[int], exclude: int | None = None) -> int | None:
+        """Candidates come from the shingles that are not boilerplate; their boilerplate shingles count too.
+
+        (So a text made only of boilerplate shingles finds no near-duplicate here; its exact copies are still
+        found by the content hash.)
+        """
         if not grams:
             return None
         shared: dict[int, int] = {}
+        common: list[set[int]] = []
         for gram in grams:
+            if gram in self._common:
+                common.append(self._common[gram])
+                continue
             for mention_id in self._postings.get(gram, ()):
                 shared[mention_id] = shared.get(mention_id, 0) + 1
+        if common:
+            for mention_id in shared:
+                shared[mention_id] += sum(1 for ids in common if mention_id in ids)
         best: tuple[float, int] | None = None
         for mention_id, count in shared.items():
             if mention_id == exclude:
@@ -191,9 +213,13 @@ def get_or_create_source(session: Session, config: SourceConfig) -> Source:
     if source is None:
         source = Source(name=config.name, kind=config.kind, base_url=config.effective_base_url, enabled=True,
                         consecutive_failures=0, state={})
-        session.add(source)
-        session.flush()
-        return source
+        try:
+            with session.begin_nested():
+                session.add(source)
+        except IntegrityError:  # another crawl process (scale-out) created it just now
+            source = session.scalars(select(Source).where(Source.name == config.name)).one()
+        else:
+            return source
     source.kind = config.kind
     source.base_url = config.effective_base_url
     return source
@@ -215,11 +241,18 @@ def enable_source(source: Source) -> None:
     source.consecutive_failures = 0
 
 
-def start_run(session: Session, source: Source) -> CrawlRun:
-    """A new ``running`` crawl run; runs left ``running`` by a killed crawl are closed as failed."""
+def start_run(session: Session, source: Source, stale_after: timedelta | None = None) -> CrawlRun:
+    """A new ``running`` crawl run; runs left ``running`` by a killed crawl are closed as failed.
+
+    ``stale_after``: with several crawl processes (scale-out) the others' runs are running too: only runs
+    started longer ago than that are closed.
+    """
+    stale = [CrawlRun.source_id == source.id, CrawlRun.status == "running"]
+    if stale_after is not None:
+        stale.append(CrawlRun.started_at < _now() - stale_after)
     session.execute(
         update(CrawlRun)
-        .where(CrawlRun.source_id == source.id, CrawlRun.status == "running")
+        .where(*stale)
         .values(status="failed", finished_at=_now(), error_message="interrupted (the crawl process stopped)")
     )
     run = CrawlRun(source_id=source.id, status="running", items_seen=0, items_new=0, errors=0, stats={})
@@ -312,6 +345,9 @@ class Ingestor:
         self.counts: dict[str, int] = {"new": 0, "known": 0, "duplicate_url": 0, "near_duplicate": 0,
                                        "replies": 0, "ignored_replies": 0}
         self._forwards: dict[str, list[int]] = {}  # original's canonical URL -> forwards not linked yet
+        self._fresh_brands: dict[int, frozenset[str]] = {}  # store_many: brands of mentions not linked yet
+        self._batch_hashes: dict[str, list[tuple[datetime, int]]] | None = None  # store_many: content hashes
+        self._batch_pending: set[int] = set()  # store_many: mentions of the batch not linked yet
         self._load_texts()
 
     def _load_texts(self) -> None:
@@ -366,6 +402,110 @@ class Ingestor:
         self.counts["new"] += 1
         return StoreResult("new", mention, original)
 
+    def store_many(self, items: Sequence[MentionData]) -> list[StoreResult]:
+        """Store a batch: the same results as :meth:`store_mention` item by item, with a few queries per batch
+        (known ids, known URLs, parents) and one batched INSERT of the new mentions and of their brands.
+
+        Near-duplicates are linked as one by one (the earliest copy is the root). When another process stores
+        one of the rows meanwhile (scale-out) the batch falls back to storing item by item.
+        """
+        if not items:
+            return []
+        ids = list(dict.fromkeys(item.external_id for item in items))
+        known: dict[str, Mention] = {}
+        for start in range(0, len(ids), 500):
+            for mention in self.session.scalars(select(Mention).where(
+                Mention.source_id == self.source.id, Mention.external_id.in_(ids[start:start + 500])
+            )):
+                known[mention.external_id] = mention
+        canonicals = {item.external_id: canonical_url(item.url) for item in items if item.external_id not in known}
+        wanted = list(set(canonicals.values()))
+        taken: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            taken.update(self.session.scalars(
+                select(Mention.canonical_url).where(Mention.canonical_url.in_(wanted[start:start + 500]))
+            ))
+        results: list[StoreResult | None] = []
+        fresh: list[tuple[int, MentionData, Mention, str | None]] = []
+        for item in items:
+            stored = known.get(item.external_id)
+            if stored is not None:
+                self.counts["known"] += 1
+                self._update_counters(stored, item)
+                results.append(StoreResult("known", stored))
+                continue
+            canonical = canonicals[item.external_id]
+            if canonical in taken:
+                self.counts["duplicate_url"] += 1
+                results.append(StoreResult("duplicate_url"))
+                continue
+            official = self.catalog.official_brand(item.kind, item.author_id) if item.author_id else None
+            mention = self._new_mention(item, canonical, official.name if official else None)
+            known[item.external_id] = mention
+            taken.add(canonical)
+            fresh.append((len(results), item, mention, official.name if official else None))
+            results.append(None)
+        if fresh:
+            try:
+                with self.session.begin_nested():
+                    self._insert_fresh(fresh)
+            except IntegrityError:
+                return [self.store_mention(item) for item in items]
+            self._batch_pending = {mention.id for _, _, mention, _ in fresh}
+            self._batch_hashes = self._hash_copies({mention.content_hash for _, _, mention, _ in fresh})
+            try:
+                for index, _item, mention, _official in fresh:
+                    original = self._link_duplicate(mention, self._fresh_brands.pop(mention.id))
+                    self._batch_pending.discard(mention.id)
+                    self.counts["new"] += 1
+                    results[index] = StoreResult("new", mention, original)
+            finally:
+                self._batch_hashes = None
+                self._batch_pending = set()
+        return [r for r in results if r is not None]
+
+    def _hash_copies(self, hashes: set[str]) -> dict[str, list[tuple[datetime, int]]]:
+        """``(published_at, id)`` of the stored non-official mentions with these content hashes."""
+        copies: dict[str, list[tuple[datetime, int]]] = {}
+        wanted = list(hashes)
+        for start in range(0, len(wanted), 500):
+            query = select(Mention.content_hash, Mention.published_at, Mention.id).where(
+                Mention.content_hash.in_(wanted[start:start + 500]), Mention.official_brand.is_(None)
+            )
+            for digest, published, mention_id in self.session.execute(query):
+                copies.setdefault(digest, []).append((_aware(published), mention_id))
+        return copies
+
+    def _new_mention(self, data: MentionData, canonical: str, official: str | None) -> Mention:
+        return Mention(
+            source_id=self.source.id, kind=data.kind, external_id=data.external_id, url=data.url,
+            canonical_url=canonical, author=data.author, author_id=data.author_id,
+            author_followers=data.author_followers, title=data.title, text=data.text, language=data.language,
+            published_at=_aware(data.published_at), likes=data.likes, reposts=data.reposts,
+            comments=data.comments, views=data.views, rating=data.rating,
+            parent_external_id=data.parent_external_id, thread_external_id=data.thread_external_id,
+            forwarded_from=_canonical_or_text(data.forwarded_from), content_hash=content_hash(data.text, data.title),
+            official_brand=official, crawl_run_id=self.run.id if self.run else None,
+        )
+
+    def _insert_fresh(self, fresh: list[tuple[int, MentionData, Mention, str | None]]) -> None:
+        """One batched INSERT of the new mentions, their parents, one of their brand rows."""
+        parents = list({item.parent_external_id for _, item, _, _ in fresh if item.parent_external_id})
+        parent_ids: dict[str, int] = {}
+        for start in range(0, len(parents), 500):
+            for external_id, mention_id in self.session.execute(select(Mention.external_id, Mention.id).where(
+                Mention.source_id == self.source.id, Mention.external_id.in_(parents[start:start + 500])
+            )):
+                parent_ids[external_id] = mention_id
+        self.session.add_all([mention for _, _, mention, _ in fresh])
+        self.session.flush()
+        by_external = {mention.external_id: mention.id for _, _, mention, _ in fresh}
+        for _, item, mention, official_name in fresh:
+            if item.parent_external_id:
+                mention.parent_id = parent_ids.get(item.parent_external_id) or by_external.get(item.parent_external_id)
+            self._fresh_brands[mention.id] = self._add_brands(mention, item, official_name)
+        self.session.flush()
+
     def _update_counters(self, mention: Mention, data: MentionData) -> None:
         for name in ("likes", "reposts", "comments", "views"):
             value = getattr(data, name)
@@ -382,13 +522,18 @@ class Ingestor:
             self._forwards.setdefault(mention.forwarded_from, []).append(mention.id)
         if mention.official_brand is not None or not grams:
             return None  # brands' own posts repeat their templates; they are not reposts
-        other_id = self.session.scalar(
-            select(Mention.id)
-            .where(Mention.content_hash == mention.content_hash, Mention.id != mention.id,
-                   Mention.official_brand.is_(None))
-            .order_by(Mention.published_at, Mention.id)
-            .limit(1)
-        )
+        if self._batch_hashes is not None:  # store_many: as if the batch's later mentions were not stored yet
+            copies = [(published, other) for published, other in self._batch_hashes.get(mention.content_hash, ())
+                      if other != mention.id and other not in self._batch_pending]
+            other_id = min(copies)[1] if copies else None
+        else:
+            other_id = self.session.scalar(
+                select(Mention.id)
+                .where(Mention.content_hash == mention.content_hash, Mention.id != mention.id,
+                       Mention.official_brand.is_(None))
+                .order_by(Mention.published_at, Mention.id)
+                .limit(1)
+            )
         if other_id is None:
             other_id = self.index.nearest(grams, exclude=mention.id)
             if other_id is not None and self._brands_of(other_id) != brands:

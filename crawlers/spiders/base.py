@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Request
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,40 @@ class MolvaSpider(scrapy.Spider):
         """Count an error of this source (recorded in its crawl run) and log it clearly."""
         self.errors.append(message)
         if target is not None:
-            self._target_errors.add(target)
+            self.mark_incomplete(target)
         if fatal:
             self.fatal = message
         self.logger.error("%s: %s", self.source_name, message)
+
+    def mark_incomplete(self, target: str) -> None:
+        """The target had an error: the next crawl walks its whole history again (even if it finished now)."""
+        self._target_errors.add(target)
+        self.update_target(target, complete=False)
+
+    def retry_request(self, response: Response, reason: str) -> Request | None:
+        """A retry of a broken answer (a malformed or cut body, changed markup): Scrapy's retry with its
+        ``RETRY_TIMES`` budget; ``None`` when spent (or outside a crawl)."""
+        if getattr(self, "crawler", None) is None or response.request is None:
+            return None
+        return get_retry_request(response.request, spider=self, reason=reason)
+
+    def retry_or_error(self, response: Response, message: str, target: str | None = None) -> Request | None:
+        """Retry a broken answer; once the retries are spent, record ``message`` as an error of ``target``."""
+        retry = self.retry_request(response, message)
+        if retry is None:
+            self.record_error(message, target if target is not None else response.meta.get("target"))
+        else:
+            self.logger.warning("%s: %s; retrying", self.source_name, message)
+        return retry
+
+    def changed_markup(self, response: Response, missing: str) -> Request | None:
+        """A page without an element the spider needs: retried, then an error naming the URL and the element."""
+        return self.retry_or_error(response, f"changed markup at {response.url}: no {missing} element")
+
+    @staticmethod
+    def cut_html(response: Response) -> bool:
+        """An HTML page that does not end with ``</html>``: cut short (a complete page always does)."""
+        return b"</html>" not in response.body[-512:].lower()
 
     def errback(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
@@ -115,9 +146,11 @@ class MolvaSpider(scrapy.Spider):
         return True
 
     def update_target(self, target: str, **values: Any) -> None:
-        targets = self.state_updates.setdefault("targets", dict(self.state.get("targets") or {}))
-        current = dict(targets.get(target) or {})
-        current.update(values)
+        """Record a target's new state; only the targets this spider touched are merged into the source's
+        state when it closes (the others stay as the pipeline left them at the start: incomplete)."""
+        targets = self.state_updates.setdefault("targets", {})
+        current = dict(targets.get(target) or self.target_state(target))
+        current.update(values, run=self.run_id)
         targets[target] = current
 
     def finish_target(self, target: str, reason: str, **values: Any) -> None:

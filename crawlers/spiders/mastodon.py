@@ -39,11 +39,11 @@ class MastodonSpider(MolvaSpider):
             yield self.timeline(tag.lstrip("#"), None, 1)
 
     def json_body(self, response: Response, what: str) -> Any:
+        """The decoded answer; a retry :class:`Request` of a broken one; ``None`` after recording the error."""
         try:
             return json.loads(response.text)
         except ValueError:
-            self.record_error(f"Mastodon {what}: the answer is not JSON ({response.url})", response.meta["target"])
-            return None
+            return self.retry_or_error(response, f"Mastodon {what}: the answer is not JSON ({response.url})")
 
     def is_official(self, acct: str) -> bool:
         acct = acct.lower().lstrip("@")
@@ -70,6 +70,9 @@ class MastodonSpider(MolvaSpider):
     def parse_timeline(self, response: Response) -> Iterator[Any]:
         tag, page = response.meta["target"], response.meta["page"]
         statuses = self.json_body(response, "tag timeline")
+        if isinstance(statuses, Request):
+            yield statuses
+            return
         if not isinstance(statuses, list):
             if statuses is not None:
                 self.record_error(f"Mastodon tag timeline: expected a list of statuses ({response.url})", tag)
@@ -91,20 +94,29 @@ class MastodonSpider(MolvaSpider):
             if (item.comments or 0) > 0 and wanted:
                 self.context_requested.add(item.external_id)
                 url = f"{self.base_url}/api/v1/statuses/{item.external_id}/context"
-                yield self.request(url, self.parse_context, tag, status_id=item.external_id)
+                # The status travels with the request: in scale-out mode another process may fetch the
+                # context before this one has committed the status, and a reply needs its parent stored.
+                yield self.request(url, self.parse_context, tag, status_id=item.external_id, status=status)
         if statuses and self.should_page_on(tag, ids, page):
             yield self.timeline(tag, ids[-1] if ids else None, page + 1)
         else:
             self.finish_target(tag, "end" if not statuses else ("limit" if page >= self.max_pages else "known"))
 
-    def parse_context(self, response: Response) -> Iterator[ReplyData]:
+    def parse_context(self, response: Response) -> Iterator[MentionData | ReplyData | Request]:
         status_id = response.meta["status_id"]
         body = self.json_body(response, "status context")
+        if isinstance(body, Request):
+            yield body
+            return
         if not isinstance(body, dict):
             if body is not None:
                 self.record_error(f"Mastodon context of {status_id}: expected an object", response.meta["target"])
             return
         self.page_ok()
+        parent = response.meta.get("status")
+        parent_item = self.status_item(parent) if isinstance(parent, dict) else None
+        if parent_item is not None and parent_item.external_id not in self.known_ids:
+            yield parent_item  # a no-op when already stored (unique external id)
         for reply in body.get("descendants") or []:
             if not isinstance(reply, dict) or str(reply.get("in_reply_to_id")) != status_id:
                 continue

@@ -40,9 +40,17 @@ class ReviewsSpider(MolvaSpider):
 
     def parse_list(self, response: Response) -> Iterator[Request]:
         slug, page = response.meta["target"], response.meta["page"]
+        if self.cut_html(response):
+            retry = self.retry_or_error(response, f"page cut short at {response.url} (no </html>)")
+            if retry is not None:
+                yield retry
+            return
         cards = response.css("[data-id].responses__item, article.responses__item")
-        if not cards and not response.css(".responses-list"):
-            self.record_error(f"no review list at {response.url} (changed or broken page)", slug)
+        if not cards and (not response.css(".responses-list")
+                          or response.css(".responses-list article, .responses-list [data-id], .ui-pagination__next")):
+            retry = self.changed_markup(response, '"article.responses__item[data-id]"')
+            if retry is not None:
+                yield retry
             return
         self.page_ok()
         fresh: list[str] = []
@@ -65,13 +73,26 @@ class ReviewsSpider(MolvaSpider):
         else:
             self.finish_target(slug, "end" if not has_next else ("limit" if page >= self.max_pages else "known"))
 
-    def parse_review(self, response: Response) -> Iterator[MentionData | ReplyData]:
+    def parse_review(self, response: Response) -> Iterator[MentionData | ReplyData | Request]:
         slug, review_id = response.meta["target"], response.meta["review_id"]
+        if self.cut_html(response):
+            retry = self.retry_or_error(response, f"malformed review page {response.url}: cut short (no </html>)")
+            if retry is not None:
+                yield retry
+            return
         page = response.css(".response-page")
         published = parse_datetime(page.css(".response-page__date::attr(datetime)").get())
         text = html_to_text(page.css(".response-page__text").get())
-        if not page or published is None or not text:
-            self.record_error(f"malformed review page {response.url}", slug)
+        answer = page.css(".bank-answer")
+        missing = (None if page else '".response-page"') or (
+            None if published is not None else '".response-page__date[datetime]"') or (
+            None if text else '".response-page__text"') or (
+            '".bank-answer__text"' if answer and not answer.css(".bank-answer__text") else None)
+        if missing or published is None:
+            retry = self.retry_or_error(response, f"malformed review page {response.url}: changed markup at "
+                                                  f"{response.url}: no {missing} element", slug)
+            if retry is not None:
+                yield retry
             return
         self.page_ok()
         bank = (page.css(".response-page__bank a::attr(href)").get() or "").rstrip("/").rpartition("/")[2] or slug
@@ -84,7 +105,6 @@ class ReviewsSpider(MolvaSpider):
                                or page.css(".rating-grade::text").get()),
                 addressed_accounts=[bank],
             )
-        answer = page.css(".bank-answer")
         if answer:
             replied = parse_datetime(answer.css(".bank-answer__date::attr(datetime)").get())
             if replied is None:

@@ -46,7 +46,7 @@ class RssSpider(MolvaSpider):
             yield Request(url, callback=self.parse_feed, errback=self.errback, headers=headers,
                           meta={"target": target, "handle_httpstatus_list": [304]})
 
-    def parse_feed(self, response: Response) -> Iterator[MentionData]:
+    def parse_feed(self, response: Response) -> Iterator[MentionData | Request]:
         target = response.meta["target"]
         if response.status == 304:
             self.page_ok()
@@ -56,6 +56,11 @@ class RssSpider(MolvaSpider):
         parsed = feedparser.parse(response.body, response_headers={"content-location": response.url,
                                                                    "content-type": content_type})
         entries = parsed.get("entries") or []
+        if parsed.get("bozo"):  # broken XML (a cut body?): fetch it again before reading what it has
+            retry = self.retry_request(response, f"malformed feed {response.url}: {parsed.get('bozo_exception')}")
+            if retry is not None:
+                yield retry
+                return
         if parsed.get("bozo") and not entries:
             self.record_error(f"malformed feed {response.url}: {parsed.get('bozo_exception')}", target)
             return

@@ -25,10 +25,18 @@ class TelegramSpider(MolvaSpider):
     def parse_page(self, response: Response) -> Iterator[MentionData | Request]:
         channel: str = response.meta["target"]
         page: int = response.meta["page"]
-        widgets = response.css(".tgme_widget_message[data-post]")
-        if not widgets and not response.css(".tgme_channel_info, .tgme_page, .tme_no_messages_found"):
-            self.record_error(f"no messages and no channel markup at {response.url} (changed or broken page)", channel)
+        if self.cut_html(response):
+            retry = self.retry_or_error(response, f"page cut short at {response.url} (no </html>)")
+            if retry is not None:
+                yield retry
             return
+        missing = self.missing_markup(response)
+        if missing:
+            retry = self.changed_markup(response, missing)
+            if retry is not None:
+                yield retry
+            return
+        widgets = response.css(".tgme_widget_message[data-post]")
         self.page_ok()
         ids: list[str] = []
         for widget in widgets:
@@ -43,6 +51,23 @@ class TelegramSpider(MolvaSpider):
             yield self.request(f"{self.base_url}/s/{channel}?before={before}", self.parse_page, channel, page=page + 1)
         else:
             self.finish_target(channel, "known" if before and page < self.max_pages else ("end" if not before else "limit"))
+
+    @staticmethod
+    def missing_markup(response: Response) -> str | None:
+        """The element a message page lacks (changed markup), or ``None`` when it reads as t.me/s."""
+        all_widgets = response.css(".tgme_widget_message")
+        if not all_widgets:
+            if response.css(".tgme_channel_info, .tgme_channel_info_header, .tgme_channel_history, .tgme_page,"
+                            " .tme_no_messages_found"):
+                return None  # a channel without messages
+            return '".tgme_widget_message" (and no channel header)'
+        if not response.css(".tgme_widget_message[data-post]"):
+            return '".tgme_widget_message[data-post]"'
+        if not all_widgets.css(".tgme_widget_message_date time[datetime]"):
+            return '".tgme_widget_message_date time[datetime]"'
+        if not all_widgets.css(".tgme_widget_message_text, .tgme_widget_message_poll_question"):
+            return '".tgme_widget_message_text"'
+        return None
 
     def parse_message(self, widget: Selector, channel: str) -> MentionData | None:
         post = widget.attrib.get("data-post", "")

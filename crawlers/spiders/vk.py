@@ -70,15 +70,15 @@ class VkSpider(MolvaSpider):
 
     # --- responses ------------------------------------------------------------------------------
 
-    def payload(self, response: Response) -> dict[str, Any] | None:
-        """The ``response`` object of an API answer, or ``None`` after recording the error."""
+    def payload(self, response: Response) -> dict[str, Any] | Request | None:
+        """The ``response`` object of an API answer; a retry of a broken answer; ``None`` after recording
+        the error."""
         target: str = response.meta["target"]
         method = response.url.split("/method/", 1)[-1].split("?", 1)[0]
         try:
             data = json.loads(response.text)
         except ValueError:
-            self.record_error(f"VK {method}: the answer is not JSON ({response.url})", target)
-            return None
+            return self.retry_or_error(response, f"VK {method}: the answer is not JSON ({response.url})", target)
         error = data.get("error") if isinstance(data, dict) else None
         if isinstance(error, dict):
             code, message = error.get("error_code"), error.get("error_msg", "")
@@ -127,7 +127,9 @@ class VkSpider(MolvaSpider):
 
     def parse_wall(self, response: Response) -> Iterator[Any]:
         body = self.payload(response)
-        if body is None:
+        if not isinstance(body, dict):
+            if body is not None:
+                yield body
             return
         target, owner, page, offset = (response.meta[k] for k in ("target", "owner", "page", "offset"))
         names = self.names(body)
@@ -160,7 +162,9 @@ class VkSpider(MolvaSpider):
 
     def parse_comments(self, response: Response) -> Iterator[Any]:
         body = self.payload(response)
-        if body is None:
+        if not isinstance(body, dict):
+            if body is not None:
+                yield body
             return
         target, owner, post_id, offset = (response.meta[k] for k in ("target", "owner", "post_id", "offset"))
         names = self.names(body)
@@ -211,7 +215,9 @@ class VkSpider(MolvaSpider):
 
     def parse_search(self, response: Response) -> Iterator[Any]:
         body = self.payload(response)
-        if body is None:
+        if not isinstance(body, dict):
+            if body is not None:
+                yield body
             return
         target, page = response.meta["target"], response.meta["page"]
         names = self.names(body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 from sqlalchemy import Connection
 
 from molva.models import Base
@@ -20,12 +21,26 @@ def _url() -> str:
     return load_settings().db_url
 
 
+# Tables that live in Molva's database but are not Molva's models: APScheduler's job store
+# (molva.scheduler.JOBS_TABLE, created by APScheduler itself). Autogenerate and `alembic check` ignore them.
+FOREIGN_TABLES = frozenset({"molva_scheduler_jobs"})
+
+
+def include_name(name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames) -> bool:
+    if type_ == "table":
+        return name not in FOREIGN_TABLES
+    if type_ in ("index", "unique_constraint", "column", "foreign_key_constraint"):
+        return parent_names.get("table_name") not in FOREIGN_TABLES
+    return True
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,7 +62,8 @@ def run_migrations_online() -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, render_as_batch=True, literal_binds=True)
+    context.configure(url=_url(), target_metadata=target_metadata, render_as_batch=True, literal_binds=True,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from molva.catalog import Catalog, load_catalog
@@ -13,6 +13,7 @@ from molva.ingest import (
     Ingestor,
     MentionData,
     ReplyData,
+    StoreResult,
     canonical_url,
     finish_run,
     get_or_create_source,
@@ -146,3 +147,79 @@ def test_start_run_closes_runs_left_running(session: Session, catalog: Catalog) 
     assert second.status == "running"
     assert session.scalar(select(CrawlRun.id).where(CrawlRun.status == "running", CrawlRun.source_id == source.id)) == second.id
     assert session.scalar(select(Mention.id).where(Mention.source_id == source.id)) is None
+
+
+def _batch(host: str) -> list[MentionData]:
+    text = "Третий день не могу перевести деньги через приложение Сбербанка, поддержка не отвечает вообще"
+
+    def item(ext: str, body: str, minutes: int = 0, **extra: object) -> MentionData:
+        return post(ext, body, minutes, url=f"https://{host}/wall{ext}", **extra)
+
+    return [
+        item("1_1", "Репост: " + text + " Распространите!", minutes=30),  # a repost stored before its original
+        item("1_2", text),
+        item("1_3", text + "!!", minutes=60),
+        item("1_2", text, likes=5),  # the same post again in the batch: known, counters refreshed
+        item(f"{SBER_WALL}_10", "Мы обновили приложение", author_id=SBER_WALL),
+        item(f"{SBER_WALL}_10_11", "Не приходят уведомления", minutes=5, author_id="777",
+             addressed_accounts=[SBER_WALL], parent_external_id=f"{SBER_WALL}_10"),
+        item("1_4", "МТС и Билайн подняли тарифы", minutes=7),
+        post("1_5", "Тот же пост по другой ссылке", url=f"https://{host}/wall1_4?utm_source=x"),  # same URL
+        item("1_6", "Не работает", minutes=1),
+    ]
+
+
+def _outcome(session: Session, results: list[StoreResult], items: list[MentionData]) -> list[tuple[object, ...]]:
+    by_id = {m.id: m.external_id for m in session.scalars(select(Mention))}
+    rows = []
+    for result, item in zip(results, items, strict=True):
+        mention = result.mention
+        brands = sorted((b.brand, b.addressed) for b in session.scalars(
+            select(BrandMention).where(BrandMention.mention_id == mention.id))) if mention else []
+        rows.append((item.external_id, result.status, mention and by_id.get(mention.near_duplicate_of_id or -1),
+                     mention and by_id.get(mention.parent_id or -1), mention and mention.likes,
+                     mention and mention.official_brand, tuple(brands)))
+    return rows
+
+
+def test_store_many_stores_exactly_what_store_mention_stores(any_session: Session, catalog: Catalog) -> None:
+    one_by_one = make(any_session, catalog, name="one-by-one")
+    items = _batch("one.example")
+    single = [one_by_one.store_mention(i) for i in items]
+    expected = _outcome(any_session, single, items)
+    any_session.execute(delete(Mention).where(Mention.source_id == one_by_one.source.id))  # a clean slate
+    any_session.expunge_all()
+    batched = make(any_session, catalog, name="batched")
+    items = _batch("two.example")
+    many = batched.store_many(items)
+    assert _outcome(any_session, many, items) == expected
+    assert batched.counts == one_by_one.counts
+    assert [r.status for r in batched.store_many(items)] == ["known"] * 7 + ["duplicate_url", "known"]  # no rows
+    assert any_session.scalar(select(func.count(Mention.id)).where(Mention.source_id == batched.source.id)) == 7
+
+
+def test_near_duplicates_are_found_among_boilerplate(session: Session, catalog: Catalog) -> None:
+    from molva.ingest import COMMON_SHINGLE, ShingleIndex, shingles
+
+    index = ShingleIndex()
+    boiler = "добрый день подскажите пожалуйста что делать если"
+    for i in range(COMMON_SHINGLE + 50):
+        index.add(i, shingles(f"{boiler} случай номер {i} и вариант {i * 7}"))
+    original = f"{boiler} Сбербанк списал деньги дважды за одну покупку в магазине у дома"
+    index.add(10_000, shingles(original))
+    assert index.nearest(shingles("Репост: " + original)) == 10_000
+    assert index.nearest(shingles(f"{boiler} МТС отключил интернет во всём районе без предупреждения")) is None
+
+
+def test_start_run_of_a_shared_crawl_keeps_the_other_processes_runs(session: Session) -> None:
+    source = get_or_create_source(session, SourceConfig(name="shared", kind="rss", targets=["/f.xml"]))
+    first = start_run(session, source, stale_after=timedelta(hours=6))
+    second = start_run(session, source, stale_after=timedelta(hours=6))
+    session.refresh(first)
+    assert first.status == "running" and second.status == "running"
+    first.started_at = datetime.now(UTC) - timedelta(hours=7)  # a process killed long ago
+    session.flush()
+    start_run(session, source, stale_after=timedelta(hours=6))
+    session.refresh(first)
+    session.refresh(second)
+    assert first.status == "failed" and second.status == "running"

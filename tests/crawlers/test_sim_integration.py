@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
+from sim_crawl import crawl_env, run_crawl, write_config
 from sqlalchemy import func, select
 
 pytest.importorskip("simulator.server")
@@ -19,23 +16,9 @@ from molva.db import make_sessionmaker
 from molva.metrics import build_report
 from molva.models import Mention, OfficialReply
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def write_config(path: Path, base_url: str, world: Any) -> None:
-    from simulator.config import render_config
-
-    text = render_config(world, base_url)
-    text = text.replace('name = "vk"\n', 'name = "vk"\noptions = {rps = 200}\n')  # the simulator is told the same
-    path.write_text(text, encoding="utf-8")
-
 
 def crawl_all(config: Path, db_url: str) -> str:
-    env = {**os.environ, "MOLVA_CONFIG": str(config), "MOLVA_DATABASE_URL": db_url, "MOLVA_VK_TOKEN": "test-token",
-           "MOLVA_CRAWL__DOWNLOAD_DELAY": "0", "MOLVA_CRAWL__AUTOTHROTTLE": "false", "MOLVA_CRAWL__MAX_PAGES": "100",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-m", "molva", "crawl", "--all"], env=env, capture_output=True,
-                          text=True, timeout=240, cwd=ROOT)
+    done = run_crawl(crawl_env(config, db_url), "--all")
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

@@ -59,7 +59,7 @@ def test_telegram_changed_markup_is_an_error() -> None:
     response = fixture_response("telegram_changed_markup.html", f"{BASE}/s/narod_kontrol",
                                 {"target": "narod_kontrol", "page": 1})
     assert split(spider.parse_page(response)) == ([], [], [])
-    assert spider.pages_ok == 0 and "changed or broken page" in spider.errors[0]
+    assert spider.pages_ok == 0 and "changed markup at" in spider.errors[0] and "data-post" in spider.errors[0]
 
 
 # --- VK ---------------------------------------------------------------------------------------------

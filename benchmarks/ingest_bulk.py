@@ -1,0 +1,146 @@
+"""Benchmark: bulk ingest with dedup of N mentions through ``molva.ingest`` (the crawlers' own path: brand
+matching, canonical-URL and content dedup, near-duplicate linking), then the re-ingest of the same N (must add
+zero rows). SQLite and, when reachable, PostgreSQL (a throwaway database). Prints one JSON line per database.
+
+    .venv/bin/python benchmarks/ingest_bulk.py --count 100000 [--batch 500] [--only sqlite|postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+
+from molva.catalog import load_catalog  # noqa: E402
+from molva.db import make_sessionmaker, upgrade  # noqa: E402
+from molva.ingest import Ingestor, MentionData, get_or_create_source, start_run  # noqa: E402
+from molva.models import BrandMention, Mention  # noqa: E402
+from molva.settings import SourceConfig  # noqa: E402
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+
+BRANDS = ["Сбербанк", "Сбера", "ВТБ", "Т-Банк", "Тинькофф", "Альфа-Банк", "МТС", "Билайн", "МегаФон", "Tele2",
+          "Ростелеком", "Газпромбанк", "Совкомбанк", "Почта Банк", "Yota", "Райффайзенбанк", None, None]
+OPENERS = ["Третий день", "Уже неделю", "Сегодня утром", "Вчера вечером", "Опять", "Снова", "В который раз",
+           "Честно говоря,", "Друзья,", "Коллеги,", "Внимание:", "Кто знает,"]
+EVENTS = ["не могу войти в приложение", "списали деньги дважды", "не работает перевод по СБП",
+          "заблокировали карту без объяснения", "пропал интернет во всём районе", "поддержка не отвечает",
+          "одобрили кредит за пять минут", "вернули комиссию после звонка", "подняли тариф без предупреждения",
+          "отличная скорость мобильного интернета", "очередь в отделении на два часа", "кешбэк так и не пришёл"]
+TAILS = ["Что делать?", "Спасибо за помощь!", "Больше не вернусь.", "Рекомендую.", "Кто сталкивался?",
+         "Пишу уже пятое обращение.", "Очень довольна.", "Это просто издевательство.", "Посоветуйте, куда жаловаться."]
+KINDS = ["vk", "telegram", "mastodon", "reviews", "rss"]
+
+
+def make_items(count: int, seed: int = 7) -> Iterator[MentionData]:
+    """``count`` mentions in one source's terms: unique ids; 3% reposts of an earlier text (near-duplicates)."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    for i in range(count):
+        brand = rng.choice(BRANDS)
+        if texts and rng.random() < 0.03:
+            text_ = "Репост: " + rng.choice(texts[-2000:])
+        else:
+            words = " ".join(rng.choice(EVENTS) for _ in range(rng.randint(1, 3)))
+            about = f"{brand}: " if brand else ""
+            text_ = f"{about}{rng.choice(OPENERS)} {words} (№{i}, {rng.randint(1, 10**6)}). {rng.choice(TAILS)}"
+            texts.append(text_)
+        yield MentionData(kind="vk", external_id=f"{1000 + i % 977}_{i}", url=f"https://vk.com/wall{1000 + i % 977}_{i}",
+                          text=text_, published_at=T0 + timedelta(seconds=30 * i), author=f"user{i % 5000}",
+                          author_id=str(1000 + i % 977), likes=rng.randint(0, 50), views=rng.randint(0, 10_000))
+
+
+def ingest(url: str, count: int, batch: int, analyze: bool = False) -> dict[str, Any]:
+    catalog = load_catalog()
+    factory = make_sessionmaker(url)
+    out: dict[str, Any] = {}
+    for label in ("first", "again"):
+        with factory() as session:
+            source = get_or_create_source(session, SourceConfig(name="bench", kind="vk", targets=["wall:-1"]))
+            ingestor = Ingestor(session, catalog, source, start_run(session, source))
+            session.commit()
+            t = time.perf_counter()
+            buffer: list[MentionData] = []
+            batches = 0
+            for item in make_items(count):
+                buffer.append(item)
+                if len(buffer) >= batch:
+                    ingestor.store_many(buffer)
+                    session.commit()
+                    buffer = []
+                    batches += 1
+                    if analyze and batches % 20 == 0:  # what autovacuum would do (it is off on some test servers)
+                        session.execute(text("ANALYZE mentions, brand_mentions"))
+                        session.commit()
+            if buffer:
+                ingestor.store_many(buffer)
+                session.commit()
+            seconds = time.perf_counter() - t
+            rows = session.scalar(select(func.count(Mention.id)))
+            out[label] = {"seconds": round(seconds, 2), "mentions_per_s": round(count / seconds),
+                          "rows_after": rows, "counts": dict(ingestor.counts),
+                          "brand_rows": session.scalar(select(func.count(BrandMention.id)))}
+    out["added_by_reingest"] = out["again"]["rows_after"] - out["first"]["rows_after"]
+    return out
+
+
+def autovacuum_off(admin: Any) -> bool:
+    with admin.connect() as conn:
+        return str(conn.execute(text("SHOW autovacuum")).scalar()) == "off"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--only", choices=["sqlite", "postgres"])
+    args = parser.parse_args()
+    machine = {"platform": platform.platform(), "python": platform.python_version(), "cpus": __import__("os").cpu_count()}
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            upgrade(url)
+            result = ingest(url, args.count, args.batch)
+            print(json.dumps({"db": "sqlite", "count": args.count, "batch": args.batch, **result,
+                              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                              "machine": machine}, ensure_ascii=False), flush=True)
+    if args.only in (None, "postgres"):
+        name = f"molva_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:
+            print(json.dumps({"db": "postgres", "skipped": f"PostgreSQL unreachable: {exc}"}))
+            return
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        try:
+            upgrade(url)
+            result = ingest(url, args.count, args.batch, analyze=autovacuum_off(admin))
+            print(json.dumps({"db": "postgres", "autovacuum_off_so_analyze_every_20_batches": autovacuum_off(admin), "count": args.count, "batch": args.batch, **result,
+                              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                              "machine": machine}, ensure_ascii=False), flush=True)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
