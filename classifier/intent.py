@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from classifier.urgency import STRONG, is_hypothetical, is_switch_target, signals
+
 INTENTS = ("problem", "question", "idea", "thanks", "other")
 
 
@@ -19,17 +21,16 @@ def _rx(*parts: str) -> re.Pattern[str]:
 PROBLEM = [
     (3.0, _rx(r"не\s+(?:работа|прош|приход|пришл|загруж|открыва|грузит|могу|может|удаётся|удается|получа|отвеча|дозвон|ловит|списыва|вернул|возвращ|зачисл|пуска|принима|отправля|был[аио]?\s+связи)",
               r"не\s+(?:проходит|пришел|пришёл|приходят|пришли)")),
-    (3.0, _rx(r"заблокир\w*", r"блокировк\w*", r"списал\w*", r"списани\w*", r"украл\w*", r"мошенни\w*",
-              r"обман\w*", r"развод\w*", r"верните", r"вернуть\s+деньги", r"пропал\w*", r"исчез\w*",
+    (3.0, _rx(r"верните", r"вернуть\s+деньги", r"пропал\w*", r"исчез\w*",
               r"завис\w*", r"сбой\w*", r"ошибк\w*", r"глючит|глюк\w*|лагает|вылета\w*|тормоз\w*",
               r"нет\s+(?:связи|сети|интернета|денег|ответа)", r"без\s+(?:связи|интернета)",
-              r"отключил\w*", r"навязал\w*", r"подключил\w*\s+без", r"двойн\w+\s+списан\w*",
+              r"отключил\w*", r"навязал\w*", r"подключил\w*\s+без",
               r"жалоб\w*", r"претензи\w*", r"безобрази\w*", r"ужас\w*", r"кошмар\w*", r"отвратит\w*",
               r"хамств\w*|хамят|нахамил\w*", r"невозможно", r"сколько\s+можно", r"уже\s+\d+\s+(?:дн|час|недел)",
               r"(?:второй|третий|который)\s+(?:день|час|раз)", r"до\s+сих\s+пор", r"задерж\w*",
               r"навязыва\w*", r"обрыва\w*", r"пропада\w*", r"упал\w*\s+(?:сайт|приложени)", r"лежит",
               r"отказал\w*", r"отказыва\w*", r"без\s+(?:связи|интернета|сети|денег)", r"заморозил\w*", r"не\s+(?:дошл|пришл)\w*",
-              r"взлом\w*", r"исчезл\w*", r"завис\w*", r"кинул[иа]?\b", r"закрою\s+(?:все\s+)?сч\w*", r"долг\s+не", r"перестал\w*", r"сломал\w*",
+              r"исчезл\w*", r"завис\w*", r"кинул[иа]?\b", r"закрою\s+(?:все\s+)?сч\w*", r"долг\s+не", r"перестал\w*", r"сломал\w*",
               r"уйду|ухожу|перейду\s+(?:в|к|на)|расторг\w*", r"позор\w*", r"бесит|бесят|достал[иа]?\b")),
     (2.0, _rx(r"неудобн\w*", r"\bхуже\b", r"дорог\w*", r"дорожа\w*", r"раздража\w*", r"надоел\w*", r"очеред\w*",
               r"опоздал\w*", r"медленн\w*", r"\bплохо\b", r"не\s+нравится", r"отстаньте", r"обидно", r"грустно",
@@ -62,8 +63,13 @@ THANKS = [
     (1.0, _rx(r"👍|❤|🙏|😊|🙂|☺", r"отличн\w*|супер\b|класс\b|лучш\w+\s+(?:банк|оператор|поддержк)", r"довол\w+")),
 ]
 _NEGATED_THANKS = _rx(r"спасибо\s+(?:за\s+)?(?:ничего|никакое|никакой)", r"спасибо,?\s+что\s+(?:опять|снова)",
+                      r"спасибо\W+(?:\S+\W+){0,3}?(?:что|за)\s+(?:опять|снова|очередн|в\s+очередной)",
                       r"спасибо\s+(?:огромное\s+)?(?:за\s+)?(?:очередн|списан|блокир|отключ)", r"не\s+помогл\w*",
                       r"никто\s+не\s+помог")
+
+
+_RESOLVED = _rx(r"пыталис\w*", r"чуть\s+не", r"вовремя", r"успели", r"предотврат\w*", r"вернули", r"разблокировал\w*",
+               r"восстановил\w*", r"починил\w*", r"решили", r"решён|решен")
 
 
 def _votes(text: str, rules: list[tuple[float, re.Pattern[str]]]) -> float:
@@ -82,17 +88,31 @@ def intent_scores(text: str) -> dict[str, float]:
     if _NEGATED_THANKS.search(t):  # sarcastic thanks / "did not help" -> a complaint
         scores["problem"] += 3.0 + scores["thanks"]
         scores["thanks"] = 0.0
+    # concrete trouble (money lost, fraud, blocked, outage, regulator, leaving; negation-aware, on lemmas)
+    # is a report of a problem, unless the text thanks for a solved one or only asks "what if"
+    found = signals(t)
+    if is_hypothetical(t):
+        scores["problem"] *= 0.4
+    elif scores["thanks"] == 0.0 or not _RESOLVED.search(t):  # "спасибо, вовремя заблокировали" is solved
+        strong = sum(1 for code in found if code in STRONG or code == "threat_to_leave")
+        scores["problem"] += 3.0 * min(strong, 2) ** 0.5
+        if "deadline" in found or "long_wait" in found:
+            scores["problem"] += 1.0
     return scores
 
 
 _PRIORITY = ("thanks", "idea", "problem", "question")  # ties go to the earlier intent
 
 
-def classify_intent(text: str, sentiment: Mapping[str, float] | None = None) -> str:
+def classify_intent(text: str, sentiment: Mapping[str, float] | None = None,
+                    target: tuple[int, int] | None = None) -> str:
     """One of problem, question, idea, thanks, other.
 
     ``sentiment`` (model scores, optional) is the weak-supervision signal: a clearly negative mention
-    with no other intent is a complaint."""
+    with no other intent is a complaint. ``target`` (the brand's span, optional): a brand the author is
+    switching *to* ("ухожу к МТС") gets "other" — the complaint is about the brand being left."""
+    if is_switch_target(text, target):
+        return "other"
     scores = intent_scores(text)
     neg = float(sentiment.get("negative", 0.0)) if sentiment else 0.0
     if neg >= 0.35:
@@ -101,7 +121,7 @@ def classify_intent(text: str, sentiment: Mapping[str, float] | None = None) -> 
     if scores[best] < 1.5:
         return "other"
     # a question about a failure is a problem report; "how do I..." alone stays a question
-    if best == "question" and scores["problem"] >= 3.0:
+    if best == "question" and scores["problem"] >= 3.0 and not is_hypothetical(text):
         return "problem"
     if best == "thanks" and scores["problem"] > scores["thanks"]:
         return "problem"

@@ -1,50 +1,174 @@
 """Urgency of a brand mention, 0..1, with the reasons (short English codes).
 
-Negativity and complaint intent set the base; concrete signals (money lost, card blocked, fraud, no
-service, threat to leave, legal threat, a long wait) add to it; author reach, engagement and recency scale
-it. A mention is treated as urgent at ``URGENT_THRESHOLD`` and above."""
+Signals are matched on two views of the text: the lower-cased surface (stems, punctuation, numbers) and
+the pymorphy3 lemmas (so "ушло", "увели", "сняло", "заморозили" meet "уйти", "увести", "снять",
+"заморозить" whatever the ending). A lemma signal right after "не" is negated ("комиссию не списали").
+
+Score = 0.30 × model negativity + 0.20 for a complaint + the signal weights, the signals scaled by how
+much the text reports the author's own trouble (a complaint counts fully, a question or a negative remark
+partly, thanks / ideas / neutral news or hypotheticals — "как не попасться мошенникам?" — little). So a
+strong signal (money lost, fraud, blocked card, outage, regulator/court) makes a complaint urgent even when
+the model's negativity is moderate, while a plain grumble ("дизайн ужасный") stays below the threshold.
+Author reach and engagement add a little; recency lowers stale posts (older than a week) without hiding
+this week's complaints. Urgent means ``URGENT_THRESHOLD`` (the alert rule's default) and above.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-URGENT_THRESHOLD = 0.5
+URGENT_THRESHOLD = 0.6
+
+_WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def _morph():  # type: ignore[no-untyped-def]
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@functools.lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    if word.isdigit():
+        return "0"
+    return str(_morph().parse(word)[0].normal_form).replace("ё", "е")
+
+
+@functools.lru_cache(maxsize=4096)
+def views(text: str) -> tuple[str, str]:
+    """(surface, lemmas): the lower-cased text with ё → е, and its space-joined word lemmas (digits → 0)."""
+    surface = text.lower().replace("ё", "е")
+    lemmas = " ".join(lemma(w) for w in _WORD.findall(surface))
+    return surface, lemmas
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
-SIGNALS: dict[str, tuple[float, re.Pattern[str]]] = {
-    "money_lost": (0.30, _rx(r"списал\w*|списани\w*|снял[аио]?\s+деньги|сняли\s+\d", r"пропал\w*\s+(?:деньги|день|средств|перевод|зарплат)",
-                             r"деньги\s+(?:пропали|исчезли|не\s+пришли|не\s+дошли|ушли|зависли)", r"верните\s+(?:мои\s+)?деньги|вернуть\s+деньги",
-                             r"не\s+(?:зачисл|вернул|пришл[аи]?\s+(?:деньги|зарплат|перевод))", r"двойн\w+\s+(?:списан|оплат)",
-                             r"украл\w*|(?:увели|похитили)\s+деньги", r"минус\s+на\s+(?:счет|счёт|балансе)", r"обнулил\w*",
-                             r"пропал\w*\s+\d+", r"исчезл\w*", r"завис\w*", r"не\s+(?:пришл|дошл)\w*", r"\bвывели\b", r"(?:перевод|платёж|платеж)\w*.{0,25}(?:пропал|потерял)\w*", r"вернут\s+деньги")),
-    "card_blocked": (0.30, _rx(r"заблокир\w*\s+(?:карт|сч[её]т|счет|личн|доступ|приложени|номер|сим)", r"блокировк\w*", r"заблокирован\w*",
-                               r"карт\w*\s+(?:заблокир|не\s+работает|не\s+проходит)", r"арестова\w*\s+сч", r"заморозил\w*")),
-    "fraud": (0.35, _rx(r"мошенни\w*", r"развод\w*", r"обман\w*", r"кинул[иа]?\b", r"фишинг\w*", r"взлом\w*",
-                        r"без\s+(?:моего\s+)?(?:ведома|согласия)", r"украл\w*", r"афер\w*")),
-    "no_service": (0.25, _rx(r"нет\s+(?:связи|сети|интернета)", r"без\s+(?:связи|интернета|сети)", r"не\s+работает", r"не\s+проходит",
-                             r"не\s+ловит", r"не\s+загружа\w*", r"не\s+открыва\w*", r"лежит", r"упал\w*\s+(?:сайт|приложени|сервер)",
-                             r"сбой\w*", r"отключил\w*\s+(?:интернет|связь|номер|свет|услуг)", r"недоступ\w*",
-                             r"не\s+могу\s+(?:войти|зайти|оплатить|перевести|снять|дозвониться|позвонить)", r"банкомат\w*\s+(?:съел|не\s+выдал)")),
-    "threat_to_leave": (0.20, _rx(r"уйду|ухожу|уходим|перейду\s+(?:в|к|на)|перехожу\s+(?:в|к|на)", r"расторг\w*",
-                                  r"закрою\s+(?:сч|карт|вклад)|закрыть\s+(?:сч|карт|вклад)", r"сменю\s+оператор\w*|сменить\s+оператор\w*",
-                                  r"больше\s+(?:никогда|ни\s+ногой|не\s+буду)", r"последний\s+раз")),
-    "legal_threat": (0.20, _rx(r"\bсуд\b|\bв\s+суд|\bсудом|\bиск\b|\bиском\b", r"прокуратур\w*", r"роспотребнадзор\w*", r"цб\s+жалоб|жалоб\w+\s+в\s+цб",
-                               r"центробанк\w*", r"полици\w*|заявлени\w+\s+в\s+полиц")),
-    "long_wait": (0.10, _rx(r"(?:уже|целый|целую|второй|третий|который)\s+(?:\d+\s+)?(?:дн|день|час|недел|месяц|раз)",
-                            r"до\s+сих\s+пор", r"сколько\s+можно", r"никто\s+не\s+(?:отвечает|перезвонил|помог)",
-                            r"не\s+могу\s+дозвониться")),
+_NOT = r"(?<!\bне )"  # lemma view: the next word is not negated
+_MONEY = r"(?:деньга|деньги|средство|рубль|руб|р|тысяча|тыс|к|0|сумма|зарплата|пенсия|сбережение|перевод|платеж|оплата|вклад)"
+_LOSE = r"(?:пропасть|исчезнуть|уйти|увести|украсть|похитить|вывести|списать|снять|удержать|зависнуть|обнулить|сгореть)"
+
+# code -> (weight, surface patterns, lemma patterns)
+SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]] = {
+    "money_lost": (0.40,
+        _rx(r"(?:дважды|два\s+раза|повторно|двойн\w+)\s+(?:\S+\s+){0,2}?(?:списа|снял|сняли|оплат)",
+            r"(?:списа|снял|сняли|сняло)\w*\s+(?:\S+\s+){0,4}?(?:дважды|два\s+раза|повторно)",
+            r"где\s+мои\s+деньги", r"на\s+(?:карте|счете|балансе)\s+(?:ноль|0\b|пусто|минус)",
+            r"минус\s+на\s+(?:счете|балансе)", r"без\s+денег", r"верните\s+(?:мои\s+)?(?:деньги|средства|\d)",
+            r"вернуть\s+(?:мои\s+)?деньги", r"банкомат\w*\s+(?:\S+\s+)?(?:съел|зажевал|не\s+выдал)"),
+        _rx(r"\b" + _NOT + _LOSE + r"\s+(?:\S+\s+){0,2}?" + _MONEY + r"\b",
+            r"\b" + _MONEY + r"\s+(?:\S+\s+){0,2}?" + _NOT + r"(?:пропасть|исчезнуть|уйти|зависнуть|сгореть)\b",
+            r"(?:деньга|деньги|зарплата|перевод|пенсия|платеж|сумма)\s+(?:\S+\s+){0,2}?не\s+(?:прийти|дойти|зачислить|поступить|вернуть)",
+            r"\bне\s+(?:зачислить|вернуть|возвращать|прийти|дойти|поступить)\s+(?:\S+\s+){0,2}?" + _MONEY + r"\b",
+            r"\b" + _NOT + r"(?:списать|списание)\b", r"\bне\s+выдать\s+(?:\S+\s+)?" + _MONEY + r"\b",
+            r"\bудержать\b")),
+    "fraud": (0.45,
+        _rx(r"без\s+(?:моего\s+)?(?:ведома|согласия|разрешения)", r"якобы\s+из", r"\bутечк\w*",
+            r"ничего\s+не\s+(?:покупал|подтверждал|оформлял|подписывал|брал)", r"не\s+(?:оформлял|брал|подтверждал)\w*\s+(?:\S+\s+)?(?:кредит|страхов|перевод|операц)"),
+        _rx(r"\bмошенник|\bмошенничество|\bмошеннический|\bобмануть\b|\bобман\b|\bразвод\b|\bфишинг",
+            r"\bвзлом|\bвзломать\b|\bафера\b|\bаферист|\bкинуть\b|\bукрасть\b|\bпохитить\b")),
+    "card_blocked": (0.40,
+        _rx(r"115-?фз", r"доступ\s+(?:\S+\s+)?ограничен", r"арест\w*\s+(?:\S+\s+)?сч"),
+        _rx(_NOT + r"(?:заблокировать|блокировать|заморозить|арестовать)\b", r"\bблокировка\b",
+            r"\b(?:карта|счет|кредитка|сим-карта|номер|аккаунт|кабинет)\s+(?:\S+\s+)?" + _NOT + r"(?:заблокировать|заморозить)\b",
+            r"\bне\s+пускать\b", r"\bотклонить\b")),
+    "no_service": (0.35,
+        _rx(r"\bнет\s+(?:ни\s+)?(?:связи|сети|интернета|доступа|света|тв)", r"\bни\s+(?:связи|сети|интернета)",
+            r"без\s+(?:связи|интернета|сети)", r"не\s+могу\s+(?:\S+\s+)?(?:войти|зайти|оплатить|перевести|снять|дозвониться|позвонить|"
+            r"получить|расплатиться|попасть|пользоваться)", r"дозвониться\s+невозможно", r"глобальн\w+\s+сбо"),
+        _rx(r"\bне\s+(?:работать|открываться|загружаться|грузиться|проходить|ловить|пускать|приходить\s+смс|отвечать\s+горячий)\b",
+            r"\bсбой\b", r"\bавария\b", r"\b(?:лежать|упасть)\b", r"\bнедоступный\b", r"\bвылетать\b",
+            _NOT + r"\bотключить\s+(?:\S+\s+)?(?:интернет|связь|номер|услуга|тв|телевидение|свет)",
+            r"\bинтернет\s+(?:\S+\s+)?(?:падать|пропадать|отваливаться)")),
+    "threat_to_leave": (0.30,
+        # leaving is a threat in the present/future ("ухожу", "перейду"), not a fact ("перешел полгода назад")
+        _rx(r"до\s+свидания", r"больше\s+(?:никогда|ни\s+ногой)", r"последний\s+раз\s+(?:пишу|обраща)",
+            r"\b(?:уйду|ухожу|уходим|уйдем|перейду|перехожу|переходим|перейдем|переведу\s+\S+)\s+(?:\S+\s+)?(?:в|к|на)\b",
+            r"\b(?:закрою|закрываю|закроем)\s+(?:\S+\s+){0,2}?(?:сч|карт|вклад|договор)",
+            r"\b(?:сменю|поменяю|меняю)\s+(?:\S+\s+)?(?:оператор|банк)"),
+        _rx(r"\bрасторгнуть|\bрасторгать|\bрасторжение")),
+    "legal_threat": (0.35,
+        # an authority is a threat when the author turns to it ("пишу в ЦБ", "жалоба в Роспотребнадзор"),
+        # not when it is news ("ставка ЦБ не изменилась")
+        _rx(r"\bиск\w*\b", r"финансов\w+\s+омбудсмен"),
+        _rx(r"\b(?:в|к)\s+(?:суд|прокуратура|роспотребнадзор|цб|центробанк|банк\s+россия|полиция|фас|омбудсмен|"
+            r"финансовый\s+уполномоченный)\b", r"\bсудиться\b")),
+    "deadline": (0.15,
+        _rx(r"последний\s+день", r"\bсрочно", r"\bдо\s+(?:\d{1,2}[:.]\d{2}|завтра|вечера|конца\s+дня|понедельника|вторника|"
+            r"среды|четверга|пятницы|субботы|воскресенья)", r"(?:сегодня|завтра)\s+(?:\S+\s+){0,3}?(?:платить|платеж|вносить|оплатить)",
+            r"платить\s+за\s+(?:квартиру|аренду|ипотеку|кредит)", r"на\s+что\s+(?:мне\s+)?(?:жить|покупать)"),
+        None),
+    "long_wait": (0.10,
+        _rx(r"(?:уже|целый|целую|второй|третий|четвертый|который|вторую|третью|вторые|третьи)\s+(?:\d+\s+)?(?:дн|день|час|недел|месяц|раз|сут)",
+            r"\b\d+\s+(?:дн|дня|дней|час|суток|недел|месяц)", r"звонил\w*\s+\d+\s+раз", r"до\s+сих\s+пор", r"сколько\s+можно",
+            r"никто\s+не\s+(?:отвечает|перезвонил|помог)", r"обещали\s+\S*\s*(?:решить|починить|вернуть)\W+ничего"),
+        None),
 }
+STRONG = ("money_lost", "fraud", "card_blocked", "no_service", "legal_threat")
+_ANGRY = re.compile(r"[😡🤬😤💢😠👎🤦😢😱]")
+_CAPS = re.compile(r"\b[А-ЯЁA-Z]{4,}\b")
+_HARSH = _rx(r"\bужас", r"кошмар", r"\bпозор", r"безобрази", r"беспредел", r"издева", r"\bпаник", r"помогите", r"караул")
+# the author is not reporting their own trouble: advice-seeking hypotheticals, fears, news
+HYPOTHETICAL = _rx(r"как\s+(?:мне\s+)?(?:не\s|защитить|избежать|уберечь|обезопасить|распознать|отличить)", r"что\s+будет,?\s+если",
+                   r"\bесли\s+я\b", r"боял|боюсь|опасаюсь", r"\bвдруг\b", r"чтобы\s+не\s", r"предупредил|предупреждает|предупреждение",
+                   r"нов\w+\s+схем", r"\bэксперт", r"по\s+данным", r"\bсообщ(?:ил|ает|ила|али|ают)\b", r"пожаловал(?:ись|ся|ась)\s+на", r"в\s+компании\s+(?:заявили|сообщили|ответили)", r"плановые\s+работы", r"\bвозможны\b")
+
+
+def signals(text: str) -> list[str]:
+    """Codes of the signals found in ``text`` (see ``SIGNALS``), in their order there."""
+    surface, lemmas = views(text)
+    found = []
+    for code, (_, srx, lrx) in SIGNALS.items():
+        if (srx is not None and srx.search(surface)) or (lrx is not None and lrx.search(lemmas)):
+            found.append(code)
+    return found
+
+
+def intensity(text: str) -> float:
+    """0..1: exclamations, shouting in capitals, angry emoji, harsh words."""
+    value = 0.0
+    if "!!" in text or "?!" in text or "!?" in text:
+        value += 0.4
+    if len(_CAPS.findall(text)) >= 2:
+        value += 0.4
+    if len(_ANGRY.findall(text)) >= 1:
+        value += 0.3
+    if _HARSH.search(text):
+        value += 0.3
+    return min(1.0, value)
+
+
+def is_hypothetical(text: str) -> bool:
+    return bool(HYPOTHETICAL.search(text))
+
+
+_SWITCH_TO = re.compile(
+    r"(?:уйду|ухожу|уходим|уйдем|уйти|перейду|перехожу|переходим|перейдем|перейти|перешел|перешла|перешли|"
+    r"переведу\s+\S+|переводим\s+\S+|сменю\s+на|меняю\s+на|лучше\s+бы)\s+(?:\S+\s+){0,2}?(?:к|в|во|на)\s+[#@«\"]?$",
+    re.IGNORECASE)
+
+
+def is_switch_target(text: str, target: tuple[int, int] | None) -> bool:
+    """The brand at ``target`` is where the author is leaving *to* ("ухожу к МТС"), not the one complained about."""
+    if target is None or not 0 <= target[0] <= len(text):
+        return False
+    before = text[max(0, target[0] - 60):target[0]].lower().replace("ё", "е")
+    return bool(_SWITCH_TO.search(before))
 
 
 def _as_utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+_CONTEXT = {"problem": 1.0, "question": 0.6, "other": 0.5, "idea": 0.25, "thanks": 0.15}
 
 
 def urgency_score(
@@ -55,33 +179,49 @@ def urgency_score(
     engagement: int | None = None,
     published_at: datetime | None = None,
     now: datetime | None = None,
+    target: tuple[int, int] | None = None,
 ) -> tuple[float, list[str]]:
-    """(score 0..1, reasons). ``engagement`` = likes + reposts + comments (None if unknown)."""
+    """(score 0..1, reasons). ``engagement`` = likes + reposts + comments (None if unknown); ``target``:
+    the (start, end) span of the brand this score is for, when known (a post leaving brand A *for* brand B
+    is urgent for A only)."""
     reasons: list[str] = []
     neg = float(sentiment_scores.get("negative", 0.0))
     score = 0.3 * neg
     if neg >= 0.5:
         reasons.append("negative")
     if intent == "problem":
-        score += 0.15
+        score += 0.2
         reasons.append("complaint")
-    signal = 0.0
-    for code, (weight, rx) in SIGNALS.items():
-        if rx.search(text):
-            signal += weight
-            reasons.append(code)
-    # signals count fully on a complaint or a negative text, half otherwise ("как не потерять деньги?")
-    score += signal * (1.0 if intent == "problem" or neg >= 0.5 else 0.5)
+    found = signals(text)
+    strong = [code for code in found if code in STRONG]
+    signal = sum(SIGNALS[code][0] for code in found)
+    if len(strong) >= 2:  # several strong signals add up, but not without bound
+        signal = min(signal, 0.6)
+    heat = intensity(text)
+    if heat >= 0.6:
+        signal += 0.1
+        reasons.append("intensity")
+    reasons.extend(found)
+    context = _CONTEXT.get(intent, 0.5)
+    if intent != "problem" and neg >= 0.5:
+        context = max(context, 0.7)
+    if is_hypothetical(text):
+        context *= 0.5
+        reasons.append("hypothetical")
+    score += signal * context
     if author_followers and author_followers >= 1000:
         score += min(0.15, 0.05 * math.log10(author_followers / 100))
         reasons.append("high_reach")
     if engagement and engagement >= 20:
         score += min(0.1, 0.04 * math.log10(engagement / 2))
         reasons.append("engagement")
+    if is_switch_target(text, target):
+        score *= 0.3
+        reasons.append("switch_target")
     score = min(1.0, score)  # recency scales the capped score, so an old post always ranks lower
     if published_at is not None and now is not None:
-        age_h = (_as_utc(now) - _as_utc(published_at)).total_seconds() / 3600
-        if age_h > 72:
-            score *= 0.7
+        age_days = (_as_utc(now) - _as_utc(published_at)).total_seconds() / 86400
+        if age_days > 7:  # this week's complaints are still actionable; older ones fade
+            score *= 0.85 if age_days <= 30 else 0.6
             reasons.append("old")
     return max(0.0, min(1.0, score)), reasons
