@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,6 +31,7 @@ class Stats:
     rows: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)  # first few, for the summary
+    load_seconds: float = 0.0  # loading torch, the model and the catalog (set by the CLI)
 
 
 @dataclass
@@ -66,21 +68,16 @@ def _parse(line_no: int, line: str) -> _Row | str:
     return _Row(line_no, obj.get("id"), text, brand or None, obj)
 
 
-def _plan(row: _Row, catalog: CatalogLike) -> None:
+def _plan(row: _Row, catalog: CatalogLike, groups: _GroupCache | None = None) -> None:
     """Find every catalog brand and decide the model requests for the row."""
     by_brand: dict[str, list[Span]] = {}
-    ids: dict[str, str] = {}
-    groups: dict[str, str | None] = {}
     for m in catalog.match(row.text):
         by_brand.setdefault(m.brand, []).append((m.start, m.end))
-        ids[m.brand] = m.brand_id
-    for name in by_brand:
-        brand = catalog.get(name)
-        groups[name] = getattr(brand, "group", None)
+    lookup = groups or _GroupCache(catalog)
     all_spans = [s for spans in by_brand.values() for s in spans]
     for name, spans in by_brand.items():
         others = tuple(s for s in all_spans if s not in spans)
-        row.requests.append((row.text, tuple(spans), others, groups[name]))
+        row.requests.append((row.text, tuple(spans), others, lookup.group(name)))
         row.brand_names.append(name)
         row.brand_spans.append(spans[0])
     main = -1
@@ -101,24 +98,67 @@ def _plan(row: _Row, catalog: CatalogLike) -> None:
 
 
 def analyze_lines(lines: Iterable[str], model: SentimentModel, catalog: CatalogLike, stats: Stats,
-                  batch_size: int = 512) -> Iterator[dict[str, Any]]:
-    """Yield one output dict per non-blank input line, in order; bad lines yield an ``error`` row."""
+                  batch_size: int = 1024, background: bool = False) -> Iterator[dict[str, Any]]:
+    """Yield one output dict per non-blank input line, in order; bad lines yield an ``error`` row.
+
+    ``background``: run the model on one chunk in a worker thread while the next chunk is read and its
+    brands matched (torch releases the GIL in its kernels). At most two chunks are held: constant memory."""
+    groups = _GroupCache(catalog)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="molva-model") if background else None
+    in_flight: tuple[list[_Row | tuple[int, str, Any]], Future[list[dict[str, float]]]] | None = None
     pending: list[_Row | tuple[int, str, Any]] = []
-    for line_no, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        stats.rows += 1
-        parsed = _parse(line_no, line)
-        if isinstance(parsed, str):
-            pending.append((line_no, parsed, _guess_id(line)))
-        else:
-            _plan(parsed, catalog)
-            pending.append(parsed)
-        if len(pending) >= batch_size:
-            yield from _flush(pending, model, stats)
-            pending = []
-    if pending:
-        yield from _flush(pending, model, stats)
+
+    def submit(chunk: list[_Row | tuple[int, str, Any]]) -> Iterator[dict[str, Any]]:
+        nonlocal in_flight
+        if executor is None:
+            yield from _emit(chunk, _score(chunk, model), stats)
+            return
+        future = executor.submit(_score, chunk, model)
+        if in_flight is not None:
+            done_chunk, done = in_flight
+            in_flight = None
+            yield from _emit(done_chunk, done.result(), stats)
+        in_flight = (chunk, future)
+
+    try:
+        for line_no, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            stats.rows += 1
+            parsed = _parse(line_no, line)
+            if isinstance(parsed, str):
+                pending.append((line_no, parsed, _guess_id(line)))
+            else:
+                _plan(parsed, catalog, groups)
+                pending.append(parsed)
+            if len(pending) >= batch_size:
+                yield from submit(pending)
+                pending = []
+        if pending:
+            yield from submit(pending)
+        if in_flight is not None:
+            chunk, future = in_flight
+            in_flight = None
+            yield from _emit(chunk, future.result(), stats)
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _GroupCache:
+    """Catalog lookups (display name -> group) memoized per run: the catalog is immutable meanwhile."""
+
+    def __init__(self, catalog: CatalogLike) -> None:
+        self.catalog = catalog
+        self._groups: dict[str, str | None] = {}
+
+    def group(self, name: str) -> str | None:
+        try:
+            return self._groups[name]
+        except KeyError:
+            brand = self.catalog.get(name)
+            group = self._groups[name] = getattr(brand, "group", None)
+            return group
 
 
 def _guess_id(line: str) -> Any:
@@ -129,8 +169,8 @@ def _guess_id(line: str) -> Any:
     return obj.get("id") if isinstance(obj, dict) else None
 
 
-def _flush(pending: list[_Row | tuple[int, str, Any]], model: SentimentModel, stats: Stats
-           ) -> Iterator[dict[str, Any]]:
+def _score(pending: list[_Row | tuple[int, str, Any]], model: SentimentModel) -> list[dict[str, float]]:
+    """Model scores of every request of the chunk's rows, in order."""
     texts: list[str] = []
     targets: list[tuple[Span, ...] | None] = []
     others: list[tuple[Span, ...] | None] = []
@@ -142,7 +182,11 @@ def _flush(pending: list[_Row | tuple[int, str, Any]], model: SentimentModel, st
                 targets.append(tgt)
                 others.append(oth)
                 groups.append(grp)
-    scores = model.predict(texts, targets, others=others, groups=groups) if texts else []
+    return model.predict(texts, targets, others=others, groups=groups) if texts else []
+
+
+def _emit(pending: list[_Row | tuple[int, str, Any]], scores: list[dict[str, float]], stats: Stats
+          ) -> Iterator[dict[str, Any]]:
     k = 0
     for item in pending:
         if not isinstance(item, _Row):

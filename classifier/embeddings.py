@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import tarfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,10 +35,19 @@ def navec_path() -> Path:
 
 @lru_cache(maxsize=1)
 def load_navec() -> NavecTables:
-    from navec import Navec
-
-    nav = Navec.load(str(navec_path()))
-    words = nav.vocab.words
+    """Read the navec tar directly: vocabulary and product-quantization tables only (``navec.Navec.load``
+    also precomputes similarity tables that Molva never uses, which costs startup time)."""
+    with tarfile.open(navec_path()) as tar:
+        vocab_file = tar.extractfile("vocab.bin")
+        pq_file = tar.extractfile("pq.bin")
+        if vocab_file is None or pq_file is None:
+            raise OSError(f"{navec_path()}: not a navec archive")
+        with gzip.GzipFile(mode="rb", fileobj=vocab_file) as gz:
+            (size,) = np.frombuffer(gz.read(4), np.uint32)
+            gz.read(4 * int(size))  # word counts: unused
+            words = gz.read().decode("utf-8").splitlines()
+        vectors, _dim, qdim, centroids = (int(v) for v in np.frombuffer(pq_file.read(16), np.uint32))
+        indexes = np.frombuffer(pq_file.read(vectors * qdim), np.uint8).reshape(vectors, qdim)
+        codes = np.frombuffer(pq_file.read(), np.float32).reshape(qdim, centroids, -1)
     vocab = {w: i for i, w in enumerate(words)}
-    return NavecTables(vocab, nav.vocab.unk_id, nav.vocab.pad_id,
-                       np.asarray(nav.pq.codes, dtype=np.float32), np.asarray(nav.pq.indexes, dtype=np.uint8))
+    return NavecTables(vocab, vocab["<unk>"], vocab["<pad>"], np.array(codes, dtype=np.float32), indexes)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 import torch
 
-from classifier.model import DOMAINS, LABELS
-from classifier.text import Span
+from classifier.model import DOMAINS, LABELS, SentimentNet
+from classifier.text import Featurizer, Span, TokenBatch
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "molva-sentiment"
 Targets = Sequence[Sequence[Span] | None]
@@ -37,41 +38,145 @@ def _domain(target: Sequence[Span] | None, group: str | None) -> int:
     return DOMAINS.index("generic" if target else "tweets")
 
 
-class MolvaSentimentModel:
-    """The default model: an ensemble of small target-aware CNNs over navec + hashed char n-grams."""
+def _spans_key(spans: Sequence[Span] | None) -> tuple[Span, ...] | None:
+    return None if spans is None else tuple((int(s), int(e)) for s, e in spans)
 
-    def __init__(self, model_dir: Path, batch_size: int = 256, members: int | None = None) -> None:
-        from classifier.embeddings import load_navec
-        from classifier.text import Featurizer
+
+class _CachedMember:
+    """One ensemble member plus a cache of its per-token input vectors, row-aligned with the featurizer's
+    token table (navec + word + char n-gram embeddings depend only on the token string)."""
+
+    def __init__(self, net: SentimentNet, featurizer: Featurizer) -> None:
+        self.net = net
+        self.featurizer = featurizer
+        self.generation = -1
+        self.filled = 0
+        self.vec = torch.empty(0)
+        self.uni = torch.empty(0)
+
+    def sync(self) -> None:
+        """Compute vectors for the table rows added since the last call (all of them after a reset)."""
+        feat = self.featurizer
+        if self.generation != feat.generation:
+            self.generation, self.filled = feat.generation, 0
+            self.vec = torch.empty(0, self.net.cfg.dim)
+            self.uni = torch.empty(0, len(LABELS))
+        total = len(feat.table)
+        if total == self.filled:
+            return
+        new = feat.table[self.filled:total]
+        nav = torch.tensor([f.nav for f in new], dtype=torch.int64)
+        word = torch.tensor([f.word for f in new], dtype=torch.int64)
+        lengths = np.fromiter((len(f.chars) for f in new), dtype=np.int64, count=len(new))
+        offsets = torch.from_numpy(np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64))
+        chars = torch.tensor([c for f in new for c in f.chars], dtype=torch.int64)
+        vec = self.net.token_vectors(nav, word, chars, offsets)
+        uni = self.net.lin_uni(word) if self.net.cfg.linear_branch else torch.zeros(len(new), len(LABELS))
+        self.vec = _grow(self.vec, self.filled, vec)
+        self.uni = _grow(self.uni, self.filled, uni)
+        self.filled = total
+
+    def logits(self, b: TokenBatch) -> torch.Tensor:
+        x = self.vec[b.tok]
+        uni = self.uni[b.tok] if self.net.cfg.linear_branch else None
+        return self.net.encode(x, uni, b.word, b.role, b.dist, b.mask, b.domain)
+
+
+def _grow(buf: torch.Tensor, filled: int, rows: torch.Tensor) -> torch.Tensor:
+    """Append ``rows`` after the first ``filled`` rows of ``buf`` (capacity doubles, amortized O(1))."""
+    need = filled + rows.shape[0]
+    if need > buf.shape[0]:
+        bigger = torch.empty(max(need, 2 * buf.shape[0], 4096), buf.shape[1], dtype=rows.dtype)
+        bigger[:filled] = buf[:filled]
+        buf = bigger
+    buf[filled:need] = rows
+    return buf
+
+
+class MolvaSentimentModel:
+    """The default model: small target-aware CNNs over navec + hashed char n-grams (see MODEL_CARD.md).
+
+    Fast path: texts are tokenized once into token-table ids, per-token embeddings are cached, requests
+    are sorted by token count and batched (almost no padding), and the results are put back in order."""
+
+    def __init__(self, model_dir: Path, batch_size: int = 256, members: int | Sequence[int] | None = None,
+                 int8: bool | None = None) -> None:
         from classifier.training import CONFIG_FILE, load_members
 
         conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
         self.version: str = str(conf["version"])
-        self.nets = load_members(model_dir)[:members or conf.get("inference_members")]
+        chosen: Any = members if members is not None else conf.get("inference_members", conf["members"])
+        self.member_ids = [int(i) for i in chosen] if isinstance(chosen, (list, tuple)) else list(range(int(chosen)))
+        self.nets = load_members(model_dir, self.member_ids)
+        self.int8 = bool(conf.get("int8", False)) if int8 is None else int8
+        if self.int8:
+            for net in self.nets:
+                net.quantize_for_inference()
+        self._setup(batch_size)
+
+    def _setup(self, batch_size: int) -> None:
+        from classifier.embeddings import load_navec
+
         nav = load_navec()
         self.featurizer = Featurizer(nav.vocab, nav.unk, nav.pad)
+        self.members = [_CachedMember(net, self.featurizer) for net in self.nets]
         self.batch_size = batch_size
+
+    @classmethod
+    def from_nets(cls, nets: list[SentimentNet], version: str, int8: bool = False,
+                  batch_size: int = 256) -> MolvaSentimentModel:
+        """Wrap in-memory networks (eval mode), e.g. the teacher ensemble while distilling."""
+        self = cls.__new__(cls)
+        self.version, self.member_ids, self.nets, self.int8 = version, list(range(len(nets))), nets, int8
+        if int8:
+            for net in nets:
+                net.quantize_for_inference()
+        self._setup(batch_size)
+        return self
 
     def predict(self, texts: Sequence[str], targets: Targets, *, others: Targets | None = None,
                 groups: Sequence[str | None] | None = None) -> list[dict[str, float]]:
         if len(texts) != len(targets):
             raise ValueError("texts and targets differ in length")
+        domains = [_domain(targets[i], groups[i] if groups is not None else None) for i in range(len(texts))]
+        probs = self.predict_domains(texts, targets, others, domains)
+        return [dict(zip(LABELS, row, strict=True)) for row in probs.tolist()]
+
+    def predict_domains(self, texts: Sequence[str], targets: Targets, others: Targets | None,
+                        domains: Sequence[int]) -> np.ndarray:
+        """(n, 3) probabilities, rows summing to 1; ``domains`` are indices into ``DOMAINS``."""
+        if len(texts) == 0:
+            return np.zeros((0, len(LABELS)))
+        # identical requests (reposts, retweets, the same text twice in a chunk) are scored once
+        keys: dict[tuple[object, ...], int] = {}
+        inverse = np.empty(len(texts), dtype=np.int64)
+        first: list[int] = []
+        for i, text in enumerate(texts):
+            key = (text, _spans_key(targets[i]), _spans_key(others[i]) if others is not None else None, domains[i])
+            j = keys.setdefault(key, len(first))
+            if j == len(first):
+                first.append(i)
+            inverse[i] = j
+        if len(first) < len(texts):
+            texts, targets = [texts[i] for i in first], [targets[i] for i in first]
+            others = [others[i] for i in first] if others is not None else None
+            domains = [domains[i] for i in first]
         n = len(texts)
-        order = sorted(range(n), key=lambda i: len(texts[i]))  # similar lengths share a batch: less padding
-        out: list[dict[str, float]] = [{}] * n
+        rows = self.featurizer.encode(texts, targets, others)
+        order = sorted(range(n), key=lambda i: len(rows[i][0]))  # equal token counts share a batch: no padding
+        probs = np.empty((n, len(LABELS)), dtype=np.float64)
         with torch.inference_mode():
+            for m in self.members:
+                m.sync()
             for s in range(0, n, self.batch_size):
                 idx = order[s:s + self.batch_size]
-                b = self.featurizer.batch(
-                    [texts[i] for i in idx], [targets[i] for i in idx],
-                    [others[i] for i in idx] if others is not None else None,
-                    [_domain(targets[i], groups[i] if groups is not None else None) for i in idx],
-                )
-                probs = torch.stack([torch.softmax(net(b), -1) for net in self.nets]).mean(0)
-                for i, row in zip(idx, probs.tolist(), strict=True):
-                    total = sum(row)
-                    out[i] = {label: p / total for label, p in zip(LABELS, row, strict=True)}
-        return out
+                b = self.featurizer.pack([rows[i] for i in idx], [domains[i] for i in idx])
+                p = torch.softmax(self.members[0].logits(b), -1)
+                for m in self.members[1:]:
+                    p = p + torch.softmax(m.logits(b), -1)
+                probs[idx] = p.double().numpy()
+        probs /= probs.sum(1, keepdims=True)
+        return probs[inverse] if n < len(inverse) else probs
 
 
 class TransformersSentimentModel:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from classifier.inference import SentimentModel
@@ -13,7 +15,20 @@ from classifier.intent import classify_intent
 from classifier.model import LABELS
 from classifier.text import Span
 from classifier.urgency import urgency_score
-from molva.models import BrandMention
+from molva.models import BrandMention, SentimentCorrection
+
+
+@lru_cache(maxsize=1)
+def _shipped_catalog() -> Any:
+    from molva.catalog import load_catalog
+
+    return load_catalog()
+
+
+def brand_group(catalog: Any, brand: str) -> str | None:
+    """The catalog group (``banks``, ``telecom``, ...) of a brand display name; None when unknown."""
+    found = catalog.get(brand)
+    return getattr(found, "group", None) if found is not None else None
 
 
 def _engagement(likes: int | None, reposts: int | None, comments: int | None) -> int | None:
@@ -22,14 +37,18 @@ def _engagement(likes: int | None, reposts: int | None, comments: int | None) ->
 
 
 def classify_pending(session: Session, model: SentimentModel, *, limit: int, now: datetime,
-                     batch_size: int = 256) -> list[BrandMention]:
+                     batch_size: int = 256, catalog: Any = None) -> list[BrandMention]:
     """Score up to ``limit`` unclassified brand mentions (``sentiment IS NULL``), oldest first.
 
-    Fills sentiment, scores, intent, urgency (+ reasons), model_version and classified_at, then flushes.
-    Does not commit: the caller owns the transaction."""
+    Each mention is scored in its brand's catalog domain (``banks`` / ``telecom`` group, as ``molva analyze``
+    does); ``catalog`` defaults to the shipped one. Mentions with a manual ``SentimentCorrection`` are never
+    touched. Fills sentiment, scores, intent, urgency (+ reasons), model_version and classified_at, then
+    flushes. Does not commit: the caller owns the transaction."""
+    catalog = catalog if catalog is not None else _shipped_catalog()
+    corrected = exists().where(SentimentCorrection.brand_mention_id == BrandMention.id)
     rows: Sequence[BrandMention] = session.scalars(
         select(BrandMention)
-        .where(BrandMention.sentiment.is_(None))
+        .where(BrandMention.sentiment.is_(None), ~corrected)
         .order_by(BrandMention.id)
         .limit(limit)
         .options(selectinload(BrandMention.mention))
@@ -51,14 +70,16 @@ def classify_pending(session: Session, model: SentimentModel, *, limit: int, now
             own = (bm.span_start, bm.span_end)
             targets.append([own] if valid else None)
             others.append([s for s in siblings.get(bm.mention_id, []) if s != own])
-        scores = model.predict(texts, targets, others=others)
-        for bm, text, sc in zip(chunk, texts, scores, strict=True):
+        groups = [brand_group(catalog, bm.brand) for bm in chunk]
+        scores = model.predict(texts, targets, others=others, groups=groups)
+        for bm, text, sc, span in zip(chunk, texts, scores, targets, strict=True):
             m = bm.mention
             label = max(LABELS, key=lambda k: sc[k])
-            intent = classify_intent(text, sc)
+            target = span[0] if span else None
+            intent = classify_intent(text, sc, target)
             urgency, reasons = urgency_score(
                 text, sc, intent, m.author_followers, _engagement(m.likes, m.reposts, m.comments),
-                m.published_at, now,
+                m.published_at, now, target=target,
             )
             bm.sentiment = label
             bm.score_negative = sc["negative"]

@@ -36,12 +36,17 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 0.01
     members: int = 3
-    inference_members: int = 2  # members used at run time (speed); all are saved
+    inference_members: int = 1  # without a student: the best members (validation) that run; all are saved
     domain_dropout: float = 0.15
     tweets_weight: float = 0.5
     news_weight: float = 0.5
     label_smoothing: float = 0.05
     model: ModelConfig = field(default_factory=ModelConfig)
+    # distillation of the ensemble into one small student (what runs by default at inference time)
+    student: bool = False  # tried on 2026-11-23: the 64-dim student stayed below the bar on banks
+    student_model: ModelConfig = field(default_factory=lambda: ModelConfig(dim=64))
+    student_epochs: int = 6
+    distill_alpha: float = 0.7  # weight of the soft (teacher) cross-entropy; the rest is the gold label
 
 
 def seed_everything(seed: int) -> None:
@@ -88,18 +93,24 @@ def _score(metrics: dict[str, dict[str, float]]) -> float:
 
 
 def train_member(train: list[Example], val: dict[str, list[Example]], feat: Featurizer, cfg: TrainConfig,
-                 seed: int, device: torch.device, log: Callable[[str], None]) -> tuple[SentimentNet, float]:
+                 seed: int, device: torch.device, log: Callable[[str], None],
+                 soft: np.ndarray | None = None) -> tuple[SentimentNet, float]:
+    """One network, seeded; epochs selected on the validation split. With ``soft`` (teacher probabilities
+    per training example) it is a distilled student: loss = alpha * soft CE + (1 - alpha) * gold CE."""
     seed_everything(seed)
     nav = load_navec()
-    net = SentimentNet(cfg.model, nav.centroids, nav.codes).to(device)
+    model_cfg = cfg.model if soft is None else cfg.student_model
+    epochs = cfg.epochs if soft is None else cfg.student_epochs
+    net = SentimentNet(model_cfg, nav.centroids, nav.codes).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    steps = cfg.epochs * math.ceil(len(train) / cfg.batch_size)
+    soft_t = torch.tensor(soft, dtype=torch.float32, device=device) if soft is not None else None
+    steps = epochs * math.ceil(len(train) / cfg.batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.1)
     cw = class_weights(train).to(device)
     dom_w = torch.tensor([1.0, 1.0, cfg.tweets_weight, cfg.news_weight, 1.0], device=device)
     rng = random.Random(seed)
     best_score, best_state = -1.0, None
-    for epoch in range(cfg.epochs):
+    for epoch in range(epochs):
         net.train()
         order = list(range(len(train)))
         rng.shuffle(order)
@@ -110,8 +121,13 @@ def train_member(train: list[Example], val: dict[str, list[Example]], feat: Feat
             b = feat.batch([e.text for e in chunk], [e.target for e in chunk], [e.others for e in chunk],
                            domains).to(device)
             y = torch.tensor([e.label for e in chunk], device=device)
-            loss_each = F.cross_entropy(net(b), y, weight=cw, reduction="none",
+            logits = net(b)
+            loss_each = F.cross_entropy(logits, y, weight=cw, reduction="none",
                                         label_smoothing=cfg.label_smoothing)
+            if soft_t is not None:
+                target = soft_t[torch.tensor(order[i:i + cfg.batch_size], device=device)]
+                soft_ce = -(target * F.log_softmax(logits, -1)).sum(-1)
+                loss_each = cfg.distill_alpha * soft_ce + (1.0 - cfg.distill_alpha) * loss_each
             w = dom_w[torch.tensor([e.domain for e in chunk], device=device)]
             loss = (loss_each * w).sum() / w.sum()
             opt.zero_grad()
@@ -161,8 +177,10 @@ def unpack_state(packed: dict[str, object]) -> dict[str, torch.Tensor]:
     return state
 
 
-def save_model(nets: Sequence[SentimentNet], cfg: TrainConfig, out_dir: Path, version: str) -> None:
-    """One file per ensemble member (each well under 16 MB) plus ``config.json``."""
+def save_model(nets: Sequence[SentimentNet], cfg: TrainConfig, out_dir: Path, version: str,
+               inference_members: Sequence[int] | None = None) -> None:
+    """One file per network (each well under 16 MB) plus ``config.json`` (each member's architecture, and
+    which members run at inference time: the distilled student when there is one)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("weights-*.pt"):
         old.unlink()
@@ -171,29 +189,61 @@ def save_model(nets: Sequence[SentimentNet], cfg: TrainConfig, out_dir: Path, ve
                    out_dir / WEIGHTS_PATTERN.format(i))
     conf = {"version": version, "labels": list(LABELS), "domains": list(DOMAINS),
             "model": cfg.model.to_dict(), "members": len(nets),
-            "inference_members": min(cfg.inference_members, len(nets))}
+            "member_models": [net.cfg.to_dict() for net in nets],
+            "inference_members": list(inference_members) if inference_members is not None
+            else list(range(min(cfg.inference_members, len(nets)))),
+            # int8 convolutions (``SentimentNet.quantize_for_inference``) are ~10% faster end to end, but
+            # dynamic quantization scales activations per batch, so a text's scores would depend on its
+            # batch neighbours; off by default
+            "int8": False}
     (out_dir / CONFIG_FILE).write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def load_members(model_dir: Path) -> list[SentimentNet]:
-    """The ensemble saved in ``model_dir`` (eval mode, CPU)."""
+def load_members(model_dir: Path, which: Sequence[int] | None = None) -> list[SentimentNet]:
+    """The ensemble members saved in ``model_dir`` (all, or those numbered in ``which``; eval mode, CPU)."""
     conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
     nav = load_navec()
     nets = []
-    for i in range(int(conf["members"])):
+    for i in which if which is not None else range(int(conf["members"])):
         packed = torch.load(model_dir / WEIGHTS_PATTERN.format(i), map_location="cpu", weights_only=True)
-        net = SentimentNet(ModelConfig(**conf["model"]), nav.centroids, nav.codes)
+        member_models = conf.get("member_models") or [conf["model"]] * int(conf["members"])
+        net = SentimentNet(ModelConfig(**member_models[i]), nav.centroids, nav.codes)
         net.load_state_dict(unpack_state(packed["state"]))
         nets.append(net.eval())
     return nets
 
 
-def train(data_dir: Path, out_dir: Path, seed: int = 13, cfg: TrainConfig | None = None,
-          log: Callable[[str], None] = print, device: str | None = None) -> dict[str, object]:
-    """Train the ensemble on the four corpora, select epochs on the fixed validation split, save it.
+def teacher_probs(nets: Sequence[SentimentNet], examples: Sequence[Example]) -> np.ndarray:
+    """Averaged class probabilities of the (CPU) ensemble on ``examples``, through the fast inference path."""
+    from classifier.inference import MolvaSentimentModel
 
-    Returns the metrics (also written to ``metrics.json``): per-domain validation reports of the
-    ensemble, member scores, timing and the configuration."""
+    model = MolvaSentimentModel.from_nets(list(nets), version="teacher", int8=False)
+    return model.predict_domains([e.text for e in examples], [e.target for e in examples],
+                                 [e.others for e in examples], [e.domain for e in examples])
+
+
+def distill(train_set: list[Example], val: dict[str, list[Example]], feat: Featurizer,
+            teachers: Sequence[SentimentNet], cfg: TrainConfig, seed: int, device: torch.device,
+            log: Callable[[str], None]) -> SentimentNet:
+    """One small student trained on the ensemble's soft labels (and the gold labels) of the training set."""
+    t0 = time.perf_counter()
+    soft = teacher_probs(teachers, train_set)
+    log(f"teacher soft labels for {len(train_set)} examples: {time.perf_counter() - t0:.0f}s")
+    student, score = train_member(train_set, val, feat, cfg, seed + 7777, device, log, soft=soft)
+    log(f"student ({cfg.student_model.dim} dims): mean validation F1pn {score:.3f}")
+    return student.cpu()
+
+
+def train(data_dir: Path, out_dir: Path, seed: int = 13, cfg: TrainConfig | None = None,
+          log: Callable[[str], None] = print, device: str | None = None,
+          student_only: bool = False) -> dict[str, object]:
+    """Train the ensemble on the four corpora (epochs selected on the fixed validation split) and save it;
+    the best ``cfg.inference_members`` members by validation score run at inference time (one by default:
+    the CPU speed target). With ``cfg.student`` the ensemble is instead distilled into one small student
+    that runs.
+
+    ``student_only``: keep the ensemble already saved in ``out_dir`` (its first ``cfg.members`` networks)
+    and only (re)train the student. Returns the metrics (also written to ``metrics.json``)."""
     cfg = cfg or TrainConfig()
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     t0 = time.perf_counter()
@@ -201,22 +251,43 @@ def train(data_dir: Path, out_dir: Path, seed: int = 13, cfg: TrainConfig | None
     nav = load_navec()
     feat = Featurizer(nav.vocab, nav.unk, nav.pad)
     log(f"train {len(train_set)} examples, validation " + ", ".join(f"{d} {len(v)}" for d, v in val.items()))
-    nets, member_scores = [], []
-    for m in range(cfg.members):
-        net, score = train_member(train_set, val, feat, cfg, seed + 1000 * m, dev, log)
-        nets.append(net.cpu())
-        member_scores.append(score)
-    version = f"molva-sentiment-{time.strftime('%Y%m%d')}-s{seed}"
-    save_model(nets, cfg, out_dir, version)
-    nets = load_members(out_dir)  # validate what was saved (quantized), not the in-memory floats
-    all_members = evaluate(nets, feat, val, torch.device("cpu"))
-    ensemble = evaluate(nets[:cfg.inference_members], feat, val, torch.device("cpu"))
+    member_scores: list[float] = []
+    if student_only:
+        old = json.loads((out_dir / METRICS_FILE).read_text(encoding="utf-8"))
+        member_scores = list(old.get("member_scores", []))[:cfg.members]
+        version = str(old["version"])
+        teachers = load_members(out_dir, range(cfg.members))
+    else:
+        nets = []
+        for m in range(cfg.members):
+            net, score = train_member(train_set, val, feat, cfg, seed + 1000 * m, dev, log)
+            nets.append(net.cpu())
+            member_scores.append(score)
+        version = f"molva-sentiment-{time.strftime('%Y%m%d')}-s{seed}"
+        save_model(nets, cfg, out_dir, version)
+        teachers = load_members(out_dir)  # distil / validate what was saved (quantized), not the floats
+    # run the best single members (mean validation F1 pos/neg of each, as selected while training)
+    ranked = sorted(range(len(teachers)), key=lambda i: -member_scores[i] if i < len(member_scores) else 0.0)
+    inference: list[int] = sorted(ranked[:max(1, min(cfg.inference_members, len(teachers)))])
+    nets_all: list[SentimentNet] = list(teachers)
+    if cfg.student:
+        student = distill(train_set, val, feat, teachers, cfg, seed, dev, log)
+        nets_all.append(student)
+        inference = [len(nets_all) - 1]
+        version += "-student"
+    save_model(nets_all, cfg, out_dir, version, inference_members=inference)
+    saved = load_members(out_dir)
+    teacher_metrics = evaluate(saved[:len(teachers)], feat, val, torch.device("cpu"))
+    used = [saved[i] for i in inference]
     metrics: dict[str, object] = {
-        "version": version, "seed": seed, "validation": ensemble, "member_scores": member_scores,
-        "validation_all_members": all_members,
+        "version": version, "seed": seed, "validation": evaluate(used, feat, val, torch.device("cpu")),
+        "inference_members": inference, "member_scores": member_scores,
+        "validation_all_members": teacher_metrics,
         "train_examples": len(train_set), "seconds": round(time.perf_counter() - t0, 1), "device": str(dev),
-        "train_config": {k: v for k, v in vars(cfg).items() if k != "model"}, "model": cfg.model.to_dict(),
+        "train_config": {k: v for k, v in vars(cfg).items() if k not in ("model", "student_model")},
+        "model": cfg.model.to_dict(), "student_model": cfg.student_model.to_dict() if cfg.student else None,
     }
     (out_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    log("ensemble: " + " ".join(f"{d} F1pn={m['macro_f1_pn']:.3f}" for d, m in ensemble.items()))
+    log("inference model: " + " ".join(f"{d} F1pn={m['macro_f1_pn']:.3f}"
+                                       for d, m in metrics["validation"].items()))  # type: ignore[attr-defined]
     return metrics

@@ -123,3 +123,42 @@ def test_classify_pending_fills_brand_mentions(session: Session, shipped_model: 
     assert math.isclose(sber.score_negative + sber.score_neutral + sber.score_positive, 1.0, abs_tol=1e-5)
     assert classify_pending(session, shipped_model, limit=10, now=now) == []
     assert session.in_transaction()
+
+
+def test_classify_pending_uses_the_brand_group_and_keeps_corrections(
+        session: Session, shipped_model: SentimentModel) -> None:
+    from classifier.scoring import classify_pending
+    from molva.catalog import load_catalog
+    from molva.models import BrandMention, Mention, SentimentCorrection, Source
+
+    catalog = load_catalog()
+    assert catalog.get("Сбербанк").group == "banks" and catalog.get("МТС").group == "telecom"  # type: ignore[union-attr]
+    now = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    src = Source(name="test-classifier-groups", kind="vk")
+    session.add(src)
+    session.flush()
+    texts = ["МТС опять без связи весь день", "Сбербанк перевёл деньги за минуту, удобно"]
+    mentions = []
+    for i, text in enumerate(texts):
+        m = Mention(source_id=src.id, kind="vk", external_id=f"2_{i}", url=f"https://vk.com/wall2_{i}",
+                    canonical_url=f"https://vk.com/wall2_{i}", text=text, published_at=now,
+                    content_hash=f"test-classifier-groups-{i}")
+        session.add(m)
+        mentions.append(m)
+    session.flush()
+    mts = BrandMention(mention_id=mentions[0].id, brand="МТС", alias="МТС", span_start=0, span_end=3,
+                       published_at=now)
+    sber = BrandMention(mention_id=mentions[1].id, brand="Сбербанк", alias="Сбербанк", span_start=0, span_end=8,
+                        published_at=now)
+    session.add_all([mts, sber])
+    session.flush()
+    # a person already said what the Sberbank mention is; the classifier must not touch it
+    session.add(SentimentCorrection(brand_mention_id=sber.id, old_label=None, label="positive"))
+    session.flush()
+    done = classify_pending(session, shipped_model, limit=10, now=now, catalog=catalog)
+    assert [bm.id for bm in done] == [mts.id]
+    expected = shipped_model.predict([texts[0]], [[(0, 3)]], others=[[]], groups=["telecom"])[0]
+    generic = shipped_model.predict([texts[0]], [[(0, 3)]], others=[[]])[0]
+    assert expected != generic  # the domain matters, so the check below is not vacuous
+    assert math.isclose(mts.score_negative or 0.0, expected["negative"], abs_tol=1e-6)
+    assert sber.sentiment is None and sber.model_version is None and sber.classified_at is None

@@ -63,3 +63,31 @@ def test_sentirueval_metric() -> None:
     assert math.isclose(r["accuracy"], 0.6)
     # F1 positive = 1.0, F1 negative = 0.5 (P 0.5, R 0.5)
     assert math.isclose(r["macro_f1_pn"], 0.75)
+
+
+def test_fast_path_matches_the_reference_forward(shipped_model: SentimentModel) -> None:
+    """Token caching, length bucketing and shared tokenization give the scores of the plain forward pass."""
+    import torch
+
+    from classifier.inference import _domain
+
+    assert isinstance(shipped_model, MolvaSentimentModel)
+    text = "Сбербанк и сбер-онлайн: ВТБ лучше!!! А МТСник говорит, что МТС норм"
+    sber, vtb = (0, 8), (text.index("ВТБ"), text.index("ВТБ") + 3)
+    cut = (text.index("МТСник"), text.index("МТСник") + 3)  # a span that ends inside a token
+    texts = [text, text, text, text, "", "коротко", "очень " * 200 + "длинный текст про МТС"]
+    targets = [None, [sber], [vtb], [cut], None, None, [(len(texts[-1]) - 3, len(texts[-1]))]]
+    others = [[], [vtb, cut], [sber], [sber, vtb], [], [], []]
+    groups = [None, "banks", "banks", "telecom", None, None, "telecom"]
+    texts, targets, others, groups = texts + [text], targets + [[sber]], others + [[vtb, cut]], groups + ["banks"]
+    fast = shipped_model.predict(texts, targets, others=others, groups=groups)  # the last one repeats the 2nd
+    assert fast[-1] == fast[1]
+    feat = shipped_model.featurizer
+    rows = [feat.tokens(t, targets[i], others[i]) for i, t in enumerate(texts)]
+    assert [feat.token_ids(t, targets[i], others[i])[1] for i, t in enumerate(texts[:4])] == [r[1] for r in rows[:4]]
+    with torch.inference_mode():
+        b = feat.batch(texts, targets, others, [_domain(targets[i], groups[i]) for i in range(len(texts))])
+        ref = sum(torch.softmax(net(b), -1) for net in shipped_model.nets) / len(shipped_model.nets)
+    for got, want in zip(fast, ref.tolist(), strict=True):
+        assert all(math.isclose(got[k], w, abs_tol=1e-5) for k, w in zip(("negative", "neutral", "positive"), want,
+                                                                           strict=True))
