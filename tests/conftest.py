@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,32 +11,13 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from tests.pg import PG_ADMIN_URL, PG_HOST, PG_PORT, postgres_reachable
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.pop("MOLVA_CONFIG", None)
 for _key in [k for k in os.environ if k.startswith("MOLVA_")]:
     os.environ.pop(_key)
-
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-PG_ADMIN_URL = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/postgres"
-
-
-def postgres_reachable() -> str | None:
-    """None when PostgreSQL answers, else the reason to skip."""
-    try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
-            pass
-    except OSError as exc:
-        return f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} ({exc})"
-    try:
-        engine = create_engine(PG_ADMIN_URL)
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        return f"PostgreSQL at {PG_HOST}:{PG_PORT} refused user postgres ({exc})"
-    return None
-
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from molva.settings import Settings, load_settings
-
-# Wednesday 12 March 2025, 10:00 UTC (13:00 in Moscow): a working day, outside any quiet hours.
-NOW = datetime(2025, 3, 12, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture

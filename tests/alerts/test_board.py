@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import NOW
 from sim_rows import add_post
 from sqlalchemy.orm import Session
 
 from molva import board
+from tests.alerts.clock import NOW
 
 
 def _topic(session: Session, title: str = "Проблема · МТС: нет связи в Казани") -> int:

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from conftest import NOW
 from sim_rows import add_post
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +16,7 @@ from alerts.rules import enqueue_alerts
 from molva.models import AlertOutbox, SupportTopic
 from molva.settings import Settings, load_settings
 from simulator.discourse import FakeDiscourse
+from tests.alerts.clock import NOW
 
 TEXTS = [
     "Ростелеком, третий день нет интернета в Казани, работаю из дома, техподдержка не отвечает",

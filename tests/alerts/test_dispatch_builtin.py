@@ -6,7 +6,6 @@ import json
 from datetime import timedelta
 
 from click.testing import CliRunner
-from conftest import NOW
 from sim_rows import add_post
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +15,7 @@ from alerts.rules import enqueue_alerts
 from molva import board
 from molva.models import AlertOutbox, SupportTopic, TopicMention
 from molva.settings import Settings
+from tests.alerts.clock import NOW
 
 CITIES = ["Казани", "Самаре", "Перми", "Уфе", "Омске", "Томске", "Туле", "Сочи", "Курске", "Твери"]
 

@@ -17,7 +17,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import NOW
 from sim_rows import add_post
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +25,7 @@ from alerts.rules import enqueue_alerts
 from molva.models import AlertOutbox, SupportTopic, TopicMention
 from molva.settings import load_settings
 from simulator.discourse import FakeDiscourse
+from tests.alerts.clock import NOW
 
 COMPLAINTS = [
     "заблокировали карту без объяснений, на ней вся зарплата",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from conftest import NOW
 from sim_rows import add_post
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from alerts.rules import enqueue_alerts, parse_quiet_hours, quiet_until, rule_for
 from molva.models import AlertOutbox
 from molva.settings import AlertsSettings, BrandAlertRule
+from tests.alerts.clock import NOW
 
 COMPLAINT = "Сбербанк, верните деньги! Списали 15 000 ₽ за страховку, которую я не оформляла. Иду в ЦБ."
 

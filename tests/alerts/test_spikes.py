@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from conftest import NOW
 from sim_rows import add_post, load_world
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +20,7 @@ from alerts.spikes import detect_spikes, enqueue_digest, robust_z
 from molva.models import AlertOutbox, Spike
 from molva.settings import AlertsSettings, Settings
 from simulator.world import build_world
+from tests.alerts.clock import NOW
 
 CYCLE = timedelta(minutes=15)  # the crawl interval of the demo config
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PG_ADMIN_URL, PG_HOST, PG_PORT, postgres_reachable
 from sim_crawl import ROOT, crawl_env, stored_ids, write_config
 from sqlalchemy import create_engine, func, select, text
+
+from tests.pg import PG_ADMIN_URL, PG_HOST, PG_PORT, postgres_reachable
 
 pytest.importorskip("simulator.server")
 
