@@ -61,10 +61,12 @@ def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _engine(url: str) -> Engine:
+def _engine(url: str, read_only: bool = True) -> Engine:
+    """The read engine never takes SQLite's write lock (WAL readers do not wait for the crawlers);
+    the write engine (corrections, support-queue edits) takes it when its transaction begins."""
     from molva.db import make_engine
 
-    engine = make_engine(url)
+    engine = make_engine(url, read_only=read_only)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_read_pragmas)
     return engine
@@ -78,8 +80,8 @@ def schema_ready(url: str) -> bool:
 
 
 @st.cache_resource(show_spinner=False)
-def _factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=_engine(url), expire_on_commit=False)
+def _factory(url: str, read_only: bool = True) -> sessionmaker[Session]:
+    return sessionmaker(bind=_engine(url, read_only), expire_on_commit=False)
 
 
 @contextmanager
@@ -91,7 +93,7 @@ def read_session(url: str) -> Iterator[Session]:
 @contextmanager
 def write_session(url: str) -> Iterator[Session]:
     """A session that commits on success; clears the data cache afterwards."""
-    with _factory(url)() as session, session.begin():
+    with _factory(url, read_only=False)() as session, session.begin():
         yield session
     st.cache_data.clear()
 
