@@ -2,7 +2,7 @@
 
 For each page: the time of its data functions on a cold cache (every query runs), and the time of a full
 ``AppTest`` render after the cache is warm (what a user waits for when switching pages or filters that were
-seen in the last ``TTL`` seconds). Results go to ``docs/benchmarks-dashboard.md``.
+seen in the last ``TTL`` seconds). Results are printed as a Markdown table (kept in BENCHMARKS.md, "Dashboard speed").
 
     nice python benchmarks/dashboard_speed.py --count 1000000 \\
         --sqlite /tmp/bench1m.db --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -181,7 +181,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--sqlite", type=Path, default=Path("/tmp/molva-bench-1m.db"))
     parser.add_argument("--postgres", default=None, help="admin URL; a throwaway database is created and dropped")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks-dashboard.md")
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "out" / "dashboard.md")
     args = parser.parse_args()
     results = [measure("SQLite", f"sqlite:///{args.sqlite.resolve()}", args.count)]
     if args.postgres:
@@ -190,6 +190,7 @@ def main() -> int:
             results.append(measure("PostgreSQL", url, args.count))
         finally:
             drop()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     write_report(results, args.count, args.output)
     print(f"wrote {args.output}")
     return 0

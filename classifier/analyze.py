@@ -8,8 +8,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from classifier.arch import LABELS
 from classifier.inference import SentimentModel
-from classifier.model import LABELS
 from classifier.text import Span
 
 

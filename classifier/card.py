@@ -43,7 +43,7 @@ negative (SentiRuEval); the official held-out test sets are not available here. 
 {rows}
 
 {teacher} Choosing the run-time member by its validation score adds a little
-more optimism (each member alone: `docs/benchmarks-sentiment.md`).
+more optimism (each member alone: `BENCHMARKS.md` ("Sentiment model")).
 
 Reference (official 2016 test sets, not comparable one-to-one): best 2016 system 0.552 / 0.559,
 fine-tuned RuBERT 0.695 / 0.664, TF-IDF + logistic regression about 0.53 / 0.52 (banks / telecom).
@@ -57,11 +57,11 @@ and GPU kernels differ, so CPU weights are close to, not bit-identical with, the
 
 Distillation (`--student`, or `--student-only` to keep the ensemble in `--out`): one 64-dim network trained on
 the ensemble's averaged probabilities on the training texts (weight 0.7) plus the gold labels, 6 epochs,
-seeded; about 6 minutes on the 2-core CPU. It is not the default: see `docs/benchmarks-sentiment.md` for
+seeded; about 6 minutes on the 2-core CPU. It is not the default: see `BENCHMARKS.md` ("Sentiment model") for
 the run of 2026-11-23 (below the 0.57 bar on banks).
 
 ## Speed
-See `docs/benchmarks-sentiment.md` (`python benchmarks/sentiment_speed.py`).
+See `BENCHMARKS.md` ("Sentiment model") (`python benchmarks/sentiment_speed.py`).
 
 ## Licences and citations of the training data
 - SentiRuEval-2016: Loukachevitch N., Rubtsova Yu. "SentiRuEval-2016: overcoming time gap and data sparsity in
@@ -86,8 +86,11 @@ def _runtime(metrics: dict[str, Any]) -> str:
                 f"probabilities on the training texts (weight {cfg.get('distill_alpha')}) plus the gold labels, "
                 f"with the same features and losses as the teacher.")
     which = ", ".join(f"`weights-{i}.pt`" for i in inference)
+    npz = ", ".join(f"`weights-{i}.npz`" for i in inference)
     return (f"An ensemble of {members} small networks is trained and shipped (`weights-*.pt`); for CPU speed only "
-            f"the member(s) with the best validation score run at inference time ({which}).")
+            f"the member(s) with the best validation score run at inference time ({which}), by default without "
+            f"torch: the same packed weights exported to {npz} and run with numpy (`classifier/fast.py`; "
+            f"`MOLVA_RUNTIME=torch` runs the torch module, the reference).")
 
 
 def write_model_card(out_dir: Path, metrics: dict[str, Any]) -> Path:

@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.arch import DOMAINS, LABELS
 from classifier.brands import find_brand_spans, find_other_spans
-from classifier.model import DOMAINS, LABELS
 from classifier.text import Span
 
 VALIDATION_CUTOFF = {

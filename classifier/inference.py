@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
-import torch
 
-from classifier.model import DOMAINS, LABELS, SentimentNet
+from classifier.arch import DOMAINS, LABELS, ModelConfig
+from classifier.fast import NPZ_PATTERN
 from classifier.text import Featurizer, Span, TokenBatch
+
+if TYPE_CHECKING:
+    from classifier.model import SentimentNet
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "molva-sentiment"
 Targets = Sequence[Sequence[Span] | None]
@@ -32,6 +36,14 @@ class SentimentModel(Protocol):
         ...
 
 
+class _Member(Protocol):
+    """One network of the ensemble in some runtime (``CachedTorchMember`` or ``fast.NumpyMember``)."""
+
+    def sync(self) -> None: ...
+
+    def probs(self, b: TokenBatch) -> np.ndarray: ...
+
+
 def _domain(target: Sequence[Span] | None, group: str | None) -> int:
     if group in ("banks", "telecom"):
         return DOMAINS.index(group)
@@ -42,57 +54,6 @@ def _spans_key(spans: Sequence[Span] | None) -> tuple[Span, ...] | None:
     return None if spans is None else tuple((int(s), int(e)) for s, e in spans)
 
 
-class _CachedMember:
-    """One ensemble member plus a cache of its per-token input vectors, row-aligned with the featurizer's
-    token table (navec + word + char n-gram embeddings depend only on the token string)."""
-
-    def __init__(self, net: SentimentNet, featurizer: Featurizer) -> None:
-        self.net = net
-        self.featurizer = featurizer
-        self.generation = -1
-        self.filled = 0
-        self.vec = torch.empty(0)
-        self.uni = torch.empty(0)
-
-    def sync(self) -> None:
-        """Compute vectors for the table rows added since the last call (all of them after a reset)."""
-        feat = self.featurizer
-        if self.generation != feat.generation:
-            self.generation, self.filled = feat.generation, 0
-            self.vec = torch.empty(0, self.net.cfg.dim)
-            self.uni = torch.empty(0, len(LABELS))
-        total = len(feat.table)
-        if total == self.filled:
-            return
-        new = feat.table[self.filled:total]
-        nav = torch.tensor([f.nav for f in new], dtype=torch.int64)
-        word = torch.tensor([f.word for f in new], dtype=torch.int64)
-        lengths = np.fromiter((len(f.chars) for f in new), dtype=np.int64, count=len(new))
-        offsets = torch.from_numpy(np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64))
-        chars = torch.tensor([c for f in new for c in f.chars], dtype=torch.int64)
-        vec = self.net.token_vectors(nav, word, chars, offsets)
-        uni = self.net.lin_uni(word) if self.net.cfg.linear_branch else torch.zeros(len(new), len(LABELS))
-        self.vec = _grow(self.vec, self.filled, vec)
-        self.uni = _grow(self.uni, self.filled, uni)
-        self.filled = total
-
-    def logits(self, b: TokenBatch) -> torch.Tensor:
-        x = self.vec[b.tok]
-        uni = self.uni[b.tok] if self.net.cfg.linear_branch else None
-        return self.net.encode(x, uni, b.word, b.role, b.dist, b.mask, b.domain)
-
-
-def _grow(buf: torch.Tensor, filled: int, rows: torch.Tensor) -> torch.Tensor:
-    """Append ``rows`` after the first ``filled`` rows of ``buf`` (capacity doubles, amortized O(1))."""
-    need = filled + rows.shape[0]
-    if need > buf.shape[0]:
-        bigger = torch.empty(max(need, 2 * buf.shape[0], 4096), buf.shape[1], dtype=rows.dtype)
-        bigger[:filled] = buf[:filled]
-        buf = bigger
-    buf[filled:need] = rows
-    return buf
-
-
 class MolvaSentimentModel:
     """The default model: small target-aware CNNs over navec + hashed char n-grams (see MODEL_CARD.md).
 
@@ -100,15 +61,37 @@ class MolvaSentimentModel:
     are sorted by token count and batched (almost no padding), and the results are put back in order."""
 
     def __init__(self, model_dir: Path, batch_size: int = 256, members: int | Sequence[int] | None = None,
-                 int8: bool | None = None) -> None:
-        from classifier.training import CONFIG_FILE, load_members
-
-        conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+                 int8: bool | None = None, runtime: str | None = None) -> None:
+        """``runtime``: "numpy" (torch-free, needs ``weights-{i}.npz``), "torch", or None: ``MOLVA_RUNTIME``
+        if set, else numpy when every chosen member has its npz export and int8 is off."""
+        conf = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         self.version: str = str(conf["version"])
         chosen: Any = members if members is not None else conf.get("inference_members", conf["members"])
         self.member_ids = [int(i) for i in chosen] if isinstance(chosen, (list, tuple)) else list(range(int(chosen)))
-        self.nets = load_members(model_dir, self.member_ids)
         self.int8 = bool(conf.get("int8", False)) if int8 is None else int8
+        npz = [model_dir / NPZ_PATTERN.format(i) for i in self.member_ids]
+        runtime = runtime or os.environ.get("MOLVA_RUNTIME") or (
+            "numpy" if not self.int8 and all(p.exists() for p in npz) else "torch")
+        if runtime not in ("numpy", "torch"):
+            raise ModelLoadError(f"unknown runtime {runtime!r} (numpy or torch)")
+        self.runtime = runtime
+        self.threads = 1  # numpy runtime: batches scored in parallel (``molva analyze`` sets MOLVA_THREADS)
+        self.nets: list[SentimentNet] = []
+        if runtime == "numpy":
+            from classifier.embeddings import load_navec
+            from classifier.fast import NumpyMember, load_state
+
+            nav = load_navec()
+            self.featurizer = Featurizer(nav.vocab, nav.unk, nav.pad)
+            cfgs = conf.get("member_models") or [conf["model"]] * int(conf["members"])
+            self.members: list[_Member] = [
+                NumpyMember(ModelConfig(**cfgs[i]), load_state(p), nav.centroids, nav.codes, self.featurizer)
+                for i, p in zip(self.member_ids, npz, strict=True)]
+            self.batch_size = batch_size
+            return
+        from classifier.training import load_members
+
+        self.nets = load_members(model_dir, self.member_ids)
         if self.int8:
             for net in self.nets:
                 net.quantize_for_inference()
@@ -116,10 +99,12 @@ class MolvaSentimentModel:
 
     def _setup(self, batch_size: int) -> None:
         from classifier.embeddings import load_navec
+        from classifier.model import CachedTorchMember
 
         nav = load_navec()
+        self.runtime, self.threads = "torch", 1
         self.featurizer = Featurizer(nav.vocab, nav.unk, nav.pad)
-        self.members = [_CachedMember(net, self.featurizer) for net in self.nets]
+        self.members = [CachedTorchMember(net, self.featurizer) for net in self.nets]
         self.batch_size = batch_size
 
     @classmethod
@@ -165,16 +150,28 @@ class MolvaSentimentModel:
         rows = self.featurizer.encode(texts, targets, others)
         order = sorted(range(n), key=lambda i: len(rows[i][0]))  # equal token counts share a batch: no padding
         probs = np.empty((n, len(LABELS)), dtype=np.float64)
-        with torch.inference_mode():
-            for m in self.members:
-                m.sync()
-            for s in range(0, n, self.batch_size):
-                idx = order[s:s + self.batch_size]
-                b = self.featurizer.pack([rows[i] for i in idx], [domains[i] for i in idx])
-                p = torch.softmax(self.members[0].logits(b), -1)
-                for m in self.members[1:]:
-                    p = p + torch.softmax(m.logits(b), -1)
-                probs[idx] = p.double().numpy()
+        for m in self.members:
+            m.sync()
+
+        def run(s: int) -> None:
+            idx = order[s:s + self.batch_size]
+            b = self.featurizer.pack([rows[i] for i in idx], [domains[i] for i in idx])
+            p = self.members[0].probs(b).astype(np.float64)
+            for m in self.members[1:]:
+                p += m.probs(b)
+            probs[idx] = p
+
+        starts = range(0, n, self.batch_size)
+        if self.threads > 1 and self.runtime == "numpy" and len(starts) > 1:
+            # numpy kernels release the GIL: batches run on ``threads`` threads (single-threaded BLAS each;
+            # OpenBLAS's own threads spin while idle and lose badly on a busy machine)
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(self.threads, thread_name_prefix="molva-batch") as pool:
+                list(pool.map(run, starts))
+        else:
+            for s in starts:
+                run(s)
         probs /= probs.sum(1, keepdims=True)
         return probs[inverse] if n < len(inverse) else probs
 
@@ -200,6 +197,8 @@ class TransformersSentimentModel:
 
     def predict(self, texts: Sequence[str], targets: Targets, *, others: Targets | None = None,
                 groups: Sequence[str | None] | None = None) -> list[dict[str, float]]:
+        import torch
+
         out: list[dict[str, float]] = []
         with torch.inference_mode():
             for s in range(0, len(texts), self.batch_size):

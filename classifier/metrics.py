@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from classifier.model import LABELS
+from classifier.arch import LABELS
 
 
 def f1_per_class(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:

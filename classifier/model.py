@@ -3,31 +3,16 @@ a residual CNN encoder, target-aware pooling, a domain embedding and a fastText-
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from classifier.text import CHAR_BUCKETS, DIST_BUCKETS, WORD_BUCKETS, Batch
-
-LABELS = ("negative", "neutral", "positive")
-DOMAINS = ("banks", "telecom", "tweets", "news", "generic")
-BIGRAM_BUCKETS = 1 << 18
-
-
-@dataclass
-class ModelConfig:
-    dim: int = 128
-    layers: int = 2
-    kernel: int = 3
-    dropout: float = 0.3
-    linear_branch: bool = True
-    glu: bool = True
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+from classifier.arch import BIGRAM_BUCKETS, BIGRAM_MULT, MASK_FILL
+from classifier.arch import DOMAINS as DOMAINS
+from classifier.arch import LABELS as LABELS
+from classifier.arch import ModelConfig as ModelConfig
+from classifier.text import CHAR_BUCKETS, DIST_BUCKETS, WORD_BUCKETS, Batch, Featurizer, TokenBatch
 
 
 class SentimentNet(nn.Module):
@@ -157,10 +142,10 @@ class SentimentNet(nn.Module):
             h = h * fmask  # (n, width, d)
         scores = self.attn(h).squeeze(-1)
         if not full:
-            scores = scores.masked_fill(~mask, -1e4)
+            scores = scores.masked_fill(~mask, MASK_FILL)
         att = torch.softmax(scores, dim=-1).unsqueeze(-1)
         pooled_att = (att * h).sum(1)
-        pooled_max = (h if full else h.masked_fill(~mask.unsqueeze(-1), -1e4)).max(1).values
+        pooled_max = (h if full else h.masked_fill(~mask.unsqueeze(-1), MASK_FILL)).max(1).values
         tmask = (role == 1).unsqueeze(-1).to(h.dtype)
         pooled_tgt = (h * tmask).sum(1) / tmask.sum(1).clamp(min=1.0)
         feats = torch.cat([pooled_att, pooled_max, pooled_tgt, self.domain(domain)], dim=-1)
@@ -168,9 +153,66 @@ class SentimentNet(nn.Module):
         if self.cfg.linear_branch and uni is not None:
             lengths = fmask.sum(1).clamp(min=1.0)
             uni_sum = uni.sum(1) if full else (uni * fmask).sum(1)
-            bi_ids = (word[:, :-1] * 1_000_003 + word[:, 1:]) % BIGRAM_BUCKETS
+            bi_ids = (word[:, :-1] * BIGRAM_MULT + word[:, 1:]) % BIGRAM_BUCKETS
             bi_vec = self.lin_bi(bi_ids)
             if not full:
                 bi_vec = bi_vec * (mask[:, :-1] & mask[:, 1:]).unsqueeze(-1).to(h.dtype)
             logits = logits + (uni_sum + bi_vec.sum(1)) / lengths.sqrt()
         return logits
+
+
+class CachedTorchMember:
+    """One network plus a cache of its per-token input vectors, row-aligned with the featurizer's token
+    table (navec + word + char n-gram embeddings depend only on the token string). The reference runtime;
+    ``classifier.fast.NumpyMember`` is the torch-free twin."""
+
+    def __init__(self, net: SentimentNet, featurizer: Featurizer) -> None:
+        self.net = net
+        self.featurizer = featurizer
+        self.generation = -1
+        self.filled = 0
+        self.vec = torch.empty(0)
+        self.uni = torch.empty(0)
+
+    @torch.inference_mode()
+    def sync(self) -> None:
+        """Compute vectors for the table rows added since the last call (all of them after a reset)."""
+        feat = self.featurizer
+        if self.generation != feat.generation:
+            self.generation, self.filled = feat.generation, 0
+            self.vec = torch.empty(0, self.net.cfg.dim)
+            self.uni = torch.empty(0, len(LABELS))
+        total = len(feat.table)
+        if total == self.filled:
+            return
+        new = feat.table[self.filled:total]
+        nav = torch.tensor([f.nav for f in new], dtype=torch.int64)
+        word = torch.tensor([f.word for f in new], dtype=torch.int64)
+        lengths = np.fromiter((len(f.chars) for f in new), dtype=np.int64, count=len(new))
+        offsets = torch.from_numpy(np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64))
+        chars = torch.tensor([c for f in new for c in f.chars], dtype=torch.int64)
+        vec = self.net.token_vectors(nav, word, chars, offsets)
+        uni = self.net.lin_uni(word) if self.net.cfg.linear_branch else torch.zeros(len(new), len(LABELS))
+        self.vec = _grow(self.vec, self.filled, vec)
+        self.uni = _grow(self.uni, self.filled, uni)
+        self.filled = total
+
+    @torch.inference_mode()
+    def probs(self, b: TokenBatch) -> np.ndarray:
+        tok = torch.from_numpy(b.tok)
+        uni = self.uni[tok] if self.net.cfg.linear_branch else None
+        logits = self.net.encode(self.vec[tok], uni, *(torch.from_numpy(a) for a in (b.word, b.role, b.dist,
+                                                                                      b.mask, b.domain)))
+        out: np.ndarray = torch.softmax(logits, -1).numpy()
+        return out
+
+
+def _grow(buf: torch.Tensor, filled: int, rows: torch.Tensor) -> torch.Tensor:
+    """Append ``rows`` after the first ``filled`` rows of ``buf`` (capacity doubles, amortized O(1))."""
+    need = filled + rows.shape[0]
+    if need > buf.shape[0]:
+        bigger = torch.empty(max(need, 2 * buf.shape[0], 4096), buf.shape[1], dtype=rows.dtype)
+        bigger[:filled] = buf[:filled]
+        buf = bigger
+    buf[filled:need] = rows
+    return buf

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
+from classifier.arch import LABELS
 from classifier.inference import SentimentModel
 from classifier.intent import classify_intent
-from classifier.model import LABELS
 from classifier.text import Span
 from classifier.urgency import urgency_score
 from molva.models import BrandMention, SentimentCorrection

@@ -16,9 +16,12 @@ import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 Span = tuple[int, int]
 
@@ -77,12 +80,12 @@ class Batch:
 class TokenBatch:
     """Inference input: per position an index into the featurizer's token table (see ``Featurizer.encode``)."""
 
-    tok: torch.Tensor  # (B, L) token-table indices (0 = <pad>)
-    word: torch.Tensor  # (B, L) hashed word ids (for the linear bigram branch)
-    role: torch.Tensor  # (B, L)
-    dist: torch.Tensor  # (B, L)
-    mask: torch.Tensor  # (B, L) bool
-    domain: torch.Tensor  # (B,)
+    tok: np.ndarray  # (B, L) int64 token-table indices (0 = <pad>)
+    word: np.ndarray  # (B, L) int64 hashed word ids (for the linear bigram branch)
+    role: np.ndarray  # (B, L) int64
+    dist: np.ndarray  # (B, L) int64
+    mask: np.ndarray  # (B, L) bool
+    domain: np.ndarray  # (B,) int64
 
 
 TABLE_LIMIT = 100_000  # distinct tokens kept in the token table before it is reset (constant memory)
@@ -189,6 +192,8 @@ class Featurizer:
 
     def batch(self, texts: Sequence[str], targets: Sequence[Sequence[Span] | None],
               others: Sequence[Sequence[Span] | None] | None, domains: Sequence[int]) -> Batch:
+        import torch
+
         rows = []
         for i, text in enumerate(texts):
             tgt = targets[i]
@@ -302,9 +307,7 @@ class Featurizer:
         if any(ROLE_TARGET in r or ROLE_OTHER in r for _, r in rows):
             role[mask] = np.fromiter((x for _, r in rows for x in r), dtype=np.int64, count=int(lengths.sum()))
         word = np.asarray(self.table_word, dtype=np.int64)[tok]
-        return TokenBatch(torch.from_numpy(tok), torch.from_numpy(word), torch.from_numpy(role),
-                          torch.from_numpy(target_distances(role, mask)), torch.from_numpy(mask),
-                          torch.tensor(list(domains), dtype=torch.int64))
+        return TokenBatch(tok, word, role, target_distances(role, mask), mask, np.asarray(domains, dtype=np.int64))
 
 
 class _FullTokens:

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from classifier.data import Example, load_all
 from classifier.embeddings import load_navec
+from classifier.fast import NPZ_PATTERN, save_packed
 from classifier.metrics import classification_report
 from classifier.model import DOMAINS, LABELS, ModelConfig, SentimentNet
 from classifier.text import Featurizer
@@ -184,19 +185,43 @@ def save_model(nets: Sequence[SentimentNet], cfg: TrainConfig, out_dir: Path, ve
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("weights-*.pt"):
         old.unlink()
+    for old in out_dir.glob("weights-*.npz"):
+        old.unlink()
+    run = list(inference_members) if inference_members is not None else list(range(min(cfg.inference_members,
+                                                                                       len(nets))))
     for i, net in enumerate(nets):
-        torch.save({"format": FORMAT_VERSION, "state": pack_state(net.state_dict())},
-                   out_dir / WEIGHTS_PATTERN.format(i))
+        packed = pack_state(net.state_dict())
+        torch.save({"format": FORMAT_VERSION, "state": packed}, out_dir / WEIGHTS_PATTERN.format(i))
+        if i in run:  # the members that run also get the torch-free export (classifier.fast)
+            save_packed(_numpy_packed(packed), out_dir / NPZ_PATTERN.format(i))
     conf = {"version": version, "labels": list(LABELS), "domains": list(DOMAINS),
             "model": cfg.model.to_dict(), "members": len(nets),
             "member_models": [net.cfg.to_dict() for net in nets],
-            "inference_members": list(inference_members) if inference_members is not None
-            else list(range(min(cfg.inference_members, len(nets)))),
+            "inference_members": run,
             # int8 convolutions (``SentimentNet.quantize_for_inference``) are ~10% faster end to end, but
             # dynamic quantization scales activations per batch, so a text's scores would depend on its
             # batch neighbours; off by default
             "int8": False}
     (out_dir / CONFIG_FILE).write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _numpy_packed(packed: dict[str, object]) -> dict[str, np.ndarray | dict[str, np.ndarray]]:
+    out: dict[str, np.ndarray | dict[str, np.ndarray]] = {}
+    for k, v in packed.items():
+        out[k] = {n: t.numpy() for n, t in v.items()} if isinstance(v, dict) else v.numpy()  # type: ignore[attr-defined]
+    return out
+
+
+def export_numpy(model_dir: Path, which: Sequence[int] | None = None) -> list[Path]:
+    """Write ``weights-{i}.npz`` (torch-free runtime) from the saved ``weights-{i}.pt`` of the members that
+    run at inference time (or those in ``which``)."""
+    conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    paths = []
+    for i in which if which is not None else conf.get("inference_members", range(int(conf["members"]))):
+        packed = torch.load(model_dir / WEIGHTS_PATTERN.format(i), map_location="cpu", weights_only=True)
+        paths.append(model_dir / NPZ_PATTERN.format(i))
+        save_packed(_numpy_packed(packed["state"]), paths[-1])
+    return paths
 
 
 def load_members(model_dir: Path, which: Sequence[int] | None = None) -> list[SentimentNet]:

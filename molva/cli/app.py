@@ -8,13 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.orm import Session, sessionmaker
 
 from molva.errors import MolvaError
 from molva.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only by the commands that use the database
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 @dataclass

@@ -69,7 +69,8 @@ def test_fast_path_matches_the_reference_forward(shipped_model: SentimentModel) 
     """Token caching, length bucketing and shared tokenization give the scores of the plain forward pass."""
     import torch
 
-    from classifier.inference import _domain
+    from classifier.inference import DEFAULT_MODEL_DIR, _domain
+    from classifier.training import load_members
 
     assert isinstance(shipped_model, MolvaSentimentModel)
     text = "Сбербанк и сбер-онлайн: ВТБ лучше!!! А МТСник говорит, что МТС норм"
@@ -85,9 +86,97 @@ def test_fast_path_matches_the_reference_forward(shipped_model: SentimentModel) 
     feat = shipped_model.featurizer
     rows = [feat.tokens(t, targets[i], others[i]) for i, t in enumerate(texts)]
     assert [feat.token_ids(t, targets[i], others[i])[1] for i, t in enumerate(texts[:4])] == [r[1] for r in rows[:4]]
+    nets = shipped_model.nets or load_members(DEFAULT_MODEL_DIR, shipped_model.member_ids)  # numpy runtime: none
     with torch.inference_mode():
         b = feat.batch(texts, targets, others, [_domain(targets[i], groups[i]) for i in range(len(texts))])
-        ref = sum(torch.softmax(net(b), -1) for net in shipped_model.nets) / len(shipped_model.nets)
+        ref = sum(torch.softmax(net(b), -1) for net in nets) / len(nets)
     for got, want in zip(fast, ref.tolist(), strict=True):
         assert all(math.isclose(got[k], w, abs_tol=1e-5) for k, w in zip(("negative", "neutral", "positive"), want,
                                                                            strict=True))
+
+
+def _generated_requests(n: int, seed: int = 5) -> tuple[list[str], list[list[tuple[int, int]] | None], list[int]]:
+    """Tweet-like generated texts (never training texts), half of them with a target brand span."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["опять", "списал", "деньги", "спасибо", "за", "быстрый", "ответ", "интернет", "не", "работает",
+             "кредитку", "норм", "тарифы", "очередь", "огонь", "заблокировал", "карту", "!!!", "((", ")))",
+             "http://t.co/x1", "@user", "2024", "кэшбэк", "приложение", "связь", "отвратительная", "вообщеее"]
+    brands = ["Сбербанк", "МТС", "ВТБ", "Билайн", "мегафоне"]
+    texts: list[str] = []
+    targets: list[list[tuple[int, int]] | None] = []
+    domains: list[int] = []
+    for _ in range(n):
+        before = " ".join(rng.choices(words, k=rng.randint(0, 25)))
+        brand = rng.choice(brands)
+        text = f"{before} {brand} " + " ".join(rng.choices(words, k=rng.randint(0, 40)))
+        start = len(before) + 1
+        targets.append([(start, start + len(brand))] if rng.random() < 0.5 else None)
+        texts.append(text if rng.random() < 0.97 else "")
+        if not texts[-1]:
+            targets[-1] = None
+        domains.append(rng.randrange(5))
+    return texts, targets, domains
+
+
+def test_numpy_runtime_matches_torch() -> None:
+    """The torch-free runtime (classifier.fast, weights-*.npz) gives the torch module's scores within 1e-5."""
+    import numpy as np
+
+    from classifier.inference import DEFAULT_MODEL_DIR
+
+    texts, targets, domains = _generated_requests(400)
+    fast = MolvaSentimentModel(DEFAULT_MODEL_DIR, runtime="numpy", batch_size=64)
+    ref = MolvaSentimentModel(DEFAULT_MODEL_DIR, runtime="torch", batch_size=64)
+    assert fast.runtime == "numpy" and ref.runtime == "torch"
+    got = fast.predict_domains(texts, targets, None, domains)
+    want = ref.predict_domains(texts, targets, None, domains)
+    assert got.shape == (400, 3)
+    assert float(np.abs(got - want).max()) < 1e-5
+    # one batch of mixed lengths (padding: the masked code path) agrees as well
+    mixed = MolvaSentimentModel(DEFAULT_MODEL_DIR, runtime="numpy", batch_size=400)
+    assert float(np.abs(mixed.predict_domains(texts, targets, None, domains) - want).max()) < 1e-5
+    # batches (7 of 64) scored on two threads: the same numbers
+    fast.threads = 2
+    assert np.array_equal(fast.predict_domains(texts, targets, None, domains), got)
+
+
+def test_default_model_runs_without_torch() -> None:
+    """The shipped default scores texts without importing torch (about a second of start-up)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from classifier.inference import load_model; m = load_model(None); "
+            "p = m.predict(['МТС опять без связи'], [[(0, 3)]]); "
+            "assert m.runtime == 'numpy' and 'torch' not in sys.modules, sorted(sys.modules); print(p[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_saved_model_exports_the_numpy_runtime(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``save_model`` writes ``weights-{i}.npz`` for the members that run; both runtimes agree on it."""
+    import numpy as np
+    import torch
+
+    from classifier.arch import ModelConfig
+    from classifier.embeddings import load_navec
+    from classifier.model import SentimentNet
+    from classifier.training import TrainConfig, save_model
+
+    nav = load_navec()
+    torch.manual_seed(0)
+    cfg = ModelConfig(dim=32, layers=2, kernel=3)
+    nets = [SentimentNet(cfg, nav.centroids, nav.codes).eval() for _ in range(2)]
+    with torch.no_grad():
+        for net in nets:
+            for p in net.parameters():
+                p.add_(torch.randn_like(p) * 0.05)  # non-zero linear branch and biases
+    save_model(nets, TrainConfig(model=cfg), tmp_path, "tiny", inference_members=[1])
+    assert sorted(p.name for p in tmp_path.glob("weights-*.npz")) == ["weights-1.npz"]
+    texts, targets, domains = _generated_requests(60, seed=9)
+    fast = MolvaSentimentModel(tmp_path, runtime=None)
+    assert fast.runtime == "numpy"
+    got = fast.predict_domains(texts, targets, None, domains)
+    want = MolvaSentimentModel(tmp_path, runtime="torch").predict_domains(texts, targets, None, domains)
+    assert float(np.abs(got - want).max()) < 1e-5
