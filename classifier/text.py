@@ -92,6 +92,15 @@ TABLE_LIMIT = 100_000  # distinct tokens kept in the token table before it is re
 _DIST_LUT = np.array([_dist_bucket(d) for d in range(MAX_TOKENS + 1)], dtype=np.int64)
 
 
+def role_marks(target: Sequence[Span] | None, others: Sequence[Span] | None) -> list[tuple[int, int, int]]:
+    """Spans to mark, sorted: the target brand's, then other brands' that do not overlap it."""
+    marks = [(s, e, ROLE_TARGET) for s, e in target or ()]
+    for s, e in others or ():
+        if not any(s < te and ts < e for ts, te in target or ()):
+            marks.append((s, e, ROLE_OTHER))
+    return sorted(marks)
+
+
 class Featurizer:
     """Turns (text, target spans, other spans) into token features; caches per token string.
 
@@ -160,13 +169,7 @@ class Featurizer:
     def tokens(self, text: str, target: Sequence[Span] | None, others: Sequence[Span] | None = None
                ) -> tuple[list[TokenFeatures], list[int]]:
         """Token features and roles of one text (truncated to a window around the first target)."""
-        marks: list[tuple[int, int, int]] = []
-        for s, e in target or ():
-            marks.append((s, e, ROLE_TARGET))
-        for s, e in others or ():
-            if not any(s < te and ts < e for ts, te in target or ()):
-                marks.append((s, e, ROLE_OTHER))
-        marks.sort()
+        marks = role_marks(target, others)
         feats: list[TokenFeatures] = []
         roles: list[int] = []
         pos = 0
@@ -326,11 +329,7 @@ class _FullTokens:
     def with_spans(self, target: Sequence[Span] | None, others: Sequence[Span] | None
                    ) -> tuple[list[int], list[int]] | None:
         """Same result as ``Featurizer.token_ids``, or None when a span boundary falls inside a token."""
-        marks: list[tuple[int, int, int]] = [(s, e, ROLE_TARGET) for s, e in target or ()]
-        for s, e in others or ():
-            if not any(s < te and ts < e for ts, te in target or ()):
-                marks.append((s, e, ROLE_OTHER))
-        marks.sort()
+        marks = role_marks(target, others)
         ids: list[int] = []
         roles: list[int] = []
         pos = 0

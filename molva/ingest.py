@@ -379,17 +379,7 @@ class Ingestor:
             self.counts["duplicate_url"] += 1
             return StoreResult("duplicate_url")
         official = self.catalog.official_brand(data.kind, data.author_id) if data.author_id else None
-        mention = Mention(
-            source_id=self.source.id, kind=data.kind, external_id=data.external_id, url=data.url,
-            canonical_url=canonical, author=data.author, author_id=data.author_id,
-            author_followers=data.author_followers, title=data.title, text=data.text, language=data.language,
-            published_at=_aware(data.published_at), likes=data.likes, reposts=data.reposts,
-            comments=data.comments, views=data.views, rating=data.rating,
-            parent_external_id=data.parent_external_id, thread_external_id=data.thread_external_id,
-            forwarded_from=_canonical_or_text(data.forwarded_from), content_hash=content_hash(data.text, data.title),
-            official_brand=official.name if official else None,
-            crawl_run_id=self.run.id if self.run else None,
-        )
+        mention = self._new_mention(data, canonical, official.name if official else None)
         if data.parent_external_id:
             mention.parent_id = self.session.scalar(
                 select(Mention.id).where(Mention.source_id == self.source.id,
