@@ -19,7 +19,9 @@ import functools
 import math
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
+
+from molva.models import as_utc
 
 URGENT_THRESHOLD = 0.6
 
@@ -164,10 +166,6 @@ def is_switch_target(text: str, target: tuple[int, int] | None) -> bool:
     return bool(_SWITCH_TO.search(before))
 
 
-def _as_utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
-
-
 _CONTEXT = {"problem": 1.0, "question": 0.6, "other": 0.5, "idea": 0.25, "thanks": 0.15}
 
 
@@ -220,7 +218,7 @@ def urgency_score(
         reasons.append("switch_target")
     score = min(1.0, score)  # recency scales the capped score, so an old post always ranks lower
     if published_at is not None and now is not None:
-        age_days = (_as_utc(now) - _as_utc(published_at)).total_seconds() / 86400
+        age_days = (as_utc(now) - as_utc(published_at)).total_seconds() / 86400
         if age_days > 7:  # this week's complaints are still actionable; older ones fade
             score *= 0.85 if age_days <= 30 else 0.6
             reasons.append("old")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from molva.errors import MolvaError
-from molva.models import BrandMention, Mention, SupportTopic, TopicComment, TopicMention
+from molva.models import BrandMention, Mention, SupportTopic, TopicComment, TopicMention, as_utc
 
 TOPIC_TYPES: dict[str, str] = {
     "problem": "Проблема",
@@ -59,11 +59,6 @@ __all__ = [
 
 class BoardError(MolvaError):
     """A support-board operation that cannot be done (unknown topic, bad status...)."""
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored in UTC); make every datetime aware."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

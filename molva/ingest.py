@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from molva.catalog import Catalog
-from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source
+from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source, as_utc
 from molva.settings import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -203,10 +203,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def get_or_create_source(session: Session, config: SourceConfig) -> Source:
     """The ``sources`` row of a configured source (kind and base URL kept in sync with the config)."""
     source = session.scalar(select(Source).where(Source.name == config.name))
@@ -229,8 +225,8 @@ def unavailable_reason(source: Source, now: datetime | None = None) -> str | Non
     """Why a source should not be crawled now (disabled, backing off), or ``None``."""
     if not source.enabled:
         return f"disabled: {source.disabled_reason or 'disabled'}"
-    if source.backoff_until is not None and _aware(source.backoff_until) > (now or _now()):
-        return f"backing off until {_aware(source.backoff_until).isoformat(timespec='seconds')}"
+    if source.backoff_until is not None and as_utc(source.backoff_until) > (now or _now()):
+        return f"backing off until {as_utc(source.backoff_until).isoformat(timespec='seconds')}"
     return None
 
 
@@ -463,7 +459,7 @@ class Ingestor:
                 Mention.content_hash.in_(wanted[start:start + 500]), Mention.official_brand.is_(None)
             )
             for digest, published, mention_id in self.session.execute(query):
-                copies.setdefault(digest, []).append((_aware(published), mention_id))
+                copies.setdefault(digest, []).append((as_utc(published), mention_id))
         return copies
 
     def _new_mention(self, data: MentionData, canonical: str, official: str | None) -> Mention:
@@ -471,7 +467,7 @@ class Ingestor:
             source_id=self.source.id, kind=data.kind, external_id=data.external_id, url=data.url,
             canonical_url=canonical, author=data.author, author_id=data.author_id,
             author_followers=data.author_followers, title=data.title, text=data.text, language=data.language,
-            published_at=_aware(data.published_at), likes=data.likes, reposts=data.reposts,
+            published_at=as_utc(data.published_at), likes=data.likes, reposts=data.reposts,
             comments=data.comments, views=data.views, rating=data.rating,
             parent_external_id=data.parent_external_id, thread_external_id=data.thread_external_id,
             forwarded_from=_canonical_or_text(data.forwarded_from), content_hash=content_hash(data.text, data.title),
@@ -549,7 +545,7 @@ class Ingestor:
         if root.id == mention.id:
             return None
         self.counts["near_duplicate"] += 1
-        if _aware(mention.published_at) < _aware(root.published_at):
+        if as_utc(mention.published_at) < as_utc(root.published_at):
             self.session.execute(
                 update(Mention).where(Mention.near_duplicate_of_id == root.id).values(near_duplicate_of_id=mention.id)
             )
@@ -608,7 +604,7 @@ class Ingestor:
             return False
         self.session.add(OfficialReply(
             mention_id=parent.id, brand=brand.name, account=data.account, reply_external_id=data.reply_external_id,
-            replied_at=_aware(data.replied_at), text=data.text, url=data.url,
+            replied_at=as_utc(data.replied_at), text=data.text, url=data.url,
         ))
         self.session.flush()
         self.counts["replies"] += 1

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from molva.metrics.filters import MetricsFilter
 from molva.metrics.report import BrandStats, ResponseStats, _percentile, brand_stats, response_stats
-from molva.metrics.timeseries import Granularity, _bucket_expr, _parse_bucket, aware
-from molva.models import BrandMention, Mention, OfficialReply, Source
+from molva.metrics.timeseries import Granularity, _bucket_expr, _parse_bucket
+from molva.models import BrandMention, Mention, OfficialReply, Source, as_utc
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _addressed_rows(session: Session, filters: MetricsFilter, *keys: Any) -> lis
 
 def _stats(brand: str, rows: list[Any]) -> ResponseStats:
     delays = [
-        max((aware(replied) - aware(published)).total_seconds(), 0.0)
+        max((as_utc(replied) - as_utc(published)).total_seconds(), 0.0)
         for published, replied in rows
         if replied is not None
     ]

@@ -19,8 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from molva.metrics.filters import MetricsFilter
-from molva.metrics.timeseries import aware
-from molva.models import BrandMention, Mention, OfficialReply, SentimentCorrection, Source
+from molva.models import BrandMention, Mention, OfficialReply, SentimentCorrection, Source, as_utc
 
 _WORD_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _SUFFIXES = tuple(
@@ -202,7 +201,7 @@ def search_mentions(session: Session, spec: ExplorerQuery, limit: int = 200, off
                 brand=bm.brand,
                 source=source,
                 kind=kind,
-                published_at=aware(bm.published_at),
+                published_at=as_utc(bm.published_at),
                 author=author,
                 title=title,
                 text=text,

@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from molva.metrics.timeseries import aware
-from molva.models import CrawlRun, Source
+from molva.models import CrawlRun, Source, as_utc
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,8 @@ def recent_runs(session: Session, limit: int = 50) -> list[RunRow]:
         RunRow(
             id=run.id,
             source=name,
-            started_at=aware(run.started_at),
-            finished_at=aware(run.finished_at) if run.finished_at else None,
+            started_at=as_utc(run.started_at),
+            finished_at=as_utc(run.finished_at) if run.finished_at else None,
             status=run.status,
             items_seen=run.items_seen,
             items_new=run.items_new,

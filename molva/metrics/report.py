@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from molva.metrics.filters import MetricsFilter
-from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source
+from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source, as_utc
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -137,7 +137,7 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
     for brand, published_at, replied_at in session.execute(query):
         addressed[brand] = addressed.get(brand, 0) + 1
         if replied_at is not None:
-            delay = (_aware(replied_at) - _aware(published_at)).total_seconds()
+            delay = (as_utc(replied_at) - as_utc(published_at)).total_seconds()
             delays.setdefault(brand, []).append(max(delay, 0.0))
     result = {}
     for brand, total in addressed.items():
@@ -151,12 +151,6 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
             p90_response_seconds=_percentile(answered, 0.9),
         )
     return result
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def source_health(session: Session) -> list[SourceHealth]:
@@ -192,7 +186,7 @@ def source_health(session: Session) -> list[SourceHealth]:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return _aware(value).isoformat() if value else None
+    return as_utc(value).isoformat() if value else None
 
 
 def build_report(

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from molva.metrics.explorer import safe_url
 from molva.metrics.filters import MetricsFilter
-from molva.metrics.timeseries import aware
-from molva.models import BrandMention, Mention, Source, TopicMention
+from molva.models import BrandMention, Mention, Source, TopicMention, as_utc
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def urgent_complaints(
             mention_id=bm.mention_id,
             brand=bm.brand,
             source=source,
-            published_at=aware(bm.published_at),
+            published_at=as_utc(bm.published_at),
             text=text,
             url=safe_url(url),
             intent=bm.intent,

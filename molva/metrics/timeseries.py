@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, case, func, literal_column, select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from molva.metrics.filters import MetricsFilter
 from molva.metrics.report import SENTIMENTS, BrandStats, SentimentShares, brand_stats
-from molva.models import BrandMention, Mention, Source, Spike
+from molva.models import BrandMention, Mention, Source, Spike, as_utc
 
 Granularity = Literal["hour", "day", "week"]
 GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "week")
@@ -66,10 +66,6 @@ class PeriodComparison:
     previous_until: datetime | None
 
 
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _bucket_expr(session: Session, granularity: Granularity) -> ColumnElement[Any]:
     column = BrandMention.published_at
     if session.get_bind().dialect.name == "postgresql":
@@ -84,11 +80,11 @@ def _bucket_expr(session: Session, granularity: Granularity) -> ColumnElement[An
 
 def _parse_bucket(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return aware(value)
+        return as_utc(value)
     raw = str(value)
     if len(raw) == 13:  # "YYYY-MM-DD HH"
         raw += ":00"
-    return aware(datetime.fromisoformat(raw))
+    return as_utc(datetime.fromisoformat(raw))
 
 
 def _joined(filters: MetricsFilter, *columns: Any) -> Any:
@@ -142,8 +138,8 @@ def spikes(session: Session, filters: MetricsFilter = MetricsFilter()) -> list[S
     return [
         SpikeMarker(
             brand=s.brand,
-            window_start=aware(s.window_start),
-            window_end=aware(s.window_end),
+            window_start=as_utc(s.window_start),
+            window_end=as_utc(s.window_end),
             negative_count=s.negative_count,
             baseline=s.baseline,
             score=s.score,
