@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import webbrowser
 from pathlib import Path
 
 import click
@@ -37,6 +38,11 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], what: str, timeout: fl
     raise MolvaError(f"{what} did not answer at {url} within {timeout:.0f} s")
 
 
+def _has_display() -> bool:
+    """A graphical session to open a browser in (never a text browser in this terminal)."""
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in reversed(processes):
         if process.poll() is None:
@@ -56,7 +62,8 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 @click.option("--port", default=8501, show_default=True, help="Port of the dashboard.")
 @click.option("--seed", default=1, show_default=True, help="Simulator content seed.")
 @click.option("--days", default=3.0, show_default=True, help="Days of simulated history.")
-def demo(data_dir: Path, sim_port: int, port: int, seed: int, days: float) -> None:
+@click.option("--no-browser", is_flag=True, help="Do not open the dashboard in a browser.")
+def demo(data_dir: Path, sim_port: int, port: int, seed: int, days: float, no_browser: bool) -> None:
     """Run the simulator, a first crawl, classification and alerts, the scheduler and the dashboard."""
     data_dir.mkdir(parents=True, exist_ok=True)
     config = (data_dir / "molva.toml").resolve()
@@ -99,6 +106,8 @@ def demo(data_dir: Path, sim_port: int, port: int, seed: int, days: float) -> No
         click.echo("==> планировщик: обход по расписанию, классификация и оповещения (Ctrl-C — остановить всё)")
         scheduler = start("run")
         click.echo(f"\nОткройте панель: http://127.0.0.1:{port}\n")
+        if not no_browser and _has_display():
+            webbrowser.open(f"http://127.0.0.1:{port}")
         while all(p.poll() is None for p in (simulator, dashboard, scheduler)):
             time.sleep(1)
         failed = next(p for p in processes if p.poll() is not None)
