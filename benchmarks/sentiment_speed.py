@@ -55,9 +55,9 @@ def make_texts(n: int, seed: int = 7, unique: bool = False) -> list[dict[str, ob
     return rows
 
 
-def run_analyze(path: Path, out: Path, threads: int) -> dict[str, float]:
+def run_analyze(path: Path, out: Path, threads: int, model: str | None = None) -> dict[str, float]:
     env = dict(os.environ, MOLVA_THREADS=str(threads), OMP_NUM_THREADS=str(threads), HF_HUB_OFFLINE="1")
-    cmd = [sys.executable, "-m", "molva", "analyze", str(path), "-o", str(out)]
+    cmd = [sys.executable, "-m", "molva", "analyze", str(path), "-o", str(out)] + (["--model", model] if model else [])
     with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
@@ -87,6 +87,7 @@ def main() -> None:
     p.add_argument("--n", type=int, default=10_000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--unique", action="store_true", help="no repeated texts in the input")
+    p.add_argument("--model", default=None, help="model directory for `molva analyze --model` (default: shipped)")
     a = p.parse_args()
     load_before = os.getloadavg()[0]
     tiny_before = rubert_tiny2(a.threads)
@@ -94,12 +95,12 @@ def main() -> None:
         src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
         src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in make_texts(a.n, unique=a.unique)),
                        encoding="utf-8")
-        run = run_analyze(src, out, a.threads)
+        run = run_analyze(src, out, a.threads, a.model)
         assert sum(1 for _ in out.open(encoding="utf-8")) == a.n
     tiny_after = rubert_tiny2(a.threads)
     tiny = (tiny_before + tiny_after) / 2  # measured just before and just after: the same conditions
     result = {
-        "texts": a.n, "threads": a.threads, "unique_texts": a.unique,
+        "model": a.model or "shipped", "texts": a.n, "threads": a.threads, "unique_texts": a.unique,
         "runtime": os.environ.get("MOLVA_RUNTIME", "default"),  # numpy (weights-*.npz) unless MOLVA_RUNTIME=torch
         "analyze_texts_per_s_end_to_end": round(a.n / run["wall"], 1),  # process start to exit
         "analyze_load_seconds": run["load"],  # importing torch, loading the model and the catalog

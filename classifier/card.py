@@ -18,8 +18,8 @@ Each network: per token, frozen navec news embeddings (`navec_news_v1_1B_250K_30
 `natasha` package, never stored here; the linear projection is applied to its product-quantization
 centroids) + a trainable hashed word embedding + hashed char 3/4-gram embeddings (slang, misspellings) +
 a role embedding (target brand / other brand / plain) and a distance-to-target bucket. The target brand's
-mention is replaced by a `<target>` token and other brands' mentions by `<brand>`. Two residual GLU
-convolutions (kernel 3), attention + max + target pooling, a domain embedding (banks, telecom, tweets,
+mention is replaced by a `<target>` token and other brands' mentions by `<brand>`. {convs}
+(kernel 3), attention + max + target pooling, a domain embedding (banks, telecom, tweets,
 news, generic), an MLP, plus a fastText-like linear branch over hashed unigrams and bigrams.
 Large embedding tables are stored int8 with a per-row scale. At run time per-token embeddings are cached per
 distinct token, requests are bucketed by token count (no padding) and put back in order.
@@ -49,16 +49,19 @@ Reference (official 2016 test sets, not comparable one-to-one): best 2016 system
 fine-tuned RuBERT 0.695 / 0.664, TF-IDF + logistic regression about 0.53 / 0.52 (banks / telecom).
 
 ## Reproducing
-`molva train --data ../shared/data/sentiment --out models/molva-sentiment --seed {seed}` trains the 3 members
-(8 epochs each, epochs selected on the validation split), saves all of them and marks the best one by validation
-score as the run-time member (`inference_members` in `config.json`). The shipped weights were trained on one
-H100 GPU (`--device cuda`, about 3.5 minutes); on the 2-core CPU the run takes about 70 minutes (seeded, but CPU
-and GPU kernels differ, so CPU weights are close to, not bit-identical with, the shipped ones).
+`molva train --data ../shared/data/sentiment --out models/molva-sentiment --seed {seed}` (defaults
+`--members 1 --dim 96 --layers 1 --epochs 8`) trains one network from the labels (seed {seed}, epochs selected
+on the validation split) and writes `weights-0.pt` and its numpy export `weights-0.npz`. The shipped weights
+were trained on one H100 GPU (`--device cuda`, about 2 minutes, with a navec vocabulary cut to the words of
+the corpora minus 7,000 words seen once in training, which then read as `<unk>`: the full vocabulary did not
+fit the transfer to the GPU machine); GPU and CPU kernels differ, so a rerun gives close, not bit-identical,
+weights. On the 2-core CPU it was not timed (the 3-member 128-dim run took about 70 minutes).
 
-Distillation (`--student`, or `--student-only` to keep the ensemble in `--out`): one 64-dim network trained on
-the ensemble's averaged probabilities on the training texts (weight 0.7) plus the gold labels, 6 epochs,
-seeded; about 6 minutes on the 2-core CPU. It is not the default: see `BENCHMARKS.md` ("Sentiment model") for
-the run of 2026-11-23 (below the 0.57 bar on banks).
+`--members 3 --dim 128 --layers 2` trains the earlier ensemble (the previous default, 2026-11-23: its best
+member ran, banks 0.589 / telecom 0.683, about 7.5x rubert-tiny2 end to end). Distillation (`--student`, or
+`--student-only` to keep the networks in `--out`): one 64-dim network trained on their averaged probabilities
+on the training texts (weight 0.7) plus the gold labels, 6 epochs, seeded; not the default (see
+`BENCHMARKS.md`, "Sentiment model").
 
 ## Speed
 See `BENCHMARKS.md` ("Sentiment model") (`python benchmarks/sentiment_speed.py`).
@@ -87,6 +90,12 @@ def _runtime(metrics: dict[str, Any]) -> str:
                 f"with the same features and losses as the teacher.")
     which = ", ".join(f"`weights-{i}.pt`" for i in inference)
     npz = ", ".join(f"`weights-{i}.npz`" for i in inference)
+    if members == 1:
+        model = metrics.get("model", {})
+        return (f"One small network ({model.get('dim')} dims, {model.get('layers')} convolution layer(s)) is "
+                f"trained from the labels and shipped ({which}); it runs by default without torch: the same "
+                f"packed weights exported to {npz} and run with numpy (`classifier/fast.py`; "
+                f"`MOLVA_RUNTIME=torch` runs the torch module, the reference).")
     return (f"An ensemble of {members} small networks is trained and shipped (`weights-*.pt`); for CPU speed only "
             f"the member(s) with the best validation score run at inference time ({which}), by default without "
             f"torch: the same packed weights exported to {npz} and run with numpy (`classifier/fast.py`; "
@@ -104,8 +113,12 @@ def write_model_card(out_dir: Path, metrics: dict[str, Any]) -> Path:
     teacher = metrics.get("validation_all_members") or {}
     teacher_line = ("All members together (not what runs): " + ", ".join(
         f"{d} {m['macro_f1_pn']:.3f}" for d, m in teacher.items()) + " macro-F1 pos/neg.") if teacher else ""
+    layers = int(metrics.get("model", {}).get("layers", 2))
+    convs = ("One residual GLU convolution" if layers == 1 else
+             f"{'Two' if layers == 2 else layers} residual GLU convolutions")
     text = TEMPLATE.format(
         version=metrics["version"], seed=metrics["seed"], runtime=_runtime(metrics), teacher=teacher_line,
+        convs=convs,
         cutoffs=", ".join(f"{d} {c}" for d, c in VALIDATION_CUTOFF.items()), rows="\n".join(rows),
     )
     path = out_dir / CARD_FILE

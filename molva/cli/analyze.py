@@ -61,7 +61,10 @@ def _set_threads() -> None:
               help="Where to write the weights and MODEL_CARD.md (default: models/molva-sentiment).")
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--epochs", type=int, default=8, show_default=True)
-@click.option("--members", type=int, default=3, show_default=True, help="Ensemble size.")
+@click.option("--members", type=int, default=1, show_default=True,
+              help="Networks trained (the best by validation score runs; the earlier default was 3).")
+@click.option("--dim", type=int, default=96, show_default=True, help="Width of each network.")
+@click.option("--layers", type=int, default=1, show_default=True, help="Residual convolution layers.")
 @click.option("--device", default=None, help="torch device (default: cuda if available, else cpu).")
 @click.option("--student/--no-student", default=False, show_default=True,
               help="Distil the ensemble into one 64-dim student that runs at inference time (experimental: "
@@ -69,12 +72,14 @@ def _set_threads() -> None:
 @click.option("--student-epochs", type=int, default=6, show_default=True)
 @click.option("--student-only", is_flag=True,
               help="Keep the ensemble already in --out and only (re)train the distilled student.")
-def train(data_dir: Path | None, out_dir: Path | None, seed: int, epochs: int, members: int,
-          device: str | None, student: bool, student_epochs: int, student_only: bool) -> None:
+def train(data_dir: Path | None, out_dir: Path | None, seed: int, epochs: int, members: int, dim: int,
+          layers: int, device: str | None, student: bool, student_epochs: int, student_only: bool) -> None:
     """Train the default sentiment model (seeded) and write its weights and model card.
 
-    An ensemble of `--members` networks is trained; the member with the best validation score is what
-    `analyze` / `classify` run (all are saved). `--student` distils the ensemble into one smaller network."""
+    `--members` networks (one by default: 96 dims, one convolution layer) are trained from the labels; the one
+    with the best validation score is what `analyze` / `classify` run (all are saved). `--student` distils
+    them into one smaller network."""
+    from classifier.arch import ModelConfig
     from classifier.card import write_model_card
     from classifier.inference import DEFAULT_MODEL_DIR
     from classifier.training import TrainConfig
@@ -88,7 +93,8 @@ def train(data_dir: Path | None, out_dir: Path | None, seed: int, epochs: int, m
         _set_threads()
     if student_only and not (out / "metrics.json").exists():
         raise MolvaError(f"{out}: no trained ensemble there (metrics.json) for --student-only")
-    cfg = TrainConfig(epochs=epochs, members=members, student=student or student_only,
+    cfg = TrainConfig(epochs=epochs, members=members, model=ModelConfig(dim=dim, layers=layers),
+                      student=student or student_only,
                       student_epochs=student_epochs)
     if student_only and not student:
         click.echo("--student-only: training the student", err=True)

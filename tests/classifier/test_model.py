@@ -180,3 +180,21 @@ def test_saved_model_exports_the_numpy_runtime(tmp_path) -> None:  # type: ignor
     got = fast.predict_domains(texts, targets, None, domains)
     want = MolvaSentimentModel(tmp_path, runtime="torch").predict_domains(texts, targets, None, domains)
     assert float(np.abs(got - want).max()) < 1e-5
+
+
+
+def test_train_defaults_reproduce_the_shipped_architecture() -> None:
+    """`molva train` with no flags trains what ships: the same network shape and number of members."""
+    import json
+
+    from classifier.inference import DEFAULT_MODEL_DIR
+    from classifier.training import TrainConfig
+    from molva.cli.analyze import train
+
+    conf = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+    cfg = TrainConfig()
+    assert conf["model"] == cfg.model.to_dict() and conf["members"] == cfg.members
+    defaults = {p.name: p.default for p in train.params}
+    assert (defaults["dim"], defaults["layers"], defaults["members"]) == (cfg.model.dim, cfg.model.layers,
+                                                                          cfg.members)
+    assert defaults["seed"] == json.loads((DEFAULT_MODEL_DIR / "metrics.json").read_text(encoding="utf-8"))["seed"]

@@ -96,7 +96,8 @@ def test_first_visit_to_a_page_url_goes_through_the_login(dashboard_db: tuple[st
     with serving(dashboard_db[0], tmp_path, MOLVA_DASHBOARD__REQUIRE_LOGIN="true",
                  MOLVA_DASHBOARD__PASSWORD="секрет") as url:
         seen = ""
-        for _attempt in range(10):  # headless virtual time does not wait for the websocket: retry
+        deadline = time.monotonic() + 120  # headless virtual time does not wait for the websocket: retry
+        while time.monotonic() < deadline:
             seen = visible_text(dump_dom(browser, f"{url}/explorer", tmp_path / "profile"))
             if "Молва: вход" in seen:
                 break
@@ -113,7 +114,8 @@ def test_overview_screenshot(server: str, tmp_path: Path) -> None:
     profile = tmp_path / "profile"
     # The first visits warm Streamlit up (imports, caches); headless virtual time does not wait for the
     # websocket, so retry until the page has drawn.
-    for _attempt in range(10):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         shot.unlink(missing_ok=True)
         subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
                         "--window-size=1400,1000", server], capture_output=True, timeout=120, check=False)
