@@ -20,17 +20,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-from molva.db import make_sessionmaker, upgrade  # noqa: E402
+from molva.db import make_sessionmaker, throwaway_database, upgrade  # noqa: E402
 from molva.models import CrawlRun, Mention  # noqa: E402
 from simulator.config import render_config  # noqa: E402
 from simulator.server import SimServer  # noqa: E402
@@ -47,18 +46,8 @@ WRAPPER = ("import atexit, os, resource, sys\n"
            "main(prog_name='molva')\n")
 
 
-@contextmanager
-def pg_database() -> Iterator[str]:
-    name = f"molva_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def pg_database() -> AbstractContextManager[str]:
+    return throwaway_database(PG_ADMIN, "molva_bench")
 
 
 def config_text(world: Any, base_url: str) -> str:

@@ -16,7 +16,6 @@ import platform
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,11 +24,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from benchmarks.generate_mentions import generate  # noqa: E402
-from molva.db import make_engine, upgrade  # noqa: E402
+from molva.db import make_engine, throwaway_database, upgrade  # noqa: E402
 from molva.metrics import MetricsFilter  # noqa: E402
 from molva.metrics.explorer import ExplorerQuery  # noqa: E402
 from molva.models import Mention  # noqa: E402
@@ -127,20 +125,6 @@ def measure(label: str, url: str, count: int) -> dict[str, Any]:
     return result
 
 
-def postgres_db(admin_url: str) -> tuple[str, Callable[[], None]]:
-    name = f"molva_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
-
-
 def write_report(results: list[dict[str, Any]], count: int, path: Path) -> None:
     cpu = platform.processor() or platform.machine()
     lines = [
@@ -185,11 +169,8 @@ def main() -> int:
     args = parser.parse_args()
     results = [measure("SQLite", f"sqlite:///{args.sqlite.resolve()}", args.count)]
     if args.postgres:
-        url, drop = postgres_db(args.postgres)
-        try:
+        with throwaway_database(args.postgres, "molva_bench") as url:
             results.append(measure("PostgreSQL", url, args.count))
-        finally:
-            drop()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_report(results, args.count, args.output)
     print(f"wrote {args.output}")

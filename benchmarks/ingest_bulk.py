@@ -15,7 +15,6 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,9 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from molva.catalog import load_catalog  # noqa: E402
-from molva.db import make_sessionmaker, upgrade  # noqa: E402
+from molva.db import make_sessionmaker, throwaway_database, upgrade  # noqa: E402
 from molva.ingest import Ingestor, MentionData, get_or_create_source, start_run  # noqa: E402
 from molva.models import BrandMention, Mention  # noqa: E402
 from molva.settings import SourceConfig  # noqa: E402
@@ -121,24 +121,19 @@ def main() -> None:
                               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
                               "machine": machine}, ensure_ascii=False), flush=True)
     if args.only in (None, "postgres"):
-        name = f"molva_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:
+            with throwaway_database(PG_ADMIN, "molva_bench") as url:
+                upgrade(url)
+                analyze = autovacuum_off(admin)
+                result = ingest(url, args.count, args.batch, analyze=analyze)
+                print(json.dumps({"db": "postgres", "autovacuum_off_so_analyze_every_20_batches": analyze,
+                                  "count": args.count, "batch": args.batch, **result,
+                                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                                  "machine": machine}, ensure_ascii=False), flush=True)
+        except OperationalError as exc:
             print(json.dumps({"db": "postgres", "skipped": f"PostgreSQL unreachable: {exc}"}))
-            return
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        try:
-            upgrade(url)
-            result = ingest(url, args.count, args.batch, analyze=autovacuum_off(admin))
-            print(json.dumps({"db": "postgres", "autovacuum_off_so_analyze_every_20_batches": autovacuum_off(admin), "count": args.count, "batch": args.batch, **result,
-                              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-                              "machine": machine}, ensure_ascii=False), flush=True)
         finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -87,3 +88,23 @@ def upgrade(url: str, revision: str = "head") -> None:
 def is_current(engine: Engine) -> bool:
     """Whether the schema exists (at least the ``mentions`` table)."""
     return inspect(engine).has_table("mentions")
+
+
+@contextmanager
+def throwaway_database(admin_url: str, prefix: str = "molva_tmp") -> Iterator[str]:
+    """Create an empty PostgreSQL database next to ``admin_url``'s, yield its URL, drop it afterwards.
+
+    For tests and benchmarks that need a real server without touching anyone's data.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

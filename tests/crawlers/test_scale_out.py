@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from sim_crawl import ROOT, crawl_env, stored_ids, write_config
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from tests.pg import PG_ADMIN_URL, PG_HOST, PG_PORT, postgres_reachable
+from tests.pg import PG_ADMIN_URL, postgres_reachable
 
 pytest.importorskip("simulator.server")
 
-from molva.db import make_sessionmaker, upgrade
+from molva.db import make_sessionmaker, throwaway_database, upgrade
 from molva.models import CrawlRun, OfficialReply
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -61,18 +61,9 @@ def pg_url() -> Iterator[str]:
     reason = postgres_reachable()
     if reason:
         pytest.skip(reason)
-    name = f"molva_scale_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    try:
+    with throwaway_database(PG_ADMIN_URL, "molva_scale") as url:
         upgrade(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def crawl_together(env: dict[str, str], processes: int = 2) -> list[str]:
