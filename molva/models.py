@@ -156,6 +156,7 @@ class BrandMention(Base):
     intent: Mapped[str | None] = mapped_column(String(20))
     urgency: Mapped[float | None] = mapped_column(Float)
     urgency_reasons: Mapped[list[Any] | None]
+    aspects: Mapped[list[Any] | None]  # aspect codes (molva.aspects), most relevant first
     classified_at: Mapped[datetime | None]
 
     mention: Mapped[Mention] = relationship(back_populates="brand_mentions")
