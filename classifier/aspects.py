@@ -19,7 +19,8 @@ from molva.aspects import AspectConfig, load_aspects
 MIN_SCORE = 1.0  # an aspect needs at least one ordinary keyword
 SECONDARY_SHARE = 0.5  # further aspects are listed when they reach this share of the top one
 MAX_ASPECTS = 3
-BRAND_LEAN = 0.75  # the weight of a brand's leaning aspect (enough to break a tie, not to win alone)
+BRAND_LEAN = 1.0  # the weight of a brand's leaning aspect (an ordinary keyword's)
+POSITION_BONUS = 1.0  # a keyword at the start of the text weighs this much more than one at the end
 
 
 @dataclass(frozen=True)
@@ -71,18 +72,19 @@ class AspectClassifier:
         if group not in self.codes:
             return {}
         tokens = views(text)[1].split()
-        found: dict[tuple[str, ...], _Keyword] = {}
+        found: dict[tuple[str, ...], tuple[_Keyword, int]] = {}
         index = self._by_first[group]
         for i, tok in enumerate(tokens):
             for kw in index.get(tok, ()):
                 if _matches(tokens, i, kw):
-                    found[kw.words + (str(kw.aspect),)] = kw
+                    found.setdefault(kw.words + (str(kw.aspect),), (kw, i))
             for kw in self._prefixes[group]:
                 if tok.startswith(kw.words[0]):
-                    found[kw.words + (str(kw.aspect),)] = kw
+                    found.setdefault(kw.words + (str(kw.aspect),), (kw, i))
         totals: dict[int, float] = {}
-        for kw in found.values():
-            totals[kw.aspect] = totals.get(kw.aspect, 0.0) + kw.weight
+        n = max(len(tokens), 1)
+        for kw, i in found.values():  # the first place a keyword occurs; earlier is more central
+            totals[kw.aspect] = totals.get(kw.aspect, 0.0) + kw.weight * (1.0 + POSITION_BONUS * (1.0 - i / n))
         lean = self._brands[group].get(brand or "")
         if lean is not None:
             totals[lean] = totals.get(lean, 0.0) + BRAND_LEAN
