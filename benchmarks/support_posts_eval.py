@@ -135,7 +135,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--errors", choices=("dev",), help="list the mistakes on the dev half (never heldout)")
     parser.add_argument("--threshold", type=float, default=None, help="urgent threshold (default: alerts')")
+    parser.add_argument("--sim", action="store_true", help="also the simulator world (seed 1, 7 days)")
+    parser.add_argument("--sim-only", action="store_true", help="only the simulator world")
+    parser.add_argument("--rescore", action="store_true", help="simulator: reuse stored sentiment scores")
+    parser.add_argument("--workdir", default="/tmp/molva-alerts-eval", help="simulator crawl cache")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--days", type=float, default=7)
+    parser.add_argument("--posts-per-day", type=int, default=300)
+    parser.add_argument("--show", type=int, default=0, help="simulator: list this many intent misses")
     args = parser.parse_args()
+    if args.sim_only:
+        print(json.dumps(simulator(Path(args.workdir), args.seed, args.days, args.posts_per_day, args.rescore,
+                                   args.show), ensure_ascii=False, indent=1))
+        return
     from classifier.inference import load_model
     from molva.settings import AlertsSettings
 
@@ -147,7 +159,91 @@ def main() -> None:
         out[split] = report([it for it in items if it[0]["split"] == split], threshold)
     if args.errors:
         out["errors_dev"] = errors([it for it in items if it[0]["split"] == "dev"])
+    if args.sim:
+        out["simulator"] = simulator(Path(args.workdir), args.seed, args.days, args.posts_per_day, args.rescore,
+                                     args.show)
     print(json.dumps(out, ensure_ascii=False, indent=1))
+
+
+
+def simulator(workdir: Path, seed: int, days: float, posts_per_day: int, rescore: bool,
+              show: int) -> dict[str, Any]:
+    """Intent of every non-official simulator post (its truth brand's mention) against the world's truth.
+
+    Full mode: the crawl of ``benchmarks/alerts_pipeline_eval.py`` (cached in ``workdir``), then
+    ``molva.pipeline.classify_pending`` with the shipped model, exactly as ``molva classify``. ``rescore``:
+    reuse the sentiment scores that mode stored and judge again with the current rules (fast)."""
+    import shutil
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from alerts_pipeline_eval import END, crawl
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from classifier.judge import judge_mention
+    from molva.catalog import load_catalog
+    from molva.db import make_sessionmaker
+    from molva.models import BrandMention, Mention
+    from molva.settings import load_settings
+
+    db, config, truth = crawl(workdir, seed, days, posts_per_day)
+    classified = db.with_name(db.name.replace("crawl-", "i10-classified-"))
+    if not (rescore and classified.exists()):
+        from molva.pipeline import classify_pending
+
+        run = db.with_name(db.name.replace("crawl-", "i10-run-"))
+        shutil.copy(db, run)
+        for key in [k for k in os.environ if k.startswith("MOLVA_")]:
+            os.environ.pop(key)
+        os.environ["MOLVA_DATABASE_URL"] = f"sqlite:///{run}"
+        os.environ["MOLVA_DATA_DIR"] = str(workdir / "data")
+        classify_pending(load_settings(config), now=END)
+        run.rename(classified)
+    catalog = load_catalog()
+    factory = make_sessionmaker(f"sqlite:///{classified}")
+    gold: list[str] = []
+    pred: list[str] = []
+    urgent: list[tuple[bool, bool]] = []
+    misses: list[dict[str, Any]] = []
+    with factory() as session:
+        by_key = {(m.kind, m.external_id): m for m in session.scalars(
+            select(Mention).options(selectinload(Mention.brand_mentions)))}
+        for post in truth["posts"]:
+            m = by_key.get((post["kind"], post["external_id"]))
+            if post["is_official"] or m is None:
+                continue
+            own = [b for b in m.brand_mentions if b.brand == post["brand"]]
+            if not own or own[0].sentiment is None:
+                continue
+            bm: BrandMention = own[0]
+            if rescore:
+                sc = {"negative": bm.score_negative or 0.0, "neutral": bm.score_neutral or 0.0,
+                      "positive": bm.score_positive or 0.0}
+                j = judge_mention(m.text or "", sc, target=(bm.span_start, bm.span_end),
+                                  group=getattr(catalog.get(bm.brand), "group", None), brand=bm.brand)
+                intent, is_urgent = j.intent, j.urgent
+            else:
+                intent, is_urgent = bm.intent or "other", (bm.urgency or 0.0) >= 0.6
+            gold.append(post["intent"])
+            pred.append(intent)
+            urgent.append((bool(post["urgent"]), is_urgent))
+            if intent != post["intent"] and len(misses) < show:
+                misses.append({"truth": post["intent"], "got": intent, "text": (m.text or "")[:200]})
+    factory.kw["bind"].dispose()
+    per = {k: round(_f1(gold, pred, k), 3) for k in INTENTS}
+    p, r = _pr(urgent)
+    out: dict[str, Any] = {
+        "world": {"seed": seed, "days": days, "posts_per_day": posts_per_day},
+        "mode": "rescore (stored model scores)" if rescore else "full (molva.pipeline.classify_pending)",
+        "posts": len(gold), "intent_macro_f1": round(sum(per.values()) / len(per), 3), "intent_f1": per,
+        "intent_confusions": dict(collections.Counter(
+            f"{g}->{q}" for g, q in zip(gold, pred, strict=True) if g != q).most_common()),
+        "questions_as_thanks": sum(1 for g, q in zip(gold, pred, strict=True) if g == "question" and q == "thanks"),
+        "urgent@0.6_vs_truth": {"precision": round(p, 3), "recall": round(r, 3)},
+    }
+    if show:
+        out["misses"] = misses
+    return out
 
 
 if __name__ == "__main__":

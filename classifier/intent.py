@@ -69,8 +69,9 @@ PROBLEM = [
               r"\bкомисси\w*\s+(?:за|\d)", r"\bпереплачива\w*", r"не\s+предупредил\w*|никого\s+не\s+предупред\w*",
               r"\bстранн\w+\s+правил", r"\bпоменял\w*\s+условия", r"\bзачем\s+мне", r"\bне\s+понятно|\bнепонятно",
               r"\bтретий\s+раз|\bпятый\s+раз|\bвторой\s+раз", r"\bхоть\s+бы\s+предупред\w*", r"\bпереносите\b",
-              r"\bупорно\b", r"\bуже\s+(?:\S+\s+)?(?:недел|месяц|дн|сут|час)\w*", r"\bопять\b|\bснова\b", r"\bвообще\s+ничего\b", r"\bничего\s+не\s+грузит")),
-    (1.0, _rx(r"почему\s+(?:не|опять|снова|так|у\s+меня|мне|за|в|на)", r"когда\s+(?:уже\s+)?(?:почин|вернут|исправ|включ|наладят|зачисл)",
+              r"\bупорно\b", r"\bуже\s+(?:\S+\s+)?(?:недел|месяц|дн|сут|час)\w*", r"\bтишина\b",
+              r"\bпрош(?:ла|ел|ло|ли)\s+(?:уже\s+)?(?:неделя|месяц|\d+\s+дн\w*|две\s+недели|полгода)", r"\bвообще\s+ничего\b", r"\bничего\s+не\s+грузит")),
+    (1.0, _rx(r"\bопять\b|\bснова\b", r"почему\s+(?:не|опять|снова|так|у\s+меня|мне|за|в|на)", r"когда\s+(?:уже\s+)?(?:почин|вернут|исправ|включ|наладят|зачисл)",
               r"!!+", r"😡|🤬|😤|👎|😠|💢", r"\bвообще\b", r"\bуже\b")),
 ]
 
@@ -94,7 +95,7 @@ OWN_FAILURE_QUESTION = _rx(
     r"\bвы\s+там\s+живы", r"\bчто\s+происходит", r"\bэто\s+вообще\s+как", r"\bсколько\s+можно", r"\bсколько\s+ждать",
     r"\bзачем\s+мне\s+звонить", r"\bпочему\s+вы\s+ничего", r"\bживые\s+люди\s+у\s+вас", r"\bэто\s+утечка",
     r"\bвзлом\?", r"\bутечк\w*", r"\bякобы\b", r"\bчто\s+за\s+дела", r"\bс\s+какой\s+стати", r"\bс\s+какого\s+перепугу", r"\bчто\s+за\s+шутка",
-    r"\bда\s+сколько", r"\bкак\s+так\b")
+    r"\bда\s+сколько", r"\bкак\s+так\b", r"\bэто\s+(?:вообще\s+)?нормально\?")
 
 # ---- idea cues ----
 IDEA = _rx(r"\bпредлага\w*", r"\bпредложени[ея]\s+(?:для|к)\b", r"^предложени", r"\bбыло\s+бы\s+(?:здорово|круто|удобно|неплохо|хорошо|"
@@ -119,7 +120,7 @@ THANKS_FOR = _rx(r"\bпомог\w*", r"\bрешил\w*|\bрешен\w*|\bреш�
                  r"\bпереоформил\w*", r"\bдоставк\w*|\bдоставил\w*", r"\bвсе\s+работает|\bработает\s+отлично|\bлетает",
                  r"\bпришел\b|\bдошел\b|\bпришла\b", r"\bподключил\w*|\bподключени\w*", r"\bпровели\b",
                  r"\bзаменил\w*", r"\bнастроил\w*", r"\bоформил\w*", r"\bдали\b|\bдал\b", r"\bответ\w*",
-                 r"\bнормальн\w+\s+(?:веб|приложени|интерфейс)", r"\bбесплатн\w*", r"\bлучш\w*", r"\bотличн\w*")
+                 r"\bнормальн\w+\s+(?:веб|приложени|интерфейс)", r"\bбесплатн\w*", )
 # praise words that are ironic beside trouble ("отличный сервис" after "третий день без связи")
 PRAISE = _rx(r"\bобожаю\b", r"\bгениальн\w*", r"\bотличн\w*", r"\bсупер\b", r"\bпрекрасн\w*", r"\bмолодц\w*",
              r"\bочень\s+удобно\b", r"\bтакой\s+удобный", r"\bбраво\b", r"\bтак\s+держать", r"\bвеликолепн\w*")
@@ -154,7 +155,8 @@ NEWS = _rx(r"\bсообщ(?:ил|ила|или|ает|ают|илa)\w*\b", r"\b�
            r"\bустановит\b", r"\bзакро[ею]т\b", r"\bпереведут\b", r"\bпровели\s+совместн\w*", r"\bполучил\s+лицензи\w*",
            r"\bвыпустил\s+\d", r"\bоткрыл\w*\s+(?:новый|новое|еще|ещё)", r"\bпродлил\w*", r"\bдоговорились\b",
            r"\bобновил\w*\s+(?:конструктор|формат|линейку)", r"\bснизил\w*\s+(?:ставк|стоимост)",
-           r"\bповыша\w*\s+(?:стоимост|тариф)", r"\bповысил\w*\s+ставк", r"\bограничил\w*\s+переводы", r"\bвнедрил\w*",
+           r"\bповыша\w*\s+(?:стоимост|тариф)", r"\bповысил\w*\s+тариф\w*", r"\bс\s+первого\s+числа",
+           r"\bклиенты\s+недовольны", r"\bвырастет\b", r"\bповысил\w*\s+ставк", r"\bограничил\w*\s+переводы", r"\bвнедрил\w*",
            r"\bсократит\b", r"\bменяет\s+линейку", r"\bпостроил\w*")
 FIRST_PERSON = _rx(r"\b(?:я|мне|меня|мной|мой|моя|мое|моё|мои|моего|моей|моих|мы|нам|нас|наш\w*|у\s+нас)\b",
                    r"\b\w+(?:ла|лся|лась)\s", r"\bпишу\b|\bжду\b|\bзвоню\b|\bплачу\b|\bхочу\b")
@@ -163,8 +165,21 @@ FIRST_PERSON = _rx(r"\b(?:я|мне|меня|мной|мой|моя|мое|мо�
 # polite closers of a question or request: not thanks for anything done
 CLOSER = _rx(r"\bзаранее\s+(?:спасибо|благодар\w*)", r"\b(?:спасибо|благодарю)\s+заранее",
              r"\bбуду\s+(?:очень\s+)?благодар\w*(?:\s+за\s+(?:ответ|информацию|помощь|совет))?",
-             r"\b(?:спасибо|благодарю)\s+за\s+(?:ответ|информацию|помощь|совет)\w*",
-             r"(?:^|[.!?,]\s*)(?:спасибо|благодарю)\s*[.!)]*\s*$")
+             r"\b(?:спасибо|благодарю)\s+за\s+(?:ответ|информацию|помощь|совет)\w*")
+
+
+_NOISE = re.compile(r"#\S+|@\S+|[^\w\s.,!?:;«»\"'()%№/—-]")
+# rhetorical openers that ask nothing ("Честно? ...", "Ребят, кто сталкивался? <complaint>" is handled by evidence)
+RHETORICAL = _rx(r"\bчестно\?")
+# a closing line of bare thanks or respect ("... Спасибо!", "... Респект."): thanks only for something done
+CLOSING_THANKS = _rx(r"(?:^|[.!?,]\s*)(?:спасибо|респект|благодарю)\s*[.!)]*\s*$")
+
+
+def _clean(text: str) -> str:
+    """Lower-cased text without hashtags, handles, emoji, rhetorical openers and polite closers."""
+    s = _NOISE.sub(" ", _surface(text))
+    s = RHETORICAL.sub(" ", s)
+    return re.sub(r"\s+", " ", CLOSER.sub(" ", s)).strip()
 
 
 def is_resolved(text: str) -> bool:
@@ -185,7 +200,7 @@ def _problem_votes(s: str) -> float:
 
 def intent_scores(text: str, sentiment: Mapping[str, float] | None = None) -> dict[str, float]:
     """Cue strengths per intent (not probabilities): what ``classify_intent`` decides from."""
-    s = _surface(text)
+    s = _clean(text)
     found = signals(text)
     strong = sum(1 for code in found if code in STRONG or code in ("threat_to_leave", "legal_threat"))
     neg = float(sentiment.get("negative", 0.0)) if sentiment else 0.0
@@ -200,6 +215,7 @@ def intent_scores(text: str, sentiment: Mapping[str, float] | None = None) -> di
 
 
 PROBLEM_MIN = 2.0  # complaint evidence needed for "problem" when no other intent is cued
+QUESTION_PROBLEM = 5  # complaint evidence that makes a question a problem report ("почему ... без предупреждения?")
 
 
 def classify_intent(text: str, sentiment: Mapping[str, float] | None = None,
@@ -210,11 +226,12 @@ def classify_intent(text: str, sentiment: Mapping[str, float] | None = None,
     (the brand's span, optional): a brand the author is switching *to* ("ухожу к МТС") gets "other"."""
     if is_switch_target(text, target):
         return "other"
-    s = _surface(text)
+    s = _clean(text)
     scores = intent_scores(text, sentiment)
-    if scores["question"] > 0 or scores["idea"] > 0:  # "..., заранее спасибо" closes a question, thanks nobody
-        s = CLOSER.sub(" ", s)
-    thanks = bool(THANKS.search(s))
+    closing = CLOSING_THANKS.search(s)
+    if closing:  # a bare "Спасибо!" after praise or an opinion thanks nobody for anything done
+        s = s[:closing.start()].strip()
+    thanks = bool(THANKS.search(s)) or bool(closing and THANKS_FOR.search(s) and not scores["question"])
     if is_news(text):
         return "other"
     if is_resolved(text):
@@ -228,7 +245,7 @@ def classify_intent(text: str, sentiment: Mapping[str, float] | None = None,
     if scores["idea"] > 0 and problem < 6.0:
         return "idea"
     if scores["question"] > 0:
-        if OWN_FAILURE_QUESTION.search(s) or problem >= 6.0:
+        if OWN_FAILURE_QUESTION.search(s) or problem >= QUESTION_PROBLEM:
             return "problem"
         return "question"
     return "problem" if problem >= PROBLEM_MIN else "other"
