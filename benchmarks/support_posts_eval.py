@@ -52,8 +52,8 @@ def judged(rows: list[dict[str, Any]], model: Any, threshold: float) -> list[tup
     scores = model.predict([r[0]["text"] for r in requests], [r[2] for r in requests],
                            others=[r[3] for r in requests], groups=[r[1]["group"] for r in requests])
     out = []
-    for (row, label, own, _), sc in zip(requests, scores, strict=True):
-        j = judge_mention(row["text"], sc, target=own[0], group=label["group"], brand=label["brand"],
+    for (row, label, own, others), sc in zip(requests, scores, strict=True):
+        j = judge_mention(row["text"], sc, target=own[0], others=others, group=label["group"], brand=label["brand"],
                           urgent_threshold=threshold)
         out.append((row, label, j, sc))
     return out
@@ -219,7 +219,9 @@ def simulator(workdir: Path, seed: int, days: float, posts_per_day: int, rescore
             if rescore:
                 sc = {"negative": bm.score_negative or 0.0, "neutral": bm.score_neutral or 0.0,
                       "positive": bm.score_positive or 0.0}
-                j = judge_mention(m.text or "", sc, target=(bm.span_start, bm.span_end),
+                own_span = (bm.span_start, bm.span_end)
+                j = judge_mention(m.text or "", sc, target=own_span,
+                                  others=[(b.span_start, b.span_end) for b in m.brand_mentions if b is not bm],
                                   group=getattr(catalog.get(bm.brand), "group", None), brand=bm.brand)
                 intent, is_urgent = j.intent, j.urgent
             else:
