@@ -74,6 +74,8 @@ SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]]
             r"(?:деньга|деньги|зарплата|перевод|пенсия|платеж|сумма)\s+(?:\S+\s+){0,2}?не\s+(?:прийти|дойти|зачислить|поступить|вернуть)",
             r"\bне\s+(?:зачислить|вернуть|возвращать|прийти|дойти|поступить)\s+(?:\S+\s+){0,2}?" + _MONEY + r"\b",
             r"\b" + _NOT + r"(?:списать|списание)\b", r"\bне\s+выдать\s+(?:\S+\s+)?" + _MONEY + r"\b",
+            r"\b" + _NOT + r"(?:вывести|увести|украсть|снять|списать)\s+(?:\S+\s+){0,2}?с\s+(?:\S+\s+)?"
+            r"(?:карта|счет|вклад|накопительный|баланс|кредитка)\b",
             r"\bудержать\b")),
     "fraud": (0.45,
         _rx(r"без\s+(?:моего\s+)?(?:ведома|согласия|разрешения)", r"\bкто-то\s+(?:оформил|снял|вывел|пишет)",
@@ -94,6 +96,9 @@ SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]]
             r"\bсбой\b", r"\bавария\b", r"\b(?:лежать|упасть|лечь)\b", r"\bотсутствовать\b", r"\bнедоступный\b", r"\bвылетать\b",
             _NOT + r"\bотключить\s+(?:\S+\s+)?(?:интернет|связь|номер|услуга|тв|телевидение|свет)",
             r"\bинтернет\s+(?:\S+\s+)?(?:падать|пропадать|отваливаться)")),
+    "collectors": (0.35,
+        _rx(r"\bколлектор\w*", r"\bиспорчен\w*\s+кредитн\w+\s+истори\w*", r"\bвзыскани\w*"),
+        None),
     "threat_to_leave": (0.30,
         # leaving is a threat in the present/future ("ухожу", "перейду"), not a fact ("перешел полгода назад")
         _rx(r"до\s+свидания", r"больше\s+(?:никогда|ни\s+ногой)", r"последний\s+раз\s+(?:пишу|обраща)",
@@ -119,7 +124,16 @@ SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]]
             r"никто\s+не\s+(?:отвечает|перезвонил|помог)", r"обещали\s+\S*\s*(?:решить|починить|вернуть)\W+ничего"),
         None),
 }
-STRONG = ("money_lost", "fraud", "card_blocked", "no_service", "legal_threat")
+STRONG = ("money_lost", "fraud", "card_blocked", "no_service", "legal_threat", "collectors")
+# an outage that is partial or intermittent ("иногда падает", "вечером тормозит") is a grumble, not an emergency
+PARTIAL = _rx(r"\bиногда\b", r"\bпериодически\b", r"\bвременами\b", r"\bчерез\s+раз\b", r"\bпо\s+вечерам\b",
+              r"\bвечер(?:ом|ами)\b", r"\bкаждый\s+(?:вечер|день)\b", r"\bна\s+(?:пару|несколько|\d+)\s*(?:-\s*\d+\s+)?(?:минут|секунд)",
+              r"\bтак\s+себе\b", r"\bмедленн\w*", r"\bтормоз\w*", r"\bеле\b", r"\bскорост\w*\s+(?:пада|режет|низк)",
+              r"\bне\s+грузится\s+видео|\bвидео\s+(?:\S+\s+)?не\s+груз", r"\bодна\s+палка", r"\bв\s+метро\b")
+TOTAL = _rx(r"\bвообще\s+(?:нет|ничего|не\s+работает)", r"\bполностью\b", r"\bцеликом\b", r"\bни\s+\S+,?\s+ни\b",
+            r"\bс\s+(?:утра|ночи|обеда|вчера)", r"\bвесь\s+день", r"\bсутки|\bсуток", r"\b\d+\s+(?:дн|дня|дней|час)",
+            r"\b(?:второй|третий|пятый|который)\s+(?:день|час)", r"\bне\s+могу\b", r"\bглобальн\w*", r"\bу\s+всех\b",
+            r"\bс\s+\d+\s+числа", r"\bотсутству\w*", r"\bнет\s+(?:интернета|связи|сети)\s+(?:уже\s+)?с\b")
 _ANGRY = re.compile(r"[😡🤬😤💢😠👎🤦😢😱]")
 _CAPS = re.compile(r"\b[А-ЯЁA-Z]{4,}\b")
 _HARSH = _rx(r"\bужас", r"кошмар", r"\bпозор", r"безобрази", r"беспредел", r"издева", r"\bпаник", r"помогите", r"караул")
@@ -198,6 +212,9 @@ def urgency_score(
     found = signals(text)
     strong = [code for code in found if code in STRONG]
     signal = sum(SIGNALS[code][0] for code in found)
+    if "no_service" in found and PARTIAL.search(text) and not TOTAL.search(text):
+        signal -= 0.6 * SIGNALS["no_service"][0]
+        reasons.append("partial_outage")
     if len(strong) >= 2:  # several strong signals add up, but not without bound
         signal = min(signal, 0.6)
     heat = intensity(text)
