@@ -87,7 +87,7 @@ SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]]
         _rx(r"115-?фз", r"доступ\s+(?:\S+\s+)?ограничен", r"арест\w*\s+(?:\S+\s+)?сч"),
         _rx(_NOT + r"(?:заблокировать|блокировать|заморозить|арестовать)\b", r"\bблокировка\b",
             r"\b(?:карта|счет|кредитка|сим-карта|номер|аккаунт|кабинет)\s+(?:\S+\s+)?" + _NOT + r"(?:заблокировать|заморозить)\b",
-            r"\bне\s+пускать\b", r"\bотклонить\b")),
+            r"\bотклонить\b")),
     "no_service": (0.35,
         _rx(r"\bнет\s+(?:ни\s+)?(?:связи|сети|интернета|доступа|света|тв)", r"\bни\s+(?:связи|сети|интернета)",
             r"без\s+(?:связи|интернета|сети)", r"не\s+могу\s+(?:\S+\s+)?(?:войти|зайти|оплатить|перевести|снять|дозвониться|позвонить|"
@@ -130,6 +130,14 @@ PARTIAL = _rx(r"\bиногда\b", r"\bпериодически\b", r"\bврем
               r"\bвечер(?:ом|ами)\b", r"\bкаждый\s+(?:вечер|день)\b", r"\bна\s+(?:пару|несколько|\d+)\s*(?:-\s*\d+\s+)?(?:минут|секунд)",
               r"\bтак\s+себе\b", r"\bмедленн\w*", r"\bтормоз\w*", r"\bеле\b", r"\bскорост\w*\s+(?:пада|режет|низк)",
               r"\bне\s+грузится\s+видео|\bвидео\s+(?:\S+\s+)?не\s+груз", r"\bодна\s+палка", r"\bв\s+метро\b")
+# the app or site alone fails ("приложение не открывается", "код из смс не приходит"): money and service are
+# still there by other ways, unless the author cannot pay, is locked out of the money or everything is down
+APP = _rx(r"\bприложени\w*", r"\bсайт\w*", r"\bличн\w+\s+кабинет\w*", r"\bонлайн\b", r"\bинтернет-банк\w*",
+          r"\bмобильн\w+\s+банк\w*", r"\bкод\w*\s+из\s+смс", r"\bтехнически\w+\s+работ\w*")
+APP_OUTAGE = _rx(r"\bлежит\b|\bлег\b|\bупал\w*", r"\bсбой\w*", r"\bу\s+всех\b", r"\bни\s+\S+,?\s+ни\b",
+                 r"\bне\s+могу\s+(?:\S+\s+)?(?:оплатить|перевести|снять|расплатиться|заплатить|платить)",
+                 r"\bне\s+проходит\s+(?:оплата|платеж)|оплата\s+(?:\S+\s+)?не\s+проходит", r"\bбез\s+(?:доступа|денег)",
+                 r"\bнет\s+доступа", r"\bвсе\s+деньги\s+там", r"\bзаблокирован\w*")
 TOTAL = _rx(r"\bвообще\s+(?:нет|ничего|не\s+работает)", r"\bполностью\b", r"\bцеликом\b", r"\bни\s+\S+,?\s+ни\b",
             r"\bс\s+(?:утра|ночи|обеда|вчера)", r"\bвесь\s+день", r"\bсутки|\bсуток", r"\b\d+\s+(?:дн|дня|дней|час)",
             r"\b(?:второй|третий|пятый|который)\s+(?:день|час)", r"\bне\s+могу\b", r"\bглобальн\w*", r"\bу\s+всех\b",
@@ -215,6 +223,10 @@ def urgency_score(
     if "no_service" in found and PARTIAL.search(text) and not TOTAL.search(text):
         signal -= 0.6 * SIGNALS["no_service"][0]
         reasons.append("partial_outage")
+    elif ("no_service" in found and "deadline" not in found and APP.search(text) and not APP_OUTAGE.search(text)
+          and not TOTAL.search(text)):
+        signal -= 0.6 * SIGNALS["no_service"][0]
+        reasons.append("app_only")
     if len(strong) >= 2:  # several strong signals add up, but not without bound
         signal = min(signal, 0.6)
     heat = intensity(text)
