@@ -87,7 +87,7 @@ class AspectClassifier:
             totals[kw.aspect] = totals.get(kw.aspect, 0.0) + kw.weight * (1.0 + POSITION_BONUS * (1.0 - i / n))
         lean = self._brands[group].get(brand or "")
         if lean is not None:
-            totals[lean] = totals.get(lean, 0.0) + BRAND_LEAN
+            totals[lean] = totals.get(lean, 0.0) + BRAND_LEAN * (1.0 + POSITION_BONUS)  # the brand opens the post
         codes = self.codes[group]
         return {codes[i]: w for i, w in sorted(totals.items())}
 

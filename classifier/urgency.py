@@ -24,6 +24,7 @@ from datetime import datetime
 from molva.models import as_utc
 
 URGENT_THRESHOLD = 0.6
+RESOLVED_CAP = 0.25  # the most urgency a post that reports the problem fixed can get
 
 _WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
 
@@ -237,9 +238,9 @@ def urgency_score(
     context = _CONTEXT.get(intent, 0.5)
     from classifier.intent import is_news, is_resolved  # intent builds on this module's signals
 
-    if is_resolved(text):  # "проблема устранена": nothing left to answer urgently
+    resolved = is_resolved(text)
+    if resolved:  # "проблема устранена": nothing left to answer urgently
         context *= 0.2
-        score *= 0.5
         reasons.append("resolved")
     elif is_news(text):
         context *= 0.4
@@ -259,7 +260,7 @@ def urgency_score(
     if is_switch_target(text, target):
         score *= 0.3
         reasons.append("switch_target")
-    score = min(1.0, score)  # recency scales the capped score, so an old post always ranks lower
+    score = min(RESOLVED_CAP if resolved else 1.0, score)  # recency scales the capped score, so an old post always ranks lower
     if published_at is not None and now is not None:
         age_days = (as_utc(now) - as_utc(published_at)).total_seconds() / 86400
         if age_days > 7:  # this week's complaints are still actionable; older ones fade
