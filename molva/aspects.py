@@ -93,10 +93,13 @@ def parse_aspects(path: Path, data: dict[str, Any]) -> AspectConfig:
             where = f"[aspects.{group}.{code}]"
             if not isinstance(spec, dict):
                 raise ConfigFileError(path, None, f"{where} должен быть таблицей")
-            unknown = set(spec) - {"name", "keywords", "brands"}
+            unknown = set(spec) - {"name", "keywords", "brands", "disabled"}
             if unknown:
                 raise ConfigFileError(path, None, f"{where}: неизвестное поле {sorted(unknown)[0]!r} "
-                                                  "(допустимы: brands, keywords, name)")
+                                                  "(допустимы: brands, disabled, keywords, name)")
+            if spec.get("disabled") is True:
+                defs.append(AspectDef(code, "", ()))  # removes the shipped aspect of that code
+                continue
             name = spec.get("name", aspect_name(code, group))
             keywords = spec.get("keywords", [])
             brands = spec.get("brands", [])
@@ -122,10 +125,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_aspects(catalog_path: Path | None = None) -> AspectConfig:
-    """The aspects per group: the shipped defaults, with every group the catalog file defines replaced."""
+    """The aspects per group: the shipped defaults merged with the catalog file's ``[aspects.<group>.<code>]``
+    tables (a code defined there replaces the shipped one, a new code is added, ``disabled = true`` removes it;
+    a new group is added whole)."""
     shipped = shipped_aspects_path()
     config = parse_aspects(shipped, _read_toml(shipped))
     if catalog_path is not None:
         path = Path(catalog_path)
-        config.update(parse_aspects(path, _read_toml(path)))
+        for group, defs in parse_aspects(path, _read_toml(path)).items():
+            merged = {d.code: d for d in config.get(group, ())}
+            for d in defs:
+                merged[d.code] = d
+            config[group] = tuple(d for d in merged.values() if d.keywords)
     return config

@@ -73,9 +73,12 @@ keywords = ["курьер:2", "доставка:3", "привезти"]
 name = "Цены"
 keywords = ["цена", "дорог*:2"]
 
-[aspects.banks.only]
-name = "Только это"
-keywords = ["банкомат"]
+[aspects.banks.cashback]
+name = "Кэшбэк"
+keywords = ["кэшбэк:3"]
+
+[aspects.banks.cards]
+disabled = true
 """
 
 
@@ -85,12 +88,14 @@ def test_catalog_defines_aspects_per_group(tmp_path: Path) -> None:
     assert [b.name for b in load_catalog(path).brands] == ["Магазин Ромашка"]  # the catalog still loads
     config = load_aspects(path)
     assert [d.code for d in config["retail"]] == ["delivery", "prices"]
-    assert [d.code for d in config["banks"]] == ["only"]  # a group the catalog defines replaces the shipped one
+    banks = [d.code for d in config["banks"]]  # merged by code: one added, one removed, the rest shipped
+    assert banks[-1] == "cashback" and "cards" not in banks and set(banks) == set(DEFAULT_ASPECTS["banks"]) - {
+        "cards"} | {"cashback"}
     assert {d.code for d in config["telecom"]} == set(DEFAULT_ASPECTS["telecom"])  # the others stay
     clf = AspectClassifier(config)
     assert clf.classify("Ромашка, курьер не привёз заказ, доставку перенесли", "retail") == ["delivery"]
     assert clf.classify("В Ромашке всё дорожает, цены выросли", "retail") == ["prices"]
-    assert clf.classify("Банкомат съел карту", "banks") == ["only"]
+    assert clf.classify("Кэшбэк по карте урезали", "banks") == ["cashback"]
 
 
 @pytest.mark.parametrize(("snippet", "problem"), [
