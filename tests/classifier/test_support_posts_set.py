@@ -16,10 +16,22 @@ from molva.aspects import DEFAULT_ASPECTS
 from molva.catalog import load_catalog
 
 SET = Path(__file__).resolve().parents[1] / "data" / "support_posts_set.jsonl"
+EXTRA = Path(__file__).resolve().parents[1] / "data" / "support_posts_dev_extra.jsonl"  # dev only, after the freeze
 
 
-def _rows() -> list[dict]:
-    return [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _rows(path: Path = SET) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_extra_dev_posts_are_dev_only_and_labelled_with_known_codes() -> None:
+    rows = _rows(EXTRA)
+    assert len(rows) >= 90 and {r["split"] for r in rows} == {"dev"}
+    catalog = load_catalog()
+    for row in rows:
+        matched = {m.brand for m in catalog.match(row["text"])}
+        for label in row["labels"]:
+            assert label["brand"] in matched and label["intent"] in INTENTS
+            assert set(label["aspects"]) <= set(DEFAULT_ASPECTS[label["group"]])
 
 
 def test_set_is_large_balanced_and_labelled_with_known_codes() -> None:
