@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SET = ROOT / "tests" / "data" / "support_posts_set.jsonl"
-# more dev posts written after the freeze (batch extra-a, then extra-b: measured before the rules saw it)
+# more dev posts written after the freeze (batches extra-a, -b, -c; -b and -c measured before the rules saw them)
 EXTRA = ROOT / "tests" / "data" / "support_posts_dev_extra.jsonl"
 INTENTS = ("problem", "question", "idea", "thanks", "other")
 
