@@ -3,9 +3,10 @@
 The keywords, names and codes come from the aspect configuration (``molva.aspects.load_aspects``: shipped
 defaults in ``molva/data/aspects.toml``, per-group overrides in the catalog file). Texts and keywords are
 both reduced to pymorphy3 lemmas, so one keyword matches every form of a word. Each keyword counts once per
-text; the aspects are ranked by their total weight (ties: the order of the configuration). Rules won on the
-dev half of ``tests/data/support_posts_set.jsonl`` over a learned model: 220 labelled posts are too few to
-learn twenty aspects from, and the rules are what a user can read and extend."""
+text, weighted more near the start of the post, where its subject usually is; the aspects are ranked by their
+total weight (ties: the order of the configuration). Rules rather than a learned model: the ~370 dev labels of
+``tests/data/support_posts_set*.jsonl`` are too few to learn seventeen aspects from, and rules are what a user
+can read and extend per group in the catalog (top-aspect accuracy: BENCHMARKS.md)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,10 @@ strong signal (money lost, fraud, blocked card, outage, regulator/court) makes a
 the model's negativity is moderate, while a plain grumble ("дизайн ужасный") stays below the threshold.
 Author reach and engagement add a little; recency lowers stale posts (older than a week) without hiding
 this week's complaints. Urgent means ``URGENT_THRESHOLD`` (the alert rule's default) and above.
+
+Dampers, each named in the reasons: ``resolved`` (the post reports the problem fixed, "проблема устранена": at most
+``RESOLVED_CAP``, so no support topic), ``news`` (a third-person report), ``partial_outage`` ("иногда падает",
+"вечером тормозит") and ``app_only`` (the app or site alone fails, with no deadline and no lock-out from money).
 """
 
 from __future__ import annotations
