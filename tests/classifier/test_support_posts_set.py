@@ -54,3 +54,39 @@ def test_set_is_large_balanced_and_labelled_with_known_codes() -> None:
         assert set(split) == set(INTENTS)
         assert all(n >= 15 for n in split.values())
     assert sum(1 for r in rows for lb in r["labels"] if lb.get("resolved")) >= 10
+
+
+def test_floors_on_the_whole_set(shipped_model) -> None:  # type: ignore[no-untyped-def]
+    """Regression floors (the measured numbers per half are in BENCHMARKS.md, not here)."""
+    from classifier.judge import judge_mention
+
+    catalog = load_catalog()
+    requests = []
+    for row in _rows():
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for m in catalog.match(row["text"]):
+            spans.setdefault(m.brand, []).append((m.start, m.end))
+        for label in row["labels"]:
+            others = [s for b, ss in spans.items() if b != label["brand"] for s in ss]
+            requests.append((row["text"], label, spans[label["brand"]], others))
+    scores = shipped_model.predict([r[0] for r in requests], [r[2] for r in requests],
+                                   others=[r[3] for r in requests], groups=[r[1]["group"] for r in requests])
+    gold, pred, urgent, top = [], [], [], 0
+    for (text, label, own, others), sc in zip(requests, scores, strict=True):
+        j = judge_mention(text, sc, target=own[0], others=others, group=label["group"], brand=label["brand"])
+        gold.append(label["intent"])
+        pred.append(j.intent)
+        urgent.append((label["urgent"], j.urgent))
+        top += bool(j.aspects) and j.aspects[0] == label["aspects"][0]
+        if label.get("resolved"):
+            assert j.resolved and not j.urgent, text
+
+    def f1(k: str) -> float:
+        tp = sum(g == p == k for g, p in zip(gold, pred, strict=True))
+        wrong = sum((g == k) != (p == k) for g, p in zip(gold, pred, strict=True))
+        return 2 * tp / (2 * tp + wrong) if tp else 0.0
+
+    assert sum(f1(k) for k in INTENTS) / len(INTENTS) >= 0.85
+    tp = sum(g and p for g, p in urgent)
+    assert tp / sum(p for _, p in urgent) >= 0.85 and tp / sum(g for g, _ in urgent) >= 0.9
+    assert top / len(requests) >= 0.8
