@@ -215,3 +215,12 @@ def test_classify_stores_aspects_and_the_resolved_reason(session: Session, shipp
     assert fixed.aspects and fixed.aspects[0] == "coverage"
     assert fixed.urgency_reasons is not None and "resolved" in fixed.urgency_reasons
     assert fixed.urgency is not None and fixed.urgency < 0.3 and fixed.intent == "other"
+
+
+def test_every_reason_the_classifier_writes_has_a_russian_name() -> None:
+    from classifier.urgency import SIGNALS
+    from molva.reasons import DAMPERS, REASON_NAMES, reason_name
+
+    written = set(SIGNALS) | {"negative", "complaint", "intensity", "high_reach", "engagement"} | DAMPERS
+    assert written <= set(REASON_NAMES)
+    assert reason_name("resolved") == "проблема уже решена" and reason_name("unknown_code") == "unknown_code"
