@@ -69,8 +69,7 @@ SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]]
         _rx(r"(?:дважды|два\s+раза|повторно|двойн\w+)\s+(?:\S+\s+){0,2}?(?:списа|снял|сняли|оплат)",
             r"(?:списа|снял|сняли|сняло)\w*\s+(?:\S+\s+){0,4}?(?:дважды|два\s+раза|повторно)",
             r"где\s+мои\s+деньги", r"на\s+(?:карте|счете|балансе)\s+(?:ноль|0\b|пусто|минус)",
-            r"минус\s+на\s+(?:счете|балансе)", r"без\s+денег", r"верните\s+(?:мои\s+)?(?:деньги|средства|\d)",
-            r"вернуть\s+(?:мои\s+)?деньги", r"банкомат\w*\s+(?:\S+\s+){0,4}?(?:съел|зажевал|не\s+выдал)",
+            r"минус\s+на\s+(?:счете|балансе)", r"без\s+денег", r"банкомат\w*\s+(?:\S+\s+){0,4}?(?:съел|зажевал|не\s+выдал)",
             r"(?:съел|зажевал)\w*\s+карт", r"\bу\s+меня\s+пусто", r"не\s+тому\s+(?:человеку|получателю)",
             r"помогите\s+вернуть", r"потерял\w*\s+(?:мой\s+|моя\s+)?(?:вклад|перевод|платеж|деньги)",
             r"продолжа\w+\s+(?:начислять|списывать|снимать)", r"должн\w+\s+был\w*\s+(?:прийти|поступить)",
@@ -167,6 +166,7 @@ APP_OUTAGE = _rx(r"\bлежит\b|\bлег\b|\bупал\w*", r"\bсбой\w*", r
                  r"\bне\s+могу\s+(?:\S+\s+)?(?:оплатить|перевести|снять|расплатиться|заплатить|платить)",
                  r"\bне\s+проходит\s+(?:оплата|платеж)|оплата\s+(?:\S+\s+)?не\s+проходит", r"\bбез\s+(?:доступа|денег)",
                  r"\bнет\s+доступа", r"\bвсе\s+деньги\s+там", r"\bзаблокирован\w*")
+_CANNOT = _rx(r"\bне\s+могу\b")  # "не могу войти в приложение" is the app failing, not everything
 TOTAL = _rx(r"\bвообще\s+(?:нет|ничего|не\s+работает)", r"\bполностью\b", r"\bцеликом\b", r"\bни\s+\S+,?\s+ни\b",
             r"\bс\s+(?:утра|ночи|обеда|вчера)", r"\bвесь\s+день", r"\bсутки|\bсуток", r"\b\d+\s+(?:дн|дня|дней|час)",
             r"\b(?:второй|третий|пятый|который)\s+(?:день|час)", r"\bне\s+могу\b", r"\bглобальн\w*", r"\bу\s+всех\b",
@@ -183,12 +183,21 @@ HYPOTHETICAL = _rx(r"как\s+(?:мне\s+)?(?:не\s|защитить|избе�
                    r"\bэто\s+правда\s+вы\b", r"\bзаранее\s+спрашиваю")
 
 
+# "Верните деньги!" is money lost when the post says what was taken (an amount, a charge); closing a grumble
+# about a chatbot or a price rise it is a figure of speech
+_DEMAND_MONEY = _rx(r"верните\s+(?:мои\s+)?(?:деньги|средства|\d)", r"вернуть\s+(?:мои\s+)?деньги")
+_TAKEN = _rx(r"\d", r"списа\w*", r"\bсня(?:л|ли|ло)\b", r"пропал\w*", r"\bуш(?:ли|ло|ел|ла)\b", r"не\s+(?:при|до)ш\w+",
+             r"удержал\w*", r"\bвзял[аи]?\b", r"не\s+подключал\w*", r"не\s+заказывал\w*", r"ошибочн\w*")
+
+
 def signals(text: str) -> list[str]:
     """Codes of the signals found in ``text`` (see ``SIGNALS``), in their order there."""
     surface, lemmas = views(text)
     found = []
     for code, (_, srx, lrx) in SIGNALS.items():
         if (srx is not None and srx.search(surface)) or (lrx is not None and lrx.search(lemmas)):
+            found.append(code)
+        elif code == "money_lost" and _DEMAND_MONEY.search(surface) and _TAKEN.search(_DEMAND_MONEY.sub(" ", surface)):
             found.append(code)
     return found
 
@@ -256,7 +265,7 @@ def urgency_score(
         signal -= 0.6 * SIGNALS["no_service"][0]
         reasons.append("partial_outage")
     elif ("no_service" in found and "deadline" not in found and APP.search(text) and not APP_OUTAGE.search(text)
-          and not TOTAL.search(text)):
+          and not TOTAL.search(_CANNOT.sub(" ", text))):
         signal -= 0.6 * SIGNALS["no_service"][0]
         reasons.append("app_only")
     if len(strong) >= 2:  # several strong signals add up, but not without bound
