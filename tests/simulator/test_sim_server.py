@@ -199,7 +199,8 @@ def _walk(client: httpx.Client, sources: list[dict[str, Any]]) -> tuple[list[tup
                 while start_from is not None:
                     body = client.get("/method/newsfeed.search", params={
                         "q": target[7:], "count": 200, "start_from": start_from, **VK}).json()["response"]
-                    found += [(kind, f"{p['owner_id']}_{p['id']}") for p in body["items"]]
+                    found += [(kind, f"{p['owner_id']}_{p['post_id']}_{p['id']}" if p["post_type"] == "reply"
+                               else f"{p['owner_id']}_{p['id']}") for p in body["items"]]
                     start_from = body.get("next_from")
             elif kind == "rss":
                 found += [(kind, e.id) for e in feedparser.parse(client.get(target).content).entries]
