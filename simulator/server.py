@@ -196,7 +196,20 @@ class SimServer:
             art = next((p for p in posts if p.kind == "rss" and p.meta["path"].rstrip("/") == path.rstrip("/")), None)
             if art is not None:
                 return Response(200, pages.article_page(art), HTML)
-        return Response(404, "<h1>Not found</h1>", HTML)
+        return self._plugin_kinds(path, params, now) or Response(404, "<h1>Not found</h1>", HTML)
+
+    def _plugin_kinds(self, path: str, params: dict[str, str], now: datetime) -> Response | None:
+        """Source kinds from plugins bring their simulator counterpart (``SourceKind.simulator``): a function
+        ``(world, path, params, now, base_url) -> (status, body, content type) | None``."""
+        from molva import sources
+
+        for kind in sources.kinds().values():
+            handler = kind.simulator_handler()
+            answer = handler(self.world, path, params, now, self.base_url) if handler is not None else None
+            if answer is not None:
+                status, body, ctype = answer
+                return Response(status, body, ctype)
+        return None
 
     def _cp1251(self, status: int, html: str) -> Response:
         return Response(status, html.encode("cp1251", errors="xmlcharrefreplace"), "text/html; charset=windows-1251")
