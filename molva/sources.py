@@ -121,7 +121,7 @@ _loaded: dict[str, SourceKind] | None = None
 _lock = threading.Lock()
 
 # Molva's own kinds, for a checkout whose package metadata predates the entry points (not installed again).
-_BUILTIN = {name: f"crawlers.kinds.{name}:SOURCE" for name in ("telegram", "vk", "rss", "reviews", "mastodon")}
+_BUILTIN = {name: f"crawlers.kinds.{name}:SOURCE" for name in ("telegram", "vk", "rss", "reviews", "mastodon", "twogis")}
 
 
 def register(kind: SourceKind) -> SourceKind:

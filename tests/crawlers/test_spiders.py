@@ -258,3 +258,28 @@ def test_vk_search_replies_are_comments_of_their_post() -> None:
     # The brand wall's thread is read once (its other comments and answers).
     (thread,) = [r for r in requests if "wall.getComments" in r.url]
     assert "owner_id=-57001" in thread.url and "post_id=5120417" in thread.url
+
+
+# --- 2GIS (another review site where companies answer) ----------------------------------------------
+
+def test_twogis_reviews_official_answers_and_paging() -> None:
+    from crawlers.spiders.twogis import TwoGisSpider
+
+    spider = TwoGisSpider(targets=["70000001000000001"], base_url=BASE, options={"key": "K"})
+    url = f"{BASE}/2.0/branches/70000001000000001/reviews?limit=50&key=K"
+    response = fixture_response("twogis_reviews.json", url, {"target": "70000001000000001", "page": 1})
+    mentions, replies, requests = split(spider.parse_reviews(response))
+    queue, thanks = mentions
+    assert queue.external_id == "91000003" and queue.url == "https://2gis.ru/reviews/70000001000000001/review/91000003"
+    assert queue.text == "Очередь в отделении Тестбанка на час, окно работает одно.\nУжас."  # NUL removed
+    assert queue.published_at == datetime(2025, 3, 2, 11, 10, 0, 123456, tzinfo=UTC)  # +07:00
+    assert (queue.rating, queue.author, queue.likes, queue.addressed_accounts) == (1, "Анна", 4, ["70000001000000001"])
+    assert thanks.rating == 5 and thanks.author == "Игорь"
+    (answer,) = replies
+    assert (answer.parent_external_id, answer.account, answer.reply_external_id) == (
+        "91000003", "70000001000000001", "a91000003")
+    assert answer.replied_at == datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
+    (more,) = requests  # meta.next_link, with the key added back
+    assert more.url.startswith("https://public-api.reviews.2gis.com/2.0/branches/70000001000000001/reviews?")
+    assert "key=K" in more.url and "offset_date=" in more.url
+    assert any("malformed review" in e for e in spider.errors)
