@@ -255,3 +255,53 @@ def parse_reviews_payload(selector: Selector) -> ReviewsPage | None:
         else:
             reviews.append(review)
     return ReviewsPage(reviews, bool(payload.get("hasMorePages")), malformed)
+
+
+def _ld_objects(selector: Selector) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for raw in selector.css('script[type="application/ld+json"]::text').getall():
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                found.append(item)
+                graph = item.get("@graph")
+                if isinstance(graph, list):
+                    stack.extend(graph)
+    return found
+
+
+def read_review_page(selector: Selector, review_id: str) -> Review | None:
+    """A review page of another layout than the classic ``.response-page`` (generated class names): its
+    JSON-LD ``Review`` when there is one, else the page's ``h1``, its ``reviewBody`` or first
+    ``markdown-inside`` block and the first ``dd.mm.yyyy hh:mm`` date. ``None`` when nothing fits."""
+    for item in _ld_objects(selector):
+        if item.get("@type") != "Review":
+            continue
+        text = html_to_text(str(item.get("reviewBody") or item.get("description") or ""))
+        published = parse_datetime(str(item.get("datePublished") or ""), naive_tz=MSK)
+        author = item.get("author")
+        if isinstance(author, dict):
+            author = author.get("name")
+        rating = item.get("reviewRating")
+        if text and published is not None:
+            return Review(id=review_id, text=text, published=published,
+                          title=html_to_text(str(item.get("name") or "")) or None,
+                          rating=_rating(rating.get("ratingValue") if isinstance(rating, dict) else rating),
+                          author=str(author) if author else None)
+    body = selector.css('[itemprop="reviewBody"]') or selector.css('[class*="markdown-inside"]')
+    text = selector_text(body)
+    date_text = " ".join(selector.css('[itemprop="datePublished"]::attr(content), time::attr(datetime)').getall())
+    published = parse_datetime(date_text.split(" ")[0]) if date_text else None
+    if published is None:
+        main = selector.css("main, article, body")
+        published = parse_ru_datetime(" ".join(main[0].css("::text").getall()) if main else "")
+    grade = selector.css("[data-test-grade]::attr(data-test-grade), [data-grade]::attr(data-grade)").get()
+    if not text or published is None:
+        return None
+    return Review(id=review_id, text=text, published=published, title=selector_text(selector.css("h1")) or None,
+                  rating=_rating(grade))

@@ -26,11 +26,13 @@ from crawlers.spiders.banki import (
     QA_PERMALINK,
     REVIEW_PAGE,
     REVIEWS_LIST,
+    bank_slug,
     has_reviews_payload,
     is_qa_page,
     parse_qa_page,
     parse_reviews_payload,
     qa_external_id,
+    read_review_page,
 )
 from crawlers.spiders.base import MolvaSpider
 from crawlers.text import html_to_text, page_selector, parse_datetime, parse_ru_datetime, selector_text
@@ -101,7 +103,7 @@ class ReviewsSpider(MolvaSpider):
             yield from self.parse_questions(response, selector, target or "qa", page)
         elif has_reviews_payload(selector):
             yield from self.parse_reviews_json(response, selector, target, page)
-        elif selector.css(".response-page"):
+        elif selector.css(".response-page") or "/responses/bank/response/" in response.url:
             yield from self.parse_review(response)
         else:
             yield from self.parse_cards(response, selector, target, page)
@@ -233,7 +235,17 @@ class ReviewsSpider(MolvaSpider):
             if retry is not None:
                 yield retry
             return
-        page = page_selector(response).css(".response-page")
+        selector = page_selector(response)
+        page = selector.css(".response-page")
+        if not page and review_id.isdigit():
+            other = read_review_page(selector, review_id)  # a newer layout (generated class names)
+            if other is not None:
+                self.page_ok()
+                if review_id not in self.known_ids:
+                    yield MentionData(kind=self.kind, external_id=review_id, url=response.url, text=other.text,
+                                      title=other.title, published_at=other.published, author=other.author,
+                                      rating=other.rating, addressed_accounts=[slug or bank_slug(selector) or ""])
+                return
         published = parse_datetime(page.css(".response-page__date::attr(datetime)").get()) or parse_ru_datetime(
             " ".join(page.css(".response-page__date ::text").getall()))
         text = selector_text(page.css(".response-page__text"))

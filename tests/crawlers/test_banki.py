@@ -115,3 +115,17 @@ def test_reviews_list_json_end_of_list() -> None:
     _, _, requests = split(spider.parse_list(response))
     assert requests == []
     assert spider.state_updates["targets"]["testbank"]["complete"] is False  # one malformed item: walk again
+
+
+def test_review_page_of_the_newer_layout() -> None:
+    """Generated class names: the page is read by its h1, markdown block, grade attribute and Moscow date."""
+    url = f"{BASE}/services/responses/bank/response/8000010/"
+    response = fixture_response("banki_review_page_new.html", url, {"target": "testbank", "review_id": "8000010"},
+                                headers={"Content-Type": "text/html; charset=utf-8"})
+    spider = ReviewsSpider(targets=["testbank"], base_url=BASE)
+    mentions, replies, _ = split(spider.parse_list(response))
+    (review,) = mentions
+    assert (review.external_id, review.url, review.title, review.rating) == ("8000010", url, "Не вернули комиссию", 2)
+    assert review.text == "Списали комиссию за перевод,\nхотя обещали без неё.\nпервое обращение\nвторое обращение"
+    assert review.published_at == datetime(2025, 2, 14, 13, 20, tzinfo=UTC)
+    assert review.addressed_accounts == ["testbank"] and replies == [] and spider.errors == []
