@@ -6,7 +6,9 @@ slip past the brand matcher. Every collected text goes through :func:`clean_text
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import Any
 
 # Invisible format characters that only split words: zero-width space / non-joiner / joiner, word joiner,
 # BOM / zero-width no-break space, soft hyphen, invisible operators, Mongolian vowel separator.
@@ -26,3 +28,16 @@ def clean_text(value: str) -> str:
 
 def clean_optional(value: str | None) -> str | None:
     return clean_text(value) if value else value
+
+
+def clean_fields(item: Any) -> Any:
+    """A dataclass instance with its string fields (and lists of strings) cleaned in place."""
+    if not dataclasses.is_dataclass(item) or isinstance(item, type):
+        return item
+    for field in dataclasses.fields(item):
+        value = getattr(item, field.name)
+        if isinstance(value, str):
+            setattr(item, field.name, clean_text(value))
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            setattr(item, field.name, [clean_text(v) for v in value])
+    return item

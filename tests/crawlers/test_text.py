@@ -74,3 +74,10 @@ def test_every_item_is_cleaned_before_storage() -> None:
 def test_moscow_dates() -> None:
     assert parse_ru_datetime(" 09.04.2025 15:41 ") == datetime(2025, 4, 9, 12, 41, tzinfo=UTC)
     assert parse_ru_datetime("нет даты") is None
+
+
+def test_mentions_built_anywhere_are_clean() -> None:
+    """Not only spiders: any MentionData (an import, a test) is cleaned when it is built."""
+    item = MentionData(kind="rss", external_id="x", url="https://e.example/x", text="Сбер\u200bбанк\x00",
+                       published_at=datetime(2025, 1, 1, tzinfo=UTC), title="\ufeffЗаголовок")
+    assert (item.text, item.title) == ("Сбербанк", "Заголовок")
