@@ -143,12 +143,19 @@ class ReviewsSpider(MolvaSpider):
                     reply_external_id=f"{external_id}/answer", replied_at=max(seen_at, question.published),
                     text=question.answer, url=self.site_url(response) + QA_PERMALINK.format(id=question.id),
                 )
-        if parsed.next_page and target.startswith("qa:") and (fresh or not self.was_complete(target)) \
-                and page < self.max_pages:
+        if parsed.next_page and target.startswith("qa:") and self.page_on(target, fresh, page):
             yield self.qa_request(target, parsed.next_page)
         elif target:
             reason = "end" if not parsed.next_page else ("limit" if page >= self.max_pages else "known")
             self.finish_target(target, reason)
+
+    def page_on(self, target: str, fresh: list[str], page: int) -> bool:
+        """Read the next page? Not past ``max_pages``; else while a page brings anything new (a post, or an
+        answer to a known one), and always the first ``options.recheck_pages`` pages (answers come late)."""
+        if page >= self.max_pages:
+            return False
+        recheck = int(self.options.get("recheck_pages") or 1)
+        return bool(fresh) or not self.was_complete(target) or page < recheck
 
     def observed_at(self, response: Response) -> datetime:
         """When the page was served: its ``Date`` header (the site's clock), else the crawl's start."""
@@ -187,8 +194,7 @@ class ReviewsSpider(MolvaSpider):
                 yield ReplyData(kind=self.kind, parent_external_id=review.id, account=bank,
                                 reply_external_id=f"answer-{review.id}", replied_at=replied, text=review.answer,
                                 url=url)
-        if parsed.has_more and parsed.reviews and (fresh or not self.was_complete(target)) \
-                and page < self.max_pages:
+        if parsed.has_more and parsed.reviews and self.page_on(target, fresh, page):
             yield self.list_request(target, page + 1)
         elif target:
             reason = "end" if not parsed.has_more else ("limit" if page >= self.max_pages else "known")

@@ -74,6 +74,11 @@ def test_qa_incremental_known_questions_and_new_answers() -> None:
                            state={"targets": {"qa:1234567": {"complete": True}}})
     mentions, replies, requests = split(spider.parse_list(qa_response()))
     assert mentions == [] and [r.parent_external_id for r in replies] == ["qa-90000003"] and requests
+    # Answers come late: the first pages are read again anyway (options.recheck_pages).
+    spider = ReviewsSpider(targets=["qa:1234567"], base_url=BASE, known_ids=known, replied_ids=known[1:],
+                           state={"targets": {"qa:1234567": {"complete": True}}}, options={"recheck_pages": 2})
+    _, _, requests = split(spider.parse_list(qa_response()))
+    assert [r.url for r in requests] == [f"{BASE}/services/questions-answers/?id=1234567&p=2"]
 
 
 def test_qa_page_without_questions_is_changed_markup() -> None:
