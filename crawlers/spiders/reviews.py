@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 from scrapy.http import Request, Response
@@ -143,8 +144,10 @@ class ReviewsSpider(MolvaSpider):
                     reply_external_id=f"{external_id}/answer", replied_at=max(seen_at, question.published),
                     text=question.answer, url=self.site_url(response) + QA_PERMALINK.format(id=question.id),
                 )
-        if parsed.next_page and target.startswith("qa:") and self.page_on(target, fresh, page):
-            yield self.qa_request(target, parsed.next_page)
+        qa_id = target.partition(":")[2] if target.startswith("qa:") else qa_id_of(response.url)
+        if parsed.next_page and qa_id and self.page_on(target, fresh, parsed.page):
+            url = self.site_url(response) + QA_LIST.format(qa_id=qa_id, page=parsed.next_page)
+            yield self.request(url, self.parse_list, target, page=parsed.next_page)
         elif target:
             reason = "end" if not parsed.next_page else ("limit" if page >= self.max_pages else "known")
             self.finish_target(target, reason)
@@ -287,6 +290,12 @@ class ReviewsSpider(MolvaSpider):
                 reply_external_id=answer.attrib.get("data-answer-id") or f"answer-{review_id}",
                 replied_at=replied, text=html_to_text(answer.css(".bank-answer__text").get()), url=response.url,
             )
+
+
+def qa_id_of(url: str) -> str:
+    """The bank's Q&A id in a ``/services/questions-answers/?id=<id>`` URL ("" when there is none)."""
+    value = (parse_qs(urlsplit(url).query).get("id") or [""])[0]
+    return value if value.isdigit() else ""
 
 
 def bank_from_url(url: str) -> str:
