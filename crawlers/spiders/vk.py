@@ -223,13 +223,13 @@ class VkSpider(MolvaSpider):
         from_id = str(post.get("from_id", ""))
         url = f"https://vk.com/wall{post_ext}?reply={comment_id}"
         official_wall = str(owner) in self.official_accounts or (not self.official_accounts and int(owner) < 0)
+        external_id = f"{post_ext}_{comment_id}"
         if self.is_official(from_id, str(owner)):
             answered = post.get("reply_to_comment")
             yield ReplyData(kind="vk", parent_external_id=f"{post_ext}_{answered}" if answered else post_ext,
                             account=from_id, reply_external_id=f"{post_ext}_{comment_id}", replied_at=published,
                             text=plain_text(post.get("text")), url=url)
         else:
-            external_id = f"{post_ext}_{comment_id}"
             if external_id not in self.known_ids:
                 yield MentionData(
                     kind="vk", external_id=external_id, url=url, text=plain_text(post.get("text")),
@@ -237,7 +237,9 @@ class VkSpider(MolvaSpider):
                     author_id=from_id, likes=_count(post.get("likes")), parent_external_id=post_ext,
                     thread_external_id=post_ext, addressed_accounts=[str(owner)] if official_wall else [],
                 )
-        if official_wall and post_ext not in self.threads_requested and isinstance(parent_id, int):
+        # The thread is read when the comment is new, unless a wall crawl already follows that post's comments.
+        fresh = external_id not in self.known_ids and post_ext not in self.comment_counts
+        if official_wall and fresh and post_ext not in self.threads_requested and isinstance(parent_id, int):
             self.threads_requested.add(post_ext)
             yield self.comments_request(target, str(owner), parent_id, 0, None)
 
