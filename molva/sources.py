@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 import re
 import threading
 from collections.abc import Callable
@@ -120,8 +121,18 @@ _registered: dict[str, SourceKind] = {}
 _loaded: dict[str, SourceKind] | None = None
 _lock = threading.Lock()
 
-# Molva's own kinds, for a checkout whose package metadata predates the entry points (not installed again).
-_BUILTIN = {name: f"crawlers.kinds.{name}:SOURCE" for name in ("telegram", "vk", "rss", "reviews", "mastodon", "twogis")}
+# Molva's own kinds live in this package (one module each, ``SOURCE``); they are read from it too, for a
+# checkout whose package metadata predates its entry points (not installed again).
+BUILTIN_PACKAGE = "crawlers.kinds"
+
+
+def _builtin() -> dict[str, str]:
+    try:
+        package = importlib.import_module(BUILTIN_PACKAGE)
+    except ImportError:  # a core-only install: no crawlers package
+        return {}
+    return {info.name: f"{BUILTIN_PACKAGE}.{info.name}:SOURCE"
+            for info in pkgutil.iter_modules(package.__path__) if not info.name.startswith("_")}
 
 
 def register(kind: SourceKind) -> SourceKind:
@@ -156,12 +167,15 @@ def _from_entry_points() -> dict[str, SourceKind]:
             log.error("entry point %r of %s is not a molva.sources.SourceKind", ep.name, GROUP)
             continue
         found[kind.name] = kind
-    for name, path in _BUILTIN.items():
+    for name, path in _builtin().items():
         if name not in found:
             try:
-                found[name] = _load(path)
-            except ImportError:  # a core-only install: no crawlers package
+                kind = _load(path)
+            except (ImportError, AttributeError) as exc:
+                log.error("built-in source kind %r could not be loaded: %s", name, exc)
                 continue
+            if isinstance(kind, SourceKind):
+                found[kind.name] = kind
     return found
 
 
