@@ -101,7 +101,7 @@ class ReviewsSpider(MolvaSpider):
             return
         selector = page_selector(response)
         if is_qa_page(selector, response.url):
-            yield from self.parse_questions(response, selector, target or "qa", page)
+            yield from self.parse_questions(response, selector, target, page)
         elif has_reviews_payload(selector):
             yield from self.parse_reviews_json(response, selector, target, page)
         elif selector.css(".response-page") or "/responses/bank/response/" in response.url:
@@ -134,7 +134,7 @@ class ReviewsSpider(MolvaSpider):
                     kind=self.kind, external_id=external_id,
                     url=self.site_url(response) + QA_PERMALINK.format(id=question.id), text=question.text,
                     published_at=question.published, author=question.author, author_id=question.author_id,
-                    addressed_accounts=[bank],
+                    addressed_accounts=[bank] if bank else [],
                 )
             if question.answer and external_id not in self.replied_ids:
                 if not new:
@@ -188,7 +188,7 @@ class ReviewsSpider(MolvaSpider):
                 yield MentionData(
                     kind=self.kind, external_id=review.id, url=url, text=review.text, title=review.title,
                     published_at=review.published, author=review.author, rating=review.rating,
-                    addressed_accounts=[bank],
+                    addressed_accounts=[bank] if bank else [],
                 )
             if review.answer and review.id not in self.replied_ids:
                 if not new:
