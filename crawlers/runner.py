@@ -56,6 +56,12 @@ def select_sources(settings: Settings, names: Sequence[str], all_sources: bool) 
     return chosen
 
 
+def politeness_on(politeness: dict[str, Any], spider_cls: type[Any]) -> bool:
+    """Whether the kind's politeness settings add anything to what the spider class already sets."""
+    own = spider_cls.custom_settings or {}
+    return any(key not in own for key in politeness)
+
+
 def official_accounts(catalog: Catalog, kind: str) -> list[str]:
     return [account for brand in catalog.brands for account in brand.official_accounts.get(kind, ())]
 
@@ -105,7 +111,8 @@ def _crawl(
     from scrapy.crawler import CrawlerProcess
 
     from crawlers.settings import scrapy_settings
-    from crawlers.spiders import SPIDERS
+    from crawlers.spiders import spider_for
+    from molva import sources as source_kinds
 
     catalog = load_catalog(settings.catalog_path)  # a broken catalog fails here, before any request
     upgrade(settings.db_url)
@@ -134,7 +141,12 @@ def _crawl(
             }
             if config.kind == "vk":
                 kwargs["token"] = token or str(config.options.get("token") or "")
-            jobs.append((SPIDERS[config.kind], kwargs))
+            spider_cls = spider_for(config.kind)
+            kind_settings = source_kinds.get(config.kind).politeness
+            if kind_settings and politeness_on(kind_settings, spider_cls):  # the kind's crawler settings
+                spider_cls = type(spider_cls.__name__, (spider_cls,),
+                                  {"custom_settings": {**kind_settings, **(spider_cls.custom_settings or {})}})
+            jobs.append((spider_cls, kwargs))
     if jobs and not _stopping:
         process = CrawlerProcess(
             scrapy_settings(settings.crawl, db_url=settings.db_url,

@@ -306,7 +306,18 @@ def _account_key(kind: str, account: str) -> str:
         account = re.sub(r"^(?:https?://)?(?:t\.me/(?:s/)?)", "", account)
     if kind in ("telegram", "mastodon"):
         account = account.lstrip("@")
+    if kind not in ACCOUNT_KINDS:  # a kind from a plugin compares accounts its own way
+        spec = source_kinds().get(kind)
+        if spec is not None:
+            return str(spec.account_key(account))
     return account.lower()
+
+
+def source_kinds() -> dict[str, Any]:
+    """The registered source kinds (molva.sources); the built-in account kinds at least."""
+    from molva import sources
+
+    return sources.kinds()
 
 
 def _is_proper(text: str, start: int, end: int) -> bool:
@@ -422,12 +433,17 @@ def _parse_entry(entry: dict[str, Any], fail: Callable[..., CatalogError]) -> Br
     if not isinstance(accounts_raw, dict):
         raise fail("official_accounts должно быть таблицей [brand.official_accounts]", "official_accounts")
     accounts: dict[str, tuple[str, ...]] = {}
+    known_kinds = source_kinds()
     for kind, value in accounts_raw.items():
-        if kind not in ACCOUNT_KINDS:
-            raise fail(f"неизвестный вид официального аккаунта {kind!r} (допустимы: {', '.join(ACCOUNT_KINDS)})", kind)
+        if kind not in known_kinds:
+            raise fail(f"неизвестный вид официального аккаунта {kind!r} (допустимы: {', '.join(sorted(known_kinds))})",
+                       kind)
         accounts[kind] = strings(kind, value)
         if kind == "vk" and not all(re.fullmatch(r"-?\d+", a) for a in accounts[kind]):
             raise fail("vk: ожидаются числовые id владельца сообщества (например \"-22522055\")", kind)
+        problem = next((p for p in map(known_kinds[kind].account_error, accounts[kind]) if p), None)
+        if problem:
+            raise fail(f"недопустимый официальный аккаунт: {problem}", kind)
     return Brand(
         id=entry["id"],
         name=entry["name"].strip(),

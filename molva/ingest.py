@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from molva.catalog import Catalog
 from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source, as_utc
 from molva.settings import SourceConfig
+from molva.textclean import clean_fields
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,9 @@ class MentionData:
     forwarded_from: str | None = None
     addressed_accounts: list[str] = field(default_factory=list)  # official accounts the post is addressed to
 
+    def __post_init__(self) -> None:
+        clean_fields(self)  # NUL, control and zero-width characters out before storage and matching
+
 
 @dataclass
 class ReplyData:
@@ -85,6 +89,9 @@ class ReplyData:
     replied_at: datetime
     text: str | None = None
     url: str | None = None
+
+    def __post_init__(self) -> None:
+        clean_fields(self)
 
 
 @dataclass

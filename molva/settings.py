@@ -13,13 +13,21 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from molva.errors import ConfigFileError
 
-SourceKind = Literal["telegram", "vk", "rss", "reviews", "mastodon"]
+SourceKind = str  # a kind registered in molva.sources (entry-point group "molva.sources")
 
 DEFAULT_BASE_URLS: dict[str, str] = {
     "telegram": "https://t.me",
@@ -62,16 +70,42 @@ class SourceConfig(StrictModel):
     interval: int = 900
     base_url: str | None = None
     enabled: bool = True
-    options: dict[str, Any] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict, validate_default=True)
 
     @field_validator("interval", mode="before")
     @classmethod
     def _interval(cls, value: object) -> int:
         return parse_duration(value)
 
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        """A kind registered in molva.sources (Molva's own or a plugin's)."""
+        from molva import sources
+
+        try:
+            sources.get(value)
+        except KeyError as exc:
+            raise ValueError(str(exc.args[0])) from None
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _options(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """The kind's options model checks them and fills defaults."""
+        from molva import sources
+
+        kind = info.data.get("kind")
+        return sources.get(kind).validate_options(value) if kind else value
+
     @property
     def effective_base_url(self) -> str:
-        return (self.base_url or DEFAULT_BASE_URLS[self.kind]).rstrip("/")
+        from molva import sources
+
+        default = DEFAULT_BASE_URLS.get(self.kind)
+        if default is None:
+            default = sources.get(self.kind).default_base_url
+        return (self.base_url or default).rstrip("/")
 
 
 class CrawlSettings(StrictModel):

@@ -139,19 +139,27 @@ def vk_search_matches(world: World, p: Post, query: str) -> bool:
     return brand is not None and brand.name in p.brands
 
 
+def _vk_search_reply(p: Post) -> dict[str, Any]:
+    assert p.parent is not None
+    return {"inner_type": "wall_wallpost", "id": p.local_id, "owner_id": int(p.target), "from_id": p.author.id,
+            "date": int(p.published.timestamp()), "post_type": "reply", "post_id": p.parent.local_id,
+            "parents_stack": [], "text": p.text, "likes": {"can_like": 1, "count": p.local_id % 5, "user_likes": 0}}
+
+
 def _newsfeed_search(world: World, posts: list[Post], params: dict[str, str], now: datetime) -> dict[str, Any]:
     query = params.get("q", "")
     count = _int(params, "count", 30, 0, 200)
     offset = _int(params, "start_from", 0, 0, 10**9) if params.get("start_from") else 0
     start_time = _int(params, "start_time", 0, 0, 2**40)
     end_time = _int(params, "end_time", 2**40, 0, 2**40)
-    found = [p for p in posts if p.kind == "vk" and p.parent is None
+    # Posts, and comments as items with ``post_type: "reply"`` (``post_id``: the post they sit under).
+    found = [p for p in posts if p.kind == "vk" and (p.parent is None or p.sub == "vk_comment")
              and start_time <= p.published.timestamp() <= end_time and vk_search_matches(world, p, query)]
     found.sort(key=lambda p: p.published, reverse=True)
     page = found[offset:offset + count]
     counts: dict[int, int] = {}
-    resp: dict[str, Any] = {"items": [_vk_post(p, counts, now) for p in page], "count": len(page),
-                            "total_count": len(found)}
+    items = [_vk_post(p, counts, now) if p.parent is None else _vk_search_reply(p) for p in page]
+    resp: dict[str, Any] = {"items": items, "count": len(page), "total_count": len(found)}
     if offset + count < len(found):
         resp["next_from"] = str(offset + count)
     return {"response": resp}

@@ -17,7 +17,8 @@ def sources_for(world: World, base_url: str, interval: int = 60, vk_rps: float =
         {"name": "telegram", "kind": "telegram", "targets": sorted(world.channels)},
         {"name": "vk", "kind": "vk", "targets": vk_targets, "options": {"rps": vk_rps}},
         {"name": "rss", "kind": "rss", "targets": list(FEEDS)},
-        {"name": "reviews", "kind": "reviews", "targets": sorted(world.slugs)},
+        {"name": "reviews", "kind": "reviews",
+         "targets": sorted(world.slugs) + [f"qa:{qa_id}" for qa_id in sorted(world.qa_ids)]},
         {"name": "mastodon", "kind": "mastodon", "targets": list(world.tags)},
     ]
     return [{**s, "interval": interval, "base_url": base_url} for s in kinds if s["targets"]]

@@ -29,6 +29,9 @@ MARKUP_CHANGES: tuple[tuple[str, str], ...] = (
     ("responses__item", "response-card"),
     ("response-page__text", "response-page__body"),
     ("bank-answer__text", "official-answer__text"),
+    ("data-module-options", "data-widget-props"),
+    ("qaBlock", "qa-card"),
+    ('class="question"', 'class="qa-card__question"'),
 )
 
 

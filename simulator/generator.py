@@ -20,6 +20,9 @@ from simulator.world import (
     official_author,
 )
 
+QA_FIRST_ID = 1_771_000  # banki.ru Q&A ids of the simulated banks
+QA_SHARE = 0.3  # of the posts on banki.ru: questions to the bank's Q&A service (the rest are reviews)
+
 
 class Generator:
     """Deterministic content generator; ``generate`` for the history, ``live_post`` for live mode."""
@@ -49,8 +52,9 @@ class Generator:
             w.channels[b.accounts["telegram"][0].lstrip("@")] = b.name
         for b in self.vk_brands:
             w.walls[b.accounts["vk"][0]] = b.name
-        for b in self.review_brands:
+        for i, b in enumerate(self.review_brands):
             w.slugs[b.accounts["reviews"][0]] = b.name
+            w.qa_ids[str(QA_FIRST_ID + 37 * i)] = b.accounts["reviews"][0]
         w.tags = sorted({GROUP_TAGS[b.domain] for b in w.brands} | {b.tag for b in w.brands})
         w.vk_queries = [b.name for b in w.brands]
 
@@ -120,6 +124,8 @@ class Generator:
             p.local_id = self.next_id(f"tg:{p.target}", 1200 + self.rng.randrange(800))
         elif p.kind == "vk":
             p.local_id = self.next_id(f"vk:{p.target}", 40_000 if p.target.startswith("-") else 1)
+        elif p.kind == "reviews" and p.sub == "question":
+            p.local_id = self.next_id("qa", 11_540_000)
         elif p.kind == "reviews":
             p.local_id = self.next_id("reviews", 10_480_000)
         elif p.kind == "rss":
@@ -142,7 +148,7 @@ class Generator:
             r.local_id = mastodon_id(self.w, r.published, self.seq)
             r.external_id = str(r.local_id)
         else:
-            r.external_id = f"{p.local_id}/answer"
+            r.external_id = f"{p.external_id}/answer"
 
     # --- live mode ----------------------------------------------------------------------------------
     def live_post(self, k: int, t: datetime, speedup: float) -> None:
@@ -213,6 +219,11 @@ class Generator:
             post = self._base("reviews", "review", brand.accounts["reviews"][0], t, author, text, addressed=True)
             post.meta["rating"] = {"negative": rng.choice((1, 1, 2)), "neutral": 3,
                                    "positive": rng.choice((4, 5, 5))}[post.sentiment]
+            # Some go to the bank's Q&A service instead (own random stream: the rest of the world is unchanged).
+            qa_rng = random.Random(f"{self.w.seed}:qa:{(t - self.w.start).total_seconds()}:{author.id}")
+            if post.intent == "question" or qa_rng.random() < QA_SHARE:
+                post.sub = "question"
+                post.meta.pop("rating")
         else:
             post = self._status(rng, t, author, brand, text)
         if post.addressed:

@@ -52,7 +52,8 @@ class Post:
     """One post as served; its truth fields follow docs/architecture.md "Simulator truth"."""
 
     kind: str  # telegram | vk | rss | reviews | mastodon
-    sub: str  # finer kind: tg_channel, tg_official, vk_wall, vk_comment, vk_user, rss, atom, review, status
+    sub: str  # finer kind: tg_channel, tg_official, vk_wall, vk_comment, vk_user, rss, atom, review, question,
+    # status (a banki.ru "question" is of kind "reviews": the same source, the bank's Q&A service)
     target: str  # channel / VK owner id / feed path / bank slug / "" (mastodon: see tags)
     published: datetime
     author: Author
@@ -82,6 +83,8 @@ class Post:
             return f"{self.target}_{self.local_id}"
         if self.kind == "rss":
             return str(self.meta["guid"])
+        if self.sub == "question":
+            return f"qa-{self.local_id}"
         return str(self.local_id)
 
     def url(self, base_url: str) -> str:
@@ -95,6 +98,8 @@ class Post:
             return f"https://vk.com/wall{self.target}_{self.local_id}"
         if self.kind == "rss":
             return f"{base}{self.meta['path']}"
+        if self.sub == "question":
+            return f"{base}/services/questions-answers/?questionId={self.local_id}"
         if self.kind == "reviews":
             return f"{base}/services/responses/bank/response/{self.local_id}/"
         return f"{base}/@{self.author.username}/{self.local_id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from html import escape
@@ -102,13 +103,14 @@ def reviews_list(world: World, posts: list[Post], slug: str, page: int, now: dat
     """``/services/responses/bank/<slug>/?page=N`` (25 per page, newest first). (status, html)."""
     if slug not in world.slugs:
         return 404, _review_head("Страница не найдена") + "<h1>Страница не найдена</h1></div></body></html>"
-    items = sorted((p for p in posts if p.kind == "reviews" and p.target == slug), key=lambda p: -p.local_id)
+    items = sorted((p for p in posts if p.sub == "review" and p.target == slug), key=lambda p: -p.local_id)
     pages = max(1, -(-len(items) // REVIEWS_PAGE))
     if page < 1 or page > pages:
         return 404, _review_head("Страница не найдена") + "<h1>Страница не найдена</h1></div></body></html>"
     chunk = items[(page - 1) * REVIEWS_PAGE: page * REVIEWS_PAGE]
     bank = escape(world.slugs[slug])
     out = [_review_head(f"Отзывы о {bank}"), f'<h1 class="responses__header">Отзывы клиентов: {bank}</h1>',
+           _reviews_payload(world, chunk, slug, page, pages, now),
            f'<div class="responses-list" data-bank="{slug}" data-total="{len(items)}">']
     for p in chunk:
         answered = p.answered_at(now) is not None
@@ -134,6 +136,110 @@ def reviews_list(world: World, posts: list[Post], slug: str, page: int, now: dat
         out.append(f'<a class="ui-pagination__next" href="/services/responses/bank/{slug}/?page={page + 1}">Вперёд</a>')
     out.append("</nav></div></body></html>")
     return 200, "".join(out)
+
+
+def _msk(t: datetime) -> str:
+    return f"{t.astimezone(MSK):%Y-%m-%d %H:%M:%S}"
+
+
+def _reviews_payload(world: World, chunk: list[Post], slug: str, page: int, pages: int, now: datetime) -> str:
+    """The list as banki.ru embeds it for its widget: JSON in ``data-module-options`` (entity-escaped, in
+    single quotes), plus the JSON-LD block of the page."""
+    data = []
+    for p in chunk:
+        replied = p.answered_at(now)
+        data.append({
+            "id": p.local_id, "title": p.title, "text": "<p>" + _html_text(p.text) + "</p>",
+            "grade": p.meta.get("rating"), "dateCreate": _msk(p.published), "isCountable": True,
+            "commentCount": 0, "userName": p.author.username,
+            "agentAnswerText": ("<p>" + _html_text(p.reply.text) + "</p>") if p.reply and replied else None,
+            "agentAnswerDate": _msk(replied) if replied else None,
+            "agentName": p.reply.author_name if p.reply and replied else None,
+        })
+    options = {"responses": {"data": data, "hasMorePages": page < pages, "perPage": REVIEWS_PAGE,
+                             "page": page, "bank": slug}}
+    ld = {"@context": "https://schema.org", "@type": "Organization", "name": world.slugs[slug],
+          "review": [{"@type": "Review", "name": p.title, "author": p.author.username,
+                      "datePublished": p.published.astimezone(MSK).date().isoformat(),
+                      "reviewRating": {"@type": "Rating", "ratingValue": p.meta.get("rating")}} for p in chunk]}
+    return ('<script type="application/ld+json">' + json.dumps(ld, ensure_ascii=False).replace("</", "<\\/")
+            + "</script><div data-module=\"ui.responses-list\" data-module-options='"
+            + escape(json.dumps(options, ensure_ascii=False), quote=True) + "'></div>")
+
+
+# --- banki.ru Q&A ("Вопрос — ответ") ----------------------------------------------------------------
+
+QA_PAGE = 15
+
+
+def qa_page(world: World, posts: list[Post], qa_id: str, page: int, now: datetime,
+            question_id: int | None = None) -> tuple[int, str]:
+    """``/services/questions-answers/?id=<qa_id>&p=N`` (15 a page, newest first) in the real page's markup;
+    ``?questionId=N``: that one question. (status, html)."""
+    not_found = _review_head("Страница не найдена") + "<h1>Страница не найдена</h1></div></body></html>"
+    if question_id is not None:
+        found = [p for p in posts if p.sub == "question" and p.local_id == question_id]
+        if not found:
+            return 404, not_found
+        qa_id = next((q for q, s in world.qa_ids.items() if s == found[0].target), "")
+        items, page, total = found, 1, 1
+    else:
+        slug = world.qa_ids.get(qa_id)
+        if slug is None:
+            return 404, not_found
+        every = sorted((p for p in posts if p.sub == "question" and p.target == slug), key=lambda p: -p.local_id)
+        total = len(every)
+        if page < 1 or (page - 1) * QA_PAGE >= max(total, 1):
+            return 404, not_found
+        items = every[(page - 1) * QA_PAGE: page * QA_PAGE]
+    slug = world.qa_ids[qa_id]
+    bank = escape(world.slugs[slug])
+    paging = ('<div class="margin-top-default margin-bottom-default" data-module="ui.pagination"\n     '
+              f'data-options="currentPageNumber: {page}; itemsPerPage: {QA_PAGE}; totalItems: {total}; '
+              'getParamName: p; title: Вопросы"></div>')
+    out = [
+        _review_head(f"Вопрос — ответ: {bank}: Горячая линия"),
+        '<div class="layout-columns-wrapper"><main class="layout-column-center"><div class="widget"><table width="100%">',
+        f'<tr><td colspan="2"><h2 class="header-h0">{bank}: Горячая линия</h2></td></tr><tr><td width="100%">',
+        "<div><p>Раздел модерируется представителями банка.</p></div></td><td valign=\"top\">",
+        f'<div class="b-info-link-banks"><a class="info" href="/banks/bank/{slug}/">'
+        f'<nobr>информация о&nbsp;банке <span class="b-info-link-banks__name">&laquo;{bank}&raquo;</span></nobr>'
+        "</a></div></td></tr></table></div>",
+        paging,
+    ]
+    for p in items:
+        out.append(_qa_block(p, now, first=p is items[0]))
+    out += [paging, "</main></div></div></body></html>"]
+    return 200, "\n".join(out)
+
+
+def _qa_block(p: Post, now: datetime, first: bool) -> str:
+    replied = p.answered_at(now)
+    answer = ""
+    if p.reply is not None and replied is not None:
+        answer = (
+            '\n            <tr class="answer">\n            <td>\n                <strong>Ответ:</strong>\n'
+            "            </td>\n            <td>\n                <div>\n                    "
+            f"<p>{_html_text(p.reply.text)}</p>                </div>\n"
+            '                                    <div class="widget__info font-size-default">\n'
+            f"                        <nobr>{escape(p.reply.author_name)}</nobr>\n                    </div>\n"
+            "                            </td>\n        </tr>\n    "
+        )
+    extra = "qaBlockNew" if first else ""
+    return (
+        f'<table width="100%" class="qaBlock markup-inside markup-inside--bullet markup-inside--ordered {extra}">\n'
+        '    <tr class="question">\n        <td><strong>Вопрос:</strong></td>\n        <td width="100%">\n'
+        f"            <div>\n                <p>{_html_text(p.text)}</p>            </div>\n"
+        '                                            <div class="widget__info font-size-default float-right">\n'
+        f'                    <a rel="nofollow" href="/services/questions-answers/?questionId={p.local_id}">'
+        "постоянный адрес</a>\n                </div>\n            \n"
+        '                                            <div class="widget__info">\n'
+        f'                                        <a title="посмотреть профайл в форуме" href="/profile/index.php?UID={p.author.id}">\n'
+        f"                        {escape(p.author.username)}                    </a>\n"
+        f"                                    ({escape(p.author.city)})                    <span class=\"ui-bull-sep\"></span>\n"
+        f"                    {p.published.astimezone(MSK):%d.%m.%Y %H:%M}                </div>\n"
+        "                    </td>\n    </tr>\n" + answer + "\n    </table>"
+    )
 
 
 def review_page(world: World, p: Post, now: datetime) -> str:

@@ -168,13 +168,18 @@ class SimServer:
         if path in FEEDS:
             return self._feed(path, headers, posts, base)
         if m := re.fullmatch(r"/services/responses/bank/response/(\d+)/?", path):
-            review = next((p for p in posts if p.kind == "reviews" and p.local_id == int(m.group(1))), None)
+            review = next((p for p in posts if p.sub == "review" and p.local_id == int(m.group(1))), None)
             if review is None:
                 return self._cp1251(404, pages._review_head("Не найдено") + "<h1>Отзыв не найден</h1></div></body></html>")
             return self._cp1251(200, pages.review_page(self.world, review, now))
         if m := re.fullmatch(r"/services/responses/bank/([a-z0-9_\-]+)/?", path):
             page = params.get("page", "1")
             status, html = pages.reviews_list(self.world, posts, m.group(1), int(page) if page.isdigit() else 0, now)
+            return self._cp1251(status, html)
+        if path.rstrip("/") == "/services/questions-answers":
+            question, page = params.get("questionId", ""), params.get("p", "1")
+            status, html = pages.qa_page(self.world, posts, params.get("id", ""), int(page) if page.isdigit() else 0,
+                                         now, int(question) if question.isdigit() else None)
             return self._cp1251(status, html)
         if m := re.fullmatch(r"/api/v1/timelines/tag/([^/]+)", path):
             statuses, link = api.tag_timeline(posts, m.group(1), params, base, now)
@@ -191,7 +196,20 @@ class SimServer:
             art = next((p for p in posts if p.kind == "rss" and p.meta["path"].rstrip("/") == path.rstrip("/")), None)
             if art is not None:
                 return Response(200, pages.article_page(art), HTML)
-        return Response(404, "<h1>Not found</h1>", HTML)
+        return self._plugin_kinds(path, params, now) or Response(404, "<h1>Not found</h1>", HTML)
+
+    def _plugin_kinds(self, path: str, params: dict[str, str], now: datetime) -> Response | None:
+        """Source kinds from plugins bring their simulator counterpart (``SourceKind.simulator``): a function
+        ``(world, path, params, now, base_url) -> (status, body, content type) | None``."""
+        from molva import sources
+
+        for kind in sources.kinds().values():
+            handler = kind.simulator_handler()
+            answer = handler(self.world, path, params, now, self.base_url) if handler is not None else None
+            if answer is not None:
+                status, body, ctype = answer
+                return Response(status, body, ctype)
+        return None
 
     def _cp1251(self, status: int, html: str) -> Response:
         return Response(status, html.encode("cp1251", errors="xmlcharrefreplace"), "text/html; charset=windows-1251")
@@ -245,6 +263,10 @@ def _make_handler(sim: SimServer) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet by default
             return
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            """The ``Date`` header tells the simulated clock (crawlers date what they first saw by it)."""
+            return format_datetime(sim.now().astimezone(UTC), usegmt=True)
 
         def do_GET(self) -> None:
             self._serve("GET")

@@ -57,6 +57,7 @@ class World:
     channels: dict[str, str] = field(default_factory=dict)  # channel -> title
     walls: dict[str, str] = field(default_factory=dict)  # VK owner id -> brand name
     slugs: dict[str, str] = field(default_factory=dict)  # review slug -> brand name
+    qa_ids: dict[str, str] = field(default_factory=dict)  # banki.ru Q&A id -> review slug of the bank
     tags: list[str] = field(default_factory=list)  # Mastodon hashtags that cover every status
     vk_queries: list[str] = field(default_factory=list)  # newsfeed.search queries that cover user posts
     live_interval: float = 0.0  # >0: a new post every so many seconds after ``end`` (see ``advance``)

@@ -1,4 +1,6 @@
-"""One spider per source kind."""
+"""One spider per source kind. The kinds (and which spider each uses) are registered in
+:mod:`molva.sources`; :func:`spider_for` finds the spider of any registered kind, ``SPIDERS`` lists
+Molva's own."""
 
 from __future__ import annotations
 
@@ -17,4 +19,16 @@ SPIDERS: dict[str, type[MolvaSpider]] = {
     "mastodon": MastodonSpider,
 }
 
-__all__ = ["SPIDERS", "MastodonSpider", "MolvaSpider", "ReviewsSpider", "RssSpider", "TelegramSpider", "VkSpider"]
+
+
+def spider_for(kind: str) -> type[MolvaSpider]:
+    """The spider class of a registered kind (Molva's own or a plugin's)."""
+    from molva import sources
+
+    spider = sources.get(kind).spider_class()
+    if not (isinstance(spider, type) and issubclass(spider, MolvaSpider)):
+        raise TypeError(f"the spider of source kind {kind!r} is not a MolvaSpider: {spider!r}")
+    return spider
+
+
+__all__ = ["SPIDERS", "spider_for", "MastodonSpider", "MolvaSpider", "ReviewsSpider", "RssSpider", "TelegramSpider", "VkSpider"]

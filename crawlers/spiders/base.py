@@ -15,6 +15,16 @@ from twisted.python.failure import Failure
 log = logging.getLogger(__name__)
 
 
+def default_base_url(kind: str) -> str:
+    """The real service of a registered kind ("" for none, or an unknown kind)."""
+    from molva import sources
+
+    try:
+        return sources.get(kind).default_base_url if kind else ""
+    except KeyError:
+        return ""
+
+
 class MolvaSpider(scrapy.Spider):
     """Base spider: one configured source, its targets, what it already has and where it stopped.
 
@@ -45,7 +55,7 @@ class MolvaSpider(scrapy.Spider):
         super().__init__(name=kwargs.pop("name", None) or self.kind or None, **kwargs)
         self.source_name = source_name or self.kind
         self.targets = list(targets)
-        self.base_url = base_url.rstrip("/")
+        self.base_url = (base_url or default_base_url(self.kind)).rstrip("/")
         self.state: dict[str, Any] = dict(state or {})
         self.known_ids = set(known_ids)
         self.max_pages = max_pages

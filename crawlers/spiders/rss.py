@@ -53,9 +53,13 @@ class RssSpider(MolvaSpider):
             self.finish_target(target, "known")
             return
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        parsed = feedparser.parse(response.body, response_headers={"content-location": response.url,
-                                                                   "content-type": content_type})
+        headers = {"content-location": response.url}
+        if content_type:
+            headers["content-type"] = content_type
+        parsed = feedparser.parse(response.body, response_headers=headers)
         entries = parsed.get("entries") or []
+        if parsed.get("bozo") and isinstance(parsed.get("bozo_exception"), feedparser.ThingsNobodyCaresAboutButMe):
+            parsed["bozo"] = False  # a content type or declared charset that disagrees: the feed itself is fine
         if parsed.get("bozo"):  # broken XML (a cut body?): fetch it again before reading what it has
             retry = self.retry_request(response, f"malformed feed {response.url}: {parsed.get('bozo_exception')}")
             if retry is not None:

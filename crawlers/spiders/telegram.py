@@ -9,7 +9,7 @@ from parsel import Selector
 from scrapy.http import Request, Response
 
 from crawlers.spiders.base import MolvaSpider
-from crawlers.text import html_to_text, parse_count, parse_datetime
+from crawlers.text import parse_count, parse_datetime, selector_text
 from molva.ingest import MentionData
 
 
@@ -76,11 +76,15 @@ class TelegramSpider(MolvaSpider):
         if not post_channel or not message_id.isdigit() or published is None:
             self.record_error(f"malformed message widget in /s/{channel}: data-post={post!r}", channel)
             return None
-        text = html_to_text(widget.css(".tgme_widget_message_text").get())
-        if not text:
-            text = html_to_text(widget.css(".tgme_widget_message_poll_question").get())
+        body = widget.xpath(  # the message's own text, not the quoted one of a reply
+            ".//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_text ')]"
+            "[not(ancestor::*[contains(@class, 'tgme_widget_message_reply')])]")
+        text = selector_text(body)
+        poll = widget.css(".tgme_widget_message_poll")
+        if poll:  # the question and the options (not the percentages or the poll type)
+            text = "\n".join(t for t in (text, selector_text(poll)) if t)
         forwarded = widget.css(".tgme_widget_message_forwarded_from_name")
-        forwarded_from = forwarded.attrib.get("href") or html_to_text(forwarded.get()) or None if forwarded else None
+        forwarded_from = forwarded.attrib.get("href") or selector_text(forwarded) or None if forwarded else None
         author = widget.css(".tgme_widget_message_from_author::text, .tgme_widget_message_owner_name span::text").get()
         reply_href = widget.css("a.tgme_widget_message_reply::attr(href)").get()
         parent = None

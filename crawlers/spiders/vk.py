@@ -18,7 +18,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
 
 from crawlers.spiders.base import MolvaSpider
-from crawlers.text import from_timestamp
+from crawlers.text import from_timestamp, plain_text
 from molva.ingest import MentionData, ReplyData
 
 API_VERSION = "5.199"
@@ -44,6 +44,7 @@ class VkSpider(MolvaSpider):
         self.token = token
         self.download_delay = 1.0 / float(self.options.get("rps", 3)) + 0.02
         self.comment_counts: dict[str, int] = dict(self.state.get("comment_counts") or {})
+        self.threads_requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VkSpider:
@@ -109,13 +110,13 @@ class VkSpider(MolvaSpider):
         if owner is None or post_id is None or published is None:
             return None
         from_id = int(post.get("from_id", owner))
-        text = str(post.get("text") or "")
+        text = plain_text(post.get("text"))
         forwarded = None
         history = post.get("copy_history") or []
         if history:
             original = history[0]
             forwarded = f"https://vk.com/wall{original.get('owner_id')}_{original.get('id')}"
-            text = text or str(original.get("text") or "")
+            text = text or plain_text(original.get("text"))
         addressed = [str(owner)] if official_wall and str(from_id) != str(owner) else []
         return MentionData(
             kind="vk", external_id=f"{owner}_{post_id}", url=f"https://vk.com/wall{owner}_{post_id}", text=text,
@@ -154,7 +155,7 @@ class VkSpider(MolvaSpider):
         else:
             self.finish_target(target, "end" if not more else ("limit" if page >= self.max_pages else "known"))
 
-    def comments_request(self, target: str, owner: str, post_id: int, offset: int, expected: int) -> Request:
+    def comments_request(self, target: str, owner: str, post_id: int, offset: int, expected: int | None) -> Request:
         params = {"owner_id": owner, "post_id": post_id, "count": COMMENTS_PAGE, "offset": offset, "sort": "asc",
                   "extended": 1, "thread_items_count": 10}
         return self.api("wall.getComments", params, self.parse_comments, target, owner=owner, post_id=post_id,
@@ -186,7 +187,7 @@ class VkSpider(MolvaSpider):
                 parent = comment.get("reply_to_comment")
                 replies.append(ReplyData(
                     kind="vk", parent_external_id=f"{post_ext}_{parent}" if parent else post_ext, account=from_id,
-                    reply_external_id=ext, replied_at=published, text=str(comment.get("text") or ""),
+                    reply_external_id=ext, replied_at=published, text=plain_text(comment.get("text")),
                     url=f"https://vk.com/wall{post_ext}?reply={comment['id']}",
                 ))
                 continue
@@ -194,7 +195,7 @@ class VkSpider(MolvaSpider):
                 continue
             yield MentionData(
                 kind="vk", external_id=ext, url=f"https://vk.com/wall{post_ext}?reply={comment['id']}",
-                text=str(comment.get("text") or ""), published_at=published,
+                text=plain_text(comment.get("text")), published_at=published,
                 author=names.get(int(from_id)) if from_id.lstrip("-").isdigit() else None, author_id=from_id,
                 likes=_count(comment.get("likes")), parent_external_id=post_ext, thread_external_id=post_ext,
                 addressed_accounts=[str(owner)],
@@ -204,9 +205,43 @@ class VkSpider(MolvaSpider):
         total = int(body.get("current_level_count") or body.get("count") or 0)
         if items and offset < total:
             yield self.comments_request(target, owner, post_id, offset, response.meta["expected"])
-        else:
+        elif response.meta["expected"] is not None:  # None: a thread read for a reply found by search
             self.comment_counts[post_ext] = response.meta["expected"]
             self.state_updates["comment_counts"] = self.comment_counts
+
+    def search_reply(self, post: dict[str, Any], names: dict[int, str], target: str) -> Iterator[Any]:
+        """A comment found by newsfeed.search (``post_type: "reply"``; ``post_id`` is the post it sits under):
+        stored as a comment of that post, as wall.getComments gives it; an official account's answer is an
+        official reply. Under a brand's own wall, the post's comments are read too (the thread and its
+        official answers)."""
+        owner, parent_id, comment_id = post.get("owner_id"), post.get("post_id"), post.get("id")
+        published = from_timestamp(post.get("date"))
+        if owner is None or parent_id is None or comment_id is None or published is None:
+            self.record_error(f"VK newsfeed.search: malformed reply for {target}", target)
+            return
+        post_ext = f"{owner}_{parent_id}"
+        from_id = str(post.get("from_id", ""))
+        url = f"https://vk.com/wall{post_ext}?reply={comment_id}"
+        official_wall = str(owner) in self.official_accounts or (not self.official_accounts and int(owner) < 0)
+        external_id = f"{post_ext}_{comment_id}"
+        if self.is_official(from_id, str(owner)):
+            answered = post.get("reply_to_comment")
+            yield ReplyData(kind="vk", parent_external_id=f"{post_ext}_{answered}" if answered else post_ext,
+                            account=from_id, reply_external_id=f"{post_ext}_{comment_id}", replied_at=published,
+                            text=plain_text(post.get("text")), url=url)
+        else:
+            if external_id not in self.known_ids:
+                yield MentionData(
+                    kind="vk", external_id=external_id, url=url, text=plain_text(post.get("text")),
+                    published_at=published, author=names.get(int(from_id)) if from_id.lstrip("-").isdigit() else None,
+                    author_id=from_id, likes=_count(post.get("likes")), parent_external_id=post_ext,
+                    thread_external_id=post_ext, addressed_accounts=[str(owner)] if official_wall else [],
+                )
+        # The thread is read when the comment is new, unless a wall crawl already follows that post's comments.
+        fresh = external_id not in self.known_ids and post_ext not in self.comment_counts
+        if official_wall and fresh and post_ext not in self.threads_requested and isinstance(parent_id, int):
+            self.threads_requested.add(post_ext)
+            yield self.comments_request(target, str(owner), parent_id, 0, None)
 
     def is_official(self, from_id: str, owner: str) -> bool:
         if self.official_accounts:
@@ -223,6 +258,12 @@ class VkSpider(MolvaSpider):
         names = self.names(body)
         ids: list[str] = []
         for post in body.get("items") or []:
+            if isinstance(post, dict) and post.get("post_type") == "reply":
+                for result in self.search_reply(post, names, target):
+                    if isinstance(result, MentionData):
+                        ids.append(result.external_id)
+                    yield result
+                continue
             item = self.post_item(post, names, None)
             if item is None:
                 self.record_error(f"VK newsfeed.search: malformed post for {target}", target)

@@ -236,3 +236,50 @@ def test_mastodon_context_keeps_only_official_replies() -> None:
     assert isinstance(reply, ReplyData)
     assert reply.account == "testbank@social.example" and reply.reply_external_id == "1100000000000009"
     assert reply.replied_at == datetime(2025, 3, 1, 10, 45, tzinfo=UTC)
+
+
+def test_vk_search_replies_are_comments_of_their_post() -> None:
+    """newsfeed.search returns comments as ``post_type: "reply"`` items whose ``post_id`` is the parent post."""
+    spider = VkSpider(targets=["search:Тестбанк"], base_url=BASE, token="t", official_accounts=["-57001"])
+    response = fixture_response("vk_newsfeed_search_replies.json", f"{BASE}/method/newsfeed.search",
+                                {"target": "search:Тестбанк", "page": 1})
+    mentions, replies, requests = split(spider.parse_search(response))
+    comment, elsewhere, post = mentions
+    assert (comment.external_id, comment.url) == ("-57001_5120417_5120447", "https://vk.com/wall-57001_5120417?reply=5120447")
+    assert (comment.parent_external_id, comment.thread_external_id) == ("-57001_5120417", "-57001_5120417")
+    assert comment.text == "Тестбанк, верните деньги за двойное списание!\nЖду третий день"
+    assert comment.author == "Олег Смирнов" and comment.addressed_accounts == ["-57001"] and comment.likes == 2
+    assert (elsewhere.external_id, elsewhere.url) == ("9200_700_731", "https://vk.com/wall9200_700?reply=731")
+    assert elsewhere.addressed_accounts == []  # not a brand's wall
+    assert post.external_id == "9300_88" and post.parent_external_id is None
+    (answer,) = replies  # the brand's answer under the comment: an official reply, not a mention
+    assert (answer.parent_external_id, answer.account) == ("-57001_5120417_5120447", "-57001")
+    assert answer.reply_external_id == "-57001_5120417_5120450"
+    # The brand wall's thread is read once (its other comments and answers).
+    (thread,) = [r for r in requests if "wall.getComments" in r.url]
+    assert "owner_id=-57001" in thread.url and "post_id=5120417" in thread.url
+
+
+# --- 2GIS (another review site where companies answer) ----------------------------------------------
+
+def test_twogis_reviews_official_answers_and_paging() -> None:
+    from crawlers.spiders.twogis import TwoGisSpider
+
+    spider = TwoGisSpider(targets=["70000001000000001"], base_url=BASE, options={"key": "K"})
+    url = f"{BASE}/2.0/branches/70000001000000001/reviews?limit=50&key=K"
+    response = fixture_response("twogis_reviews.json", url, {"target": "70000001000000001", "page": 1})
+    mentions, replies, requests = split(spider.parse_reviews(response))
+    queue, thanks = mentions
+    assert queue.external_id == "91000003" and queue.url == "https://2gis.ru/reviews/70000001000000001/review/91000003"
+    assert queue.text == "Очередь в отделении Тестбанка на час, окно работает одно.\nУжас."  # NUL removed
+    assert queue.published_at == datetime(2025, 3, 2, 11, 10, 0, 123456, tzinfo=UTC)  # +07:00
+    assert (queue.rating, queue.author, queue.likes, queue.addressed_accounts) == (1, "Анна", 4, ["70000001000000001"])
+    assert thanks.rating == 5 and thanks.author == "Игорь"
+    (answer,) = replies
+    assert (answer.parent_external_id, answer.account, answer.reply_external_id) == (
+        "91000003", "70000001000000001", "a91000003")
+    assert answer.replied_at == datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
+    (more,) = requests  # meta.next_link, with the key added back
+    assert more.url.startswith("https://public-api.reviews.2gis.com/2.0/branches/70000001000000001/reviews?")
+    assert "key=K" in more.url and "offset_date=" in more.url
+    assert any("malformed review" in e for e in spider.errors)

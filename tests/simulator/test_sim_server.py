@@ -199,10 +199,19 @@ def _walk(client: httpx.Client, sources: list[dict[str, Any]]) -> tuple[list[tup
                 while start_from is not None:
                     body = client.get("/method/newsfeed.search", params={
                         "q": target[7:], "count": 200, "start_from": start_from, **VK}).json()["response"]
-                    found += [(kind, f"{p['owner_id']}_{p['id']}") for p in body["items"]]
+                    found += [(kind, f"{p['owner_id']}_{p['post_id']}_{p['id']}" if p["post_type"] == "reply"
+                               else f"{p['owner_id']}_{p['id']}") for p in body["items"]]
                     start_from = body.get("next_from")
             elif kind == "rss":
                 found += [(kind, e.id) for e in feedparser.parse(client.get(target).content).entries]
+            elif kind == "reviews" and target.startswith("qa:"):  # banki.ru Q&A: ?id=<id>&p=N
+                n = 1
+                while (r := client.get("/services/questions-answers/", params={"id": target[3:], "p": n})).status_code == 200:
+                    page = Selector(r.content.decode("cp1251"))
+                    found += [(kind, "qa-" + x.split("=")[-1]) for x in page.css("a[href*=questionId]::attr(href)").getall()]
+                    if not page.css("table.qaBlock"):
+                        break
+                    n += 1
             elif kind == "reviews":
                 n = 1
                 while (r := client.get(f"/services/responses/bank/{target}/", params={"page": n})).status_code == 200:
