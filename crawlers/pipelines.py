@@ -25,6 +25,7 @@ from molva.catalog import Catalog, load_catalog
 from molva.db import make_sessionmaker
 from molva.ingest import Ingestor, MentionData, ReplyData, finish_run, set_state
 from molva.models import CrawlRun, Source
+from molva.redaction import redact_all, redact_optional
 
 log = logging.getLogger(__name__)
 
@@ -196,10 +197,10 @@ class StorePipeline:
             assert run is not None
             if molva_spider.state_updates:
                 merge_state(session, source, run, molva_spider.state_updates)
-            errors = molva_spider.errors + self.item_errors
+            errors = redact_all(molva_spider.errors + self.item_errors)  # URLs carry tokens (VK access_token)
             message = errors[0] if errors else None
             if molva_spider.fatal:
-                message = molva_spider.fatal
+                message = redact_optional(molva_spider.fatal)
             if len(errors) > 1 and message:
                 message = f"{message} (+{len(errors) - 1} more)"
             stats: dict[str, Any] = {**ingestor.counts, "pages": molva_spider.pages_ok, "close_reason": reason,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from molva import redaction
 from molva.errors import MolvaError
 from molva.settings import Settings, load_settings
 
@@ -28,7 +29,10 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from molva.redaction import register_settings_secrets
+
             self._settings = load_settings(self.config_path)
+            register_settings_secrets(self._settings)
         return self._settings
 
     @property
@@ -47,7 +51,7 @@ class MolvaGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MolvaError as exc:
-            click.echo(f"molva: error: {exc}", err=True)
+            click.echo(f"molva: error: {redaction.redact(str(exc))}", err=True)
             sys.exit(exc.exit_code)
 
 
@@ -65,6 +69,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     """Molva: social listening and brand sentiment for Russian-language markets."""
     ctx.obj = CliState(config_path=config_path)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redaction.install()  # no token, key or password in any log line or traceback of this process
 
 
 def state(ctx: click.Context) -> CliState:

@@ -7,6 +7,7 @@ import sys
 import click
 
 from molva.cli.app import get_settings, main
+from molva.redaction import redact
 
 
 @main.command()
@@ -36,7 +37,7 @@ def crawl(ctx: click.Context, names: tuple[str, ...], all_sources: bool, force: 
                 f" дублей {stats.get('duplicate_url', 0)}, репостов {stats.get('near_duplicate', 0)},"
                 f" ответов брендов {stats.get('replies', 0)}, страниц {stats.get('pages', 0)}, ошибок {outcome.errors}")
         if outcome.message:
-            line += f" — {outcome.message}"
+            line += f" — {redact(outcome.message)}"
         click.echo(line)
         failed = failed or outcome.status == "failed"
     if failed:
