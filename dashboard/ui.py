@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
+from molva.escaping import spreadsheet_cell
 from molva.metrics import MetricsFilter
 
 SENTIMENT_LABELS = {"negative": "негатив", "neutral": "нейтрально", "positive": "позитив", "none": "не размечено"}
@@ -121,14 +122,7 @@ def period_caption(filters: MetricsFilter) -> str:
     return f"с {filters.since:%d.%m.%Y} по {last:%d.%m.%Y}"
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert_cell(value: object) -> object:
-    """Spreadsheet cells that would start a formula get a leading apostrophe (CSV/Excel injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+_inert_cell = spreadsheet_cell  # the one escaping helper of every CSV/Excel export (molva.escaping)
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
