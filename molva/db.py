@@ -12,7 +12,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+
+from molva.errors import UsageError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -35,12 +38,31 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def safe_url(url: str) -> str:
+    """``url`` for messages: the password hidden (an unparsable URL is shown without anything after ``@``)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.rsplit("@", 1)[-1]
+
+
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite files get WAL mode, foreign keys and a busy timeout.
 
     On SQLite, transactions take the write lock when they begin, except on a ``read_only`` engine
-    (the dashboard), whose readers never block writers in WAL mode.
+    (the dashboard), whose readers never block writers in WAL mode. An unknown scheme or driver, or an
+    unparsable URL, is a :class:`UsageError` (one line, exit code 2).
     """
+    try:
+        return _make_engine(url, read_only=read_only, **kwargs)
+    except (ArgumentError, ModuleNotFoundError) as exc:  # NoSuchModuleError is an ArgumentError
+        raise UsageError(
+            f"database_url {safe_url(url)!r} cannot be used ({str(exc).splitlines()[0]}); expected e.g. "
+            "sqlite:///var/molva.db or postgresql+psycopg://user:password@host/molva"
+        ) from None
+
+
+def _make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
