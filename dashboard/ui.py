@@ -125,8 +125,22 @@ def period_caption(filters: MetricsFilter) -> str:
 _inert_cell = spreadsheet_cell  # the one escaping helper of every CSV/Excel export (molva.escaping)
 
 
-def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+def _pseudonymised(df: pd.DataFrame) -> pd.DataFrame:
+    """Authors replaced by a keyed hash when ``privacy.pseudonymize_exports`` is on (molva.privacy)."""
+    from molva.privacy import pseudonym
+    from molva.settings import load_settings
+
+    privacy = load_settings().privacy
+    if not privacy.pseudonymize_exports or privacy.pseudonym_key is None or "author" not in df.columns:
+        return df
+    key = privacy.pseudonym_key.get_secret_value().encode("utf-8")
     out = df.copy()
+    out["author"] = out["author"].map(lambda v: pseudonym(v, key) if isinstance(v, str) else v)
+    return out
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    out = _pseudonymised(df).copy()  # every export passes here
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
             out[column] = out[column].map(_inert_cell).astype(object)

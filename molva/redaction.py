@@ -122,7 +122,8 @@ def register_settings_secrets(settings: Any) -> None:
     from sqlalchemy.engine import make_url
 
     dashboard, alerts = settings.dashboard, settings.alerts
-    register_secret(settings.vk_token, settings.discourse_api_key, dashboard.password)
+    register_secret(settings.vk_token, settings.discourse_api_key, dashboard.password,
+                    getattr(getattr(settings, "privacy", None), "pseudonym_key", None))
     for rule in alerts.brands.values():
         register_secret(rule.discourse_api_key)
     for source in settings.sources:

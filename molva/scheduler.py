@@ -120,6 +120,11 @@ def dispatch_job() -> int | None:
     return None if _current().stopping.is_set() else run_stage("dispatch_alerts")
 
 
+def privacy_job() -> int | None:
+    """Retention and removal of posts deleted at the source (``[privacy]``)."""
+    return None if _current().stopping.is_set() else run_stage("privacy_upkeep")
+
+
 def stop_children(runtime: Runtime, grace: float = CHILD_GRACE_SECONDS) -> None:
     """SIGTERM every running crawl (a graceful Scrapy shutdown), SIGKILL those still alive after ``grace``."""
     with runtime.lock:
@@ -154,6 +159,8 @@ def job_specs(settings: Settings) -> list[tuple[str, str, list[str], int]]:
              for s in settings.sources if s.enabled]
     specs.append(("classify", "molva.scheduler:classify_job", [], settings.scheduler.classify_interval))
     specs.append(("dispatch", "molva.scheduler:dispatch_job", [], settings.scheduler.dispatch_interval))
+    if settings.privacy.retention_days or settings.privacy.recheck_days:
+        specs.append(("privacy", "molva.scheduler:privacy_job", [], settings.privacy.recheck_interval))
     return specs
 
 

@@ -237,6 +237,27 @@ class AlertsSettings(StrictModel):
         return parse_duration(value)
 
 
+class PrivacySettings(StrictModel):
+    """Personal data (see README, "Personal data"): all off by default."""
+
+    retention_days: int | None = Field(default=None, gt=0)  # erase mentions published longer ago (scheduler)
+    recheck_days: int | None = Field(default=None, gt=0)  # re-ask the sources about posts this recent
+    recheck_interval: int = 24 * 3600  # how often the scheduler runs the privacy job
+    pseudonym_key: SecretStr | None = None  # HMAC key of pseudonymised exports
+    pseudonymize_exports: bool = False  # dashboard exports with authors pseudonymised
+
+    @field_validator("recheck_interval", mode="before")
+    @classmethod
+    def _interval(cls, value: object) -> int:
+        return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _key_for_exports(self) -> PrivacySettings:
+        if self.pseudonymize_exports and not (self.pseudonym_key and self.pseudonym_key.get_secret_value()):
+            raise ValueError("pseudonymize_exports needs pseudonym_key (MOLVA_PRIVACY__PSEUDONYM_KEY)")
+        return self
+
+
 _config_data: ContextVar[dict[str, Any] | None] = ContextVar("molva_config_data", default=None)
 
 
@@ -268,6 +289,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     config_path: Path | None = None
 
     @field_validator("log_level")
