@@ -25,7 +25,7 @@ def _all_rows_text(db_url: str) -> str:
         engine.dispose()
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(1800)
 def test_faulty_vk_crawl_never_shows_the_token(tmp_path: Path, db_url: str) -> None:
     from molva.db import make_sessionmaker
     from molva.models import CrawlRun
