@@ -40,6 +40,12 @@ def connection_lost(exc: BaseException) -> bool:
     return "prepared' state" in text or ("connection" in text and "closed" in text)
 
 
+def _unreachable(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in ("connection refused", "could not translate host", "name or service",
+                                             "no such host", "unable to open database file"))
+
+
 def backoff_seconds(attempt: int) -> float:
     return float(min(LOST_CONNECTION_BACKOFF[0] * 2**attempt, LOST_CONNECTION_BACKOFF[1]))
 
@@ -52,8 +58,8 @@ def retry_lost_connection(work: Callable[[], T], what: str, attempts: int = LOST
         try:
             return work()
         except Exception as exc:
-            if not connection_lost(exc) or attempt == attempts:
-                raise
+            if not connection_lost(exc) or attempt == attempts or (attempt == 0 and _unreachable(exc)):
+                raise  # a server that was never reachable is reported at once
             wait = backoff_seconds(attempt)
             log.warning("%s: lost the database connection (%s); retrying in %.1fs", what, type(exc).__name__, wait)
             time.sleep(wait)
