@@ -112,7 +112,7 @@ def test_database_gone_longer_than_the_retries_is_not_ok_then_the_next_crawl_com
     from simulator.world import build_world
 
     url, name = pg_db
-    world = build_world(seed=6, days=2, posts_per_day=60)
+    world = build_world(seed=6, days=1, posts_per_day=60)
     with SimServer(world, port=0, vk_rps=1000) as sim:
         config = tmp_path / "sim.toml"
         write_config(config, sim.base_url, world)
