@@ -34,6 +34,8 @@ _HEADER = re.compile(
     r"(?i)\b(authorization|proxy-authorization|api-key|x-api-key|x-auth-token|cookie|set-cookie)"
     r"([\"']?\s*[:=]\s*[\"']?)((?:bearer|basic|token|oauth|digest)\s+)?([^\s\"',;}]+)"
 )
+# Telegram bot tokens (webhook URLs such as https://api.telegram.org/bot123456:AA.../sendMessage).
+_BOT_TOKEN = re.compile(r"\b(bot)?(\d{6,12}):[A-Za-z0-9_-]{30,}")
 # scheme://user:password@host
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)")
 
@@ -77,6 +79,7 @@ def redact(text: str) -> str:
     known = _known_pattern
     if known is not None:
         text = known.sub(MASK, text)
+    text = _BOT_TOKEN.sub(lambda m: (m.group(1) or "") + m.group(2) + ":" + MASK, text)
     text = _USERINFO.sub(lambda m: m.group(1) + MASK + m.group(3), text)
     text = _HEADER.sub(lambda m: m.group(1) + m.group(2) + (m.group(3) or "") + MASK, text)
     text = _PARAM.sub(lambda m: m.group(1) + m.group(2) + MASK, text)

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
     ("postgresql://molva:p4ssw0rd@db:5432/molva", "p4ssw0rd"),
     ("login with password=correct-horse", "correct-horse"),
     ("token=abcdef&x=1", "abcdef"),
+    ("POST https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage: 502",
+     "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"),
 ])
 def test_patterns_are_masked(text: str, secret: str) -> None:
     out = redact(text)
