@@ -71,6 +71,16 @@ def check_quiet_hours(value: str | None) -> str | None:
     return value.strip()
 
 
+def check_http_url(value: str | None) -> str | None:
+    """An ``http://`` or ``https://`` URL with a host (or nothing)."""
+    if value is None or value == "":
+        return value
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest.strip("/"):
+        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    return value
+
+
 def check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -99,6 +109,8 @@ class SourceConfig(StrictModel):
     def _interval(cls, value: object) -> int:
         return parse_duration(value)
 
+    _base_url = field_validator("base_url")(check_http_url)
+
     @property
     def effective_base_url(self) -> str:
         return (self.base_url or DEFAULT_BASE_URLS[self.kind]).rstrip("/")
@@ -118,6 +130,13 @@ class CrawlSettings(StrictModel):
     disable_after_failures: int = Field(default=5, ge=0)  # 0: never disable
     redis_url: str | None = None  # scale-out: processes share a scrapy-redis queue + dupefilter (crawlers.shared)
     redis_key_prefix: str = "molva"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and value.partition("://")[0].lower() not in ("redis", "rediss", "unix"):
+            raise ValueError(f"expected a redis://, rediss:// or unix:// URL, got {value!r}")
+        return value
 
 
 class SchedulerSettings(StrictModel):
@@ -188,6 +207,7 @@ class BrandAlertRule(StrictModel):
     webhook_url: str | None = None
 
     _quiet_hours = field_validator("quiet_hours")(check_quiet_hours)
+    _urls = field_validator("discourse_url", "webhook_url")(check_http_url)
 
 
 class AlertsSettings(StrictModel):
@@ -221,6 +241,7 @@ class AlertsSettings(StrictModel):
 
     _quiet_hours = field_validator("quiet_hours")(check_quiet_hours)
     _timezone = field_validator("timezone")(check_timezone)
+    _webhook_url = field_validator("webhook_url")(check_http_url)
 
     @model_validator(mode="after")
     def _backoff_order(self) -> AlertsSettings:
@@ -291,6 +312,8 @@ class Settings(BaseSettings):
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     config_path: Path | None = None
+
+    _discourse_url = field_validator("discourse_url")(check_http_url)
 
     @field_validator("log_level")
     @classmethod

@@ -32,6 +32,10 @@ BAD_TOML = [
     ("[dashboard]\nport = 70000\n", 2, "dashboard.port"),
     ('log_level = "LOUD"\n', 1, "log_level"),
     (SOURCE + "interval = 0\n", 5, "interval"),
+    (SOURCE + 'base_url = "gopher://h"\n', 5, "http:// or https://"),
+    ('[alerts]\nwebhook_url = "ftp://hook"\n', 2, "alerts.webhook_url"),
+    ('discourse_url = "community.example.ru"\n', 1, "discourse_url"),
+    ('[crawl]\nredis_url = "http://r:6379"\n', 2, "redis://"),
     (SOURCE + "\n" + SOURCE, 7, "two sources are named 'tg'"),
 ]
 
