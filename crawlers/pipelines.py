@@ -156,7 +156,7 @@ class StorePipeline:
         the whole batch again with a fresh ingestor; after ``LOST_CONNECTION_RETRIES`` the batch is counted
         as not stored (the run is then not ok, and the next crawl walks its targets again).
         """
-        if self.session is None or self.ingestor is None:
+        if self.factory is None or self.ingestor is None:
             return
         items, self.buffer = self.buffer, []
         if not items:
@@ -164,7 +164,7 @@ class StorePipeline:
         counts, errors = dict(self.ingestor.counts), len(self.item_errors)
         for attempt in range(LOST_CONNECTION_RETRIES + 1):
             try:
-                if attempt:
+                if attempt or self.session is None:  # the session was dropped (an earlier batch gave up)
                     self.reconnect(counts)
                 self.store_batch(items)
                 assert self.session is not None
