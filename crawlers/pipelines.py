@@ -161,7 +161,7 @@ class StorePipeline:
         items, self.buffer = self.buffer, []
         if not items:
             return
-        counts, errors = dict(self.ingestor.counts), len(self.item_errors)
+        counts, errors, unstored = dict(self.ingestor.counts), len(self.item_errors), self.unstored
         for attempt in range(LOST_CONNECTION_RETRIES + 1):
             try:
                 if attempt or self.session is None:  # the session was dropped (an earlier batch gave up)
@@ -173,7 +173,8 @@ class StorePipeline:
             except Exception as exc:
                 if not connection_lost(exc):
                     raise
-                del self.item_errors[errors:]
+                del self.item_errors[errors:]  # the attempt's item errors are void: the batch is stored again
+                self.unstored = unstored
                 self.discard_session()
                 if attempt == LOST_CONNECTION_RETRIES:
                     self.give_up(items, f"the database connection was lost: {' '.join(str(exc).split())[:300]}")
