@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from molva.board import TOPIC_TYPES, as_utc
+from molva.escaping import markdown_inert, plain_title
 from molva.models import BrandMention, Mention
 
 SOURCE_LABELS: dict[str, str] = {
@@ -54,14 +55,23 @@ def snippet(text: str, limit: int) -> str:
 def topic_title(bm: BrandMention, mention: Mention, type_: str) -> str:
     """``Проблема · Сбербанк: не проходит перевод по СБП уже третий час…``"""
     head = f"{TOPIC_TYPES[type_]} · {bm.brand}: "
-    short = snippet(mention.title or mention.text, TITLE_LIMIT - len(head))
+    short = snippet(plain_title(mention.title or mention.text), TITLE_LIMIT - len(head))
     if len(short) < 8:
-        short = f"обращение от {mention.author or 'пользователя'} ({SOURCE_LABELS.get(mention.kind, mention.kind)})"
+        author = plain_title(mention.author or "") or "пользователя"
+        short = f"обращение от {author} ({SOURCE_LABELS.get(mention.kind, mention.kind)})"
     return head + short
 
 
 def local_time(moment: datetime, timezone: str) -> str:
     return as_utc(moment).astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+def _link(url: str) -> str:
+    """The post's own address as a link when it is a plain http(s) URL, else as inert text."""
+    clean = plain_title(url)
+    if re.fullmatch(r"https?://[^\s<>()\[\]`]+", clean):
+        return f"<{clean}>"
+    return markdown_inert(url)
 
 
 def _reasons(bm: BrandMention, rule_reasons: Sequence[str]) -> str:
@@ -75,7 +85,8 @@ def topic_body(
 ) -> str:
     """Markdown (Discourse renders it; the built-in board shows it as text)."""
     source = SOURCE_LABELS.get(mention.kind, mention.kind)
-    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in mention.text.strip().splitlines())
+    text = markdown_inert(mention.text.strip())  # the post renders as text: no HTML, links, images, @mentions
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
     sentiment = SENTIMENT_LABELS.get(bm.sentiment or "", bm.sentiment or "не определена")
     score = bm.score_negative if bm.sentiment == "negative" else None
     sentiment_line = f"{sentiment} ({score:.2f})" if score is not None else sentiment
@@ -88,8 +99,8 @@ def topic_body(
         "",
         quoted or "> (текст пуст)",
         "",
-        f"- **Автор:** {mention.author or 'не указан'}",
-        f"- **Источник:** {mention.url}",
+        f"- **Автор:** {markdown_inert(mention.author) if mention.author else 'не указан'}",
+        f"- **Источник:** {_link(mention.url)}",
         f"- **Бренд:** {bm.brand}",
         f"- **Тональность:** {sentiment_line}",
         f"- **Срочность:** {urgency}",

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from alerts.errors import PermanentError, RateLimited, TransientError
+from molva.escaping import plain_title, strip_invisible
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ class DiscourseClient:
         self, *, title: str, raw: str, external_id: str, category: int | str | None
     ) -> RemoteTopic:
         """``POST /posts.json``; raises PermanentError with Discourse's messages on 422."""
-        body: dict[str, Any] = {"title": title, "raw": raw, "external_id": external_id}
+        # Last line of defence (the body's post text is already inert markdown): no bidi or invisible controls.
+        body: dict[str, Any] = {"title": plain_title(title), "raw": strip_invisible(raw), "external_id": external_id}
         if category is not None:
             body["category"] = category
         response = self._request("POST", "/posts.json", json=body)

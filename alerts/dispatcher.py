@@ -25,6 +25,7 @@ from alerts.topics import DISCOURSE, Conflict, DiscourseClientFactory, deliver_t
 from alerts.webhook import post_json
 from molva.board import as_utc
 from molva.models import AlertOutbox
+from molva.redaction import redact
 from molva.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def _record_failure(
         row = session.get(AlertOutbox, row_id)
         if row is None or row.status != "pending":
             return "skipped"
-        message = str(exc) or type(exc).__name__
+        message = redact(str(exc) or type(exc).__name__)  # a webhook URL or API error may carry a token
         if isinstance(exc, RateLimited):
             row.next_attempt_at = moment + timedelta(seconds=exc.wait_seconds)
             row.last_error = message

@@ -17,20 +17,28 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet.task import LoopingCall
 
 from crawlers.spiders.base import MolvaSpider
 from molva.catalog import Catalog, load_catalog
-from molva.db import make_sessionmaker
+from molva.db import (
+    LOST_CONNECTION_RETRIES,
+    backoff_seconds,
+    connection_lost,
+    make_sessionmaker,
+    retry_lost_connection,
+)
 from molva.ingest import Ingestor, MentionData, ReplyData, finish_run, set_state
 from molva.models import CrawlRun, Source
+from molva.redaction import redact_all, redact_optional
 
 log = logging.getLogger(__name__)
 
 COMMIT_SECONDS = 2.0
 ERROR_SAMPLES = 20  # error messages kept in CrawlRun.stats
 RACE_RETRIES = 3
+
 
 
 def merge_state(session: Session, source: Source, run: CrawlRun, updates: dict[str, Any]) -> None:
@@ -73,7 +81,12 @@ class StorePipeline:
         self.batch_size = max(1, batch_size)
         self.disable_after = disable_after
         self.session: Session | None = None
+        self.factory: sessionmaker[Session] | None = None
+        self.catalog: Catalog | None = None
         self.ingestor: Ingestor | None = None
+        self.fetched = 0  # items handed to the pipeline
+        self.unstored = 0  # items given up on (bad item, or the database stayed unreachable)
+        self.reconnects = 0
         self.buffer: list[MentionData | ReplyData] = []
         self.last_commit = time.monotonic()
         self.timer: LoopingCall | None = None
@@ -98,7 +111,18 @@ class StorePipeline:
     def open_spider(self) -> None:
         spider = self.spider
         catalog: Catalog = load_catalog(Path(self.catalog_path) if self.catalog_path else None)
-        self.session = make_sessionmaker(self.db_url)()
+        self.catalog = catalog
+        self.factory = make_sessionmaker(self.db_url)
+        retry_lost_connection(self.open_run, f"{spider.source_name}: opening the run")
+        self.timer = LoopingCall(self.flush_if_due)
+        self.timer.start(COMMIT_SECONDS, now=False)
+
+    def open_run(self) -> None:
+        """Mark the targets incomplete until this crawl ends well, and make the ingestor (one transaction)."""
+        assert self.factory is not None and self.catalog is not None
+        self.discard_session()
+        spider, catalog = self.spider, self.catalog
+        self.session = self.factory()
         source = self.session.get(Source, spider.source_id)
         run = self.session.get(CrawlRun, spider.run_id)
         if source is None or run is None:
@@ -110,8 +134,6 @@ class StorePipeline:
         set_state(source, {"targets": targets})
         self.ingestor = Ingestor(self.session, catalog, source, run)
         self.session.commit()  # no transaction stays open between batches
-        self.timer = LoopingCall(self.flush_if_due)
-        self.timer.start(COMMIT_SECONDS, now=False)
 
     def process_item(self, item: Any) -> Any:
         """Queue the item; a full batch (or one older than ``COMMIT_SECONDS``) is written in one transaction.
@@ -122,15 +144,79 @@ class StorePipeline:
         if not isinstance(item, MentionData | ReplyData):
             raise DropItem(f"not a Molva item: {type(item).__name__}")
         self.buffer.append(item)
+        self.fetched += 1
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_commit > COMMIT_SECONDS:
             self.flush()
         return item
 
     def flush(self) -> None:
-        """Store the queued items and commit; a bad item is an error of the run and does not lose the others."""
-        if self.session is None or self.ingestor is None:
+        """Store the queued items and commit; a bad item is an error of the run and does not lose the others.
+
+        A lost connection rolls back, reconnects (``pool_pre_ping`` checks the pooled connection) and stores
+        the whole batch again with a fresh ingestor; after ``LOST_CONNECTION_RETRIES`` the batch is counted
+        as not stored (the run is then not ok, and the next crawl walks its targets again).
+        """
+        if self.factory is None or self.ingestor is None:
             return
         items, self.buffer = self.buffer, []
+        if not items:
+            return
+        counts, errors, unstored = dict(self.ingestor.counts), len(self.item_errors), self.unstored
+        for attempt in range(LOST_CONNECTION_RETRIES + 1):
+            try:
+                if attempt or self.session is None:  # the session was dropped (an earlier batch gave up)
+                    self.reconnect(counts)
+                self.store_batch(items)
+                assert self.session is not None
+                self.session.commit()
+                break
+            except Exception as exc:
+                if not connection_lost(exc):
+                    raise
+                del self.item_errors[errors:]  # the attempt's item errors are void: the batch is stored again
+                self.unstored = unstored
+                self.discard_session()
+                if attempt == LOST_CONNECTION_RETRIES:
+                    self.give_up(items, f"the database connection was lost: {' '.join(str(exc).split())[:300]}")
+                    break
+                wait = backoff_seconds(attempt)
+                log.warning("%s: lost the database connection (%s); reconnecting in %.1fs to store %d items again",
+                            self.spider.source_name, type(exc).__name__, wait, len(items))
+                time.sleep(wait)
+        self.last_commit = time.monotonic()
+
+    def discard_session(self) -> None:
+        if self.session is not None:
+            try:
+                self.session.rollback()
+                self.session.close()
+            except Exception:  # the connection is gone: the pool discards it
+                log.debug("closing a session whose connection was lost", exc_info=True)
+        self.session = None
+
+    def reconnect(self, counts: dict[str, int]) -> None:
+        """A new session and ingestor (its in-memory indexes may name rows that were rolled back)."""
+        assert self.factory is not None and self.catalog is not None
+        self.reconnects += 1
+        self.session = self.factory()
+        spider = self.spider
+        source = self.session.get(Source, spider.source_id)
+        run = self.session.get(CrawlRun, spider.run_id)
+        if source is None or run is None:
+            raise RuntimeError(f"source {spider.source_name!r} or its crawl run is missing from the database")
+        self.ingestor = Ingestor(self.session, self.catalog, source, run)
+        self.ingestor.counts = dict(counts)
+
+    def give_up(self, items: list[MentionData | ReplyData], reason: str) -> None:
+        self.unstored += len(items)
+        message = f"{len(items)} items not stored: {reason}"
+        self.item_errors.append(message)
+        log.error("%s: %s", self.spider.source_name, message)
+        for target in self.spider.targets:  # the next crawl must walk them again (items carry no target)
+            self.spider.mark_incomplete(target)
+
+    def store_batch(self, items: list[MentionData | ReplyData]) -> None:
+        assert self.session is not None and self.ingestor is not None
         mentions = [item for item in items if isinstance(item, MentionData)]
         replies = [item for item in items if isinstance(item, ReplyData)]  # after the mentions they answer
         try:
@@ -143,12 +229,13 @@ class StorePipeline:
             try:
                 self.store_with_retries(item)
             except Exception as exc:  # a bad item must not lose the others
+                if connection_lost(exc):
+                    raise  # the whole batch is stored again on a new connection
                 name = getattr(item, "external_id", None) or getattr(item, "reply_external_id", "?")
                 message = f"could not store {name}: {exc}"
+                self.unstored += 1
                 self.item_errors.append(message)
                 log.error("%s: %s", self.spider.source_name, message)
-        self.session.commit()
-        self.last_commit = time.monotonic()
 
     def store_with_retries(self, item: MentionData | ReplyData) -> None:
         for attempt in range(RACE_RETRIES + 1):
@@ -183,35 +270,58 @@ class StorePipeline:
         log.error("%s: %s", getattr(spider, "source_name", spider.name), message)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.finished or self.session is None or self.ingestor is None:
+        if self.finished or self.factory is None or self.ingestor is None:
             return
         self.finished = True
-        molva_spider = self.spider
-        session, ingestor = self.session, self.ingestor
         if self.timer is not None and self.timer.running:
             self.timer.stop()
         try:
             self.flush()
-            source, run = ingestor.source, ingestor.run
-            assert run is not None
-            if molva_spider.state_updates:
-                merge_state(session, source, run, molva_spider.state_updates)
-            errors = molva_spider.errors + self.item_errors
-            message = errors[0] if errors else None
-            if molva_spider.fatal:
-                message = molva_spider.fatal
-            if len(errors) > 1 and message:
-                message = f"{message} (+{len(errors) - 1} more)"
-            stats: dict[str, Any] = {**ingestor.counts, "pages": molva_spider.pages_ok, "close_reason": reason,
-                                     "error_samples": [e[:500] for e in errors[:ERROR_SAMPLES]]}
-            run.items_seen = ingestor.counts["new"] + ingestor.counts["known"] + ingestor.counts["duplicate_url"]
-            run.items_new = ingestor.counts["new"]
-            status = finish_run(session, source, run, errors=len(errors), error_message=message,
-                                fatal=molva_spider.fatal is not None, pages_ok=molva_spider.pages_ok,
-                                interval=molva_spider.interval, disable_after=self.disable_after, stats=stats)
-            if reason not in ("finished", "vk_auth_failed") and status == "ok":
-                run.status = "partial"
-                run.error_message = f"stopped before the end ({reason})"
-            session.commit()
+            for attempt in range(LOST_CONNECTION_RETRIES + 1):
+                try:
+                    if self.session is None:
+                        self.reconnect(self.ingestor.counts)
+                    self.close_run(reason)
+                    break
+                except Exception as exc:
+                    if not connection_lost(exc) or attempt == LOST_CONNECTION_RETRIES:
+                        raise
+                    self.discard_session()
+                    wait = backoff_seconds(attempt)
+                    log.warning("%s: lost the database connection while closing the run; retrying in %.1fs",
+                                self.spider.source_name, wait)
+                    time.sleep(wait)
         finally:
-            session.close()
+            if self.session is not None:
+                self.session.close()
+
+    def close_run(self, reason: str) -> None:
+        """Record the run's counts, errors and status and the source's state, in one transaction."""
+        assert self.session is not None and self.ingestor is not None
+        molva_spider = self.spider
+        session, ingestor = self.session, self.ingestor
+        source, run = ingestor.source, ingestor.run
+        assert run is not None
+        # Items were given up: nothing this run learned (cursors, comment counts) is trusted; the state stays as
+        # it was before the run, with its targets incomplete, so the next crawl fetches them all again.
+        if molva_spider.state_updates and not self.unstored:
+            merge_state(session, source, run, molva_spider.state_updates)
+        errors = redact_all(molva_spider.errors + self.item_errors)  # URLs carry tokens (VK access_token)
+        message = errors[0] if errors else None
+        if molva_spider.fatal:
+            message = redact_optional(molva_spider.fatal)
+        if len(errors) > 1 and message:
+            message = f"{message} (+{len(errors) - 1} more)"
+        stats: dict[str, Any] = {**ingestor.counts, "pages": molva_spider.pages_ok, "close_reason": reason,
+                                 "fetched": self.fetched, "unstored": self.unstored,
+                                 "reconnects": self.reconnects,
+                                 "error_samples": [e[:500] for e in errors[:ERROR_SAMPLES]]}
+        run.items_seen = ingestor.counts["new"] + ingestor.counts["known"] + ingestor.counts["duplicate_url"]
+        run.items_new = ingestor.counts["new"]
+        status = finish_run(session, source, run, errors=len(errors), error_message=message,
+                            fatal=molva_spider.fatal is not None, pages_ok=molva_spider.pages_ok,
+                            interval=molva_spider.interval, disable_after=self.disable_after, stats=stats)
+        if reason not in ("finished", "vk_auth_failed") and status == "ok":
+            run.status = "partial"
+            run.error_message = f"stopped before the end ({reason})"
+        session.commit()

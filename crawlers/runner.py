@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from molva.catalog import Catalog, load_catalog
-from molva.db import make_sessionmaker, session_scope, upgrade
+from molva.db import make_sessionmaker, retry_lost_connection, session_scope, upgrade
 from molva.errors import MolvaError
 from molva.ingest import (
     enable_source,
@@ -111,42 +111,22 @@ def _crawl(
     from scrapy.crawler import CrawlerProcess
 
     from crawlers.settings import scrapy_settings
-    from crawlers.spiders import spider_for
-    from molva import sources as source_kinds
 
     catalog = load_catalog(settings.catalog_path)  # a broken catalog fails here, before any request
-    upgrade(settings.db_url)
+    retry_lost_connection(lambda: upgrade(settings.db_url), "crawl: schema upgrade")
     factory = make_sessionmaker(settings.db_url)
-    outcomes: dict[str, CrawlOutcome] = {}
-    jobs: list[tuple[type[Any], dict[str, Any]]] = []
-    runs: dict[str, int] = {}
     token = settings.vk_token.get_secret_value() if settings.vk_token else ""
-    with session_scope(factory) as session:
-        for config in sources:
-            source = get_or_create_source(session, config)
-            reason = unavailable_reason(source)
-            if reason and not force:
-                outcomes[config.name] = CrawlOutcome(config.name, "skipped", message=reason)
-                continue
-            if force and reason:
-                enable_source(source)
-            run = start_run(session, source, stale_after=SHARED_STALE_RUN if settings.crawl.redis_url else None)
-            runs[config.name] = run.id
-            kwargs: dict[str, Any] = {
-                "source_name": config.name, "targets": list(config.targets), "base_url": config.effective_base_url,
-                "state": dict(source.state or {}), "known_ids": known_external_ids(session, source.id),
-                "replied_ids": replied_mentions(session, source.id), "options": dict(config.options),
-                "official_accounts": official_accounts(catalog, config.kind), "source_id": source.id,
-                "run_id": run.id, "interval": config.interval,
-            }
-            if config.kind == "vk":
-                kwargs["token"] = token or str(config.options.get("token") or "")
-            spider_cls = spider_for(config.kind)
-            kind_settings = source_kinds.get(config.kind).politeness
-            if kind_settings and politeness_on(kind_settings, spider_cls):  # the kind's crawler settings
-                spider_cls = type(spider_cls.__name__, (spider_cls,),
-                                  {"custom_settings": {**kind_settings, **(spider_cls.custom_settings or {})}})
-            jobs.append((spider_cls, kwargs))
+
+    def start_runs() -> tuple[dict[str, CrawlOutcome], list[tuple[type[Any], dict[str, Any]]], dict[str, int]]:
+        """One transaction (done again from the start when the connection is lost): open a run per source."""
+        outcomes: dict[str, CrawlOutcome] = {}
+        jobs: list[tuple[type[Any], dict[str, Any]]] = []
+        runs: dict[str, int] = {}
+        with session_scope(factory) as session:
+            _open_runs(session, settings, sources, catalog, token, force, outcomes, jobs, runs)
+        return outcomes, jobs, runs
+
+    outcomes, jobs, runs = retry_lost_connection(start_runs, "crawl: opening the runs")
     if jobs and not _stopping:
         process = CrawlerProcess(
             scrapy_settings(settings.crawl, db_url=settings.db_url,
@@ -159,15 +139,57 @@ def _crawl(
         for spider_cls, kwargs in jobs:
             process.crawl(spider_cls, **kwargs)
         process.start()
-    with session_scope(factory) as session:
-        for name, run_id in runs.items():
-            finished = session.scalar(select(CrawlRun).where(CrawlRun.id == run_id))
-            if finished is None:
-                continue
-            if finished.status == "running":  # stopped (SIGTERM) before its spider could close the run
-                finished.status = "partial"
-                finished.finished_at = datetime.now(UTC)
-                finished.error_message = "interrupted before the crawl finished"
-            outcomes[name] = CrawlOutcome(name, finished.status, finished.items_new, finished.items_seen,
-                                          finished.errors, finished.error_message, dict(finished.stats or {}))
+
+    def read_outcomes() -> None:
+        with session_scope(factory) as session:
+            _read_outcomes(session, runs, outcomes)
+
+    retry_lost_connection(read_outcomes, "crawl: reading the outcomes")
     return [outcomes[s.name] for s in sources if s.name in outcomes]
+
+
+def _read_outcomes(session: Any, runs: dict[str, int], outcomes: dict[str, CrawlOutcome]) -> None:
+    """The outcome of each run (a run still "running" was stopped before its spider could close it)."""
+    for name, run_id in runs.items():
+        finished = session.scalar(select(CrawlRun).where(CrawlRun.id == run_id))
+        if finished is None:
+            continue
+        if finished.status == "running":  # stopped (SIGTERM) before its spider could close the run
+            finished.status = "partial"
+            finished.finished_at = datetime.now(UTC)
+            finished.error_message = "interrupted before the crawl finished"
+        outcomes[name] = CrawlOutcome(name, finished.status, finished.items_new, finished.items_seen,
+                                      finished.errors, finished.error_message, dict(finished.stats or {}))
+
+
+def _open_runs(session: Any, settings: Settings, sources: Sequence[SourceConfig], catalog: Catalog, token: str,
+               force: bool, outcomes: dict[str, CrawlOutcome], jobs: list[tuple[type[Any], dict[str, Any]]],
+               runs: dict[str, int]) -> None:
+    from crawlers.spiders import spider_for
+    from molva import sources as source_kinds
+
+    for config in sources:
+        source = get_or_create_source(session, config)
+        reason = unavailable_reason(source)
+        if reason and not force:
+            outcomes[config.name] = CrawlOutcome(config.name, "skipped", message=reason)
+            continue
+        if force and reason:
+            enable_source(source)
+        run = start_run(session, source, stale_after=SHARED_STALE_RUN if settings.crawl.redis_url else None)
+        runs[config.name] = run.id
+        kwargs: dict[str, Any] = {
+            "source_name": config.name, "targets": list(config.targets), "base_url": config.effective_base_url,
+            "state": dict(source.state or {}), "known_ids": known_external_ids(session, source.id),
+            "replied_ids": replied_mentions(session, source.id), "options": dict(config.options),
+            "official_accounts": official_accounts(catalog, config.kind), "source_id": source.id,
+            "run_id": run.id, "interval": config.interval,
+        }
+        if config.kind == "vk":
+            kwargs["token"] = token or str(config.options.get("token") or "")
+        spider_cls = spider_for(config.kind)
+        kind_settings = source_kinds.get(config.kind).politeness
+        if kind_settings and politeness_on(kind_settings, spider_cls):  # the kind's crawler settings
+            spider_cls = type(spider_cls.__name__, (spider_cls,),
+                              {"custom_settings": {**kind_settings, **(spider_cls.custom_settings or {})}})
+        jobs.append((spider_cls, kwargs))

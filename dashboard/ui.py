@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
+from molva.escaping import spreadsheet_cell
 from molva.metrics import MetricsFilter
 
 SENTIMENT_LABELS = {"negative": "негатив", "neutral": "нейтрально", "positive": "позитив", "none": "не размечено"}
@@ -121,18 +122,25 @@ def period_caption(filters: MetricsFilter) -> str:
     return f"с {filters.since:%d.%m.%Y} по {last:%d.%m.%Y}"
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_inert_cell = spreadsheet_cell  # the one escaping helper of every CSV/Excel export (molva.escaping)
 
 
-def _inert_cell(value: object) -> object:
-    """Spreadsheet cells that would start a formula get a leading apostrophe (CSV/Excel injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def _pseudonymised(df: pd.DataFrame) -> pd.DataFrame:
+    """Authors replaced by a keyed hash when ``privacy.pseudonymize_exports`` is on (molva.privacy)."""
+    from molva.privacy import pseudonym
+    from molva.settings import load_settings
+
+    privacy = load_settings().privacy
+    if not privacy.pseudonymize_exports or privacy.pseudonym_key is None or "author" not in df.columns:
+        return df
+    key = privacy.pseudonym_key.get_secret_value().encode("utf-8")
+    out = df.copy()
+    out["author"] = out["author"].map(lambda v: pseudonym(v, key) if isinstance(v, str) else v)
+    return out
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
+    out = _pseudonymised(df).copy()  # every export passes here
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
             out[column] = out[column].map(_inert_cell).astype(object)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from molva.errors import MolvaError
+from molva.escaping import spreadsheet_row
 from molva.models import BrandMention, Mention, SentimentCorrection
 
 LABELS = ("negative", "neutral", "positive")
@@ -108,7 +109,7 @@ def export_csv(session: Session) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_FIELDS))
     writer.writeheader()
     for example in training_examples(session):
-        writer.writerow(asdict(example))
+        writer.writerow(spreadsheet_row(asdict(example)))  # no formulas from post text in a spreadsheet
     return buffer.getvalue()
 
 

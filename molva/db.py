@@ -2,19 +2,68 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session, sessionmaker
 
+from molva.errors import UsageError
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+LOST_CONNECTION_RETRIES = 6  # a lost database connection: roll back, reconnect, do the work again
+LOST_CONNECTION_BACKOFF = (0.2, 5.0)  # first and longest wait between attempts, seconds
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` means the connection is gone or unusable (server restarted, backend terminated, network
+    cut, database not accepting connections): the transaction is lost, and a new connection may succeed."""
+    if isinstance(exc, PendingRollbackError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    text = str(exc).lower()
+    return "prepared' state" in text or ("connection" in text and "closed" in text)
+
+
+def _unreachable(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in ("connection refused", "could not translate host", "name or service",
+                                             "no such host", "unable to open database file"))
+
+
+def backoff_seconds(attempt: int) -> float:
+    return float(min(LOST_CONNECTION_BACKOFF[0] * 2**attempt, LOST_CONNECTION_BACKOFF[1]))
+
+
+def retry_lost_connection(work: Callable[[], T], what: str, attempts: int = LOST_CONNECTION_RETRIES) -> T:
+    """``work()``, done again (after a growing pause) when the database connection was lost meanwhile.
+
+    ``work`` must be one transaction (all or nothing): it is repeated from the start."""
+    for attempt in range(attempts + 1):
+        try:
+            return work()
+        except Exception as exc:
+            if not connection_lost(exc) or attempt == attempts or (attempt == 0 and _unreachable(exc)):
+                raise  # a server that was never reachable is reported at once
+            wait = backoff_seconds(attempt)
+            log.warning("%s: lost the database connection (%s); retrying in %.1fs", what, type(exc).__name__, wait)
+            time.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,12 +84,31 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def safe_url(url: str) -> str:
+    """``url`` for messages: the password hidden (an unparsable URL is shown without anything after ``@``)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.rsplit("@", 1)[-1]
+
+
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite files get WAL mode, foreign keys and a busy timeout.
 
     On SQLite, transactions take the write lock when they begin, except on a ``read_only`` engine
-    (the dashboard), whose readers never block writers in WAL mode.
+    (the dashboard), whose readers never block writers in WAL mode. An unknown scheme or driver, or an
+    unparsable URL, is a :class:`UsageError` (one line, exit code 2).
     """
+    try:
+        return _make_engine(url, read_only=read_only, **kwargs)
+    except (ArgumentError, ModuleNotFoundError) as exc:  # NoSuchModuleError is an ArgumentError
+        raise UsageError(
+            f"database_url {safe_url(url)!r} cannot be used ({str(exc).splitlines()[0]}); expected e.g. "
+            "sqlite:///var/molva.db or postgresql+psycopg://user:password@host/molva"
+        ) from None
+
+
+def _make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

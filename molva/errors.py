@@ -11,6 +11,18 @@ class MolvaError(Exception):
     exit_code = 1
 
 
+class UsageError(MolvaError):
+    """A bad value given by the user (an option, a URL scheme): fix the command or the config."""
+
+    exit_code = 2
+
+
+class DatabaseUnavailable(MolvaError):
+    """The database cannot be reached or refused the connection (a runtime failure: retrying may help)."""
+
+    exit_code = 1
+
+
 class ConfigFileError(MolvaError):
     """A broken configuration or catalog file: names the file, the line and the problem."""
 

@@ -78,3 +78,40 @@ def dispatch_alerts(settings: Settings, *, now: datetime | None = None, http_cli
     finally:
         factory.kw["bind"].dispose()
     return int(getattr(result, "sent", 0))
+
+
+def privacy_upkeep(settings: Settings, *, now: datetime | None = None, http_client: Any = None) -> int:
+    """Erase mentions older than ``privacy.retention_days`` and recent ones deleted at their source
+    (``privacy.recheck_days``; see :data:`molva.privacy.RECHECKABLE_KINDS`). Returns how many were erased."""
+    import httpx
+
+    from molva.privacy import purge_expired, recheck_deleted
+
+    privacy = settings.privacy
+    if not privacy.retention_days and not privacy.recheck_days:
+        return 0
+    factory = make_sessionmaker(settings.db_url)
+    erased = 0
+    try:
+        with session_scope(factory) as session:
+            expired = purge_expired(session, privacy.retention_days, now)
+        erased += expired.mentions
+        if expired.mentions:
+            log.warning("retention: erased %d mentions older than %d days", expired.mentions,
+                        privacy.retention_days)
+        if privacy.recheck_days:
+            client = http_client or httpx.Client(timeout=settings.crawl.download_timeout, follow_redirects=True,
+                                                 headers={"User-Agent": settings.crawl.user_agent})
+            try:
+                bases = {s.name: s.effective_base_url for s in settings.sources}
+                with session_scope(factory) as session:
+                    checked, gone = recheck_deleted(session, bases, client, privacy.recheck_days, now)
+            finally:
+                if http_client is None:
+                    client.close()
+            erased += gone.mentions
+            log.warning("re-check: %d posts asked, %d deleted at the source erased", checked, gone.mentions)
+    finally:
+        factory.kw["bind"].dispose()
+    return erased
+

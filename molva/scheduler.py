@@ -40,6 +40,7 @@ class Runtime:
         self.settings = settings
         self.stopping = threading.Event()
         self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.started: dict[str, datetime] = {}  # when each running crawl subprocess was started
         self.lock = threading.Lock()
         self.stage_lock = threading.Lock()  # classify / dispatch never run twice at once
 
@@ -97,6 +98,7 @@ def crawl_job(name: str) -> int | None:
     command = crawl_command(runtime.settings, name)
     log.info("crawl %s: %s", name, " ".join(command))
     with runtime.lock:
+        runtime.started[name] = datetime.now(UTC)
         child = subprocess.Popen(command, env=child_env())
         runtime.children[name] = child
     try:
@@ -120,20 +122,52 @@ def dispatch_job() -> int | None:
     return None if _current().stopping.is_set() else run_stage("dispatch_alerts")
 
 
+def privacy_job() -> int | None:
+    """Retention and removal of posts deleted at the source (``[privacy]``)."""
+    return None if _current().stopping.is_set() else run_stage("privacy_upkeep")
+
+
 def stop_children(runtime: Runtime, grace: float = CHILD_GRACE_SECONDS) -> None:
-    """SIGTERM every running crawl (a graceful Scrapy shutdown), SIGKILL those still alive after ``grace``."""
+    """SIGTERM every running crawl (a graceful Scrapy shutdown), SIGKILL those still alive after ``grace``
+    (their runs, which the killed process could not close, are closed here as interrupted)."""
     with runtime.lock:
-        children = list(runtime.children.values())
-    for child in children:
+        children = list(runtime.children.items())
+        started = dict(runtime.started)
+    for _, child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
-    for child in children:
+    for name, child in children:
         try:
             child.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             log.warning("crawl process %d did not stop in %.0fs: killing it", child.pid, grace)
             child.kill()
             child.wait()
+            close_killed_runs(runtime.settings, name, started.get(name))
+
+
+def close_killed_runs(settings: Settings, name: str, since: datetime | None) -> None:
+    """Runs of source ``name`` opened by a crawl process we killed (since ``since``) become "partial"."""
+    from sqlalchemy import select
+
+    from molva.db import make_sessionmaker, session_scope
+    from molva.models import CrawlRun, Source
+
+    factory = make_sessionmaker(settings.db_url)
+    try:
+        with session_scope(factory) as session:
+            query = (select(CrawlRun).join(Source, Source.id == CrawlRun.source_id)
+                     .where(Source.name == name, CrawlRun.status == "running"))
+            if since is not None:
+                query = query.where(CrawlRun.started_at >= since - timedelta(seconds=1))
+            for run in session.scalars(query):
+                run.status = "partial"
+                run.finished_at = datetime.now(UTC)
+                run.error_message = "interrupted: the crawl process was killed while stopping"
+    except Exception:  # the next crawl's start closes stale runs too
+        log.exception("could not close the runs of the killed crawl %s", name)
+    finally:
+        factory.kw["bind"].dispose()
 
 
 def make_scheduler(settings: Settings) -> Any:
@@ -154,6 +188,8 @@ def job_specs(settings: Settings) -> list[tuple[str, str, list[str], int]]:
              for s in settings.sources if s.enabled]
     specs.append(("classify", "molva.scheduler:classify_job", [], settings.scheduler.classify_interval))
     specs.append(("dispatch", "molva.scheduler:dispatch_job", [], settings.scheduler.dispatch_interval))
+    if settings.privacy.retention_days or settings.privacy.recheck_days:
+        specs.append(("privacy", "molva.scheduler:privacy_job", [], settings.privacy.recheck_interval))
     return specs
 
 

@@ -12,6 +12,7 @@ import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -21,6 +22,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -55,6 +57,37 @@ def parse_duration(value: object) -> int:
     if seconds <= 0:
         raise ValueError("a duration must be positive")
     return int(seconds)
+
+
+_QUIET_HOURS = re.compile(r"^\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*$")
+Fraction = Field(ge=0.0, le=1.0)
+
+
+def check_quiet_hours(value: str | None) -> str | None:
+    """``"23:00-08:00"`` (hours 00..23, minutes 00..59) or nothing."""
+    if value is None or not value.strip():
+        return None
+    if not _QUIET_HOURS.match(value):
+        raise ValueError(f"expected quiet hours as HH:MM-HH:MM (e.g. \"23:00-08:00\"), got {value!r}")
+    return value.strip()
+
+
+def check_http_url(value: str | None) -> str | None:
+    """An ``http://`` or ``https://`` URL with a host (or nothing)."""
+    if value is None or value == "":
+        return value
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest.strip("/"):
+        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as \"Europe/Moscow\")") from None
+    return value
 
 
 class StrictModel(BaseModel):
@@ -98,6 +131,8 @@ class SourceConfig(StrictModel):
         kind = info.data.get("kind")
         return sources.get(kind).validate_options(value) if kind else value
 
+    _base_url = field_validator("base_url")(check_http_url)
+
     @property
     def effective_base_url(self) -> str:
         from molva import sources
@@ -113,22 +148,29 @@ class CrawlSettings(StrictModel):
 
     user_agent: str = "MolvaBot/0.1 (+https://github.com/molva/molva)"
     obey_robots: bool = True
-    download_delay: float = 0.5
-    concurrent_requests_per_domain: int = 4
+    download_delay: float = Field(default=0.5, ge=0)  # 0: no delay (local simulator)
+    concurrent_requests_per_domain: int = Field(default=4, gt=0)
     autothrottle: bool = True
-    retry_times: int = 3
-    download_timeout: float = 20.0
-    max_pages: int = 20
-    disable_after_failures: int = 5
+    retry_times: int = Field(default=3, ge=0)  # 0: no retries
+    download_timeout: float = Field(default=20.0, gt=0)
+    max_pages: int = Field(default=20, gt=0)
+    disable_after_failures: int = Field(default=5, ge=0)  # 0: never disable
     redis_url: str | None = None  # scale-out: processes share a scrapy-redis queue + dupefilter (crawlers.shared)
     redis_key_prefix: str = "molva"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and value.partition("://")[0].lower() not in ("redis", "rediss", "unix"):
+            raise ValueError(f"expected a redis://, rediss:// or unix:// URL, got {value!r}")
+        return value
 
 
 class SchedulerSettings(StrictModel):
     classify_interval: int = 60
     dispatch_interval: int = 60
-    classify_batch_size: int = 256
-    misfire_grace_time: int = 3600
+    classify_batch_size: int = Field(default=256, gt=0)
+    misfire_grace_time: int = Field(default=3600, gt=0)
 
     @field_validator("classify_interval", "dispatch_interval", mode="before")
     @classmethod
@@ -136,11 +178,15 @@ class SchedulerSettings(StrictModel):
         return parse_duration(value)
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is reachable only from this machine ("" and host names count as the network)."""
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` is provably reachable only from this machine: a loopback IP literal.
+
+    ``None`` and ``""`` (Streamlit then binds every interface), ``0.0.0.0``, ``::`` and host names (even
+    ``localhost``, which resolves through the system's configuration) count as the network.
+    """
+    if host is None:
+        return False
     host = host.strip().strip("[]")
-    if host.lower() == "localhost":
-        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -149,15 +195,18 @@ def is_loopback(host: str) -> bool:
 
 class DashboardSettings(StrictModel):
     host: str = "127.0.0.1"
-    port: int = 8501
+    port: int = Field(default=8501, ge=0, le=65535)
     password: SecretStr | None = None
-    require_login: bool | None = None  # None: on when bound to a non-loopback address
+    require_login: bool | None = None  # true: also on loopback; the network always needs the login
+    login_attempts: int = Field(default=5, gt=0)  # failed logins allowed per window before a lock-out
+    login_window: int = Field(default=300, gt=0)  # seconds
 
     def login_required(self, host: str | None = None) -> bool:
-        """Explicit ``require_login``, else: on for any address reachable from the network."""
-        if self.require_login is not None:
-            return self.require_login
-        return not is_loopback(self.host if host is None else host)
+        """On for any address not provably loopback (``require_login = false`` cannot open the network),
+        and on loopback too when ``require_login`` is true."""
+        if self.require_login:
+            return True
+        return not is_loopback(host)
 
 
 DEFAULT_ASSIGNEES: dict[str, str] = {
@@ -172,7 +221,7 @@ class BrandAlertRule(StrictModel):
     """Per-brand overrides of the alert rules (``[alerts.brands."Сбербанк"]``); unset fields inherit."""
 
     enabled: bool = True
-    urgency_threshold: float | None = None
+    urgency_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     intents: list[str] | None = None
     sources: list[str] | None = None  # source names or kinds
     quiet_hours: str | None = None  # "23:00-08:00" in alerts.timezone
@@ -184,11 +233,14 @@ class BrandAlertRule(StrictModel):
     discourse_category: int | str | None = None
     webhook_url: str | None = None
 
+    _quiet_hours = field_validator("quiet_hours")(check_quiet_hours)
+    _urls = field_validator("discourse_url", "webhook_url")(check_http_url)
+
 
 class AlertsSettings(StrictModel):
     """Alert rules and adapters; see ``alerts/`` for their meaning."""
 
-    urgency_threshold: float = 0.6
+    urgency_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     intents: list[str] = Field(default_factory=lambda: ["problem", "question"])
     sources: list[str] = Field(default_factory=list)
     quiet_hours: str | None = None
@@ -197,22 +249,32 @@ class AlertsSettings(StrictModel):
     webhook_url: str | None = None
     brands: dict[str, BrandAlertRule] = Field(default_factory=dict)
     assignees: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ASSIGNEES))
-    answer_business_days: int = 1
+    answer_business_days: int = Field(default=1, ge=0)
     group_window: int = 6 * 3600  # similar complaints this close in time join one open topic
-    group_similarity: float = 0.3
+    group_similarity: float = Field(default=0.3, ge=0.0, le=1.0)
     discourse_category: int | str | None = None
-    http_timeout: float = 10.0
+    http_timeout: float = Field(default=10.0, gt=0)
     backoff_base: int = 30
     backoff_max: int = 3600
-    batch_size: int = 500
+    batch_size: int = Field(default=500, gt=0)
     spike_window: int = 3600
     spike_baseline: int = 86400
-    spike_min_count: int = 5
-    spike_z: float = 3.5
+    spike_min_count: int = Field(default=5, gt=0)
+    spike_z: float = Field(default=3.5, gt=0)
     spike_cooldown: int = 6 * 3600
-    spike_terms: int = 8
-    digest_hour: int = 9  # local hour after which the previous day's digest is sent
-    max_attempts: int = 8
+    spike_terms: int = Field(default=8, gt=0)
+    digest_hour: int = Field(default=9, ge=0, le=23)  # local hour after which the previous day's digest is sent
+    max_attempts: int = Field(default=8, gt=0)
+
+    _quiet_hours = field_validator("quiet_hours")(check_quiet_hours)
+    _timezone = field_validator("timezone")(check_timezone)
+    _webhook_url = field_validator("webhook_url")(check_http_url)
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> AlertsSettings:
+        if self.backoff_max < self.backoff_base:
+            raise ValueError(f"backoff_max ({self.backoff_max}) is below backoff_base ({self.backoff_base})")
+        return self
 
     @field_validator(
         "group_window", "backoff_base", "backoff_max", "spike_window", "spike_baseline", "spike_cooldown",
@@ -221,6 +283,27 @@ class AlertsSettings(StrictModel):
     @classmethod
     def _alert_duration(cls, value: object) -> int:
         return parse_duration(value)
+
+
+class PrivacySettings(StrictModel):
+    """Personal data (see README, "Personal data"): all off by default."""
+
+    retention_days: int | None = Field(default=None, gt=0)  # erase mentions published longer ago (scheduler)
+    recheck_days: int | None = Field(default=None, gt=0)  # re-ask the sources about posts this recent
+    recheck_interval: int = 24 * 3600  # how often the scheduler runs the privacy job
+    pseudonym_key: SecretStr | None = None  # HMAC key of pseudonymised exports
+    pseudonymize_exports: bool = False  # dashboard exports with authors pseudonymised
+
+    @field_validator("recheck_interval", mode="before")
+    @classmethod
+    def _interval(cls, value: object) -> int:
+        return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _key_for_exports(self) -> PrivacySettings:
+        if self.pseudonymize_exports and not (self.pseudonym_key and self.pseudonym_key.get_secret_value()):
+            raise ValueError("pseudonymize_exports needs pseudonym_key (MOLVA_PRIVACY__PSEUDONYM_KEY)")
+        return self
 
 
 _config_data: ContextVar[dict[str, Any] | None] = ContextVar("molva_config_data", default=None)
@@ -254,7 +337,27 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     config_path: Path | None = None
+
+    _discourse_url = field_validator("discourse_url")(check_http_url)
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {value!r}")
+        return value.upper()
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        seen: dict[str, int] = {}
+        for index, source in enumerate(sources):
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r} (entries {seen[source.name]} and {index})")
+            seen[source.name] = index
+        return sources
 
     @classmethod
     def settings_customise_sources(
@@ -325,6 +428,21 @@ def line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
     return line_no
 
 
+def env_variable_for(loc: tuple[int | str, ...]) -> str | None:
+    """The ``MOLVA_*`` variable that set the value at ``loc`` (the most specific one present), if any."""
+    names: list[str] = []
+    for part in loc:
+        if not isinstance(part, str):
+            break
+        names.append(part.upper())
+    present = {key.upper(): key for key in os.environ}
+    for end in range(len(names), 0, -1):
+        name = "MOLVA_" + "__".join(names[:end])
+        if name in present:
+            return present[name]
+    return None
+
+
 def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Settings:
     """Settings from the environment over ``config_path`` (or ``MOLVA_CONFIG``).
 
@@ -343,9 +461,15 @@ def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Se
         error = exc.errors()[0]
         loc = tuple(error["loc"])
         where = ".".join(str(p) for p in loc) or "config"
-        in_file = path is not None and loc and loc[0] in data
         problem = f"{where}: {error['msg']}"
+        variable = env_variable_for(loc)
+        if variable is not None:  # the environment overrides the file: blame the variable that set it
+            raise ConfigFileError(f"environment variable {variable}", None, problem) from None
+        in_file = path is not None and loc and loc[0] in data
         if in_file and path is not None:
+            duplicate = re.search(r"\(entries \d+ and (\d+)\)", str(error["msg"]))
+            if loc == ("sources",) and duplicate:
+                loc = ("sources", int(duplicate.group(1)), "name")
             raise ConfigFileError(path, line_of(text, loc), problem) from None
         raise ConfigFileError("environment (MOLVA_*)", None, problem) from None
     finally:

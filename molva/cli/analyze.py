@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -112,7 +113,7 @@ def _progress(total_hint: str) -> Any:
     return tqdm(unit=" rows", desc=total_hint, file=sys.stderr)
 
 
-def _run_analysis(ctx: click.Context, infile: IO[str], model: str | None, batch_size: int,
+def _run_analysis(ctx: click.Context, infile: Iterable[str], model: str | None, batch_size: int,
                   label: str) -> Any:
     loading = time.perf_counter()
     _single_threaded_blas()
@@ -160,27 +161,41 @@ def _report_skipped(ctx: click.Context, stats: Any, rows: int, seconds: float) -
 
 
 @main.command()
-@click.argument("infile", type=click.File("r", encoding="utf-8", errors="replace"))
+@click.argument("infile", type=click.File("rb"))
 @click.option("-o", "--output", "outfile", type=click.File("w", encoding="utf-8"), required=True,
               help="Output JSONL ('-' for stdout).")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Encoding of INFILE (e.g. cp1251); undecodable input is an error, never replaced.")
 @click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=2048, show_default=True,
               help="Rows per chunk (memory stays constant: at most two chunks are held).")
 @click.pass_context
-def analyze(ctx: click.Context, infile: IO[str], outfile: IO[str], model: str | None, batch_size: int) -> None:
+def analyze(ctx: click.Context, infile: IO[bytes], outfile: IO[str], encoding: str, model: str | None,
+            batch_size: int) -> None:
     """Score sentiment of JSONL rows {"id", "text", "brand"?}; one output row per input row.
 
-    Exit code 0 when every line was read, 1 when some lines were skipped (each gets an "error" row)."""
+    Exit code 0 when every line was read, 1 when some lines were skipped (each gets an "error" row), 2 for
+    undecodable input."""
+    from molva.textio import check_encoding, decode_lines, dumps_finite, has_non_finite
+
     start = time.perf_counter()
     stats: Any = None
     rows = 0
-    for item in _run_analysis(ctx, infile, model, batch_size, "analyze"):
+    lines = decode_lines(infile, check_encoding(encoding), getattr(infile, "name", "-"))
+    non_finite: list[str] = []
+    for item in _run_analysis(ctx, lines, model, batch_size, "analyze"):
         if isinstance(item, dict):
             item.pop("gold", None)
-            outfile.write(json.dumps(item, ensure_ascii=False) + "\n")
+            if has_non_finite(item):  # e.g. "id": 1e400: Infinity is not JSON
+                item = {"id": None, "error": f"row {rows + 1}: numbers must be finite (e.g. not \"id\": 1e400)"}
+                non_finite.append(str(item["error"]))
+            outfile.write(dumps_finite(item) + "\n")
             rows += 1
         else:
             stats = item
+    if stats is not None and non_finite:
+        stats.skipped += len(non_finite)
+        stats.errors.extend(non_finite[:20])
     outfile.flush()
     _report_skipped(ctx, stats, rows, time.perf_counter() - start)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from molva import redaction
 from molva.errors import MolvaError
 from molva.settings import Settings, load_settings
 
@@ -28,7 +29,10 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from molva.redaction import register_settings_secrets
+
             self._settings = load_settings(self.config_path)
+            register_settings_secrets(self._settings)
         return self._settings
 
     @property
@@ -41,14 +45,58 @@ class CliState:
 
 
 class MolvaGroup(click.Group):
-    """Turns :class:`MolvaError` into one clear line on stderr and its exit code."""
+    """Turns :class:`MolvaError` (and an unreachable database) into one clear line on stderr and its exit code.
+
+    Exit codes: 2 for the user's mistakes (a bad option value, config value or database URL), 1 for runtime
+    failures (an unreachable database, a failed crawl); a bug still shows its traceback.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except MolvaError as exc:
-            click.echo(f"molva: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+        except click.BadParameter as exc:
+            click.echo(f"molva: error: {redaction.redact(exc.format_message())}", err=True)
+            sys.exit(2)
+        except Exception as exc:
+            error = exc if isinstance(exc, MolvaError) else database_error(exc)
+            if error is None:
+                raise
+            click.echo(f"molva: error: {redaction.redact(str(error))}", err=True)
+            sys.exit(error.exit_code)
+
+
+def database_error(exc: BaseException) -> MolvaError | None:
+    """One clear error for a database that cannot be reached (no traceback), else None."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if not isinstance(exc, OperationalError | InterfaceError) and not (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        return None
+    from molva.errors import DatabaseUnavailable
+
+    original = getattr(exc, "orig", None) or exc
+    reason = " ".join(str(original).split()) or type(original).__name__
+    return DatabaseUnavailable(f"the database is unavailable: {reason[:400]}")
+
+
+class DurationType(click.ParamType[int]):
+    """``900``, ``15m``, ``24h``, ``7d``: a positive duration, in seconds."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from molva.settings import parse_duration
+
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.fail(f"{value!r} is not a duration such as 24h, 7d or 900 ({exc})", param, ctx)
+
+
+DURATION = DurationType()
 
 
 @click.group(cls=MolvaGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,6 +113,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     """Molva: social listening and brand sentiment for Russian-language markets."""
     ctx.obj = CliState(config_path=config_path)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redaction.install()  # no token, key or password in any log line or traceback of this process
 
 
 def state(ctx: click.Context) -> CliState:

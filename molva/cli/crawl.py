@@ -7,6 +7,7 @@ import sys
 import click
 
 from molva.cli.app import get_settings, main
+from molva.redaction import redact
 
 
 @main.command()
@@ -35,10 +36,14 @@ def crawl(ctx: click.Context, names: tuple[str, ...], all_sources: bool, force: 
         line = (f"{outcome.source}: {outcome.status}, новых {outcome.items_new}, просмотрено {outcome.items_seen},"
                 f" дублей {stats.get('duplicate_url', 0)}, репостов {stats.get('near_duplicate', 0)},"
                 f" ответов брендов {stats.get('replies', 0)}, страниц {stats.get('pages', 0)}, ошибок {outcome.errors}")
+        unstored = int(stats.get("unstored") or 0)
+        if unstored:
+            line += f", не сохранено {unstored}"
         if outcome.message:
-            line += f" — {outcome.message}"
+            line += f" — {redact(outcome.message)}"
         click.echo(line)
-        failed = failed or outcome.status == "failed"
+        # A run that stored less than it fetched is not ok: the caller (cron, the scheduler) must know.
+        failed = failed or outcome.status == "failed" or unstored > 0
     if failed:
         sys.exit(1)
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from molva.cli.app import get_settings, load_catalog_for, main, require_schema, session_scope
+from molva.cli.app import DURATION, get_settings, load_catalog_for, main, require_schema, session_scope
 from molva.settings import parse_duration
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--period", default=None, help="Only the last period, e.g. 24h or 7d (default: everything).")
+@click.option("--period", type=DURATION, default=None, help="Only the last period, e.g. 24h or 7d (default: everything).")
 @click.option("--brand", "brands", multiple=True, help="Only these brands (display names); repeatable.")
 @click.option("--source", "sources", multiple=True, help="Only these sources (names); repeatable.")
 @click.pass_context

@@ -100,7 +100,8 @@ def _missing_stage() -> str | None:
     return None
 
 
-def test_real_pipeline(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.timeout(1800)  # a limit for a stuck run only: nothing in the test waits on the clock
+def test_real_pipeline(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, world) -> None:  # type: ignore[no-untyped-def]
     reason = _missing_stage()
     if reason:
         pytest.skip(reason)
@@ -109,11 +110,12 @@ def test_real_pipeline(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPa
     from simulator.config import render_config
     from simulator.server import SimServer
 
-    world = build_world(seed=1, end=END)
-    with SimServer(world) as sim:
+    # The module's world (seed 1, built once). VK's own rate limit (3 requests/s) and AutoThrottle off: the crawl was most of this test's time, waiting.
+    with SimServer(world, vk_rps=1000) as sim:
         config = tmp_path / "molva.toml"
-        config.write_text(render_config(world, sim.base_url, 60, "simulator-token"), encoding="utf-8")
-        env = {**os.environ, "MOLVA_DATABASE_URL": db_url, "MOLVA_CRAWL__DOWNLOAD_DELAY": "0"}
+        config.write_text(render_config(world, sim.base_url, 60, "simulator-token", vk_rps=200), encoding="utf-8")
+        env = {**os.environ, "MOLVA_DATABASE_URL": db_url, "MOLVA_CRAWL__DOWNLOAD_DELAY": "0",
+               "MOLVA_CRAWL__AUTOTHROTTLE": "false"}
         molva = str(Path(sys.executable).with_name("molva"))
         done = subprocess.run(
             [molva, "--config", str(config), "crawl", "--all"], env=env, capture_output=True, timeout=600

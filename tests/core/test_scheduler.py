@@ -17,6 +17,7 @@ from molva.db import make_sessionmaker
 from molva.models import CrawlRun, Mention
 from molva.scheduler import JOBS_TABLE, crawl_command, make_scheduler, sync_jobs
 from molva.settings import Settings, SourceConfig, load_settings
+from tests.waiting import GENEROUS, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +68,7 @@ def test_crawl_command_runs_molva_as_a_module(tmp_path: Path) -> None:
     assert crawl_command(settings, "news") == [sys.executable, "-m", "molva", "--config", str(config), "crawl", "news"]
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(1800)
 def test_sigterm_stops_the_scheduler_mid_crawl_keeping_stored_items(tmp_path: Path, db_url: str) -> None:
     pytest.importorskip("simulator.server")
     from simulator.config import render_config
@@ -81,22 +82,28 @@ def test_sigterm_stops_the_scheduler_mid_crawl_keeping_stored_items(tmp_path: Pa
         env = {**os.environ, "MOLVA_CONFIG": str(config), "MOLVA_DATABASE_URL": db_url, "MOLVA_VK_TOKEN": "t",
                "MOLVA_CRAWL__DOWNLOAD_DELAY": "0", "MOLVA_CRAWL__AUTOTHROTTLE": "false",
                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-        process = subprocess.Popen([sys.executable, "-m", "molva", "run"], env=env, cwd=ROOT,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        log = tmp_path / "run.log"
+        with log.open("wb") as out:  # a file, not a pipe nobody reads: a full pipe would block the scheduler
+            process = subprocess.Popen([sys.executable, "-m", "molva", "run"], env=env, cwd=ROOT,
+                                       stdout=out, stderr=subprocess.STDOUT)
         factory = make_sessionmaker(db_url)
+
+        def stored_count() -> int:
+            with factory() as session:
+                return session.scalar(select(func.count(Mention.id))) or 0
+
         try:
-            deadline = time.monotonic() + 60
-            stored = 0
-            while time.monotonic() < deadline and not stored:
-                time.sleep(0.5)
-                with factory() as session:
-                    stored = session.scalar(select(func.count(Mention.id))) or 0
+            # Wait for the condition (something stored, mid-crawl), not for a clock: the limit is generous.
+            wait_for(lambda: stored_count() or process.poll() is not None)
+            stored = stored_count()
+            assert process.poll() is None, log.read_text(errors="replace")[-3000:]
             assert stored, "no crawl stored anything"
             process.send_signal(signal.SIGTERM)
-            output, _ = process.communicate(timeout=60)
+            process.wait(timeout=GENEROUS)  # a crawl slower than the grace period is killed; its run closed
         finally:
             if process.poll() is None:
                 process.kill()
+        output = log.read_bytes()
     assert process.returncode == 0, output.decode(errors="replace")
     with factory() as session:
         runs = session.scalars(select(CrawlRun)).all()

@@ -39,7 +39,7 @@ def crawl_env(config: Path, db_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_crawl(env: dict[str, str], *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run_crawl(env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "molva", "crawl", *args], env=env, capture_output=True,
                           text=True, timeout=timeout, cwd=ROOT)
 

@@ -19,7 +19,7 @@ from molva.models import CrawlRun, OfficialReply
 FAULTS = "429=0.08,5xx=0.08,timeout=0.04,truncated=0.08,malformed=0.08,markup=0.08,retry_after=1,slow=2"
 
 
-@pytest.mark.timeout(420)
+@pytest.mark.timeout(1800)
 def test_crawl_under_faults_then_recovers_exactly(tmp_path: Path, db_url: str) -> None:
     from simulator.server import SimServer
     from simulator.world import build_world

@@ -24,7 +24,7 @@ def crawl_all(config: Path, db_url: str) -> str:
     return done.stdout
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(1800)
 def test_full_crawl_matches_the_simulator_truth(tmp_path: Path, db_url: str) -> None:
     from simulator.server import SimServer
     from simulator.world import build_world

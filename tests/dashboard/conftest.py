@@ -22,6 +22,21 @@ from molva.db import make_engine, upgrade  # noqa: E402
 APP = str(ROOT / "dashboard" / "app.py")
 
 
+def bind_address(address: str | None) -> None:
+    """What ``--server.address`` sets for a real server (``molva dashboard`` always passes one)."""
+    from streamlit import config
+
+    config.set_option("server.address", address)
+
+
+@pytest.fixture(autouse=True)
+def _bound_to_loopback() -> Iterator[None]:
+    """AppTest has no server: the pages run as if ``molva dashboard`` bound 127.0.0.1 (the default)."""
+    bind_address("127.0.0.1")
+    yield
+    bind_address(None)
+
+
 @pytest.fixture(scope="session")
 def dashboard_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
     """A SQLite file with 600 generated mentions (last 40 days) plus the hostile rows."""
@@ -55,6 +70,8 @@ def make_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]
         monkeypatch.setenv("MOLVA_DATABASE_URL", url)
         for key, value in env.items():
             monkeypatch.setenv(key, value)
+        if "MOLVA_DASHBOARD__HOST" in env:  # as `molva dashboard --host` passes it to Streamlit
+            bind_address(env["MOLVA_DASHBOARD__HOST"])
         app = AppTest.from_file(APP, default_timeout=60)
         app.run()
         if page is not None:

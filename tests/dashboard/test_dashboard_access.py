@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import bind_address  # type: ignore[import-not-found]
 from streamlit.testing.v1 import AppTest
 
 from molva.cli import main
@@ -99,6 +100,7 @@ def test_oidc_login_offered_when_configured(dashboard_db: tuple[str, int], monke
 
     monkeypatch.setenv("MOLVA_DATABASE_URL", dashboard_db[0])
     monkeypatch.setenv("MOLVA_DASHBOARD__HOST", "0.0.0.0")
+    bind_address("0.0.0.0")
     app = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
     app.secrets["auth"] = {
         "redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32,
@@ -108,3 +110,57 @@ def test_oidc_login_offered_when_configured(dashboard_db: tuple[str, int], monke
     assert not app.exception
     assert [b.label for b in app.button] == ["Войти через единый вход (OIDC)"]
     assert not app.dataframe and not app.get("text_input"), "no data and no password form"
+
+
+@pytest.mark.parametrize("address", [None, "", "0.0.0.0", "::", "localhost", "molva.example.org"])
+def test_streamlit_run_without_a_loopback_address_needs_the_password(
+    dashboard_db: tuple[str, int], make_app: Callable[..., AppTest], address: str | None
+) -> None:
+    """``streamlit run dashboard/app.py`` binds every interface (the option reads None): no bypass, even when
+    the settings say 127.0.0.1."""
+    bind_address(address)
+    app = make_app(dashboard_db[0], MOLVA_DASHBOARD__PASSWORD="секрет-42")
+    assert app.title[0].value == "Молва: вход" and not app.dataframe and not app.metric
+
+
+def test_require_login_false_cannot_open_the_network(
+    dashboard_db: tuple[str, int], make_app: Callable[..., AppTest]
+) -> None:
+    app = make_app(dashboard_db[0], MOLVA_DASHBOARD__HOST="0.0.0.0", MOLVA_DASHBOARD__REQUIRE_LOGIN="false")
+    assert app.error and "пароль не задан" in app.error[0].value and not app.dataframe
+
+
+def test_login_attempts_are_rate_limited(dashboard_db: tuple[str, int], make_app: Callable[..., AppTest]) -> None:
+    from dashboard.auth import LIMITER
+
+    LIMITER.reset()
+    try:
+        app = make_app(dashboard_db[0], MOLVA_DASHBOARD__HOST="0.0.0.0", MOLVA_DASHBOARD__PASSWORD="секрет-42",
+                       MOLVA_DASHBOARD__LOGIN_ATTEMPTS="3")
+        for _ in range(3):
+            app.text_input[0].input("неверно")
+            app.button[0].click().run()
+            assert app.error[0].value == "Неверный пароль."
+        app.text_input[0].input("секрет-42")  # the right password, but locked out now
+        app.button[0].click().run()
+        assert "Слишком много" in app.error[0].value and not app.dataframe
+        fresh = make_app(dashboard_db[0])  # a new browser session is locked out too
+        fresh.text_input[0].input("секрет-42")
+        fresh.button[0].click().run()
+        assert "Слишком много" in fresh.error[0].value and not fresh.dataframe
+    finally:
+        LIMITER.reset()
+
+
+def test_login_limiter_window() -> None:
+    from dashboard.auth import LoginLimiter
+
+    now = [0.0]
+    limiter = LoginLimiter(clock=lambda: now[0])
+    for _ in range(2):
+        limiter.failed("a")
+    assert limiter.locked_for("a", 2, 60) == 60 and limiter.locked_for("b", 2, 60) == 0
+    now[0] = 59.0
+    assert limiter.locked_for("a", 2, 60) == 1
+    now[0] = 60.0
+    assert limiter.locked_for("a", 2, 60) == 0

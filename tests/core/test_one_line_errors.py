@@ -1,0 +1,65 @@
+"""Issue 14.6: user errors and an unreachable database are one line on stderr, never a traceback.
+
+Exit codes: 2 for the user's mistakes (bad option value, config value or database URL scheme), 1 for runtime
+failures (the database is unreachable)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from molva.cli import main
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _config(tmp_path: Path) -> Path:
+    config = tmp_path / "molva.toml"
+    config.write_text('[[sources]]\nname = "tg"\nkind = "telegram"\nbase_url = "http://127.0.0.1:9"\n'
+                      'targets = ["a"]\n', encoding="utf-8")
+    return config
+
+
+def _one_line(result: object, code: int) -> str:
+    output = result.output  # type: ignore[attr-defined]
+    assert result.exit_code == code, (result.exit_code, output)  # type: ignore[attr-defined]
+    assert "Traceback" not in output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("molva: error: "), output
+    return lines[0]
+
+
+COMMANDS = [["report"], ["crawl", "tg"], ["classify"], ["alerts", "dispatch"], ["db", "upgrade"]]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_unreachable_database_is_one_line_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 args: list[str]) -> None:
+    monkeypatch.setenv("MOLVA_DATABASE_URL", f"postgresql+psycopg://molva:pw-Secret-9@127.0.0.1:{_closed_port()}/x")
+    result = CliRunner().invoke(main, ["--config", str(_config(tmp_path)), *args])
+    line = _one_line(result, 1)
+    assert "database is unavailable" in line and "pw-Secret-9" not in line
+
+
+@pytest.mark.parametrize("url", ["mysqlx://u@h/db", "banana", "oracle+nosuchdriver://u@h/db"])
+@pytest.mark.parametrize("args", [["report"], ["db", "upgrade"]], ids=" ".join)
+def test_unknown_url_scheme_is_one_line_exit_2(monkeypatch: pytest.MonkeyPatch, url: str, args: list[str]) -> None:
+    monkeypatch.setenv("MOLVA_DATABASE_URL", url)
+    line = _one_line(CliRunner().invoke(main, args), 2)
+    assert "database_url" in line
+
+
+@pytest.mark.parametrize("period", ["banana", "-5h", "0"])
+def test_report_bad_period_is_one_line_exit_2(db_url: str, monkeypatch: pytest.MonkeyPatch, period: str) -> None:
+    monkeypatch.setenv("MOLVA_DATABASE_URL", db_url)
+    line = _one_line(CliRunner().invoke(main, ["report", "--period", period]), 2)
+    assert "--period" in line and period in line
+    ok = CliRunner().invoke(main, ["report", "--period", "7d"])
+    assert ok.exit_code == 0, ok.output
