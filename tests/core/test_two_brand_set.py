@@ -15,8 +15,7 @@ LABELS = {"negative", "neutral", "positive"}
 PHENOMENA = {"contrast", "comparison", "switch", "sarcasm", "negation", "emoji", "question", "other"}
 
 # Rows whose brands the shipped catalog does not find yet (catalog gaps, issue 9 item 4).
-KNOWN_GAPS: set[str] = {"tb084", "tb111", "tb153", "tb161", "tb162", "tb163", "tb167", "tb168", "tb181",
-                        "tb182", "tb183", "tb194", "tb195"}
+KNOWN_GAPS: set[str] = set()
 
 
 @pytest.fixture(scope="module")
