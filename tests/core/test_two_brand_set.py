@@ -59,3 +59,27 @@ def test_every_labelled_brand_is_matched(rows: list[dict[str, object]]) -> None:
         if found != set(r["labels"]):  # type: ignore[arg-type]
             wrong[r["id"]] = (sorted(set(r["labels"]) - found), sorted(found - set(r["labels"])))  # type: ignore[arg-type]
     assert set(wrong) == KNOWN_GAPS, wrong
+
+
+def test_eval_script_scores_per_brand(rows: list[dict[str, object]]) -> None:
+    import importlib.util
+
+    path = DATA.parents[2] / "benchmarks" / "two_brand_eval.py"
+    spec = importlib.util.spec_from_file_location("two_brand_eval", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    perfect = {str(r["id"]): dict(r["labels"]) for r in rows}  # type: ignore[call-overload]
+    result = module.score(rows, perfect)
+    assert result["accuracy"]["all"]["accuracy"] == 1.0 and result["same_label_posts"] == 0
+    assert result["errors"] == [] and result["missed_brands"] == 0
+    assert set(result["accuracy"]) >= {f"phenomenon:{p}" for p in PHENOMENA} | {"split:dev", "split:heldout"}
+    flip = {"positive": "negative", "negative": "positive", "neutral": "positive"}
+    wrong = {k: {b: flip[v] for b, v in labels.items()} for k, labels in perfect.items()}
+    first = str(rows[0]["id"])
+    wrong[first] = {}  # a post whose brands were not found: every label wrong
+    result = module.score(rows, wrong)
+    assert result["accuracy"]["all"]["right"] == 0  # every label flipped or missing
+    assert result["accuracy"]["all"]["labels"] == sum(len(r["labels"]) for r in rows)  # type: ignore[arg-type]
+    assert result["missed_brands"] == len(rows[0]["labels"])  # type: ignore[arg-type]
+    assert result["errors"][0]["id"] == first
