@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,6 +15,40 @@ from classifier.inference import SentimentModel
 from classifier.judge import judge_mention
 from classifier.text import Span
 from classifier.urgency import URGENT_THRESHOLD
+from molva.memory import release_free_memory
+
+DEFAULT_MAX_LINE_CHARS = 20_000  # a longer input line gets an error row (``molva analyze --max-line-chars``)
+_HEAD_CHARS = 2_000  # what is kept of a too-long line: enough to find its "id"
+_ID_RE = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,30}(?![\d.eE]))')
+
+
+@dataclass(frozen=True)
+class LongLine:
+    """An input line over the size limit, not read into memory: its first characters and its length."""
+
+    head: str
+    length: int
+
+
+def read_lines(stream: Any, max_chars: int = DEFAULT_MAX_LINE_CHARS, block: int = 1 << 16
+               ) -> Iterator[str | LongLine]:
+    """The lines of a text stream; a line longer than ``max_chars`` (without its newline) comes as a
+    :class:`LongLine` and is skipped over in blocks, so memory stays bounded whatever its length."""
+    while True:
+        line = stream.readline(max_chars + 1)
+        if not line:
+            return
+        if len(line) <= max_chars or line.endswith("\n") and len(line) == max_chars + 1:
+            yield line
+            continue
+        length = len(line)
+        head = line[:_HEAD_CHARS]
+        while not line.endswith("\n"):
+            line = stream.readline(block)
+            if not line:
+                break
+            length += len(line)
+        yield LongLine(head, length - (1 if line.endswith("\n") else 0))
 
 
 class MatchLike(Protocol):
@@ -81,7 +116,8 @@ def _plan(row: _Row, catalog: CatalogLike, groups: _GroupCache | None = None) ->
     lookup = groups or _GroupCache(catalog)
     all_spans = [s for spans in by_brand.values() for s in spans]
     for name, spans in by_brand.items():
-        others = tuple(s for s in all_spans if s not in spans)
+        own = set(spans)  # a set: linear time however many mentions a long text has
+        others = tuple(s for s in all_spans if s not in own)
         row.requests.append((row.text, tuple(spans), others, lookup.group(name)))
         row.brand_names.append(name)
         row.brand_spans.append(spans[0])
@@ -112,13 +148,15 @@ class Judging:
     aspects: AspectClassifier | None = None  # None: the shipped aspect configuration
 
 
-def analyze_lines(lines: Iterable[str], model: SentimentModel, catalog: CatalogLike, stats: Stats,
+def analyze_lines(lines: Iterable[str | LongLine], model: SentimentModel, catalog: CatalogLike, stats: Stats,
                   batch_size: int = 1024, background: bool = False,
-                  judging: Judging | None = None) -> Iterator[dict[str, Any]]:
+                  judging: Judging | None = None, max_line_chars: int = DEFAULT_MAX_LINE_CHARS) -> Iterator[dict[str, Any]]:
     """Yield one output dict per non-blank input line, in order; bad lines yield an ``error`` row.
 
     ``background``: run the model on one chunk in a worker thread while the next chunk is read and its
-    brands matched (torch releases the GIL in its kernels). At most two chunks are held: constant memory."""
+    brands matched (torch releases the GIL in its kernels). At most two chunks are held: constant memory.
+    A line over ``max_line_chars`` characters gets an error row (pass :func:`read_lines` output so that
+    such a line is never read whole)."""
     groups = _GroupCache(catalog)
     judging = judging or Judging()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="molva-model") if background else None
@@ -139,6 +177,16 @@ def analyze_lines(lines: Iterable[str], model: SentimentModel, catalog: CatalogL
 
     try:
         for line_no, line in enumerate(lines, start=1):
+            if isinstance(line, str) and len(line) > max_line_chars and len(line.rstrip("\r\n")) > max_line_chars:
+                line = LongLine(line[:_HEAD_CHARS], len(line.rstrip("\r\n")))
+            if isinstance(line, LongLine):
+                stats.rows += 1
+                pending.append((line_no, f"line too long: {line.length} characters (limit {max_line_chars})",
+                                _id_from_head(line.head)))
+                if len(pending) >= batch_size:
+                    yield from submit(pending)
+                    pending = []
+                continue
             if not line.strip():
                 continue
             stats.rows += 1
@@ -176,6 +224,17 @@ class _GroupCache:
             brand = self.catalog.get(name)
             group = self._groups[name] = getattr(brand, "group", None)
             return group
+
+
+def _id_from_head(head: str) -> Any:
+    """The "id" of a JSON row from its first characters (None when it is not there)."""
+    m = _ID_RE.search(head)
+    if m is None:
+        return None
+    try:
+        return json.loads(m.group(1))
+    except json.JSONDecodeError:
+        return None
 
 
 def _guess_id(line: str) -> Any:
@@ -244,3 +303,4 @@ def _emit(pending: list[_Row | tuple[int, str, Any]], scores: list[dict[str, flo
         if "label" in item.extra:
             out["gold"] = item.extra["label"]
         yield out
+    release_free_memory()  # the chunk's buffers are freed: give them back (peak RSS stays flat)

@@ -114,7 +114,7 @@ def _progress(total_hint: str) -> Any:
 
 
 def _run_analysis(ctx: click.Context, infile: Iterable[str], model: str | None, batch_size: int,
-                  label: str) -> Any:
+                  label: str, max_line_chars: int = 20_000) -> Any:
     loading = time.perf_counter()
     _single_threaded_blas()
     from classifier.analyze import Stats, analyze_lines
@@ -131,7 +131,7 @@ def _run_analysis(ctx: click.Context, infile: Iterable[str], model: str | None, 
     stats = Stats(load_seconds=time.perf_counter() - loading)
     bar = _progress(label)
     for out in analyze_lines(infile, sentiment, catalog, stats, batch_size=batch_size, background=background,
-                             judging=judging):
+                             judging=judging, max_line_chars=max_line_chars):
         if bar is not None:
             bar.update(1)
         yield out
@@ -167,11 +167,13 @@ def _report_skipped(ctx: click.Context, stats: Any, rows: int, seconds: float) -
 @click.option("--encoding", default="utf-8", show_default=True,
               help="Encoding of INFILE (e.g. cp1251); undecodable input is an error, never replaced.")
 @click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=2048, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=512, show_default=True,
               help="Rows per chunk (memory stays constant: at most two chunks are held).")
+@click.option("--max-line-chars", type=click.IntRange(1), default=20_000, show_default=True,
+              help="A longer input line gets an error row instead of being scored.")
 @click.pass_context
 def analyze(ctx: click.Context, infile: IO[bytes], outfile: IO[str], encoding: str, model: str | None,
-            batch_size: int) -> None:
+            batch_size: int, max_line_chars: int) -> None:
     """Score sentiment of JSONL rows {"id", "text", "brand"?}; one output row per input row.
 
     Exit code 0 when every line was read, 1 when some lines were skipped (each gets an "error" row), 2 for
@@ -183,7 +185,7 @@ def analyze(ctx: click.Context, infile: IO[bytes], outfile: IO[str], encoding: s
     rows = 0
     lines = decode_lines(infile, check_encoding(encoding), getattr(infile, "name", "-"))
     non_finite: list[str] = []
-    for item in _run_analysis(ctx, lines, model, batch_size, "analyze"):
+    for item in _run_analysis(ctx, lines, model, batch_size, "analyze", max_line_chars):
         if isinstance(item, dict):
             item.pop("gold", None)
             if has_non_finite(item):  # e.g. "id": 1e400: Infinity is not JSON
@@ -203,11 +205,14 @@ def analyze(ctx: click.Context, infile: IO[bytes], outfile: IO[str], encoding: s
 @main.command()
 @click.argument("infile", type=click.File("r", encoding="utf-8", errors="replace"))
 @click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=2048, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=512, show_default=True,
               help="Rows per chunk (memory stays constant: at most two chunks are held).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--max-line-chars", type=click.IntRange(1), default=20_000, show_default=True,
+              help="A longer input line is skipped with an error.")
 @click.pass_context
-def evaluate(ctx: click.Context, infile: IO[str], model: str | None, batch_size: int, as_json: bool) -> None:
+def evaluate(ctx: click.Context, infile: IO[str], model: str | None, batch_size: int, as_json: bool,
+             max_line_chars: int) -> None:
     """Accuracy, macro-F1 and macro-F1 over positive/negative for rows with a "label"."""
     from classifier.metrics import classification_report
 
@@ -216,7 +221,7 @@ def evaluate(ctx: click.Context, infile: IO[str], model: str | None, batch_size:
     stats: Any = None
     unlabeled = 0
     start = time.perf_counter()
-    for item in _run_analysis(ctx, infile, model, batch_size, "evaluate"):
+    for item in _run_analysis(ctx, infile, model, batch_size, "evaluate", max_line_chars):
         if not isinstance(item, dict):
             stats = item
         elif "error" not in item:

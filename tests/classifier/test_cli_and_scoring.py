@@ -52,7 +52,8 @@ def test_analyze_bad_lines_are_reported_and_skipped(tmp_path: Path) -> None:
              json.dumps({"id": 10, "text": "МТС " + "очень " * 10_000})]
     src = _write(tmp_path / "in.jsonl", lines)
     out = tmp_path / "out.jsonl"
-    result = CliRunner().invoke(main, ["analyze", str(src), "-o", str(out), "--batch-size", "2"])
+    result = CliRunner().invoke(main, ["analyze", str(src), "-o", str(out), "--batch-size", "2",
+                                       "--max-line-chars", "1000000"])
     assert result.exit_code == 1
     assert "3 skipped" in result.output
     assert "line 2: malformed JSON" in result.output and "line 3: missing 'text'" in result.output
