@@ -142,6 +142,13 @@ def brand_groups() -> dict[str, list[str]]:
     return catalog_groups(str(path) if path else None)
 
 
+def colours() -> dict[str, str]:
+    """One colour per brand on every page (:func:`dashboard.brands.palette`)."""
+    from dashboard.brands import palette
+
+    return palette(brand_groups(), known_brands(db_url()))
+
+
 def group_of() -> dict[str, str]:
     return {brand: group for group, brands in brand_groups().items() for brand in brands}
 

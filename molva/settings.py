@@ -118,6 +118,7 @@ class DashboardSettings(StrictModel):
     port: int = 8501
     password: SecretStr | None = None
     require_login: bool | None = None  # None: on when bound to a non-loopback address
+    focus_brand: str | None = None  # "my brand": every page leads with it and compares it within its group
 
     def login_required(self, host: str | None = None) -> bool:
         """Explicit ``require_login``, else: on for any address reachable from the network."""

@@ -39,9 +39,21 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     assert run("db", "upgrade", env={"MOLVA_DATABASE_URL": url})[0] == 0  # idempotent
 
 
+def test_report_refuses_to_invent_a_database(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    code, out, err = run("report", env={"MOLVA_DATABASE_URL": f"sqlite:///{db}"})
+    assert code == 2
+    assert out == ""
+    assert err.strip().count("\n") == 0 and str(db) in err and "molva db upgrade" in err
+    assert not db.exists()
+
+
 def test_report_json_on_an_empty_database(tmp_path: Path) -> None:
-    code, out, _ = run("report", "--json", env={"MOLVA_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"})
+    env = {"MOLVA_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+    assert run("db", "upgrade", env=env)[0] == 0
+    code, out, err = run("report", "--json", env=env)
     assert code == 0
+    assert str(tmp_path / "r.db") in err  # says which database it reads
     data = json.loads(out)
     assert data["mentions_total"] == 0
     assert data["sources"] == []

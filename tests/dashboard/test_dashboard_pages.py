@@ -86,14 +86,14 @@ def test_overview_numbers_and_spikes(dashboard_db: tuple[str, int], make_app: Ca
     app = make_app(dashboard_db[0])
     metrics = {m.label: m.value for m in app.metric}
     assert set(metrics) >= {"Упоминания", "Доля негатива", "Индекс тональности"}
-    assert int(metrics["Упоминания"].replace(" ", "")) > 100
+    assert int(metrics["Упоминания"].replace(" ", "").replace("\u202f", "")) > 100
     spikes = [f for f in frames(app) if "window_start" in f.columns]
     assert spikes and "Сбербанк" in set(spikes[0]["brand"])
     app.radio(key="ov_granularity").set_value("hour").run()
     assert not app.exception
-    total = int(metrics["Упоминания"].replace(" ", ""))
+    total = int(metrics["Упоминания"].replace(" ", "").replace("\u202f", ""))
     app.sidebar.multiselect(key="flt_sources").select("vk").run()
-    only_vk = int(app.metric[0].value.replace(" ", ""))
+    only_vk = int(app.metric[0].value.replace(" ", "").replace("\u202f", ""))
     assert 0 < only_vk < total
     app.sidebar.multiselect(key="flt_sources").unselect("vk").run()
     app.sidebar.multiselect(key="flt_brands").select("ВТБ").run()
