@@ -25,6 +25,7 @@ from molva.metrics import BrandStats, MetricsFilter, brand_stats, source_health
 from molva.metrics.competitors import response_slices, response_table, share_of_voice
 from molva.metrics.explorer import ExplorerPage, ExplorerQuery, safe_url, search_mentions
 from molva.metrics.health import recent_runs
+from molva.metrics.sources import SourceStats, source_stats
 from molva.metrics.support import urgent_complaints
 from molva.metrics.timeseries import (
     Granularity,
@@ -289,6 +290,12 @@ def topic_detail(url: str, topic_id: int) -> TopicDetail | None:
 def urgent(url: str, filters: MetricsFilter, threshold: float) -> pd.DataFrame:
     with read_session(url) as session:
         return frame(urgent_complaints(session, filters, threshold))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def source_counts(url: str, filters: MetricsFilter) -> list[SourceStats]:
+    with read_session(url) as session:
+        return source_stats(session, filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -134,6 +134,16 @@ def fmt_share(value: float | None) -> str:
     return fmt.percent(value)
 
 
+def as_datetime(value: object) -> datetime | None:
+    """A pandas timestamp or datetime as a datetime (``None`` for NaT/None)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        moment: datetime = value.to_pydatetime()
+        return moment
+    return value if isinstance(value, datetime) else None
+
+
 def day_start(day: date, zone: tzinfo = UTC) -> datetime:
     """Midnight of ``day`` in ``zone``, as a UTC moment (what the database stores)."""
     return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)

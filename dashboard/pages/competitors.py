@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, cast
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard import brands as brand_colours
 from dashboard import data, ui
 from dashboard.context import get_context
+from molva import fmt
+from molva.metrics import MetricsFilter
 from molva.metrics.timeseries import Granularity
 
 ALL_BRANDS = "все бренды"
@@ -24,7 +28,7 @@ def response_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 RESPONSE_COLUMNS: dict[str, Any] = {
-    "rank": "Место",
+    "rank": st.column_config.NumberColumn("Место", help="Место по доле ответов среди брендов выбранной группы."),
     "brand": "Бренд",
     "source": "Источник",
     "addressed": "Адресовано",
@@ -37,11 +41,13 @@ RESPONSE_COLUMNS: dict[str, Any] = {
 }
 
 
-def group_members(filters_brands: tuple[str, ...], known: list[str]) -> tuple[str, list[str]]:
+def group_members(filters_brands: tuple[str, ...], known: list[str], focus_group: str | None) -> tuple[str, list[str]]:
     groups = data.brand_groups()
     options = [*sorted(groups), ALL_BRANDS]
-    choice = st.selectbox("Группа брендов", options, key="cmp_group",
-                          format_func=ui.group_label)
+    index = options.index(focus_group) if focus_group in options else 0
+    choice = st.selectbox("Группа брендов", options, index=index, key="cmp_group",
+                          format_func=ui.group_label, help="По умолчанию — группа вашего бренда; место и доли "
+                                                           "считаются среди брендов выбранной группы.")
     if not groups:
         st.caption("Каталог брендов не прочитан: показаны все бренды из базы.")
     members = known if choice == ALL_BRANDS else groups.get(choice, [])
@@ -51,35 +57,54 @@ def group_members(filters_brands: tuple[str, ...], known: list[str]) -> tuple[st
 
 
 def voice_section(url: str, members: list[str]) -> None:
-    filters = get_context().filters
-    st.subheader("Доля голоса")
+    context = get_context()
+    filters = context.filters
+    st.subheader(ui.VOICE_SHARE)
     voice = data.voice(url, filters, tuple(members), data.group_of())
     if voice.empty or not voice["mentions"].sum():
         ui.empty_note("упоминаний брендов группы за период нет")
         return
+    colours = data.colours()
+    totals = dict(zip(voice["brand"], voice["mentions"], strict=True))
+    keep = brand_colours.shown_brands(totals, context.focus)
+    order = [*keep, brand_colours.OTHERS]
+    pie = brand_colours.fold_others(voice[["brand", "mentions", "share"]], keep)
+    pie["order"] = pie["brand"].map({b: i for i, b in enumerate(order)})
     left, right = st.columns(2)
-    left.altair_chart(alt.Chart(voice).mark_arc(innerRadius=50).encode(
-        theta="mentions:Q", color=alt.Color("brand:N", title="Бренд"),
-        tooltip=[alt.Tooltip("brand:N", title="Бренд"), alt.Tooltip("mentions:Q", title="Упоминаний"),
-                 alt.Tooltip("share:Q", title="Доля голоса", format=".1%")],
+    left.altair_chart(alt.Chart(pie).mark_arc(innerRadius=50).encode(
+        theta="mentions:Q", color=brand_colours.colour(order, colours), order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("brand:N", title="Бренд"), alt.Tooltip("mentions:Q", title=ui.MENTIONS),
+                 alt.Tooltip("share:Q", title=ui.VOICE_SHARE, format=".1%")],
     ), width="stretch")
+    voice = voice.sort_values(["mentions", "brand"], ascending=[False, True]).reset_index(drop=True)
+    voice.insert(0, "place", range(1, len(voice) + 1))  # among the group's brands, not all brands
+    no_tone = voice["negative_share"].isna() | (voice["mentions"] == 0)
+    voice.loc[no_tone, ["negative_share", "sentiment_index"]] = None
     voice_columns: dict[str, Any] = {
-        "brand": "Бренд", "mentions": "Упоминаний",
-        "share": st.column_config.NumberColumn("Доля голоса", format="percent"),
-        "negative_share": st.column_config.NumberColumn("Доля негатива", format="percent"),
-        "sentiment_index": st.column_config.NumberColumn("Индекс тональности", format="%.2f"),
+        **ui.BRAND_COLUMNS, "share": st.column_config.NumberColumn(ui.VOICE_SHARE, format="percent",
+                                                                   help=ui.HELP[ui.VOICE_SHARE]),
     }
-    right.dataframe(voice.drop(columns=["group"]), hide_index=True, width="stretch", column_config=voice_columns)
+    right.dataframe(voice.drop(columns=["group"]), hide_index=True, width="stretch", column_config=voice_columns,
+                    column_order=["place", "brand", "mentions", "share", "negative_share", "sentiment_index"])
     st.subheader("Тональность по брендам")
-    melted = voice.melt(id_vars=["brand"], value_vars=["sentiment_index", "negative_share"])
-    melted["variable"] = melted["variable"].map({"sentiment_index": "Индекс тональности",
-                                                 "negative_share": "Доля негатива"})
-    st.altair_chart(alt.Chart(melted).mark_bar().encode(
-        x=alt.X("value:Q", title=None), y=alt.Y("brand:N", title="Бренд"), color=alt.Color("variable:N", title=None),
-        yOffset="variable:N",
-        tooltip=[alt.Tooltip("brand:N", title="Бренд"), alt.Tooltip("variable:N", title="Показатель"),
-                 alt.Tooltip("value:Q", title="Значение", format=".2f")],
-    ), width="stretch")
+    shown = voice[voice["mentions"] > 0]
+    left, right = st.columns(2)  # a 0..1 share and a −1..1 index never share an axis
+    left.altair_chart(alt.Chart(shown).mark_bar().encode(
+        x=alt.X("negative_share:Q", title=ui.NEGATIVE_SHARE, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("brand:N", title=None, sort=list(shown["brand"])),
+        color=alt.Color("brand:N", scale=alt.Scale(domain=list(shown["brand"]),
+                                                   range=[colours.get(b, "#888") for b in shown["brand"]]), legend=None),
+        tooltip=[alt.Tooltip("brand:N", title="Бренд"),
+                 alt.Tooltip("negative_share:Q", title=ui.NEGATIVE_SHARE, format=".1%")],
+    ).properties(title=ui.NEGATIVE_SHARE), width="stretch")
+    right.altair_chart(alt.Chart(shown).mark_bar().encode(
+        x=alt.X("sentiment_index:Q", title=ui.SENTIMENT_INDEX, scale=alt.Scale(domain=[-1, 1])),
+        y=alt.Y("brand:N", title=None, sort=list(shown["brand"])),
+        color=alt.Color("brand:N", scale=alt.Scale(domain=list(shown["brand"]),
+                                                   range=[colours.get(b, "#888") for b in shown["brand"]]), legend=None),
+        tooltip=[alt.Tooltip("brand:N", title="Бренд"),
+                 alt.Tooltip("sentiment_index:Q", title=ui.SENTIMENT_INDEX, format="+.2f")],
+    ).properties(title=ui.SENTIMENT_INDEX), width="stretch")
 
 
 def response_section(url: str, members: list[str]) -> None:
@@ -94,12 +119,13 @@ def response_section(url: str, members: list[str]) -> None:
     if table.empty:
         ui.empty_note("адресованных бренду обращений за период нет")
         return
+    table = table.reset_index(drop=True).assign(rank=lambda t: range(1, len(t) + 1))  # place within the group
     shown = response_frame(table)
     st.dataframe(shown, hide_index=True, width="stretch", key="response_table",
                  column_order=["rank", "brand", "addressed", "answered", "response_rate", "median_human",
                                "p90_human", "median_response_seconds", "p90_response_seconds"],
                  column_config=RESPONSE_COLUMNS)
-    granularity = st.radio("Шаг динамики", ["day", "week"], index=1, horizontal=True,
+    granularity = st.radio("Шаг динамики", ["day", "week"], index=default_step(filters), horizontal=True,
                            format_func=ui.GRANULARITY_LABELS.__getitem__, key="cmp_granularity")
     by_source, trend = data.response_breakdown(url, filters, cast(Granularity, granularity))
     if not by_source.empty:
@@ -111,23 +137,39 @@ def response_section(url: str, members: list[str]) -> None:
     if not trend.empty:
         trend = trend[trend["brand"].isin(shown["brand"])]
         st.markdown("**Динамика доли ответов**")
-        st.altair_chart(alt.Chart(trend).mark_line(point=True).encode(
-            x=alt.X("bucket:T", title="Период", axis=alt.Axis(format="%d.%m.%Y", labelAngle=0)),
-            y=alt.Y("response_rate:Q", title="Доля ответов", axis=alt.Axis(format="%")),
-            color=alt.Color("brand:N", title="Бренд"),
+        colours = data.colours()
+        order = list(dict.fromkeys([b for b in [get_context().focus, *shown["brand"]] if b in set(trend["brand"])]))
+        one_bucket = trend["bucket"].nunique() < 2
+        mark = alt.Chart(trend).mark_bar() if one_bucket else alt.Chart(trend).mark_line(point=True)
+        if one_bucket:
+            st.caption("За период один интервал: доля ответов показана столбцами; выберите шаг «день».")
+        st.altair_chart(mark.encode(
+            x=alt.X("brand:N", title=None, sort=order) if one_bucket else alt.X(
+                "bucket:T", title="Период",
+                axis=alt.Axis(format="%d.%m", labelAngle=0, labelOverlap=True,
+                              tickCount={"interval": "day" if granularity == "day" else "week", "step": 1})),
+            y=alt.Y("response_rate:Q", title="Доля ответов", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=brand_colours.colour(order, colours),
             tooltip=[alt.Tooltip("bucket:T", title="Период", format="%d.%m.%Y"), alt.Tooltip("brand:N", title="Бренд"),
                      alt.Tooltip("addressed:Q", title="Адресовано"), alt.Tooltip("answered:Q", title="Отвечено"),
                      alt.Tooltip("response_rate:Q", title="Доля ответов", format=".1%")],
         ), width="stretch")
 
 
+def default_step(filters: MetricsFilter) -> int:
+    """Days for a period under five weeks (a weekly step would be a column or two of dots), else weeks."""
+    if filters.since is None or filters.until is None:
+        return 1
+    return 0 if filters.until - filters.since < timedelta(days=35) else 1
+
+
 def page() -> None:
     context = get_context()
     st.title("Конкуренты")
-    st.caption(f"Период: {ui.period_caption(context.filters)}.")
-    _, members = group_members(context.filters.brands, data.known_brands(context.url))
+    st.caption(f"Период: {ui.period_caption(context.filters, context.zone)} ({fmt.zone_label(context.zone)}).")
+    _, members = group_members(context.filters.brands, data.known_brands(context.url), context.group)
     url, filters = context.url, context.filters
-    granularity = cast(Granularity, st.session_state.get("cmp_granularity", "week"))
+    granularity = cast(Granularity, st.session_state.get("cmp_granularity", ["day", "week"][default_step(filters)]))
     groups = data.group_of()
     data.prefetch(
         lambda: data.voice(url, filters, tuple(members), groups),

@@ -30,6 +30,12 @@ def test_every_command_has_help() -> None:
         assert "Usage:" in sub_out
 
 
+def test_top_level_help_is_in_one_language() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    assert not any("а" <= ch.lower() <= "я" for ch in out), out
+
+
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     code, out, _ = run("db", "upgrade", env={"MOLVA_DATABASE_URL": url})
