@@ -50,6 +50,7 @@ def main() -> None:
         st.Page(str(PAGES_DIR / "overview.py"), title="Обзор", icon=":material/insights:", default=True),
         st.Page(str(PAGES_DIR / "competitors.py"), title="Конкуренты", icon=":material/leaderboard:"),
         st.Page(str(PAGES_DIR / "explorer.py"), title="Упоминания", icon=":material/search:"),
+        st.Page(str(PAGES_DIR / "reach.py"), title="Кто и где", icon=":material/groups:"),
         st.Page(str(PAGES_DIR / "support.py"), title="Очередь поддержки", icon=":material/support_agent:"),
         st.Page(str(PAGES_DIR / "sources.py"), title="Источники", icon=":material/monitor_heart:"),
     ]

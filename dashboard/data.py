@@ -25,6 +25,7 @@ from molva.metrics import BrandStats, MetricsFilter, brand_stats, source_health
 from molva.metrics.competitors import response_slices, response_table, share_of_voice
 from molva.metrics.explorer import ExplorerPage, ExplorerQuery, safe_url, search_mentions
 from molva.metrics.health import recent_runs
+from molva.metrics.reach import ReachRow, top_authors, top_places
 from molva.metrics.sources import SourceStats, source_stats
 from molva.metrics.support import urgent_complaints
 from molva.metrics.timeseries import (
@@ -290,6 +291,13 @@ def topic_detail(url: str, topic_id: int) -> TopicDetail | None:
 def urgent(url: str, filters: MetricsFilter, threshold: float) -> pd.DataFrame:
     with read_session(url) as session:
         return frame(urgent_complaints(session, filters, threshold))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def reach(url: str, filters: MetricsFilter, limit: int = 15) -> tuple[list[ReachRow], list[ReachRow]]:
+    """Top authors and top places (:mod:`molva.metrics.reach`)."""
+    with read_session(url) as session:
+        return top_authors(session, filters, limit), top_places(session, filters, limit)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -8,7 +8,7 @@ Streamlit's Markdown could read as markup into an entity *before* any markup of 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -51,13 +51,17 @@ HELP = {
     PLACE: "Место бренда по числу упоминаний среди брендов его группы (1 — больше всех).",
 }
 BRAND_COLUMNS: dict[str, Any] = {
-    "place": st.column_config.NumberColumn("Место", help=HELP[PLACE]),
+    "place": st.column_config.TextColumn("Место", help=HELP[PLACE]),
     "brand": "Бренд", "group": "Группа",
-    "mentions": st.column_config.NumberColumn(MENTIONS, help=HELP[MENTIONS]),
+    "mentions": st.column_config.TextColumn(MENTIONS, help=HELP[MENTIONS]),
     "negative": "Негатив", "neutral": "Нейтрально", "positive": "Позитив", "unclassified": "Не размечено",
-    "negative_share": st.column_config.NumberColumn(NEGATIVE_SHARE, format="percent", help=HELP[NEGATIVE_SHARE]),
-    "sentiment_index": st.column_config.NumberColumn(SENTIMENT_INDEX, format="%.2f", help=HELP[SENTIMENT_INDEX]),
+    "negative_share": st.column_config.TextColumn(NEGATIVE_SHARE, help=HELP[NEGATIVE_SHARE]),
+    "sentiment_index": st.column_config.TextColumn(SENTIMENT_INDEX, help=HELP[SENTIMENT_INDEX]),
+    "share": st.column_config.TextColumn(VOICE_SHARE, help=HELP[VOICE_SHARE]),
 }
+BRAND_KINDS = {"place": "number", "mentions": "number", "negative": "number", "neutral": "number",
+               "positive": "number", "unclassified": "number", "negative_share": "percent",
+               "sentiment_index": "signed", "share": "percent"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,41 @@ def change(current: float, previous: float | None) -> str | None:
     if not previous:
         return None
     return f"{fmt.signed((current - previous) / previous * 100, 1)}{fmt.NBSP}%"
+
+
+FORMATTERS: dict[str, Callable[..., str]] = {
+    "number": fmt.number,
+    "percent": fmt.percent,
+    "signed": fmt.signed,
+    "duration": fmt.duration,
+    "text": fmt.text,
+    "float1": lambda v: fmt.number(v, 1),
+}
+
+
+def russian(df: pd.DataFrame, kinds: Mapping[str, str], zone: str = fmt.DEFAULT_TIMEZONE) -> pd.DataFrame:
+    """The columns named in ``kinds`` as Russian text: ``1 093``, ``83,6 %``, ``+0,12``, ``2 ч 15 мин``,
+    ``29 ноября, 14:05`` (``datetime``, in ``zone``); a missing value is ``—`` (never "None").
+
+    Streamlit writes numbers the browser's way ("83.57%") and missing cells as "None"; the tables show text.
+    """
+    out = df.copy()
+    for column, kind in kinds.items():
+        if column not in out.columns:
+            continue
+        if kind == "datetime":
+            out[column] = [fmt.date_time(as_datetime(v), zone) for v in out[column]]
+        else:
+            formatter = FORMATTERS[kind]
+            out[column] = [formatter(None if _missing(v) else v) for v in out[column]]
+    return out
+
+
+def _missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 RUN_STATUS_LABELS = {"running": "идёт", "ok": "успешно", "partial": "частично", "failed": "ошибка"}

@@ -24,21 +24,24 @@ def response_frame(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     out["median_human"] = out["median_response_seconds"].map(ui.fmt_duration)
     out["p90_human"] = out["p90_response_seconds"].map(ui.fmt_duration)
-    return out
+    return ui.russian(out, RESPONSE_KINDS)
 
 
 RESPONSE_COLUMNS: dict[str, Any] = {
-    "rank": st.column_config.NumberColumn("Место", help="Место по доле ответов среди брендов выбранной группы."),
+    "rank": st.column_config.TextColumn("Место", help="Место по доле ответов среди брендов выбранной группы."),
     "brand": "Бренд",
     "source": "Источник",
     "addressed": "Адресовано",
     "answered": "Отвечено",
-    "response_rate": st.column_config.NumberColumn("Доля ответов", format="percent"),
+    "response_rate": st.column_config.TextColumn(
+        "Доля ответов", help="Доля адресованных бренду жалоб и вопросов, на которые ответил его официальный аккаунт."),
     "median_human": "Медиана до ответа",
     "p90_human": "90-й перцентиль",
-    "median_response_seconds": st.column_config.NumberColumn("Медиана, с", format="%.0f"),
-    "p90_response_seconds": st.column_config.NumberColumn("P90, с", format="%.0f"),
+    "median_response_seconds": "Медиана, с",
+    "p90_response_seconds": "P90, с",
 }
+RESPONSE_KINDS = {"rank": "number", "addressed": "number", "answered": "number", "response_rate": "percent",
+                  "median_response_seconds": "number", "p90_response_seconds": "number"}
 
 
 def group_members(filters_brands: tuple[str, ...], known: list[str], focus_group: str | None) -> tuple[str, list[str]]:
@@ -80,11 +83,8 @@ def voice_section(url: str, members: list[str]) -> None:
     voice.insert(0, "place", range(1, len(voice) + 1))  # among the group's brands, not all brands
     no_tone = voice["negative_share"].isna() | (voice["mentions"] == 0)
     voice.loc[no_tone, ["negative_share", "sentiment_index"]] = None
-    voice_columns: dict[str, Any] = {
-        **ui.BRAND_COLUMNS, "share": st.column_config.NumberColumn(ui.VOICE_SHARE, format="percent",
-                                                                   help=ui.HELP[ui.VOICE_SHARE]),
-    }
-    right.dataframe(voice.drop(columns=["group"]), hide_index=True, width="stretch", column_config=voice_columns,
+    right.dataframe(ui.russian(voice.drop(columns=["group"]), ui.BRAND_KINDS), hide_index=True, width="stretch",
+                    column_config=ui.BRAND_COLUMNS,
                     column_order=["place", "brand", "mentions", "share", "negative_share", "sentiment_index"])
     st.subheader("Тональность по брендам")
     shown = voice[voice["mentions"] > 0]

@@ -155,9 +155,9 @@ def page() -> None:
         spike_columns: dict[str, Any] = {
             "brand": "Бренд", "window_start": f"Начало ({fmt.zone_label(zone)})",
             "window_end": f"Конец ({fmt.zone_label(zone)})", "negative_count": "Негативных",
-            "baseline": st.column_config.NumberColumn("Норма", format="%.1f"),
-            "score": st.column_config.NumberColumn("Оценка", format="%.1f"), "terms": "Частые слова",
+            "baseline": "Норма", "score": "Оценка", "terms": "Частые слова",
         }
+        table = ui.russian(table, {"negative_count": "number", "baseline": "float1", "score": "float1"})
         st.dataframe(table, hide_index=True, width="stretch", column_config=spike_columns)
 
     st.subheader(f"Бренды группы «{fmt.group_name(context.group)}»" if context.group else "Бренды")
@@ -169,7 +169,8 @@ def page() -> None:
         table_brands.insert(0, "place", range(1, len(table_brands) + 1))
         classified = table_brands["negative"] + table_brands["neutral"] + table_brands["positive"]
         table_brands.loc[classified == 0, ["negative_share", "sentiment_index"]] = None
-        st.dataframe(table_brands, hide_index=True, width="stretch", column_config=ui.BRAND_COLUMNS)
+        st.dataframe(ui.russian(table_brands, ui.BRAND_KINDS), hide_index=True, width="stretch",
+                     column_config=ui.BRAND_COLUMNS)
 
     st.subheader("Источники")
     by_source = data.sources_breakdown(url, scoped)
