@@ -280,6 +280,14 @@ def topics(url: str, brands: tuple[str, ...], open_only: bool) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def topic_urgency(url: str, ids: tuple[int, ...]) -> dict[int, float]:
+    from molva.metrics.queue import topic_urgency as urgency
+
+    with read_session(url) as session:
+        return urgency(session, ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def topic_detail(url: str, topic_id: int) -> TopicDetail | None:
     from molva.board import get_topic
 

@@ -156,3 +156,53 @@ def zone_label(zone: str | None) -> str:
     """``Europe/Moscow`` -> ``МСК``; other zones by their name."""
     name = zone or DEFAULT_TIMEZONE
     return "МСК" if name == "Europe/Moscow" else name
+
+
+REASON_NAMES = {
+    "negative": "негативная тональность",
+    "complaint": "жалоба",
+    "intensity": "сильные выражения",
+    "hypothetical": "гипотетически",
+    "high_reach": "большой охват автора",
+    "engagement": "много реакций",
+    "switch_target": "уходит к конкуренту",
+    "old": "старый пост",
+    "card_blocked": "заблокирована карта",
+    "deadline": "срок",
+    "fraud": "мошенничество",
+    "legal_threat": "угроза суда или жалобы регулятору",
+    "long_wait": "долгое ожидание",
+    "money_lost": "потеря денег",
+    "no_service": "не работает услуга",
+    "threat_to_leave": "грозит уйти",
+    "problem": "проблема",
+    "question": "вопрос",
+    "idea": "идея",
+    "thanks": "благодарность",
+    "other": "другое",
+}
+
+
+def reasons(text: str) -> str:
+    """``negative; complaint; no_service`` -> ``негативная тональность; жалоба; не работает услуга``."""
+    parts = [p.strip() for p in text.split(";")]
+    return "; ".join(REASON_NAMES.get(p, p.replace("_", " ")) for p in parts if p)
+
+
+def plain_text(markdown: str) -> str:
+    """A topic body written in Markdown (for Discourse) as plain text: no ``**``, ``_``, ``>`` markers,
+    and the urgency reasons in Russian."""
+    lines = []
+    for line in markdown.splitlines():
+        quoted = line.startswith(">")
+        body = line[1:].lstrip() if quoted else line
+        body = body.replace("**", "")
+        if len(body) > 2 and body.startswith("_") and body.endswith("_"):
+            body = body[1:-1]
+        if body.startswith("- "):
+            body = "• " + body[2:]
+        if "Почему отмечено:" in body:
+            head, _, tail = body.partition("Почему отмечено:")
+            body = f"{head}Почему отмечено: {reasons(tail)}"
+        lines.append(("    " + body) if quoted else body)
+    return "\n".join(lines)

@@ -174,3 +174,33 @@ def test_explorer_exports(dashboard_db: tuple[str, int], make_app: Callable[...,
     app = make_app(dashboard_db[0], "explorer")
     labels = {b.label for b in app.get("download_button")}
     assert {"Скачать CSV", "Скачать Excel"} <= labels
+
+
+def test_support_queue_is_a_work_list(dashboard_db: tuple[str, int], make_app: Callable[..., AppTest]) -> None:
+    app = make_app(dashboard_db[0], "support")
+    assert not app.exception
+    labels = {m.label: m.value for m in app.metric}
+    assert {"Открытых тем", "Просрочено"} <= set(labels)
+    table = app.dataframe[0].value
+    assert {"urgency", "due", "url", "source_url", "assignee"} <= set(table.columns)
+    assert "None" not in set(table.astype(str).to_numpy().ravel())
+    urgencies = [float(u.replace(",", ".")) if u != "—" else -1 for u in table["urgency"]]
+    overdue = list(table["overdue"] != "")
+    assert list(zip(overdue, urgencies, strict=True)) == sorted(zip(overdue, urgencies, strict=True), reverse=True)
+    app.multiselect(key="sq_brands").set_value(["Сбербанк"]).run()
+    assert set(app.dataframe[0].value["brand"]) == {"Сбербанк"}
+    app.radio(key="sq_sort").set_value("due").run()
+    assert not app.exception
+    first = int(app.dataframe[0].value.iloc[0]["id"])
+    app.selectbox(key="sq_topic").set_value(first).run()
+    body = [m.value for m in app.markdown if "white-space" in m.value]
+    assert body and "**" not in body[0]
+
+
+def test_topic_body_as_text() -> None:
+    body = ("**Что случилось.** Клиент\n\n> строка поста\n- **Почему отмечено:** negative; complaint; no_service\n"
+            "_Тема создана автоматически._")
+    text = fmt.plain_text(body)
+    assert "**" not in text and "_Тема" not in text
+    assert "Почему отмечено: негативная тональность; жалоба; не работает услуга" in text
+    assert "    строка поста" in text
