@@ -36,7 +36,9 @@ def main() -> None:
     if not auth.gate(settings):
         hold()
     url = settings.db_url
-    if not data.schema_ready(url):
+    from molva.db import missing_sqlite_file
+
+    if missing_sqlite_file(url) is not None or not data.schema_ready(url):  # never create an empty file
         st.title("Молва")
         st.warning("База данных ещё не создана. Выполните `molva db upgrade` и обновите страницу.")
         hold()

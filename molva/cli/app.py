@@ -109,17 +109,6 @@ def database_label(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def missing_sqlite_file(url: str) -> Path | None:
-    """The SQLite file ``url`` names when it does not exist yet (only ``molva db upgrade`` creates one)."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return None
-    path = Path(parsed.database)
-    return None if path.exists() else path.resolve()
-
-
 def require_schema(ctx: click.Context, announce: bool = True) -> None:
     """Upgrade the schema of an existing database; refuse (exit 2) to invent an empty SQLite file.
 
@@ -128,12 +117,20 @@ def require_schema(ctx: click.Context, announce: bool = True) -> None:
     from molva.db import upgrade
 
     settings = get_settings(ctx)
-    missing = missing_sqlite_file(settings.db_url)
-    if missing is not None:
-        raise NoDatabaseError(missing, settings.config_path or state(ctx).config_path)
+    refuse_missing_database(ctx)
     if announce:
         click.echo(f"molva: база данных: {database_label(settings.db_url)}", err=True)
     upgrade(settings.db_url)
+
+
+def refuse_missing_database(ctx: click.Context) -> None:
+    """Exit 2 with one line when the configured SQLite file does not exist (nothing is created)."""
+    from molva.db import missing_sqlite_file
+
+    settings = get_settings(ctx)
+    missing = missing_sqlite_file(settings.db_url)
+    if missing is not None:
+        raise NoDatabaseError(missing, settings.config_path or state(ctx).config_path)
 
 
 class NoDatabaseError(MolvaError):

@@ -101,3 +101,12 @@ def test_broken_catalog_is_exit_2_and_touches_no_database(tmp_path: Path) -> Non
     assert code == 2
     assert f"{catalog}:3" in err
     assert not db.exists()
+
+
+@pytest.mark.parametrize("command", [("report",), ("topics",), ("dashboard",)])
+def test_commands_never_create_an_empty_database(tmp_path: Path, command: tuple[str, ...]) -> None:
+    db = tmp_path / "none" / "molva.db"
+    code, out, err = run(*command, env={"MOLVA_DATABASE_URL": f"sqlite:///{db}"})
+    assert code == 2, (out, err)
+    assert err.strip().count("\n") == 0 and "molva db upgrade" in err
+    assert not db.exists()
