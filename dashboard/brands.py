@@ -6,36 +6,17 @@ distinct colour by its place in the group's (catalog) list, so a brand keeps its
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 
 import altair as alt
 import pandas as pd
 
-OTHERS = "Другие"
-OTHERS_COLOUR = "#b0b0b0"
+from molva import fmt
+
+OTHERS = fmt.OTHERS
+OTHERS_COLOUR = fmt.OTHERS_COLOUR
 TOP_RIVALS = 5
-# 20 colours that stay distinguishable side by side (Tableau 10 and its light variants, reordered).
-COLOURS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
-    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5", "#dbdb8d", "#393b79",
-)
-
-
-def palette(groups: Mapping[str, Sequence[str]], extra: Sequence[str] = ()) -> dict[str, str]:
-    """Brand -> colour: distinct within each group (catalog order), stable across pages; "Другие" is grey.
-
-    Brands outside the catalog (``extra``) get a colour from a hash of their name.
-    """
-    colours: dict[str, str] = {OTHERS: OTHERS_COLOUR}
-    for members in groups.values():
-        for index, brand in enumerate(members):
-            colours.setdefault(brand, COLOURS[index % len(COLOURS)])
-    for brand in extra:
-        if brand not in colours:
-            digest = int(hashlib.sha1(brand.encode("utf-8")).hexdigest(), 16)
-            colours[brand] = COLOURS[digest % len(COLOURS)]
-    return colours
+palette = fmt.palette  # the one palette function (the weekly report uses it too)
 
 
 def shown_brands(totals: Mapping[str, float], focus: str | None, limit: int = TOP_RIVALS) -> list[str]:

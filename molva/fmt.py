@@ -7,7 +7,9 @@ always ``—``, never ``None`` or ``nan``.
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -206,3 +208,26 @@ def plain_text(markdown: str) -> str:
             body = f"{head}Почему отмечено: {reasons(tail)}"
         lines.append(("    " + body) if quoted else body)
     return "\n".join(lines)
+
+
+OTHERS = "Другие"
+OTHERS_COLOUR = "#b0b0b0"
+# 20 colours that stay distinguishable side by side (Tableau 10 and its light variants).
+COLOURS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5", "#dbdb8d", "#393b79",
+)
+
+
+def palette(groups: Mapping[str, Sequence[str]], extra: Sequence[str] = ()) -> dict[str, str]:
+    """Brand -> colour: distinct within each group (catalog order), the same on every page and in the weekly
+    report; "Другие" is grey. Brands outside the catalog (``extra``) get a colour from a hash of their name."""
+    colours: dict[str, str] = {OTHERS: OTHERS_COLOUR}
+    for members in groups.values():
+        for index, brand in enumerate(members):
+            colours.setdefault(brand, COLOURS[index % len(COLOURS)])
+    for brand in extra:
+        if brand not in colours:
+            digest = int(hashlib.sha1(brand.encode("utf-8")).hexdigest(), 16)
+            colours[brand] = COLOURS[digest % len(COLOURS)]
+    return colours

@@ -95,8 +95,11 @@ class SchedulerSettings(StrictModel):
     dispatch_interval: int = 60
     classify_batch_size: int = 256
     misfire_grace_time: int = 3600
+    weekly_report: bool = False  # every weekly_report_interval: write <data_dir>/reports/weekly-YYYY-MM-DD.html (molva report --html)
+    weekly_report_interval: int = 7 * 86400
+    weekly_report_webhook: str | None = None  # POST {"text": ..., "path": ...} when a report is written
 
-    @field_validator("classify_interval", "dispatch_interval", mode="before")
+    @field_validator("classify_interval", "dispatch_interval", "weekly_report_interval", mode="before")
     @classmethod
     def _duration(cls, value: object) -> int:
         return parse_duration(value)

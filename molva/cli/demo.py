@@ -84,6 +84,8 @@ def pin_data_dir(config: Path, data_dir: Path, focus_brand: str = DEMO_FOCUS_BRA
     text = f'data_dir = "{escaped}"  # written by `molva demo`\n' + text
     if not re.search(r"(?m)^\[dashboard\]", text):
         text += f'\n[dashboard]\nfocus_brand = "{focus_brand}"\n'
+    if not re.search(r"(?m)^\[scheduler\]", text):  # the weekly report lands in <data-dir>/reports
+        text += "\n[scheduler]\nweekly_report = true\n"
     config.write_text(text, encoding="utf-8")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,17 +16,25 @@ from molva.settings import parse_duration
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the weekly report of the focus brand's group to this HTML file (charts inline, printable).")
 @click.option("--period", default=None, help="Only the last period, e.g. 24h or 7d (default: everything).")
 @click.option("--brand", "brands", multiple=True, help="Only these brands (display names); repeatable.")
 @click.option("--source", "sources", multiple=True, help="Only these sources (names); repeatable.")
 @click.pass_context
-def report(ctx: click.Context, as_json: bool, period: str | None, brands: tuple[str, ...], sources: tuple[str, ...]) -> None:
+def report(ctx: click.Context, as_json: bool, html_path: Path | None, period: str | None, brands: tuple[str, ...], sources: tuple[str, ...]) -> None:
     """Mentions, sentiment and response rates per brand, and the health of each source."""
     from molva.metrics import MetricsFilter, build_report
 
     settings = get_settings(ctx)
     catalog = load_catalog_for(ctx)
     require_schema(ctx)
+    if html_path is not None:
+        from molva.weekly_html import write_weekly
+
+        days = max(1, round(parse_duration(period) / 86400)) if period else 7
+        click.echo(f"Отчёт за {days} дн.: {write_weekly(settings, html_path, days).resolve()}")
+        return
     since = datetime.now(UTC) - timedelta(seconds=parse_duration(period)) if period else None
     filters = MetricsFilter(since=since, brands=brands, sources=sources)
     groups = {brand.name: brand.group for brand in catalog.brands}
@@ -48,7 +57,8 @@ def _print_table(data: dict[str, Any], zone: str) -> None:
     until = _parse(period["until"]) or datetime.now(UTC)
     span = f"с {fmt.date_time(since, zone)} по {fmt.date_time(until, zone)}" if since else "за всё время"
     click.echo(f"Сводка {span} ({fmt.zone_label(zone)})")
-    click.echo(f"Упоминаний брендов: {fmt.number(data['mentions_total'])}")
+    mentions = sum(int(row["mentions"]) for row in data["brands"])
+    click.echo(f"Упоминаний брендов: {fmt.number(mentions)} (в {fmt.number(data['mentions_total'])} постах)")
     head = ["Бренд", "Группа", "Упоминаний", "Доля негатива", "Индекс", "Обращений", "Доля ответов", "Медиана ответа"]
     widths = [18, 10, 10, 13, 7, 9, 12, 15]
     click.echo(" ".join(_cell(h, w, i < 2) for i, (h, w) in enumerate(zip(head, widths, strict=True))))
