@@ -21,7 +21,7 @@ palette = fmt.palette  # the one palette function (the weekly report uses it too
 
 def shown_brands(totals: Mapping[str, float], focus: str | None, limit: int = TOP_RIVALS) -> list[str]:
     """The focus brand first, then its ``limit`` biggest rivals by ``totals`` (the rest become "Другие")."""
-    rivals = sorted((b for b in totals if b != focus), key=lambda b: (-totals[b], b))[:limit]
+    rivals = sorted((b for b in totals if b != focus and totals[b] > 0), key=lambda b: (-totals[b], b))[:limit]
     return ([focus] if focus and focus in totals else []) + rivals
 
 
@@ -40,6 +40,12 @@ def fold_others(df: pd.DataFrame, keep: Sequence[str], by: Sequence[str] = (), c
         folded = pd.DataFrame([outside[numeric].sum()])
     folded[column] = OTHERS
     return pd.concat([inside, folded], ignore_index=True)
+
+
+def legend_order(keep: Sequence[str], df: pd.DataFrame, column: str = "brand") -> list[str]:
+    """The brands kept, then "Другие" only when the chart has such rows."""
+    present = set(df[column]) if not df.empty else set()
+    return [b for b in keep if b in present] + ([OTHERS] if OTHERS in present else [])
 
 
 def colour(order: Sequence[str], colours: Mapping[str, str], title: str = "Бренд") -> alt.Color:

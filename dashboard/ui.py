@@ -88,6 +88,14 @@ def group_scope(filters: MetricsFilter, members: Sequence[str]) -> MetricsFilter
     return replace(filters, brands=tuple(members))
 
 
+def metric(where: Any, label: str, value: str, delta: str | None = None, **kwargs: Any) -> None:
+    """``st.metric`` with a Russian delta: Streamlit reads the direction from an ASCII "-", so the typographic
+    minus of :mod:`molva.fmt` is swapped for it only in the delta."""
+    if delta is not None and delta.startswith("−"):
+        delta = "-" + delta[1:]
+    where.metric(label, value, delta, **kwargs)
+
+
 def change(current: float, previous: float | None) -> str | None:
     """``+12,5 %`` relative change (None when there is nothing to compare with)."""
     if not previous:
@@ -102,6 +110,7 @@ FORMATTERS: dict[str, Callable[..., str]] = {
     "duration": fmt.duration,
     "text": fmt.text,
     "float1": lambda v: fmt.number(v, 1),
+    "float2": lambda v: fmt.number(v, 2),
 }
 
 

@@ -70,17 +70,18 @@ def voice_section(url: str, members: list[str]) -> None:
     colours = data.colours()
     totals = dict(zip(voice["brand"], voice["mentions"], strict=True))
     keep = brand_colours.shown_brands(totals, context.focus)
-    order = [*keep, brand_colours.OTHERS]
     pie = brand_colours.fold_others(voice[["brand", "mentions", "share"]], keep)
+    pie = pie[pie["mentions"] > 0]
+    order = brand_colours.legend_order(keep, pie)
     pie["order"] = pie["brand"].map({b: i for i, b in enumerate(order)})
-    left, right = st.columns(2)
+    left, right = st.columns([2, 3])
     left.altair_chart(alt.Chart(pie).mark_arc(innerRadius=50).encode(
         theta="mentions:Q", color=brand_colours.colour(order, colours), order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("brand:N", title="Бренд"), alt.Tooltip("mentions:Q", title=ui.MENTIONS),
                  alt.Tooltip("share:Q", title=ui.VOICE_SHARE, format=".1%")],
     ), width="stretch")
     voice = voice.sort_values(["mentions", "brand"], ascending=[False, True]).reset_index(drop=True)
-    voice.insert(0, "place", range(1, len(voice) + 1))  # among the group's brands, not all brands
+    voice.insert(0, "place", [i + 1 if m else None for i, m in enumerate(voice["mentions"])])  # within the group
     no_tone = voice["negative_share"].isna() | (voice["mentions"] == 0)
     voice.loc[no_tone, ["negative_share", "sentiment_index"]] = None
     right.dataframe(ui.russian(voice.drop(columns=["group"]), ui.BRAND_KINDS), hide_index=True, width="stretch",

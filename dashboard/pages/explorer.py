@@ -73,11 +73,10 @@ def rows_frame(page: ExplorerPage, zone: str) -> pd.DataFrame:
 
 
 COLUMNS: dict[str, Any] = {
-    "id": "№", "published_at": st.column_config.DatetimeColumn("Дата (МСК)", format="DD.MM.YYYY HH:mm"),
-    "brand": "Бренд", "source": "Источник", "sentiment": "Тональность", "corrected": "Исправлено",
-    "intent": "Намерение", "urgency": st.column_config.NumberColumn("Срочность", format="%.2f"),
+    "id": "№", "published_at": st.column_config.DatetimeColumn("Дата", format="DD.MM.YYYY HH:mm"),
+    "brand": "Бренд", "source": "Источник", "url": st.column_config.LinkColumn("Оригинал", display_text="открыть"),
+    "sentiment": "Тональность", "corrected": "Исправлено", "intent": "Намерение", "urgency": "Срочность",
     "answered": "Ответ бренда", "author": "Автор", "text": st.column_config.TextColumn("Текст", width="large"),
-    "url": st.column_config.LinkColumn("Оригинал", display_text="открыть"),
 }
 
 
@@ -161,7 +160,10 @@ def page() -> None:
         training_export(context.url)
         return
     df = rows_frame(result, context.zone)
-    st.dataframe(df, hide_index=True, width="stretch", column_config=COLUMNS)
+    columns = {**COLUMNS, "published_at": st.column_config.DatetimeColumn(
+        f"Дата ({fmt.zone_label(context.zone)})", format="DD.MM.YYYY HH:mm")}
+    shown = ui.russian(df, {"urgency": "float2"}).assign(url=df["url"].map(lambda u: u or ""))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=columns, column_order=list(COLUMNS))
     exports(df)
     pages = max(1, -(-len(result.rows) // CARDS_PER_PAGE))
     number = st.number_input("Страница карточек", 1, pages, 1, key="ex_page") if pages > 1 else 1

@@ -42,20 +42,20 @@ def focus_kpis(context: PageContext) -> None:
     mine = rows.get(focus)
     old = previous_rows.get(focus) if has_previous else None
     mentions = mine.mentions if mine else 0
-    cols[0].metric(ui.MENTIONS, fmt.number(mentions), help=ui.HELP[ui.MENTIONS],
+    ui.metric(cols[0], ui.MENTIONS, fmt.number(mentions), help=ui.HELP[ui.MENTIONS],
                    delta=ui.change(mentions, old.mentions if old else None) if has_previous else None)
     negative = mine.negative_share if mine and mine.classified else None
-    cols[1].metric(ui.NEGATIVE_SHARE, fmt.percent(negative), help=ui.HELP[ui.NEGATIVE_SHARE], delta_color="inverse",
+    ui.metric(cols[1], ui.NEGATIVE_SHARE, fmt.percent(negative), help=ui.HELP[ui.NEGATIVE_SHARE], delta_color="inverse",
                    delta=fmt.points(negative - old.negative_share)
                    if has_previous and old and old.classified and negative is not None else None)
     index = mine.sentiment_index if mine and mine.classified else None
-    cols[2].metric(ui.SENTIMENT_INDEX, fmt.signed(index), help=ui.HELP[ui.SENTIMENT_INDEX],
+    ui.metric(cols[2], ui.SENTIMENT_INDEX, fmt.signed(index), help=ui.HELP[ui.SENTIMENT_INDEX],
                    delta=fmt.signed(index - old.sentiment_index)
                    if has_previous and old and old.classified and index is not None else None)
-    cols[3].metric(ui.VOICE_SHARE, fmt.percent(current.share if current.group_mentions else None),
+    ui.metric(cols[3], ui.VOICE_SHARE, fmt.percent(current.share if current.group_mentions else None),
                    help=ui.HELP[ui.VOICE_SHARE],
                    delta=fmt.points(current.share - previous.share) if has_previous and previous else None)
-    cols[4].metric(ui.PLACE, f"{current.place} из {current.of}" if current.place else fmt.DASH, help=ui.HELP[ui.PLACE])
+    ui.metric(cols[4], ui.PLACE, f"{current.place} из {current.of}" if current.place else fmt.DASH, help=ui.HELP[ui.PLACE])
     if not has_previous:
         st.caption("Сравнение с предыдущим периодом не показано: за предыдущий период той же длины данных нет.")
     else:
@@ -138,7 +138,7 @@ def page() -> None:
         totals = points.groupby("brand")["mentions"].sum().to_dict()
         keep = brand_colours.shown_brands(totals, context.focus)
         trend = trend_frame(points, keep, zone, granularity)
-        order = [*keep, brand_colours.OTHERS]
+        order = brand_colours.legend_order(keep, trend)
         if not spikes.empty:
             spikes["local"] = [fmt.local(t.to_pydatetime(), zone).replace(tzinfo=None) for t in spikes["window_start"]]
             spikes["when"] = [fmt.date_time(t.to_pydatetime(), zone) for t in spikes["window_start"]]
@@ -185,7 +185,7 @@ def sources_chart(by_source: pd.DataFrame, focus: str | None, colours: dict[str,
     totals = by_source.groupby("brand")["mentions"].sum().to_dict()
     keep = brand_colours.shown_brands(totals, focus)
     folded = brand_colours.fold_others(by_source[["source", "brand", "mentions", "negative"]], keep, by=("source",))
-    order = [*keep, brand_colours.OTHERS]
+    order = brand_colours.legend_order(keep, folded)
     folded["order"] = folded["brand"].map({b: i for i, b in enumerate(order)})
     chart = alt.Chart(folded).mark_bar().encode(
         x=alt.X("mentions:Q", title=ui.MENTIONS), y=alt.Y("source:N", title="Источник", sort="-x"),

@@ -27,19 +27,24 @@ def topic_columns(zone: str) -> dict[str, Any]:
     label = fmt.zone_label(zone)
     return {
         "id": "№", "urgency": st.column_config.TextColumn("Срочность", help="Наибольшая срочность среди постов темы, 0–1."),
-        "due": f"Ответить до ({label})", "overdue": "Просрочено", "status": "Статус", "type": "Категория",
-        "brand": "Бренд", "title": st.column_config.TextColumn("Тема", width="large"),
+        "due": f"Ответить до ({label})", "overdue": "Просрочено", "status": "Статус",
         "url": st.column_config.LinkColumn("Тема в сообществе", display_text="открыть"),
         "source_url": st.column_config.LinkColumn("Исходный пост", display_text="открыть"),
+        "type": "Категория", "brand": "Бренд", "title": st.column_config.TextColumn("Тема", width="medium"),
         "assignee": "Ответственный", "mention_count": "Постов", "created": f"Создана ({label})",
     }
 
 
 URGENT_COLUMNS: dict[str, Any] = {
-    "published_at": "Дата", "brand": "Бренд", "source": "Источник", "urgency": "Срочность", "intent": "Намерение",
-    "text": st.column_config.TextColumn("Текст", width="large"),
+    "published_at": "Дата", "brand": "Бренд", "source": "Источник", "urgency": "Срочность",
     "url": st.column_config.LinkColumn("Оригинал", display_text="открыть"), "topic_id": "Тема №",
+    "intent": "Намерение", "text": st.column_config.TextColumn("Текст", width="large"),
 }
+
+
+def _link(url: object) -> str:
+    """A link cell: the URL, or an empty cell (Streamlit writes "None" for a missing one)."""
+    return url if isinstance(url, str) and url else ""
 
 
 def _author() -> str:
@@ -93,7 +98,7 @@ def work_list(url: str, brands: tuple[str, ...]) -> pd.DataFrame:
     order = st.radio("Порядок", list(SORTS), format_func=SORTS.__getitem__, horizontal=True, key="sq_sort")
     if order == "urgency":
         shown = shown.assign(_u=shown["urgency"].fillna(-1.0)).sort_values(
-            ["overdue", "_u", "due_at"], ascending=[False, False, True], na_position="last", kind="stable")
+            ["_u", "due_at"], ascending=[False, True], na_position="last", kind="stable")
         shown = shown.drop(columns=["_u"])
     elif order == "due":
         shown = shown.sort_values(["due_at", "created_at"], na_position="last", kind="stable")
@@ -130,7 +135,8 @@ def topics_section(url: str, brands: tuple[str, ...], zone: str) -> None:
         "overdue": ["просрочено" if o else "" for o in topics["overdue"]],
         "status": topics["status"].map(lambda s: TOPIC_STATUSES.get(s, s)),
         "type": topics["type"].map(lambda t: TOPIC_TYPES.get(t, t)),
-        "brand": topics["brand"], "title": topics["title"], "url": topics["url"], "source_url": topics["source_url"],
+        "brand": topics["brand"], "title": topics["title"], "url": topics["url"].map(_link),
+        "source_url": topics["source_url"].map(_link),
         "assignee": topics["assignee"].map(fmt.text), "mention_count": topics["mention_count"],
         "created": [fmt.date_time(ui.as_datetime(t), zone) for t in topics["created_at"]],
     })
@@ -200,6 +206,7 @@ def urgent_section(url: str, zone: str) -> None:
         published_at=[fmt.date_time(ui.as_datetime(t), zone) for t in urgent["published_at"]],
         urgency=[fmt.number(u, 2) for u in urgent["urgency"]],
         topic_id=[fmt.number(t) for t in urgent["topic_id"]],
+        url=urgent["url"].map(_link),
     )
     st.dataframe(urgent, hide_index=True, width="stretch", column_config=URGENT_COLUMNS,
                  column_order=list(URGENT_COLUMNS))
