@@ -30,13 +30,11 @@ def frame(rows: list[ReachRow], brand: str) -> pd.DataFrame:
 def columns(what: str) -> dict[str, Any]:
     return {
         "key": st.column_config.TextColumn(what, width="medium"), "kind": "Тип",
-        "mentions": st.column_config.NumberColumn(ui.MENTIONS, help=ui.HELP[ui.MENTIONS]),
-        "negative_share": st.column_config.NumberColumn(ui.NEGATIVE_SHARE, format="percent",
-                                                        help=ui.HELP[ui.NEGATIVE_SHARE]),
-        "followers": st.column_config.NumberColumn("Подписчиков", format="localized",
-                                                   help="Наибольшее число подписчиков автора, замеченное при сборе."),
-        "views": st.column_config.NumberColumn("Просмотров", format="localized",
-                                               help="Сумма просмотров постов с упоминанием бренда."),
+        "mentions": st.column_config.TextColumn(ui.MENTIONS, help=ui.HELP[ui.MENTIONS]),
+        "negative_share": st.column_config.TextColumn(ui.NEGATIVE_SHARE, help=ui.HELP[ui.NEGATIVE_SHARE]),
+        "followers": st.column_config.TextColumn("Подписчиков",
+                                                 help="Наибольшее число подписчиков автора, замеченное при сборе."),
+        "views": st.column_config.TextColumn("Просмотров", help="Сумма просмотров постов с упоминанием бренда."),
     }
 
 
@@ -55,7 +53,9 @@ def table(title: str, df: pd.DataFrame, what: str, key: str, brand: str) -> None
     if df.empty:
         ui.empty_note(f"{title.lower()} за период не найдены")
         return
-    event = st.dataframe(df, hide_index=True, width="stretch", key=key, on_select="rerun",
+    shown = ui.russian(df, {"mentions": "number", "negative_share": "percent", "followers": "number",
+                            "views": "number"})
+    event = st.dataframe(shown, hide_index=True, width="stretch", key=key, on_select="rerun",
                          selection_mode="single-row", column_config=columns(what),
                          column_order=["key", "kind", "mentions", "negative_share", "followers", "views"])
     selected = list(getattr(getattr(event, "selection", None), "rows", []) or [])
@@ -89,11 +89,8 @@ def page() -> None:
     authors, places = data.reach(url, scoped)
     mentions = sum(r.mentions for r in places if r.brand == brand)
     st.caption(f"{ui.MENTIONS} бренда {brand}: {fmt.number(mentions)}.")
-    left, right = st.columns(2)
-    with left:
-        table("Авторы", frame(authors, brand), "Автор", "reach_authors", brand)
-    with right:
-        table("Площадки", frame(places, brand), "Канал, сообщество или сайт", "reach_places", brand)
+    table("Площадки", frame(places, brand), "Канал, сообщество или сайт", "reach_places", brand)
+    table("Авторы", frame(authors, brand), "Автор", "reach_authors", brand)
 
 
 page()

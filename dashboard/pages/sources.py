@@ -15,9 +15,8 @@ def columns(zone: str) -> tuple[dict[str, Any], dict[str, Any]]:
     label = fmt.zone_label(zone)
     health: dict[str, Any] = {
         "source": "Источник", "kind": "Тип", "enabled": "Включён",
-        "mentions": st.column_config.NumberColumn(ui.MENTIONS, help=ui.HELP[ui.MENTIONS]),
-        "negative_share": st.column_config.NumberColumn(ui.NEGATIVE_SHARE, format="percent",
-                                                        help=ui.HELP[ui.NEGATIVE_SHARE]),
+        "mentions": st.column_config.TextColumn(ui.MENTIONS, help=ui.HELP[ui.MENTIONS]),
+        "negative_share": st.column_config.TextColumn(ui.NEGATIVE_SHARE, help=ui.HELP[ui.NEGATIVE_SHARE]),
         "last_crawl": f"Последний сбор ({label})", "last_status": "Статус", "last_items": "Новых за сбор",
         "errors": "Ошибок всего", "consecutive_failures": "Сбоев подряд", "disabled_reason": "Причина отключения",
     }
@@ -52,7 +51,8 @@ def page() -> None:
     cols[1].metric("С ошибками", fmt.number(len(failing)))
     cols[2].metric(ui.MENTIONS, fmt.number(int(health["mentions"].sum())), help=ui.HELP[ui.MENTIONS])
     health_columns, run_columns = columns(zone)
-    shown = health.assign(
+    shown = ui.russian(health, {"mentions": "number", "negative_share": "percent", "errors": "number",
+                                "consecutive_failures": "number"}).assign(
         last_status=health["last_status"].map(lambda s: ui.RUN_STATUS_LABELS.get(s, s) if s else fmt.DASH),
         last_crawl=health["last_crawl"].map(lambda t: fmt.date_time(ui.as_datetime(t), zone)),
         last_items=health["last_items"].map(fmt.number),

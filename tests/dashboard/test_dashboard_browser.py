@@ -88,15 +88,17 @@ def test_open_a_topic_and_fix_a_label(dashboard_db: tuple[str, int], tmp_path: P
         browser.screenshot(out / "support-topic-opened.png")
 
         open_page(browser, base, "explorer", "Упоминания")
-        card_select = '[data-testid="stVerticalBlockBorderWrapper"] [data-testid="stSelectbox"]'
+        card_select = '[class*="st-key-ex_label_"]'  # Streamlit marks a keyed widget with class st-key-<key>
         browser.wait_for(f"document.querySelectorAll({card_select!r}).length > 0", "a mention card")
-        current = str(browser.evaluate(f"document.querySelector({card_select!r}).innerText")).strip()
-        browser.click(card_select + " div[data-baseweb='select']")
+        current = str(browser.evaluate(f"document.querySelector({card_select!r} + ' input').value")).strip()
+        browser.click(card_select + ' button[aria-haspopup="listbox"]')  # the combobox's "Open" button
         browser.wait_for("document.querySelectorAll('[role=\"option\"]').length >= 3", "the label options")
         choice = next(label for label in ("нейтрально", "позитив", "негатив") if label != current)
         browser.click_text('[role="option"]', choice)
         browser.settle()
-        browser.click_text('[data-testid="stVerticalBlockBorderWrapper"] button', "Исправить тональность")
+        browser.wait_for("(() => { const b = document.querySelector('[class*=\"st-key-ex_fix_\"] button');"
+                         " return !!b && !b.disabled; })()", "the enabled fix button")
+        browser.click('[class*="st-key-ex_fix_"] button')
         browser.wait_for("document.body.innerText.includes('Тональность исправлена')", "the saved correction")
         browser.settle()
         browser.screenshot(out / "explorer-label-fixed.png")
