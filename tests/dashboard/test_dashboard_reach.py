@@ -71,7 +71,7 @@ def test_reach_page_opens_the_explorer_filtered(dashboard_db: tuple[str, int],
     assert not app.exception
     tables = [e.value for e in app.dataframe]
     assert len(tables) == 2 and all(len(t) > 0 for t in tables)
-    author = str(tables[0].iloc[0]["key"])
+    author = str(tables[1].iloc[0]["key"])  # places first, then authors
     app.session_state["ex_authors"] = [author]
     app.session_state["ex_scope_label"] = f"автор {author}"
     app.session_state["ex_brand_scope"] = "Сбербанк"
