@@ -20,8 +20,8 @@ install: $(STAMP)
 # The demo needs the runtime only (no pytest, ruff, mypy); a developer install already has it.
 $(DEMO_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	test -f $(STAMP) || $(BIN)/python -m pip install -q --upgrade pip wheel setuptools
-	test -f $(STAMP) || $(BIN)/python -m pip install -q -e .
+	test -f $(STAMP) || $(BIN)/python -m pip install -qq --upgrade pip wheel setuptools
+	test -f $(STAMP) || $(BIN)/python -m pip install -qq -e .
 	touch $(DEMO_STAMP)
 
 install-demo: $(DEMO_STAMP)
