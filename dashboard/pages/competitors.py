@@ -20,25 +20,30 @@ ALL_BRANDS = "все бренды"
 
 
 def response_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The ranked response-rate table with human-readable times next to the exact numbers."""
+    """The ranked response-rate table: the exact numbers (kept in the frame) and, shown, their Russian text
+    (``<column>_ru``) and human-readable times."""
     out = table.copy()
     out["median_human"] = out["median_response_seconds"].map(ui.fmt_duration)
     out["p90_human"] = out["p90_response_seconds"].map(ui.fmt_duration)
-    return ui.russian(out, RESPONSE_KINDS)
+    shown = ui.russian(out, RESPONSE_KINDS)
+    for column in RESPONSE_KINDS:
+        if column in out.columns:
+            out[f"{column}_ru"] = shown[column]
+    return out
 
 
 RESPONSE_COLUMNS: dict[str, Any] = {
-    "rank": st.column_config.TextColumn("Место", help="Место по доле ответов среди брендов выбранной группы."),
+    "rank_ru": st.column_config.TextColumn("Место", help="Место по доле ответов среди брендов выбранной группы."),
     "brand": "Бренд",
     "source": "Источник",
-    "addressed": "Адресовано",
-    "answered": "Отвечено",
-    "response_rate": st.column_config.TextColumn(
+    "addressed_ru": "Адресовано",
+    "answered_ru": "Отвечено",
+    "response_rate_ru": st.column_config.TextColumn(
         "Доля ответов", help="Доля адресованных бренду жалоб и вопросов, на которые ответил его официальный аккаунт."),
     "median_human": "Медиана до ответа",
     "p90_human": "90-й перцентиль",
-    "median_response_seconds": "Медиана, с",
-    "p90_response_seconds": "P90, с",
+    "median_response_seconds_ru": "Медиана, с",
+    "p90_response_seconds_ru": "P90, с",
 }
 RESPONSE_KINDS = {"rank": "number", "addressed": "number", "answered": "number", "response_rate": "percent",
                   "median_response_seconds": "number", "p90_response_seconds": "number"}
@@ -123,8 +128,8 @@ def response_section(url: str, members: list[str]) -> None:
     table = table.reset_index(drop=True).assign(rank=lambda t: range(1, len(t) + 1))  # place within the group
     shown = response_frame(table)
     st.dataframe(shown, hide_index=True, width="stretch", key="response_table",
-                 column_order=["rank", "brand", "addressed", "answered", "response_rate", "median_human",
-                               "p90_human", "median_response_seconds", "p90_response_seconds"],
+                 column_order=["rank_ru", "brand", "addressed_ru", "answered_ru", "response_rate_ru", "median_human",
+                               "p90_human", "median_response_seconds_ru", "p90_response_seconds_ru"],
                  column_config=RESPONSE_COLUMNS)
     granularity = st.radio("Шаг динамики", ["day", "week"], index=default_step(filters), horizontal=True,
                            format_func=ui.GRANULARITY_LABELS.__getitem__, key="cmp_granularity")
@@ -133,7 +138,7 @@ def response_section(url: str, members: list[str]) -> None:
         by_source = by_source[by_source["brand"].isin(shown["brand"])]
         st.markdown("**По источникам**")
         st.dataframe(response_frame(by_source), hide_index=True, width="stretch",
-                     column_order=["brand", "source", "addressed", "answered", "response_rate", "median_human",
+                     column_order=["brand", "source", "addressed_ru", "answered_ru", "response_rate_ru", "median_human",
                                    "p90_human"], column_config=RESPONSE_COLUMNS)
     if not trend.empty:
         trend = trend[trend["brand"].isin(shown["brand"])]
