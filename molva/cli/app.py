@@ -118,7 +118,7 @@ def require_schema(ctx: click.Context, announce: bool = True) -> None:
 
     settings = get_settings(ctx)
     refuse_missing_database(ctx)
-    if announce:
+    if announce and not ctx.params.get("as_json"):  # JSON output stays pure even when 2>&1 joins the streams
         click.echo(f"molva: база данных: {database_label(settings.db_url)}", err=True)
     upgrade(settings.db_url)
 

@@ -57,9 +57,9 @@ def test_report_refuses_to_invent_a_database(tmp_path: Path) -> None:
 def test_report_json_on_an_empty_database(tmp_path: Path) -> None:
     env = {"MOLVA_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
     assert run("db", "upgrade", env=env)[0] == 0
+    assert str(tmp_path / "r.db") in run("report", env=env)[2]  # says which database it reads
     code, out, err = run("report", "--json", env=env)
     assert code == 0
-    assert str(tmp_path / "r.db") in err  # says which database it reads
     data = json.loads(out)
     assert data["mentions_total"] == 0
     assert data["sources"] == []

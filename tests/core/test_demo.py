@@ -56,7 +56,12 @@ def test_demo_fills_the_dashboard_and_stops_everything_on_ctrl_c(tmp_path: Path)
             [sys.executable, "-m", "molva", "--config", str(data / "molva.toml"), "report", "--json"],
             env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path / "..",  # any directory
         )
-        assert str(data / "molva.db") in report.stderr, "the command says which database it reads"
+        text = subprocess.run(
+            [sys.executable, "-m", "molva", "--config", str(data / "molva.toml"), "report"],
+            env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path / "..",
+        )
+        assert str(data / "molva.db") in text.stderr, "the command says which database it reads"
+        assert "Упоминаний брендов" in text.stdout and "None" not in text.stdout
         numbers = json.loads(report.stdout)
         assert numbers["mentions_total"] > 100
         assert {s["source"] for s in numbers["sources"]} == {"telegram", "vk", "rss", "reviews", "mastodon"}
