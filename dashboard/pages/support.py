@@ -68,7 +68,7 @@ def _run(url: str, action: str, topic_id: int) -> None:
         state["sq_message"] = ("error", str(exc))
 
 
-def work_list(url: str, brands: tuple[str, ...]) -> pd.DataFrame:
+def work_list(url: str, brands: tuple[str, ...], focus: str | None = None) -> pd.DataFrame:
     """Every topic with its urgency; filtered by the widgets above the table and sorted as chosen."""
     topics = data.topics(url, (), False)
     if topics.empty:
@@ -83,7 +83,8 @@ def work_list(url: str, brands: tuple[str, ...]) -> pd.DataFrame:
     types = cols[2].multiselect("Категория", list(TOPIC_TYPES), key="sq_types", format_func=TOPIC_TYPES.__getitem__,
                                 placeholder="любая")
     brand_options = sorted(set(topics["brand"]))
-    chosen_brands = cols[3].multiselect("Бренд", brand_options, default=[b for b in brands if b in brand_options],
+    preset = [b for b in brands if b in brand_options] or ([focus] if focus and focus in brand_options else [])
+    chosen_brands = cols[3].multiselect("Бренд", brand_options, default=preset,
                                         key="sq_brands", placeholder="любой")
     shown = topics
     if statuses:
@@ -117,14 +118,14 @@ def counts(topics: pd.DataFrame) -> None:
     cols[2].metric("Без ответственного", fmt.number(unassigned))
 
 
-def topics_section(url: str, brands: tuple[str, ...], zone: str) -> None:
+def topics_section(url: str, brands: tuple[str, ...], zone: str, focus: str | None = None) -> None:
     st.subheader("Темы поддержки")
     everything = data.topics(url, (), False)
     if everything.empty:
         ui.empty_note("тем поддержки нет")
         return
     counts(everything)
-    topics = work_list(url, brands)
+    topics = work_list(url, brands, focus)
     if topics.empty:
         ui.empty_note("тем с такими фильтрами нет")
         return
@@ -219,7 +220,7 @@ def page() -> None:
     message = st.session_state.pop("sq_message", None)
     if message:
         (st.success if message[0] == "success" else st.error)(message[1])
-    topics_section(context.url, context.filters.brands, context.zone)
+    topics_section(context.url, context.filters.brands, context.zone, context.focus)
     urgent_section(context.url, context.zone)
 
 
