@@ -63,9 +63,10 @@ def focus_kpis(context: PageContext) -> None:
 
 
 def _axis(granularity: str) -> alt.Axis:
-    interval = {"hour": "hour", "day": "day", "week": "week"}[granularity]
+    if granularity == "hour":  # labels carry the time: Vega's own ticks never repeat a label
+        return alt.Axis(format=AXIS_FORMAT["hour"], labelAngle=0, labelOverlap=True)
     return alt.Axis(format=AXIS_FORMAT[granularity], labelAngle=0, labelOverlap=True,
-                    tickCount={"interval": interval, "step": 1})  # one tick per bucket: no date twice
+                    tickCount={"interval": granularity, "step": 1})  # one tick per bucket: no date twice
 
 
 def timeline(points: pd.DataFrame, metric: str, spikes: pd.DataFrame, granularity: str, order: list[str],

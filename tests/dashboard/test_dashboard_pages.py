@@ -206,3 +206,42 @@ def test_topic_body_as_text() -> None:
     assert "**" not in text and "_Тема" not in text
     assert "Почему отмечено: негативная тональность; жалоба; не работает услуга" in text
     assert "    строка поста" in text
+
+
+def _chart_specs(app: AppTest) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(element.proto.spec) for element in app.get("vega_lite_chart")]
+
+
+def _encodings(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    layers = spec.get("layer") or [spec]
+    return [layer.get("encoding", {}) for layer in layers]
+
+
+def test_overview_charts_focus_rivals_and_others(dashboard_db: tuple[str, int],
+                                                 make_app: Callable[..., AppTest]) -> None:
+    app = make_app(dashboard_db[0])
+    specs = _chart_specs(app)
+    assert len(specs) == 2, "the trend and the sources bar"
+    trend, sources = (_encodings(s)[0] for s in specs)
+    assert trend["x"]["axis"]["tickCount"] == {"interval": "day", "step": 1}, "one tick per day: no date twice"
+    for encoding in (trend, sources):
+        domain = encoding["color"]["scale"]["domain"]
+        colours = encoding["color"]["scale"]["range"]
+        assert domain[0] == "Сбербанк", "the focus brand leads"
+        assert len(domain) <= 7 and len(set(colours)) == len(colours), "a handful of distinct colours"
+    trend_colours = dict(zip(trend["color"]["scale"]["domain"], trend["color"]["scale"]["range"], strict=True))
+    source_colours = dict(zip(sources["color"]["scale"]["domain"], sources["color"]["scale"]["range"], strict=True))
+    assert all(trend_colours[b] == c for b, c in source_colours.items() if b in trend_colours), "stable colours"
+
+
+def test_previous_period_only_when_it_has_data(dashboard_db: tuple[str, int],
+                                               make_app: Callable[..., AppTest]) -> None:
+    app = make_app(dashboard_db[0])
+    assert any(m.delta for m in app.metric), "the generated data covers the previous 30 days too"
+    today = datetime.now(UTC).date()
+    app.radio(key="ov_granularity").set_value("week").run()  # AppTest ignored a first-interaction date change here
+    app.sidebar.date_input(key="flt_period").set_value((today - timedelta(days=120), today - timedelta(days=1))).run()
+    assert not any(m.delta for m in app.metric), ("no comparison with an empty period", app.caption[0].value)
+    assert any("данных нет" in c.value for c in app.caption)
