@@ -103,6 +103,21 @@ def change(current: float, previous: float | None) -> str | None:
     return f"{fmt.signed((current - previous) / previous * 100, 1)}{fmt.NBSP}%"
 
 
+# Vega writes numbers the English way; these expressions write them as molva.fmt does (comma, " %").
+PERCENT_AXIS_LABELS = "replace(replace(format(datum.value, '.0%'), '%', ' %'), '.', ',')"
+DECIMAL_AXIS_LABELS = "replace(replace(format(datum.value, '.1f'), '.', ','), '-', '−')"
+
+
+def vega_percent(field: str, digits: int = 1) -> str:
+    """A Vega expression: the 0..1 ``field`` as ``83,6 %`` (for ``transform_calculate`` and tooltips)."""
+    return f"replace(replace(format(datum['{field}'], '.{digits}%'), '%', ' %'), '.', ',')"
+
+
+def vega_signed(field: str, digits: int = 2) -> str:
+    """A Vega expression: ``field`` as ``+0,12`` / ``−0,30``."""
+    return f"replace(replace(format(datum['{field}'], '+.{digits}f'), '.', ','), '-', '−')"
+
+
 FORMATTERS: dict[str, Callable[..., str]] = {
     "number": fmt.number,
     "percent": fmt.percent,

@@ -80,10 +80,10 @@ def voice_section(url: str, members: list[str]) -> None:
     order = brand_colours.legend_order(keep, pie)
     pie["order"] = pie["brand"].map({b: i for i, b in enumerate(order)})
     left, right = st.columns([2, 3])
-    left.altair_chart(alt.Chart(pie).mark_arc(innerRadius=50).encode(
+    left.altair_chart(alt.Chart(pie).transform_calculate(share_ru=ui.vega_percent("share")).mark_arc(innerRadius=50).encode(
         theta="mentions:Q", color=brand_colours.colour(order, colours), order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("brand:N", title="Бренд"), alt.Tooltip("mentions:Q", title=ui.MENTIONS),
-                 alt.Tooltip("share:Q", title=ui.VOICE_SHARE, format=".1%")],
+                 alt.Tooltip("share_ru:N", title=ui.VOICE_SHARE)],
     ), width="stretch")
     voice = voice.sort_values(["mentions", "brand"], ascending=[False, True]).reset_index(drop=True)
     voice.insert(0, "place", [i + 1 if m else None for i, m in enumerate(voice["mentions"])])  # within the group
@@ -95,21 +95,23 @@ def voice_section(url: str, members: list[str]) -> None:
     st.subheader("Тональность по брендам")
     shown = voice[voice["mentions"] > 0]
     left, right = st.columns(2)  # a 0..1 share and a −1..1 index never share an axis
-    left.altair_chart(alt.Chart(shown).mark_bar().encode(
-        x=alt.X("negative_share:Q", title=ui.NEGATIVE_SHARE, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    left.altair_chart(alt.Chart(shown).transform_calculate(value_ru=ui.vega_percent("negative_share")).mark_bar().encode(
+        x=alt.X("negative_share:Q", title=ui.NEGATIVE_SHARE, axis=alt.Axis(labelExpr=ui.PERCENT_AXIS_LABELS),
+                scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("brand:N", title=None, sort=list(shown["brand"])),
         color=alt.Color("brand:N", scale=alt.Scale(domain=list(shown["brand"]),
                                                    range=[colours.get(b, "#888") for b in shown["brand"]]), legend=None),
         tooltip=[alt.Tooltip("brand:N", title="Бренд"),
-                 alt.Tooltip("negative_share:Q", title=ui.NEGATIVE_SHARE, format=".1%")],
+                 alt.Tooltip("value_ru:N", title=ui.NEGATIVE_SHARE)],
     ).properties(title=ui.NEGATIVE_SHARE), width="stretch")
-    right.altair_chart(alt.Chart(shown).mark_bar().encode(
-        x=alt.X("sentiment_index:Q", title=ui.SENTIMENT_INDEX, scale=alt.Scale(domain=[-1, 1])),
+    right.altair_chart(alt.Chart(shown).transform_calculate(value_ru=ui.vega_signed("sentiment_index")).mark_bar().encode(
+        x=alt.X("sentiment_index:Q", title=ui.SENTIMENT_INDEX, scale=alt.Scale(domain=[-1, 1]),
+                axis=alt.Axis(labelExpr=ui.DECIMAL_AXIS_LABELS)),
         y=alt.Y("brand:N", title=None, sort=list(shown["brand"])),
         color=alt.Color("brand:N", scale=alt.Scale(domain=list(shown["brand"]),
                                                    range=[colours.get(b, "#888") for b in shown["brand"]]), legend=None),
         tooltip=[alt.Tooltip("brand:N", title="Бренд"),
-                 alt.Tooltip("sentiment_index:Q", title=ui.SENTIMENT_INDEX, format="+.2f")],
+                 alt.Tooltip("value_ru:N", title=ui.SENTIMENT_INDEX)],
     ).properties(title=ui.SENTIMENT_INDEX), width="stretch")
 
 
@@ -146,7 +148,8 @@ def response_section(url: str, members: list[str]) -> None:
         colours = data.colours()
         order = list(dict.fromkeys([b for b in [get_context().focus, *shown["brand"]] if b in set(trend["brand"])]))
         one_bucket = trend["bucket"].nunique() < 2
-        mark = alt.Chart(trend).mark_bar() if one_bucket else alt.Chart(trend).mark_line(point=True)
+        base = alt.Chart(trend).transform_calculate(rate_ru=ui.vega_percent("response_rate"))
+        mark = base.mark_bar() if one_bucket else base.mark_line(point=True)
         if one_bucket:
             st.caption("За период один интервал: доля ответов показана столбцами; выберите шаг «день».")
         st.altair_chart(mark.encode(
@@ -154,11 +157,12 @@ def response_section(url: str, members: list[str]) -> None:
                 "bucket:T", title="Период",
                 axis=alt.Axis(format="%d.%m", labelAngle=0, labelOverlap=True,
                               tickCount={"interval": "day" if granularity == "day" else "week", "step": 1})),
-            y=alt.Y("response_rate:Q", title="Доля ответов", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("response_rate:Q", title="Доля ответов", axis=alt.Axis(labelExpr=ui.PERCENT_AXIS_LABELS),
+                    scale=alt.Scale(domain=[0, 1])),
             color=brand_colours.colour(order, colours),
             tooltip=[alt.Tooltip("bucket:T", title="Период", format="%d.%m.%Y"), alt.Tooltip("brand:N", title="Бренд"),
                      alt.Tooltip("addressed:Q", title="Адресовано"), alt.Tooltip("answered:Q", title="Отвечено"),
-                     alt.Tooltip("response_rate:Q", title="Доля ответов", format=".1%")],
+                     alt.Tooltip("rate_ru:N", title="Доля ответов")],
         ), width="stretch")
 
 

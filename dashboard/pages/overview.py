@@ -72,15 +72,18 @@ def _axis(granularity: str) -> alt.Axis:
 def timeline(points: pd.DataFrame, metric: str, spikes: pd.DataFrame, granularity: str, order: list[str],
              colours: dict[str, str], zone: str) -> Any:
     title = f"{'Час' if granularity == 'hour' else 'День' if granularity == 'day' else 'Неделя'} ({fmt.zone_label(zone)})"
-    y_axis = alt.Axis(format="%") if metric == "negative_share" else alt.Axis()
-    base = alt.Chart(points).mark_line(point=len(points) < 200).encode(
+    labels = {"negative_share": ui.PERCENT_AXIS_LABELS, "sentiment_index": ui.DECIMAL_AXIS_LABELS}
+    y_axis = alt.Axis(labelExpr=labels[metric]) if metric in labels else alt.Axis()
+    value = ui.vega_percent(metric) if metric == "negative_share" else (
+        ui.vega_signed(metric) if metric == "sentiment_index" else f"replace(format(datum['{metric}'], ',d'), ',', '{fmt.THIN}')")
+    base = alt.Chart(points).transform_calculate(value_ru=value).mark_line(point=len(points) < 200).encode(
         x=alt.X("local:T", title=title, axis=_axis(granularity)),
         y=alt.Y(f"{metric}:Q", title=METRICS[metric], axis=y_axis,
                 scale=alt.Scale(domain=[-1, 1]) if metric == "sentiment_index" else alt.Scale()),
         color=brand_colours.colour(order, colours),
         tooltip=[alt.Tooltip("when:N", title="Время"), alt.Tooltip("brand:N", title="Бренд"),
                  alt.Tooltip("mentions:Q", title=ui.MENTIONS), alt.Tooltip("negative:Q", title="Негативных"),
-                 alt.Tooltip(f"{metric}:Q", title=METRICS[metric], format=".1%" if metric == "negative_share" else ".2f")],
+                 alt.Tooltip("value_ru:N", title=METRICS[metric])],
     )
     if spikes.empty:
         return base
