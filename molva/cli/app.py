@@ -123,6 +123,12 @@ def require_schema(ctx: click.Context, announce: bool = True) -> None:
     upgrade(settings.db_url)
 
 
+def announce_database(ctx: click.Context) -> None:
+    """Refuse a missing SQLite file (exit 2), then name the database on stderr (``crawl``, ``run``)."""
+    refuse_missing_database(ctx)
+    click.echo(f"molva: база данных: {database_label(get_settings(ctx).db_url)}", err=True)
+
+
 def refuse_missing_database(ctx: click.Context) -> None:
     """Exit 2 with one line when the configured SQLite file does not exist (nothing is created)."""
     from molva.db import missing_sqlite_file

@@ -103,7 +103,8 @@ def test_broken_catalog_is_exit_2_and_touches_no_database(tmp_path: Path) -> Non
     assert not db.exists()
 
 
-@pytest.mark.parametrize("command", [("report",), ("topics",), ("dashboard",)])
+@pytest.mark.parametrize("command", [("report",), ("topics",), ("dashboard",), ("crawl", "--all"), ("run",),
+                                     ("classify",)])
 def test_commands_never_create_an_empty_database(tmp_path: Path, command: tuple[str, ...]) -> None:
     db = tmp_path / "none" / "molva.db"
     code, out, err = run(*command, env={"MOLVA_DATABASE_URL": f"sqlite:///{db}"})
