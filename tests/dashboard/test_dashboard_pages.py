@@ -40,9 +40,11 @@ def assert_no_markup(app: AppTest) -> None:
 
 
 def default_filters() -> MetricsFilter:
-    today = datetime.now(UTC).date()
-    since = datetime.combine(today - timedelta(days=29), datetime.min.time(), tzinfo=UTC)
-    until = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(days=1)
+    """The sidebar's default: the last 30 whole days in the configured zone (Europe/Moscow)."""
+    zone = fmt.timezone("Europe/Moscow")
+    today = datetime.now(zone).date()
+    since = datetime.combine(today - timedelta(days=29), datetime.min.time(), tzinfo=zone).astimezone(UTC)
+    until = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=zone).astimezone(UTC)
     return MetricsFilter(since=since, until=until)
 
 
