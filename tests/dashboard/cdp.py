@@ -149,3 +149,11 @@ class Browser:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def print_pdf(browser: Browser, path: Path) -> Path:
+    """The current page printed to PDF (A4, backgrounds), as a manager would from the browser."""
+    data = browser.call("Page.printToPDF", printBackground=True, paperWidth=8.27, paperHeight=11.69)["data"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(data))
+    return path

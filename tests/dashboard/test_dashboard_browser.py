@@ -17,7 +17,7 @@ from test_dashboard_screenshot import ROOT, chromium, serving  # type: ignore[im
 
 websockets = pytest.importorskip("websockets", reason="the DevTools driver needs the websockets package")
 
-from cdp import Browser  # type: ignore[import-not-found]  # noqa: E402
+from cdp import Browser, print_pdf  # type: ignore[import-not-found]  # noqa: E402
 
 PAGES = {  # url path -> the page's title
     "": "Обзор",
@@ -113,3 +113,22 @@ def test_every_page_on_an_empty_database(empty_db: str, tmp_path: Path, browser:
             text = browser.text()
             assert "None" not in text, text[:500]
             browser.screenshot(out / f"{path or 'overview'}.png")
+
+
+def test_weekly_report_renders_and_prints(dashboard_db: tuple[str, int], tmp_path: Path, browser: Browser) -> None:
+    from click.testing import CliRunner
+
+    from molva.cli import main
+
+    out = artifacts("weekly")
+    html = out / "weekly.html"
+    result = CliRunner().invoke(main, ["report", "--html", str(html)], env={"MOLVA_DATABASE_URL": dashboard_db[0]},
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    browser.goto(html.as_uri())
+    browser.wait_for("document.querySelectorAll('svg').length >= 3", "the report's charts")
+    text = browser.text()
+    assert "Доля голоса" in text and "Главные жалобы" in text and "None" not in text
+    browser.screenshot(out / "weekly.png")
+    pdf = print_pdf(browser, out / "weekly.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
