@@ -162,7 +162,7 @@ def page() -> None:
     df = rows_frame(result, context.zone)
     columns = {**COLUMNS, "published_at": st.column_config.DatetimeColumn(
         f"Дата ({fmt.zone_label(context.zone)})", format="DD.MM.YYYY HH:mm")}
-    shown = ui.russian(df, {"urgency": "float2"}).assign(url=df["url"].map(lambda u: u or ""))
+    shown = ui.russian(df, {"urgency": "float2"}).assign(url=df["url"].map(lambda u: u if isinstance(u, str) else ""))
     st.dataframe(shown, hide_index=True, width="stretch", column_config=columns, column_order=list(COLUMNS))
     exports(df)
     pages = max(1, -(-len(result.rows) // CARDS_PER_PAGE))

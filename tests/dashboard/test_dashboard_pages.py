@@ -189,6 +189,8 @@ def test_support_queue_is_a_work_list(dashboard_db: tuple[str, int], make_app: C
     table = app.dataframe[0].value
     assert {"urgency", "due", "url", "source_url", "assignee"} <= set(table.columns)
     assert "None" not in set(table.astype(str).to_numpy().ravel())
+    explorer = make_app(dashboard_db[0], "explorer").dataframe[0].value
+    assert all(isinstance(u, str) for u in explorer["url"]), "a missing link is an empty cell, never None/NaN"
     urgencies = [float(u.replace(",", ".")) if u != "—" else -1 for u in table["urgency"]]
     assert len(urgencies) > 1 and urgencies == sorted(urgencies, reverse=True), "the most urgent first"
     app.multiselect(key="sq_brands").set_value(["Сбербанк"]).run()
