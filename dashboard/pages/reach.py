@@ -59,8 +59,9 @@ def table(title: str, df: pd.DataFrame, what: str, key: str, brand: str) -> None
                          selection_mode="single-row", column_config=columns(what),
                          column_order=["key", "kind", "mentions", "negative_share", "followers", "views"])
     selected = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    st.caption("Выберите строку — откроются её упоминания на странице «Упоминания».")
     if not selected:
-        st.caption("Выберите строку, чтобы открыть её упоминания.")
+        st.session_state.pop(f"{key}_last", None)
         return
     row = df.iloc[int(selected[0])]
     args: tuple[str, tuple[str, ...], tuple[str, ...], str]
@@ -68,8 +69,11 @@ def table(title: str, df: pd.DataFrame, what: str, key: str, brand: str) -> None
         args = (brand, (str(row["key"]),), (), f"автор {row['key']}")
     else:
         args = (brand, (), (str(row["prefix"]),), f"площадка {row['key']}")
-    st.button(f"Упоминания: {row['key']}", key=f"{key}_open", on_click=open_in_explorer, args=args,
-              type="primary")
+    if st.session_state.get(f"{key}_last") != args:  # a new selection (not the one kept from the last visit)
+        st.session_state[f"{key}_last"] = args
+        open_in_explorer(*args)
+        st.switch_page(str(PAGES_DIR / "explorer.py"))
+    st.button(f"Снова открыть упоминания: {row['key']}", key=f"{key}_open", on_click=open_in_explorer, args=args)
 
 
 def page() -> None:

@@ -104,6 +104,22 @@ def test_open_a_topic_and_fix_a_label(dashboard_db: tuple[str, int], tmp_path: P
         browser.screenshot(out / "explorer-label-fixed.png")
 
 
+def test_a_place_opens_its_mentions(dashboard_db: tuple[str, int], tmp_path: Path, browser: Browser) -> None:
+    out = artifacts("with-data")
+    with serving(dashboard_db[0], tmp_path) as base:
+        open_page(browser, base, "reach", "Кто и где")
+        browser.wait_for("document.querySelectorAll('[data-testid=\"stDataFrame\"]').length >= 2", "the tables")
+        table = browser.rect('[data-testid="stDataFrame"]')  # places
+        browser.click_at(table["x"] + 18, table["y"] + 35 + 17)  # one click on the first place
+        browser.wait_for(
+            "(() => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
+            " return !!h && h.innerText.trim() === 'Упоминания' && document.body.innerText.includes('Только площадка'); })()",
+            "the explorer filtered to the place",
+        )
+        browser.settle()
+        browser.screenshot(out / "explorer-from-a-place.png")
+
+
 def test_every_page_on_an_empty_database(empty_db: str, tmp_path: Path, browser: Browser) -> None:
     out = artifacts("empty")
     with serving(empty_db, tmp_path) as base:
