@@ -38,7 +38,7 @@ h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28
 .kpi b { display: block; font-size: 22px; } .kpi span { color: #666; font-size: 12px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eee; vertical-align: top; }
-td.n, th.n { text-align: right; white-space: nowrap; }
+td.n, th.n, td.when { text-align: right; white-space: nowrap; } td.when { text-align: left; }
 tr.focus td { font-weight: bold; }
 svg text { font-family: inherit; font-size: 12px; fill: #333; }
 a { color: #1f5fa8; }
@@ -185,7 +185,7 @@ def render(report: WeeklyData, colours: dict[str, str], zone: str) -> str:
         for c in report.complaints:
             text = c.text if len(c.text) <= 220 else c.text[:219] + "…"
             link = f' <a href="{escape(c.url)}">оригинал</a>' if c.url else ""
-            table.append(f"<tr><td>{escape(fmt.date_time(c.published_at, zone))}</td><td>{escape(c.brand)}</td>"
+            table.append(f"<tr><td class='when'>{escape(fmt.date_time(c.published_at, zone))}</td><td>{escape(c.brand)}</td>"
                          f"<td class='n'>{fmt.number(c.urgency, 2)}</td><td>{escape(text)}{link}</td></tr>")
         body.append("".join(table) + "</table>")
     else:
