@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 PORT ?= 8765
 DASHBOARD_PORT ?= 8501
 
-.PHONY: install demo test lint typecheck migrations-check pytest revision clean bench
+.PHONY: install install-demo demo test lint typecheck migrations-check pytest revision clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +17,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: install
+# The demo needs the runtime only (no pytest, ruff, mypy); a developer install already has it.
+$(DEMO_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -f $(STAMP) || $(BIN)/python -m pip install -qq --upgrade pip wheel setuptools
+	test -f $(STAMP) || $(BIN)/python -m pip install -qq -e .
+	touch $(DEMO_STAMP)
+
+install-demo: $(DEMO_STAMP)
+
+demo: install-demo
 	bash scripts/demo.sh $(PORT) $(DASHBOARD_PORT)
 
 lint: install

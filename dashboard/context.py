@@ -19,10 +19,14 @@ _KEY = "molva_context"
 class PageContext:
     url: str
     filters: MetricsFilter
+    focus: str | None = None  # the focus brand ("мой бренд")
+    group: str | None = None  # its catalog group
+    members: tuple[str, ...] = ()  # the brands of that group (the focus brand's rivals and itself)
+    zone: str = "Europe/Moscow"  # times are shown in this zone (alerts.timezone)
 
 
-def set_context(url: str, filters: MetricsFilter) -> None:
-    st.session_state[_KEY] = PageContext(url, filters)
+def set_context(url: str, filters: MetricsFilter, **focus: object) -> None:
+    st.session_state[_KEY] = PageContext(url, filters, **focus)  # type: ignore[arg-type]
 
 
 def clear_context() -> None:

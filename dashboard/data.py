@@ -25,6 +25,8 @@ from molva.metrics import BrandStats, MetricsFilter, brand_stats, source_health
 from molva.metrics.competitors import response_slices, response_table, share_of_voice
 from molva.metrics.explorer import ExplorerPage, ExplorerQuery, safe_url, search_mentions
 from molva.metrics.health import recent_runs
+from molva.metrics.reach import ReachRow, top_authors, top_places
+from molva.metrics.sources import SourceStats, source_stats
 from molva.metrics.support import urgent_complaints
 from molva.metrics.timeseries import (
     Granularity,
@@ -140,6 +142,13 @@ def catalog_groups(catalog_path: str | None) -> dict[str, list[str]]:
 def brand_groups() -> dict[str, list[str]]:
     path = settings().catalog_path
     return catalog_groups(str(path) if path else None)
+
+
+def colours() -> dict[str, str]:
+    """One colour per brand on every page (:func:`dashboard.brands.palette`)."""
+    from dashboard.brands import palette
+
+    return palette(brand_groups(), known_brands(db_url()))
 
 
 def group_of() -> dict[str, str]:
@@ -271,6 +280,14 @@ def topics(url: str, brands: tuple[str, ...], open_only: bool) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def topic_urgency(url: str, ids: tuple[int, ...]) -> dict[int, float]:
+    from molva.metrics.queue import topic_urgency as urgency
+
+    with read_session(url) as session:
+        return urgency(session, ids)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def topic_detail(url: str, topic_id: int) -> TopicDetail | None:
     from molva.board import get_topic
 
@@ -282,6 +299,19 @@ def topic_detail(url: str, topic_id: int) -> TopicDetail | None:
 def urgent(url: str, filters: MetricsFilter, threshold: float) -> pd.DataFrame:
     with read_session(url) as session:
         return frame(urgent_complaints(session, filters, threshold))
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def reach(url: str, filters: MetricsFilter, limit: int = 15) -> tuple[list[ReachRow], list[ReachRow]]:
+    """Top authors and top places (:mod:`molva.metrics.reach`)."""
+    with read_session(url) as session:
+        return top_authors(session, filters, limit), top_places(session, filters, limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def source_counts(url: str, filters: MetricsFilter) -> list[SourceStats]:
+    with read_session(url) as session:
+        return source_stats(session, filters)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -8,14 +8,17 @@ Streamlit's Markdown could read as markup into an entity *before* any markup of 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from molva import fmt
 from molva.escaping import spreadsheet_cell
-from molva.metrics import MetricsFilter
+from molva.metrics import BrandStats, MetricsFilter
 
 SENTIMENT_LABELS = {"negative": "негатив", "neutral": "нейтрально", "positive": "позитив", "none": "не размечено"}
 INTENT_LABELS = {
@@ -33,7 +36,125 @@ STATUS_LABELS = {
     "duplicate": "дубликат",
 }
 GRANULARITY_LABELS = {"hour": "час", "day": "день", "week": "неделя"}
-GROUP_LABELS = {"banks": "Банки", "telecom": "Операторы связи", "retail": "Ритейл", "insurance": "Страхование"}
+GROUP_LABELS = fmt.GROUP_NAMES
+# One name and one explanation per number, on every page (the definitions live in molva.metrics).
+MENTIONS = "Упоминания"
+NEGATIVE_SHARE = "Доля негатива"
+SENTIMENT_INDEX = "Индекс тональности"
+VOICE_SHARE = "Доля голоса"
+PLACE = "Место в группе"
+HELP = {
+    MENTIONS: "Упоминания бренда в постах и комментариях за период по выбранным источникам; пост с двумя "
+              "брендами считается у каждого. Посты официальных аккаунтов брендов не считаются.",
+    NEGATIVE_SHARE: "Негативные упоминания среди упоминаний с определённой тональностью (без неразмеченных).",
+    SENTIMENT_INDEX: "(позитивные − негативные) / упоминания с определённой тональностью; от −1 до +1.",
+    VOICE_SHARE: "Доля упоминаний бренда среди всех упоминаний брендов его группы за период.",
+    PLACE: "Место бренда по числу упоминаний среди брендов его группы (1 — больше всех).",
+}
+BRAND_COLUMNS: dict[str, Any] = {
+    "place": st.column_config.TextColumn("Место", help=HELP[PLACE]),
+    "brand": "Бренд", "group": "Группа",
+    "mentions": st.column_config.TextColumn(MENTIONS, help=HELP[MENTIONS]),
+    "negative": "Негатив", "neutral": "Нейтрально", "positive": "Позитив", "unclassified": "Не размечено",
+    "negative_share": st.column_config.TextColumn(NEGATIVE_SHARE, help=HELP[NEGATIVE_SHARE]),
+    "sentiment_index": st.column_config.TextColumn(SENTIMENT_INDEX, help=HELP[SENTIMENT_INDEX]),
+    "share": st.column_config.TextColumn(VOICE_SHARE, help=HELP[VOICE_SHARE]),
+}
+BRAND_KINDS = {"place": "number", "mentions": "number", "negative": "number", "neutral": "number",
+               "positive": "number", "unclassified": "number", "negative_share": "percent",
+               "sentiment_index": "signed", "share": "percent"}
+
+
+@dataclass(frozen=True)
+class Standing:
+    place: int | None  # 1 = most mentioned in the group; None when the brand has no mentions
+    of: int  # brands in the group
+    share: float  # of the group's mentions
+    group_mentions: int
+
+
+def group_standing(rows: Mapping[str, BrandStats], members: Sequence[str], focus: str) -> Standing:
+    """The focus brand's place and share of voice among ``members`` (brands of its group)."""
+    counts = {b: rows[b].mentions if b in rows else 0 for b in dict.fromkeys([*members, focus])}
+    total = sum(counts.values())
+    ranked = sorted(counts, key=lambda b: (-counts[b], b))
+    place = ranked.index(focus) + 1 if counts[focus] else None
+    return Standing(place, len(counts), counts[focus] / total if total else 0.0, total)
+
+
+def group_scope(filters: MetricsFilter, members: Sequence[str]) -> MetricsFilter:
+    """The sidebar filters, limited to the focus brand's group unless brands were chosen in the sidebar."""
+    if filters.brands or not members:
+        return filters
+    return replace(filters, brands=tuple(members))
+
+
+def metric(where: Any, label: str, value: str, delta: str | None = None, **kwargs: Any) -> None:
+    """``st.metric`` with a Russian delta: Streamlit reads the direction from an ASCII "-", so the typographic
+    minus of :mod:`molva.fmt` is swapped for it only in the delta."""
+    if delta is not None and delta.startswith("−"):
+        delta = "-" + delta[1:]
+    where.metric(label, value, delta, **kwargs)
+
+
+def change(current: float, previous: float | None) -> str | None:
+    """``+12,5 %`` relative change (None when there is nothing to compare with)."""
+    if not previous:
+        return None
+    return f"{fmt.signed((current - previous) / previous * 100, 1)}{fmt.NBSP}%"
+
+
+# Vega writes numbers the English way; these expressions write them as molva.fmt does (comma, " %").
+PERCENT_AXIS_LABELS = "replace(replace(format(datum.value, '.0%'), '%', ' %'), '.', ',')"
+DECIMAL_AXIS_LABELS = "replace(replace(format(datum.value, '.1f'), '.', ','), '-', '−')"
+
+
+def vega_percent(field: str, digits: int = 1) -> str:
+    """A Vega expression: the 0..1 ``field`` as ``83,6 %`` (for ``transform_calculate`` and tooltips)."""
+    return f"replace(replace(format(datum['{field}'], '.{digits}%'), '%', ' %'), '.', ',')"
+
+
+def vega_signed(field: str, digits: int = 2) -> str:
+    """A Vega expression: ``field`` as ``+0,12`` / ``−0,30``."""
+    return f"replace(replace(format(datum['{field}'], '+.{digits}f'), '.', ','), '-', '−')"
+
+
+FORMATTERS: dict[str, Callable[..., str]] = {
+    "number": fmt.number,
+    "percent": fmt.percent,
+    "signed": fmt.signed,
+    "duration": fmt.duration,
+    "text": fmt.text,
+    "float1": lambda v: fmt.number(v, 1),
+    "float2": lambda v: fmt.number(v, 2),
+}
+
+
+def russian(df: pd.DataFrame, kinds: Mapping[str, str], zone: str = fmt.DEFAULT_TIMEZONE) -> pd.DataFrame:
+    """The columns named in ``kinds`` as Russian text: ``1 093``, ``83,6 %``, ``+0,12``, ``2 ч 15 мин``,
+    ``29 ноября, 14:05`` (``datetime``, in ``zone``); a missing value is ``—`` (never "None").
+
+    Streamlit writes numbers the browser's way ("83.57%") and missing cells as "None"; the tables show text.
+    """
+    out = df.copy()
+    for column, kind in kinds.items():
+        if column not in out.columns:
+            continue
+        if kind == "datetime":
+            out[column] = [fmt.date_time(as_datetime(v), zone) for v in out[column]]
+        else:
+            formatter = FORMATTERS[kind]
+            out[column] = [formatter(None if _missing(v) else v) for v in out[column]]
+    return out
+
+
+def _missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 RUN_STATUS_LABELS = {"running": "идёт", "ok": "успешно", "partial": "частично", "failed": "ошибка"}
 
 # Characters that HTML or Streamlit Markdown (links, emphasis, code, LaTeX "$", ":red[...]" directives,
@@ -64,37 +185,55 @@ def highlight(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 
 def group_label(group: str | None) -> str:
-    return GROUP_LABELS.get(group or "", group or "—")
+    return fmt.group_name(group)
 
 
 def fmt_duration(seconds: float | None) -> str:
-    """``5400`` -> ``1 ч 30 мин``; ``None`` -> ``—``."""
-    if seconds is None or pd.isna(seconds):
-        return "—"
-    minutes = int(round(float(seconds) / 60))
-    if minutes < 60:
-        return f"{minutes} мин"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} ч {minutes} мин" if minutes else f"{hours} ч"
-    days, hours = divmod(hours, 24)
-    return f"{days} дн {hours} ч" if hours else f"{days} дн"
+    """``5400`` -> ``1 ч 30 мин``; ``None`` -> ``—`` (:func:`molva.fmt.duration`)."""
+    return fmt.duration(seconds)
 
 
 def fmt_share(value: float | None) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value * 100:.1f}%"
+    """``0.836`` -> ``83,6 %`` (:func:`molva.fmt.percent`)."""
+    return fmt.percent(value)
 
 
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def as_datetime(value: object) -> datetime | None:
+    """A pandas timestamp or datetime as a datetime (``None`` for NaT/None)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        moment: datetime = value.to_pydatetime()
+        return moment
+    return value if isinstance(value, datetime) else None
 
 
-def sidebar_filters(brands: Sequence[str], sources: Sequence[str]) -> MetricsFilter:
-    """Period, brands and sources in the sidebar (kept across pages); the period is whole UTC days."""
-    today = datetime.now(UTC).date()
+def day_start(day: date, zone: tzinfo = UTC) -> datetime:
+    """Midnight of ``day`` in ``zone``, as a UTC moment (what the database stores)."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def sidebar_focus(groups: dict[str, list[str]], known: Sequence[str], configured: str | None) -> str | None:
+    """"Мой бренд": from ``[dashboard] focus_brand``, changeable here (kept across pages)."""
+    from dashboard.brands import default_focus
+
+    options = list(dict.fromkeys([b for members in groups.values() for b in members] + list(known)))
+    focus = default_focus(groups, options, configured)
+    if not options:
+        return None
+    index = options.index(focus) if focus in options else 0
+    return str(st.sidebar.selectbox("Мой бренд", options, index=index, key="flt_focus",
+                                    help="Бренд, с которого начинается каждая страница; место и доли считаются "
+                                         "среди брендов его группы. По умолчанию — [dashboard] focus_brand."))
+
+
+def sidebar_filters(brands: Sequence[str], sources: Sequence[str], zone: str = fmt.DEFAULT_TIMEZONE) -> MetricsFilter:
+    """Period, brands and sources in the sidebar (kept across pages); the period is whole days in ``zone``."""
+    tz = fmt.timezone(zone)
+    today = datetime.now(tz).date()
     st.sidebar.header("Фильтры")
     period = st.sidebar.date_input(
-        "Период (UTC)",
+        f"Период ({fmt.zone_label(zone)})",
         value=(today - timedelta(days=29), today),
         max_value=today + timedelta(days=1),
         key="flt_period",
@@ -108,18 +247,19 @@ def sidebar_filters(brands: Sequence[str], sources: Sequence[str]) -> MetricsFil
     chosen_brands = st.sidebar.multiselect("Бренды", list(brands), key="flt_brands", placeholder="все бренды")
     chosen_sources = st.sidebar.multiselect("Источники", list(sources), key="flt_sources", placeholder="все источники")
     return MetricsFilter(
-        since=day_start(first),
-        until=day_start(last) + timedelta(days=1),
+        since=day_start(first, tz),
+        until=day_start(last, tz) + timedelta(days=1),
         brands=tuple(chosen_brands),
         sources=tuple(chosen_sources),
     )
 
 
-def period_caption(filters: MetricsFilter) -> str:
+def period_caption(filters: MetricsFilter, zone: str = fmt.DEFAULT_TIMEZONE) -> str:
     if filters.since is None or filters.until is None:
         return "за всё время"
-    last = filters.until - timedelta(days=1)
-    return f"с {filters.since:%d.%m.%Y} по {last:%d.%m.%Y}"
+    first = fmt.local(filters.since, zone)
+    last = fmt.local(filters.until, zone) - timedelta(days=1)
+    return f"с {first:%d.%m.%Y} по {last:%d.%m.%Y}"
 
 
 _inert_cell = spreadsheet_cell  # the one escaping helper of every CSV/Excel export (molva.escaping)

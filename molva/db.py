@@ -153,6 +153,15 @@ def upgrade(url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file ``url`` names when it does not exist (only ``molva db upgrade`` creates one)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path.resolve()
+
+
 def is_current(engine: Engine) -> bool:
     """Whether the schema exists (at least the ``mentions`` table)."""
     return inspect(engine).has_table("mentions")

@@ -127,6 +127,22 @@ def privacy_job() -> int | None:
     return None if _current().stopping.is_set() else run_stage("privacy_upkeep")
 
 
+def weekly_report_job() -> str | None:
+    """Write the weekly HTML report (and post the webhook notice); a failure is logged, not fatal."""
+    runtime = _current()
+    if runtime.stopping.is_set():
+        return None
+    from molva.weekly_html import publish_weekly
+
+    try:
+        path = publish_weekly(runtime.settings)
+    except Exception:
+        log.exception("weekly report failed")
+        return None
+    log.info("weekly report: %s", path)
+    return str(path)
+
+
 def stop_children(runtime: Runtime, grace: float = CHILD_GRACE_SECONDS) -> None:
     """SIGTERM every running crawl (a graceful Scrapy shutdown), SIGKILL those still alive after ``grace``
     (their runs, which the killed process could not close, are closed here as interrupted)."""
@@ -190,6 +206,11 @@ def job_specs(settings: Settings) -> list[tuple[str, str, list[str], int]]:
     specs.append(("dispatch", "molva.scheduler:dispatch_job", [], settings.scheduler.dispatch_interval))
     if settings.privacy.retention_days or settings.privacy.recheck_days:
         specs.append(("privacy", "molva.scheduler:privacy_job", [], settings.privacy.recheck_interval))
+
+
+    if settings.scheduler.weekly_report:
+        specs.append(("weekly-report", "molva.scheduler:weekly_report_job", [],
+                      settings.scheduler.weekly_report_interval))
     return specs
 
 

@@ -171,8 +171,11 @@ class SchedulerSettings(StrictModel):
     dispatch_interval: int = 60
     classify_batch_size: int = Field(default=256, gt=0)
     misfire_grace_time: int = Field(default=3600, gt=0)
+    weekly_report: bool = False  # every weekly_report_interval: write <data_dir>/reports/weekly-YYYY-MM-DD.html (molva report --html)
+    weekly_report_interval: int = 7 * 86400
+    weekly_report_webhook: str | None = None  # POST {"text": ..., "path": ...} when a report is written
 
-    @field_validator("classify_interval", "dispatch_interval", mode="before")
+    @field_validator("classify_interval", "dispatch_interval", "weekly_report_interval", mode="before")
     @classmethod
     def _duration(cls, value: object) -> int:
         return parse_duration(value)
@@ -200,6 +203,7 @@ class DashboardSettings(StrictModel):
     require_login: bool | None = None  # true: also on loopback; the network always needs the login
     login_attempts: int = Field(default=5, gt=0)  # failed logins allowed per window before a lock-out
     login_window: int = Field(default=300, gt=0)  # seconds
+    focus_brand: str | None = None  # "my brand": every page leads with it and compares it within its group
 
     def login_required(self, host: str | None = None) -> bool:
         """On for any address not provably loopback (``require_login = false`` cannot open the network),

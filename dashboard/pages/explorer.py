@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,15 +11,37 @@ import streamlit as st
 
 from dashboard import data, ui
 from dashboard.context import get_context
+from molva import fmt
 from molva.corrections import LABELS, correct_sentiment, export_training_data
+from molva.metrics import MetricsFilter
 from molva.metrics.explorer import ExplorerPage, ExplorerQuery, ExplorerRow
 
 CARDS_PER_PAGE = 10
 LIMITS = (100, 500, 2000)
 
 
+def clear_scope() -> None:
+    for key in ("ex_authors", "ex_places", "ex_scope_label", "ex_brand_scope"):
+        st.session_state.pop(key, None)
+
+
+def scope(filters: MetricsFilter) -> tuple[MetricsFilter, tuple[str, ...], tuple[str, ...]]:
+    """The author or place chosen on «Кто и где» (with its brand), until the user removes it."""
+    state = st.session_state
+    authors, places = tuple(state.get("ex_authors") or ()), tuple(state.get("ex_places") or ())
+    if not authors and not places:
+        return filters, (), ()
+    brand = state.get("ex_brand_scope")
+    if brand:
+        filters = replace(filters, brands=(str(brand),))
+    left, right = st.columns([4, 1])
+    left.info(f"Только {state.get('ex_scope_label') or 'выбранный автор'}" + (f" · {brand}" if brand else ""))
+    right.button("Снять фильтр", key="ex_clear_scope", on_click=clear_scope)
+    return filters, authors, places
+
+
 def query_form() -> tuple[ExplorerQuery, int]:
-    filters = get_context().filters
+    filters, authors, places = scope(get_context().filters)
     text = st.text_input("Поиск по тексту", key="ex_text", placeholder="например: списали деньги")
     cols = st.columns(4)
     sentiments = cols[0].multiselect("Тональность", list(ui.SENTIMENT_LABELS), key="ex_sentiment",
@@ -28,33 +51,32 @@ def query_form() -> tuple[ExplorerQuery, int]:
     urgency = cols[2].slider("Срочность не ниже", 0.0, 1.0, 0.0, 0.05, key="ex_urgency")
     limit = cols[3].selectbox("Строк", LIMITS, key="ex_limit")
     spec = ExplorerQuery(text=text.strip(), filters=filters, sentiments=tuple(sentiments), intents=tuple(intents),
-                         min_urgency=urgency or None)
+                         min_urgency=urgency or None, authors=authors, places=places)
     return spec, int(limit)
 
 
-def rows_frame(page: ExplorerPage) -> pd.DataFrame:
+def rows_frame(page: ExplorerPage, zone: str) -> pd.DataFrame:
     return pd.DataFrame([{
         "id": r.brand_mention_id,
-        "published_at": r.published_at,
+        "published_at": fmt.local(r.published_at, zone).replace(tzinfo=None),
         "brand": r.brand,
         "source": r.source,
         "sentiment": ui.SENTIMENT_LABELS.get(r.sentiment or "none", r.sentiment),
         "corrected": r.corrected,
-        "intent": ui.INTENT_LABELS.get(r.intent or "", r.intent or "—"),
+        "intent": ui.INTENT_LABELS.get(r.intent or "", fmt.text(r.intent)),
         "urgency": r.urgency,
         "answered": r.answered if r.addressed else None,
-        "author": r.author,
+        "author": fmt.text(r.author),
         "text": r.text,
         "url": r.url,
     } for r in page.rows])
 
 
 COLUMNS: dict[str, Any] = {
-    "id": "№", "published_at": st.column_config.DatetimeColumn("Дата (UTC)", format="DD.MM.YYYY HH:mm"),
-    "brand": "Бренд", "source": "Источник", "sentiment": "Тональность", "corrected": "Исправлено",
-    "intent": "Намерение", "urgency": st.column_config.NumberColumn("Срочность", format="%.2f"),
+    "id": "№", "published_at": st.column_config.DatetimeColumn("Дата", format="DD.MM.YYYY HH:mm"),
+    "brand": "Бренд", "source": "Источник", "url": st.column_config.LinkColumn("Оригинал", display_text="открыть"),
+    "sentiment": "Тональность", "corrected": "Исправлено", "intent": "Намерение", "urgency": "Срочность",
     "answered": "Ответ бренда", "author": "Автор", "text": st.column_config.TextColumn("Текст", width="large"),
-    "url": st.column_config.LinkColumn("Оригинал", display_text="открыть"),
 }
 
 
@@ -86,8 +108,9 @@ def _who() -> str | None:
 
 def card(url: str, row: ExplorerRow) -> None:
     with st.container(border=True):
-        when = row.published_at.strftime("%d.%m.%Y %H:%M")
-        meta = f"**{ui.escape_text(row.brand)}** · {ui.escape_text(row.source)} · {when} UTC"
+        zone = get_context().zone
+        when = fmt.date_time(row.published_at, zone)
+        meta = f"**{ui.escape_text(row.brand)}** · {ui.escape_text(row.source)} · {when} {fmt.zone_label(zone)}"
         if row.author:
             meta += f" · {ui.escape_text(row.author)}"
         st.markdown(meta, unsafe_allow_html=True)
@@ -125,19 +148,22 @@ def training_export(url: str) -> None:
 def page() -> None:
     context = get_context()
     st.title("Упоминания")
-    st.caption(f"Период: {ui.period_caption(context.filters)}. Поиск учитывает формы слов и «ё».")
+    st.caption(f"Период: {ui.period_caption(context.filters, context.zone)}. Поиск учитывает формы слов и «ё».")
     spec, limit = query_form()
     result = data.explore(context.url, spec, limit)
     if st.session_state.pop("ex_saved", None):
         st.success("Тональность исправлена и сохранена для обучения модели.")
     more = "более " if result.total_capped else ""
-    st.markdown(f"Найдено: **{more}{min(result.total, 10_000):,}**".replace(",", " "))
+    st.markdown(f"Найдено: **{more}{fmt.number(min(result.total, 10_000))}**", help=ui.HELP[ui.MENTIONS])
     if not result.rows:
         ui.empty_note("ничего не найдено")
         training_export(context.url)
         return
-    df = rows_frame(result)
-    st.dataframe(df, hide_index=True, width="stretch", column_config=COLUMNS)
+    df = rows_frame(result, context.zone)
+    columns = {**COLUMNS, "published_at": st.column_config.DatetimeColumn(
+        f"Дата ({fmt.zone_label(context.zone)})", format="DD.MM.YYYY HH:mm")}
+    shown = ui.russian(df, {"urgency": "float2"}).assign(url=df["url"].map(lambda u: u if isinstance(u, str) else ""))
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=columns, column_order=list(COLUMNS))
     exports(df)
     pages = max(1, -(-len(result.rows) // CARDS_PER_PAGE))
     number = st.number_input("Страница карточек", 1, pages, 1, key="ex_page") if pages > 1 else 1

@@ -16,4 +16,13 @@ for _name in _COMMAND_MODULES:
             raise
         continue
 
+# `molva --help` speaks one language (English, like click's own headings); the commands' output is Russian.
+_SHORT_HELP = {
+    "brands": "The brand catalog: list brands, match a text.",
+    "sim": "Run the local public-web simulator.",
+}
+for _name, _text in _SHORT_HELP.items():
+    if _name in main.commands:
+        main.commands[_name].short_help = _text
+
 __all__ = ["main"]

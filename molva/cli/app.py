@@ -148,8 +148,54 @@ def load_catalog_for(ctx: click.Context) -> Any:
     return load_catalog(get_settings(ctx).catalog_path)
 
 
-def require_schema(ctx: click.Context) -> None:
-    """Create or upgrade the database schema (idempotent, cheap when current)."""
+def database_label(url: str) -> str:
+    """The database a command reads, for its users: the SQLite file path, or the URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return str(Path(parsed.database).resolve())
+    return parsed.render_as_string(hide_password=True)
+
+
+def require_schema(ctx: click.Context, announce: bool = True) -> None:
+    """Upgrade the schema of an existing database; refuse (exit 2) to invent an empty SQLite file.
+
+    Says on stderr which database the command reads, so a user never wonders why a number is 0.
+    """
     from molva.db import upgrade
 
-    upgrade(get_settings(ctx).db_url)
+    settings = get_settings(ctx)
+    refuse_missing_database(ctx)
+    if announce and not ctx.params.get("as_json"):  # JSON output stays pure even when 2>&1 joins the streams
+        click.echo(f"molva: база данных: {database_label(settings.db_url)}", err=True)
+    upgrade(settings.db_url)
+
+
+def announce_database(ctx: click.Context) -> None:
+    """Refuse a missing SQLite file (exit 2), then name the database on stderr (``crawl``, ``run``)."""
+    refuse_missing_database(ctx)
+    click.echo(f"molva: база данных: {database_label(get_settings(ctx).db_url)}", err=True)
+
+
+def refuse_missing_database(ctx: click.Context) -> None:
+    """Exit 2 with one line when the configured SQLite file does not exist (nothing is created)."""
+    from molva.db import missing_sqlite_file
+
+    settings = get_settings(ctx)
+    missing = missing_sqlite_file(settings.db_url)
+    if missing is not None:
+        raise NoDatabaseError(missing, settings.config_path or state(ctx).config_path)
+
+
+class NoDatabaseError(MolvaError):
+    """The configured SQLite file does not exist: one line naming it and the two ways out."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path, config: Path | None) -> None:
+        where = f"config {config}" if config else "no --config/MOLVA_CONFIG, data_dir from the environment or ./var"
+        super().__init__(
+            f"no database at {path} ({where}); create it with `molva db upgrade`"
+            " or point --config at an existing one (the demo prints its command)"
+        )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from molva.cli.app import get_settings, main
+from molva.fmt import group_name
 
 if TYPE_CHECKING:
     from molva.catalog import Catalog
@@ -58,7 +59,7 @@ def list_brands(ctx: click.Context, group: str | None, as_json: bool) -> None:
         ]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    rows = [(b.name, b.group, ", ".join(b.aliases)) for b in selected]
+    rows = [(b.name, group_name(b.group), ", ".join(b.aliases)) for b in selected]
     click.echo(_table(rows, ("бренд", "группа", "синонимы")))
     click.echo(f"\nвсего брендов: {len(selected)}")
 

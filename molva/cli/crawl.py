@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from molva.cli.app import get_settings, main
+from molva.cli.app import announce_database, get_settings, main
 from molva.redaction import redact
 
 
@@ -22,6 +22,7 @@ def crawl(ctx: click.Context, names: tuple[str, ...], all_sources: bool, force: 
     from crawlers.runner import select_sources
 
     settings = get_settings(ctx)
+    announce_database(ctx)
     sources = select_sources(settings, names, all_sources)
     if not sources:
         click.echo("Нет источников для обхода: добавьте [[sources]] в конфигурацию.")
@@ -58,6 +59,7 @@ def run(ctx: click.Context, once: bool) -> None:
     from molva.scheduler import run_once, run_scheduler
 
     settings = get_settings(ctx)
+    announce_database(ctx)
     logging.getLogger("molva").setLevel(logging.INFO)
     if once:
         run_once(settings)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from molva.cli.app import get_settings, main, session_scope
+from molva.cli.app import database_label, get_settings, main, refuse_missing_database, session_scope
 from molva.errors import MolvaError
 from molva.settings import Settings
 
@@ -75,6 +75,8 @@ def dashboard(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Run the Streamlit dashboard (Russian UI) on the configured database."""
     settings = get_settings(ctx)
     argv, env = streamlit_command(settings, host or settings.dashboard.host, port or settings.dashboard.port)
+    refuse_missing_database(ctx)
+    click.echo(f"molva: база данных: {database_label(settings.db_url)}", err=True)
     click.echo(f"Панель Молвы: http://{argv[argv.index('--server.address') + 1]}:{argv[argv.index('--server.port') + 1]}",
                err=True)
     if os.name == "posix":  # become the Streamlit server: signals (Ctrl-C, SIGTERM) reach it directly

@@ -4,26 +4,37 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import click
 
+from molva import fmt
 from molva.cli.app import DURATION, get_settings, load_catalog_for, main, require_schema, session_scope
 from molva.settings import parse_duration
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the weekly report of the focus brand's group to this HTML file (charts inline, printable).")
 @click.option("--period", type=DURATION, default=None, help="Only the last period, e.g. 24h or 7d (default: everything).")
 @click.option("--brand", "brands", multiple=True, help="Only these brands (display names); repeatable.")
 @click.option("--source", "sources", multiple=True, help="Only these sources (names); repeatable.")
 @click.pass_context
-def report(ctx: click.Context, as_json: bool, period: str | None, brands: tuple[str, ...], sources: tuple[str, ...]) -> None:
+def report(ctx: click.Context, as_json: bool, html_path: Path | None, period: str | None, brands: tuple[str, ...], sources: tuple[str, ...]) -> None:
     """Mentions, sentiment and response rates per brand, and the health of each source."""
     from molva.metrics import MetricsFilter, build_report
 
-    get_settings(ctx)
+    settings = get_settings(ctx)
     catalog = load_catalog_for(ctx)
     require_schema(ctx)
+    if html_path is not None:
+        from molva.weekly_html import write_weekly
+
+        days = max(1, round(parse_duration(period) / 86400)) if period else 7
+        click.echo(f"Отчёт за {days} дн.: {write_weekly(settings, html_path, days).resolve()}")
+        return
     since = datetime.now(UTC) - timedelta(seconds=parse_duration(period)) if period else None
     filters = MetricsFilter(since=since, brands=brands, sources=sources)
     groups = {brand.name: brand.group for brand in catalog.brands}
@@ -32,33 +43,43 @@ def report(ctx: click.Context, as_json: bool, period: str | None, brands: tuple[
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    _print_table(data)
+    _print_table(data, settings.alerts.timezone)
 
 
-def _fmt_rate(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+def _cell(value: str, width: int, left: bool = False) -> str:
+    return value.ljust(width) if left else value.rjust(width)
 
 
-def _fmt_seconds(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value < 3600:
-        return f"{value / 60:.0f} мин"
-    return f"{value / 3600:.1f} ч"
-
-
-def _print_table(data: dict[str, object]) -> None:
-    click.echo(f"Упоминаний всего: {data['mentions_total']}")
-    click.echo(f"{'Бренд':<18} {'упом.':>6} {'негатив':>8} {'нейтр.':>7} {'позитив':>8} {'обращ.':>7} {'ответ':>6} {'медиана':>9}")
-    for row in data["brands"]:  # type: ignore[attr-defined]
+def _print_table(data: dict[str, Any], zone: str) -> None:
+    """The report as aligned Russian text: ``1 093``, ``83,6 %``, ``29 ноября, 14:05`` (``zone``), ``—``."""
+    period = data["period"]
+    since = _parse(period["since"])
+    until = _parse(period["until"]) or datetime.now(UTC)
+    span = f"с {fmt.date_time(since, zone)} по {fmt.date_time(until, zone)}" if since else "за всё время"
+    click.echo(f"Сводка {span} ({fmt.zone_label(zone)})")
+    mentions = sum(int(row["mentions"]) for row in data["brands"])
+    click.echo(f"Упоминаний брендов: {fmt.number(mentions)} (в {fmt.number(data['mentions_total'])} постах)")
+    head = ["Бренд", "Группа", "Упоминаний", "Доля негатива", "Индекс", "Обращений", "Доля ответов", "Медиана ответа"]
+    widths = [18, 10, 10, 13, 7, 9, 12, 15]
+    click.echo(" ".join(_cell(h, w, i < 2) for i, (h, w) in enumerate(zip(head, widths, strict=True))))
+    for row in data["brands"]:
         if not row["mentions"]:
             continue
-        click.echo(
-            f"{row['brand']:<18} {row['mentions']:>6} {row['negative']:>8} {row['neutral']:>7} {row['positive']:>8}"
-            f" {row['addressed']:>7} {_fmt_rate(row['response_rate']):>6} {_fmt_seconds(row['median_response_seconds']):>9}"
-        )
+        cells = [
+            fmt.text(row["brand"]), fmt.group_name(row.get("group")), fmt.number(row["mentions"]),
+            fmt.percent(row["negative_share"]) if row["negative"] + row["neutral"] + row["positive"] else fmt.DASH,
+            fmt.signed(row["sentiment_index"]), fmt.number(row["addressed"]), fmt.percent(row["response_rate"]),
+            fmt.duration(row["median_response_seconds"]),
+        ]
+        click.echo(" ".join(_cell(c, w, i < 2) for i, (c, w) in enumerate(zip(cells, widths, strict=True))))
     click.echo("")
-    click.echo(f"{'Источник':<18} {'упом.':>7} {'последний обход':<27} {'ошибок':>7}")
-    for row in data["sources"]:  # type: ignore[attr-defined]
-        state = "" if row["enabled"] else f"  отключён: {row['disabled_reason']}"
-        click.echo(f"{row['source']:<18} {row['mentions']:>7} {row['last_crawl'] or '—':<27} {row['errors']:>7}{state}")
+    click.echo(f"{'Источник':<18} {'Упоминаний':>10} {'Последний обход':<22} {'Ошибок':>7}")
+    for row in data["sources"]:
+        state = "" if row["enabled"] else f"  отключён: {fmt.text(row['disabled_reason'])}"
+        last = fmt.date_time(_parse(row["last_crawl"]), zone)
+        click.echo(f"{fmt.text(row['source']):<18} {fmt.number(row['mentions']):>10} {last:<22}"
+                   f" {fmt.number(row['errors']):>7}{state}")
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

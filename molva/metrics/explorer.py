@@ -42,6 +42,8 @@ class ExplorerQuery:
     sentiments: tuple[str, ...] = ()  # "negative" | "neutral" | "positive" | "none" (unclassified)
     intents: tuple[str, ...] = ()
     min_urgency: float | None = None
+    authors: tuple[str, ...] = ()  # only these authors (who & where)
+    places: tuple[str, ...] = ()  # only posts whose link starts with one of these (molva.metrics.reach.Place)
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,11 @@ def _where(query: Any, spec: ExplorerQuery) -> Any:
         query = query.where(BrandMention.intent.in_(spec.intents))
     if spec.min_urgency is not None:
         query = query.where(BrandMention.urgency >= spec.min_urgency)
+    if spec.authors:
+        query = query.where(Mention.author.in_(spec.authors))
+    if spec.places:
+        escaped = [p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in spec.places]
+        query = query.where(or_(*(Mention.url.like(p, escape="\\") for p in escaped)))
     return query
 
 

@@ -30,6 +30,12 @@ def test_every_command_has_help() -> None:
         assert "Usage:" in sub_out
 
 
+def test_top_level_help_is_in_one_language() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    assert not any("а" <= ch.lower() <= "я" for ch in out), out
+
+
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     code, out, _ = run("db", "upgrade", env={"MOLVA_DATABASE_URL": url})
@@ -39,8 +45,20 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     assert run("db", "upgrade", env={"MOLVA_DATABASE_URL": url})[0] == 0  # idempotent
 
 
+def test_report_refuses_to_invent_a_database(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    code, out, err = run("report", env={"MOLVA_DATABASE_URL": f"sqlite:///{db}"})
+    assert code == 2
+    assert out == ""
+    assert err.strip().count("\n") == 0 and str(db) in err and "molva db upgrade" in err
+    assert not db.exists()
+
+
 def test_report_json_on_an_empty_database(tmp_path: Path) -> None:
-    code, out, _ = run("report", "--json", env={"MOLVA_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"})
+    env = {"MOLVA_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
+    assert run("db", "upgrade", env=env)[0] == 0
+    assert str(tmp_path / "r.db") in run("report", env=env)[2]  # says which database it reads
+    code, out, err = run("report", "--json", env=env)
     assert code == 0
     data = json.loads(out)
     assert data["mentions_total"] == 0
@@ -82,4 +100,14 @@ def test_broken_catalog_is_exit_2_and_touches_no_database(tmp_path: Path) -> Non
     )
     assert code == 2
     assert f"{catalog}:3" in err
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("command", [("report",), ("topics",), ("dashboard",), ("crawl", "--all"), ("run",),
+                                     ("classify",)])
+def test_commands_never_create_an_empty_database(tmp_path: Path, command: tuple[str, ...]) -> None:
+    db = tmp_path / "none" / "molva.db"
+    code, out, err = run(*command, env={"MOLVA_DATABASE_URL": f"sqlite:///{db}"})
+    assert code == 2, (out, err)
+    assert err.strip().count("\n") == 0 and "molva db upgrade" in err
     assert not db.exists()

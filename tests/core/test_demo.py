@@ -31,7 +31,7 @@ def port_open(port: int) -> bool:
 def test_demo_fills_the_dashboard_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
     sim_port, dash_port = free_port(), free_port()
     data = tmp_path / "demo"
-    env = {**os.environ, "MOLVA_DATA_DIR": str(data)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOLVA_")}  # only the demo's config tells
     process = subprocess.Popen(
         [sys.executable, "-m", "molva", "demo", "--data-dir", str(data), "--sim-port", str(sim_port),
          "--port", str(dash_port), "--days", "1", "--no-browser"],
@@ -51,10 +51,17 @@ def test_demo_fills_the_dashboard_and_stops_everything_on_ctrl_c(tmp_path: Path)
         assert any("Откройте панель" in line for line in output), "".join(output)[-3000:]
         with urllib.request.urlopen(f"http://127.0.0.1:{dash_port}/_stcore/health", timeout=5) as response:
             assert response.status == 200
+        assert f"--config {data / 'molva.toml'} report" in "".join(output), "the demo prints the exact command"
         report = subprocess.run(
             [sys.executable, "-m", "molva", "--config", str(data / "molva.toml"), "report", "--json"],
-            env=env, capture_output=True, text=True, timeout=60,
+            env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path / "..",  # any directory
         )
+        text = subprocess.run(
+            [sys.executable, "-m", "molva", "--config", str(data / "molva.toml"), "report"],
+            env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path / "..",
+        )
+        assert str(data / "molva.db") in text.stderr, "the command says which database it reads"
+        assert "Упоминаний брендов" in text.stdout and "None" not in text.stdout
         numbers = json.loads(report.stdout)
         assert numbers["mentions_total"] > 100
         assert {s["source"] for s in numbers["sources"]} == {"telegram", "vk", "rss", "reviews", "mastodon"}
@@ -65,15 +72,26 @@ def test_demo_fills_the_dashboard_and_stops_everything_on_ctrl_c(tmp_path: Path)
         )
         assert json.loads(topics.stdout)["topics"], "urgent complaints became support topics"
     finally:
-        process.send_signal(signal.SIGINT)  # Ctrl-C
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole foreground group
         try:
-            process.wait(timeout=60)
+            rest, _ = process.communicate(timeout=60)
+            output.append(rest)
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0, "".join(output)[-2000:]
+    assert "До встречи" in output[-1] and "error" not in output[-1], output[-1]
+    shown = "".join(output).splitlines()
+    assert len(shown) < 60, "the terminal shows a few lines per stage, not the processes' logs"
+    assert (data / "logs" / "crawl.log").exists() and (data / "logs" / "dashboard.log").exists()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and (port_open(sim_port) or port_open(dash_port)):
         time.sleep(0.5)
     assert not port_open(sim_port) and not port_open(dash_port), "the simulator and dashboard stopped"
-    leftovers = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.split()
+    deadline = time.monotonic() + 30  # grandchildren (a crawl the scheduler started) finish their own shutdown
+    while True:
+        leftovers = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.split()
+        if not leftovers or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert leftovers == [], "no child process is left behind"

@@ -23,7 +23,7 @@ from molva.models import (
 ROOT = Path(__file__).resolve().parents[2]
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 XSS_TEXT = f"{XSS} Сбербанк украл мой счёт [ссылка](javascript:alert(3)) $x$ :red[жирно]"
-PAGES = ("overview", "competitors", "explorer", "support", "sources")
+PAGES = ("overview", "competitors", "explorer", "reach", "support", "sources")
 
 
 def add_hostile_rows(session: Session, now: datetime) -> int:

@@ -129,7 +129,13 @@ def test_overview_screenshot(server: str, tmp_path: Path) -> None:
     assert len(colours) > 200, "the page rendered more than a blank canvas"
     background = max(colours)[0] / (1400 * 1000)
     assert background < 0.97, "the page is (almost) one colour"
-    dom = dump_dom(browser, server, profile)
+    deadline = time.monotonic() + 120  # virtual time may catch the skeleton on a loaded machine: retry
+    dom = ""
+    while time.monotonic() < deadline:
+        dom = dump_dom(browser, server, profile)
+        if "Обзор" in dom and "Доля негатива" in dom:
+            break
+        time.sleep(1)
     assert "Обзор" in dom and "Доля негатива" in dom, "the overview rendered in the browser"
     if os.environ.get("DASHBOARD_SCREENSHOT_DIR"):  # keep the picture, e.g. for the docs
         shutil.copy(shot, Path(os.environ["DASHBOARD_SCREENSHOT_DIR"]) / "overview.png")

@@ -1,0 +1,50 @@
+"""Russian presentation helpers: one way to write a number, a share, a date and a duration."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from molva import fmt
+
+T = fmt.THIN
+N = fmt.NBSP
+
+
+def test_numbers_use_thin_spaces_and_a_comma() -> None:
+    assert fmt.number(1093) == f"1{T}093"
+    assert fmt.number(1_234_567) == f"1{T}234{T}567"
+    assert fmt.number(0.5, 2) == "0,50"
+    assert fmt.number(-1500) == f"−1{T}500"
+    assert fmt.number(-0.001, 1) == "0,0"  # no "minus zero"
+    assert fmt.number(None) == "—"
+    assert fmt.number(math.nan) == "—"
+
+
+def test_percent_points_and_signed() -> None:
+    assert fmt.percent(0.8357) == f"83,6{N}%"
+    assert fmt.percent(None) == "—"
+    assert fmt.points(0.012) == f"+1,2{N}п.п."
+    assert fmt.points(-0.46) == f"−46,0{N}п.п."
+    assert fmt.signed(0.123) == "+0,12"
+    assert fmt.signed(-0.3) == "−0,30"
+    assert fmt.signed(0.0) == "0,00"
+
+
+def test_dates_in_the_configured_zone() -> None:
+    moment = datetime(2026, 11, 29, 11, 5, tzinfo=UTC)
+    assert fmt.date_time(moment, "Europe/Moscow", year=False) == "29 ноября, 14:05"
+    assert fmt.date_time(moment.replace(tzinfo=None), "Europe/Moscow", year=False) == "29 ноября, 14:05"  # naive=UTC
+    assert fmt.date_time(moment, "UTC", year=True) == "29 ноября 2026, 11:05"
+    assert fmt.date_time(None) == "—"
+    assert fmt.day(moment, "Europe/Moscow") == "29 ноября"
+    assert fmt.date_time(moment, "No/Such_Zone", year=False) == "29 ноября, 11:05"  # falls back to UTC
+
+
+def test_durations_and_names() -> None:
+    assert [fmt.duration(v) for v in (None, 10, 90, 5400, 8100, 3600, 200_000)] == [
+        "—", "< 1 мин", "2 мин", "1 ч 30 мин", "2 ч 15 мин", "1 ч", "2 дн 7 ч"]
+    assert fmt.group_name("banks") == "Банки"
+    assert fmt.group_name("telecom") == "Телеком"
+    assert fmt.group_name(None) == "—"
+    assert fmt.text(None) == "—" and fmt.text("  ") == "—" and fmt.text(float("nan")) == "—"
