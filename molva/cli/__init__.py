@@ -6,7 +6,7 @@ import importlib
 
 from molva.cli.app import main
 
-_COMMAND_MODULES = ("db", "brands", "report", "analyze", "crawl", "sim", "alerts", "dashboard", "demo")
+_COMMAND_MODULES = ("db", "brands", "report", "analyze", "crawl", "sim", "alerts", "dashboard", "demo", "imports")
 
 for _name in _COMMAND_MODULES:
     try:
