@@ -181,9 +181,9 @@ def main() -> None:
                             "added_by_reimport": count_rows(url) - rows_first,
                             "ratio_to_executemany_wall": round(first["mentions_per_s"]
                                                                / result["sqlite_reference"]["rows_per_s"], 2)}
-        if args.postgres:
-            result["postgres"] = postgres(data, config, tuples, args)
         print(json.dumps(result, ensure_ascii=False), flush=True)
+        if args.postgres:
+            print(json.dumps({"postgres": postgres(data, config, tuples, args)}, ensure_ascii=False), flush=True)
 
 
 def postgres(data: Path, config: Path, tuples: list[tuple[Any, ...]], args: argparse.Namespace) -> dict[str, Any]:

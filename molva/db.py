@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+import molva.rollups  # noqa: E402,F401  (counts every ORM change of a brand mention into the rollups)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin_immediate).

@@ -158,8 +158,32 @@ class BrandMention(Base):
     urgency_reasons: Mapped[list[Any] | None]
     aspects: Mapped[list[Any] | None]  # aspect codes (molva.aspects), most relevant first
     classified_at: Mapped[datetime | None]
+    first_reply_at: Mapped[datetime | None]  # the brand's first official reply to the mention (molva.rollups)
 
     mention: Mapped[Mention] = relationship(back_populates="brand_mentions")
+
+
+class BrandRollup(Base):
+    """Counts of brand mentions per brand × hour × source × official, kept current by ``molva.rollups``.
+
+    ``metric``/``value``: mentions/"", sentiment/<label or "" unclassified>, intent/<intent>, aspect/<code>,
+    addressed/"", answered/"", delay/<bucket upper bound in seconds or "inf">.
+    """
+
+    __tablename__ = "brand_rollups"
+    __table_args__ = (
+        UniqueConstraint("brand", "hour", "source_id", "official", "metric", "value"),
+        Index("ix_brand_rollups_hour", "hour"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(String(100))
+    hour: Mapped[datetime]  # UTC, the start of the hour of BrandMention.published_at
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    official: Mapped[bool] = mapped_column(Boolean)  # posted by a brand's official account
+    metric: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(60))
+    count: Mapped[int] = mapped_column(BigInteger)
 
 
 class OfficialReply(Base):

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, get_args
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from molva.catalog import Catalog
@@ -139,6 +139,8 @@ class Importer:
         self.ingestors: dict[str, Ingestor] = {}
         self.buffers: dict[str, list[tuple[int, MentionData | ReplyData]]] = {}
         self.late_replies: list[tuple[str, int, ReplyData]] = []
+        self.stored = 0
+        self.analyze_at = 2 * batch
 
     def _ingestor(self, name: str, kind: str) -> Ingestor:
         ingestor = self.ingestors.get(name)
@@ -185,11 +187,21 @@ class Importer:
         ingestor = self.ingestors[name]
         mentions = [item for _, item in items if isinstance(item, MentionData)]
         ingestor.store_many(mentions)
+        self._analyze_as_it_grows(len(mentions))
         for number, item in items:
             if isinstance(item, ReplyData) and not ingestor.store_reply(item):
                 ingestor.counts["ignored_replies"] -= 1  # retried at the end: the parent may come later
                 self.late_replies.append((name, number, item))
         self.session.commit()
+
+    def _analyze_as_it_grows(self, stored: int) -> None:
+        """PostgreSQL: refresh the planner's statistics when the import has grown the tables 4-fold (a bulk
+        load outruns autovacuum, and a planner that believes the table is empty scans it for every lookup)."""
+        self.stored += stored
+        if self.stored >= self.analyze_at and self.session.get_bind().dialect.name == "postgresql":
+            self.session.commit()
+            self.session.execute(text("ANALYZE mentions, brand_mentions"))
+            self.analyze_at = self.stored * 4
 
     def finish(self) -> ImportSummary:
         for name in list(self.buffers):

@@ -20,6 +20,7 @@ Duplicates are handled in three layers:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from molva import rollups
 from molva.catalog import Catalog
 from molva.ingest.data import MentionData, ReplyData, StoreResult
 from molva.ingest.dedup import ShingleIndex, shingles, shingles_normalized
@@ -252,6 +254,14 @@ class Ingestor:
             brand_rows.extend(found.values())
         if brand_rows:
             session.execute(self._insert_brands, brand_rows)
+            counts: Counter[rollups.Key] = Counter()
+            official = {row["id"]: row["official_brand"] is not None for _, _, row in stored}
+            for brand_row in brand_rows:
+                rollups.contribution(counts, 1, brand=brand_row["brand"], published_at=brand_row["published_at"],
+                                     source_id=self.source_id, official=official[brand_row["mention_id"]],
+                                     sentiment=None, intent=None, aspects=None, addressed=brand_row["addressed"],
+                                     first_reply_at=None)
+            rollups.apply(session, counts)
         self._link_batch(stored, brands)
 
     def _ids_of(self, external_ids: list[str]) -> dict[str, int]:
@@ -269,7 +279,7 @@ class Ingestor:
         def add(brand: str, alias: str, start: int, end: int) -> dict[str, Any]:
             return found.setdefault(brand, {
                 "mention_id": mention_id, "brand": brand, "alias": alias[:200], "span_start": start,
-                "span_end": end, "published_at": published, "addressed": False,
+                "span_end": end, "published_at": published, "addressed": False, "first_reply_at": None,
             })
 
         for match in self.catalog.match(data.text):
@@ -391,6 +401,7 @@ class Ingestor:
         if stored is None:
             return False
         self.counts["replies"] += 1
+        rollups.record_reply(self.session, parent, brand.name, data.replied_at)
         return True
 
 

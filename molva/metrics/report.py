@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from molva.metrics import rollup
 from molva.metrics.filters import MetricsFilter
-from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source, as_utc
+from molva.models import BrandMention, BrandRollup, CrawlRun, Mention, Source, as_utc
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -87,12 +88,20 @@ def brand_stats(
     ``groups`` maps brand display names to their catalog group; brands in it with no mentions are listed
     with zeros so that competitors always appear side by side.
     """
-    counts = [func.sum(case((BrandMention.sentiment == label, 1), else_=0)) for label in SENTIMENTS]
-    query = _brand_base(filters).add_columns(
-        func.count(BrandMention.id), *counts, func.sum(case((BrandMention.sentiment.is_(None), 1), else_=0))
-    )
-    query = filters.apply(query).group_by(BrandMention.brand)
-    rows = {row[0]: row for row in session.execute(query)}
+    rows: dict[str, Any]
+    if rollup.usable(filters):  # whole hours: from the rollups
+        sums: dict[str, dict[str, int]] = {}
+        for brand, value, count in rollup.counts_by(session, filters, "sentiment", BrandRollup.brand):
+            sums.setdefault(brand, {})[value] = int(count or 0)
+        rows = {brand: (brand, sum(by.values()), *(by.get(label, 0) for label in SENTIMENTS), by.get("", 0))
+                for brand, by in sums.items() if sum(by.values())}
+    else:
+        counts = [func.sum(case((BrandMention.sentiment == label, 1), else_=0)) for label in SENTIMENTS]
+        query = _brand_base(filters).add_columns(
+            func.count(BrandMention.id), *counts, func.sum(case((BrandMention.sentiment.is_(None), 1), else_=0))
+        )
+        query = filters.apply(query).group_by(BrandMention.brand)
+        rows = {row[0]: row for row in session.execute(query)}
     groups = groups or {}
     names = set(rows) | {b for b in groups if not filters.brands or b in filters.brands}
     result = []
@@ -112,30 +121,26 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -> dict[str, ResponseStats]:
-    """Per brand: posts addressed to it, how many its official accounts answered, and how fast."""
-    first_reply = (
-        select(
-            OfficialReply.mention_id.label("mention_id"),
-            OfficialReply.brand.label("brand"),
-            func.min(OfficialReply.replied_at).label("replied_at"),
-        )
-        .group_by(OfficialReply.mention_id, OfficialReply.brand)
-        .subquery()
-    )
-    query = (
-        _brand_base(filters)
-        .add_columns(Mention.published_at, first_reply.c.replied_at)
-        .outerjoin(
-            first_reply,
-            (first_reply.c.mention_id == BrandMention.mention_id) & (first_reply.c.brand == BrandMention.brand),
-        )
-        .where(BrandMention.addressed.is_(True))
-    )
-    query = filters.apply(query)
+    """Per brand: posts addressed to it, how many its official accounts answered, and how fast.
+
+    The first reply is ``brand_mentions.first_reply_at`` (kept by the ingestor); for whole hours the addressed
+    count comes from the rollups and only the answered rows of the period are read for the delays.
+    """
     addressed: dict[str, int] = {}
     delays: dict[str, list[float]] = {}
-    for brand, published_at, replied_at in session.execute(query):
-        addressed[brand] = addressed.get(brand, 0) + 1
+    query = (
+        _brand_base(filters)
+        .add_columns(Mention.published_at, BrandMention.first_reply_at)
+        .where(BrandMention.addressed.is_(True))
+    )
+    if rollup.usable(filters):
+        for brand, _value, count in rollup.counts_by(session, filters, "addressed", BrandRollup.brand):
+            if count:
+                addressed[brand] = int(count)
+        query = query.where(BrandMention.first_reply_at.is_not(None))
+    for brand, published_at, replied_at in session.execute(filters.apply(query)):
+        if not rollup.usable(filters):
+            addressed[brand] = addressed.get(brand, 0) + 1
         if replied_at is not None:
             delay = (as_utc(replied_at) - as_utc(published_at)).total_seconds()
             delays.setdefault(brand, []).append(max(delay, 0.0))

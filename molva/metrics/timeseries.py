@@ -9,9 +9,10 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
+from molva.metrics import rollup
 from molva.metrics.filters import MetricsFilter
 from molva.metrics.report import SENTIMENTS, BrandStats, SentimentShares, brand_stats
-from molva.models import BrandMention, Mention, Source, Spike, as_utc
+from molva.models import BrandMention, BrandRollup, Mention, Source, Spike, as_utc
 
 Granularity = Literal["hour", "day", "week"]
 GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "week")
@@ -104,6 +105,15 @@ def mention_timeseries(
     """Per bucket and brand: mentions and sentiment counts (the same rows ``brand_stats`` counts)."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
+    if rollup.usable(filters) and granularity in ("hour", "day", "week"):
+        hour = rollup.hour_bucket(session, granularity).label("bucket")
+        points: dict[tuple[Any, str], dict[str, int]] = {}
+        for bucket_value, brand, value, count in rollup.counts_by(session, filters, "sentiment", hour,
+                                                                  BrandRollup.brand):
+            points.setdefault((bucket_value, brand), {})[value] = int(count or 0)
+        result = [TimePoint(_parse_bucket(key[0]), key[1], sum(by.values()), *(by.get(s, 0) for s in SENTIMENTS))
+                  for key, by in points.items() if sum(by.values())]
+        return sorted(result, key=lambda p: (p.bucket, p.brand))
     bucket = _bucket_expr(session, granularity).label("bucket")
     query = _joined(filters, bucket, BrandMention.brand, func.count(BrandMention.id), *_sentiment_sums())
     query = query.group_by(bucket, BrandMention.brand).order_by(bucket, BrandMention.brand)
@@ -115,6 +125,16 @@ def mention_timeseries(
 
 def source_breakdown(session: Session, filters: MetricsFilter = MetricsFilter()) -> list[SourceCount]:
     """Mentions and negative mentions per source and brand."""
+    if rollup.usable(filters):
+        sums: dict[tuple[str, str, str], list[int]] = {}
+        for name, kind, brand, value, count in rollup.counts_by(
+            session, filters, "sentiment", Source.name, Source.kind, BrandRollup.brand, join_source=True
+        ):
+            row = sums.setdefault((name, kind, brand), [0, 0])
+            row[0] += int(count or 0)
+            row[1] += int(count or 0) if value == "negative" else 0
+        found = [SourceCount(*key, *values) for key, values in sums.items() if values[0]]
+        return sorted(found, key=lambda r: (-r.mentions, r.source, r.brand))
     negative = func.sum(case((BrandMention.sentiment == "negative", 1), else_=0))
     query: Any = (
         select(Source.name, Source.kind, BrandMention.brand, func.count(BrandMention.id), negative)
