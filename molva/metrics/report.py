@@ -88,27 +88,28 @@ def brand_stats(
     ``groups`` maps brand display names to their catalog group; brands in it with no mentions are listed
     with zeros so that competitors always appear side by side.
     """
-    rows: dict[str, Any]
-    if rollup.usable(filters):  # whole hours: from the rollups
-        sums: dict[str, dict[str, int]] = {}
-        for brand, value, count in rollup.counts_by(session, filters, "sentiment", BrandRollup.brand):
-            sums.setdefault(brand, {})[value] = int(count or 0)
-        rows = {brand: (brand, sum(by.values()), *(by.get(label, 0) for label in SENTIMENTS), by.get("", 0))
-                for brand, by in sums.items() if sum(by.values())}
-    else:
-        counts = [func.sum(case((BrandMention.sentiment == label, 1), else_=0)) for label in SENTIMENTS]
-        query = _brand_base(filters).add_columns(
+    rows: dict[str, list[int]] = {}  # brand -> mentions, negative, neutral, positive, unclassified
+    middle, edges = rollup.split(filters)
+    if middle is not None:  # whole hours: from the rollups
+        for brand, value, count in rollup.counts_by(session, middle, "sentiment", BrandRollup.brand):
+            row = rows.setdefault(brand, [0] * 5)
+            row[0] += int(count or 0)
+            row[1 + SENTIMENTS.index(value) if value in SENTIMENTS else 4] += int(count or 0)
+    counts = [func.sum(case((BrandMention.sentiment == label, 1), else_=0)) for label in SENTIMENTS]
+    for edge in edges:  # partial hours: from the raw rows
+        query = _brand_base(edge).add_columns(
             func.count(BrandMention.id), *counts, func.sum(case((BrandMention.sentiment.is_(None), 1), else_=0))
         )
-        query = filters.apply(query).group_by(BrandMention.brand)
-        rows = {row[0]: row for row in session.execute(query)}
+        for brand, *values in session.execute(edge.apply(query).group_by(BrandMention.brand)):
+            row = rows.setdefault(brand, [0] * 5)
+            for i, value in enumerate(values):
+                row[i] += int(value or 0)
+    rows = {brand: row for brand, row in rows.items() if row[0]}
     groups = groups or {}
     names = set(rows) | {b for b in groups if not filters.brands or b in filters.brands}
     result = []
     for name in names:
-        row = rows.get(name)
-        values = [int(v or 0) for v in row[1:]] if row else [0, 0, 0, 0, 0]
-        result.append(BrandStats(name, groups.get(name), *values))
+        result.append(BrandStats(name, groups.get(name), *rows.get(name, [0] * 5)))
     return sorted(result, key=lambda s: (-s.mentions, s.brand))
 
 
@@ -128,22 +129,23 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
     """
     addressed: dict[str, int] = {}
     delays: dict[str, list[float]] = {}
-    query = (
+    middle, edges = rollup.split(filters)
+    if middle is not None:
+        for brand, _value, count in rollup.counts_by(session, middle, "addressed", BrandRollup.brand):
+            addressed[brand] = addressed.get(brand, 0) + int(count or 0)
+    for edge in edges:
+        query = _brand_base(edge).add_columns(func.count(BrandMention.id)).where(BrandMention.addressed.is_(True))
+        for brand, count in session.execute(edge.apply(query).group_by(BrandMention.brand)):
+            addressed[brand] = addressed.get(brand, 0) + int(count or 0)
+    answered = (
         _brand_base(filters)
         .add_columns(Mention.published_at, BrandMention.first_reply_at)
-        .where(BrandMention.addressed.is_(True))
+        .where(BrandMention.addressed.is_(True), BrandMention.first_reply_at.is_not(None))
     )
-    if rollup.usable(filters):
-        for brand, _value, count in rollup.counts_by(session, filters, "addressed", BrandRollup.brand):
-            if count:
-                addressed[brand] = int(count)
-        query = query.where(BrandMention.first_reply_at.is_not(None))
-    for brand, published_at, replied_at in session.execute(filters.apply(query)):
-        if not rollup.usable(filters):
-            addressed[brand] = addressed.get(brand, 0) + 1
-        if replied_at is not None:
-            delay = (as_utc(replied_at) - as_utc(published_at)).total_seconds()
-            delays.setdefault(brand, []).append(max(delay, 0.0))
+    for brand, published_at, replied_at in session.execute(filters.apply(answered)):
+        delay = (as_utc(replied_at) - as_utc(published_at)).total_seconds()
+        delays.setdefault(brand, []).append(max(delay, 0.0))
+    addressed = {brand: total for brand, total in addressed.items() if total}
     result = {}
     for brand, total in addressed.items():
         answered = delays.get(brand, [])

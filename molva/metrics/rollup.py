@@ -1,24 +1,58 @@
 """Metrics read from ``brand_rollups`` (see :mod:`molva.rollups`) instead of every brand mention.
 
-A period whose bounds fall on whole hours (or are open) is answered from the rollups; any other period is
-counted from the raw rows by the callers (the numbers are the same, only slower).
+A period is split (:func:`split`) into its whole hours, counted from the rollups, and the partial hours at its
+edges, counted from the raw rows; the numbers are those of a count over the raw rows (:func:`raw_only` forces
+that, to check it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from molva.metrics.filters import MetricsFilter
-from molva.models import BrandRollup, Source
+from molva.models import BrandRollup, Source, as_utc
+
+_RAW_ONLY: ContextVar[bool] = ContextVar("molva_metrics_raw_only", default=False)
 
 
-def usable(filters: MetricsFilter) -> bool:
-    """Whether the period is made of whole hours (the rollups' grain)."""
-    return all(t is None or (t.minute == 0 and t.second == 0 and t.microsecond == 0)
-               for t in (filters.since, filters.until))
+@contextmanager
+def raw_only() -> Iterator[None]:
+    """Within this block metrics count raw rows only (to check the rollups against them)."""
+    token = _RAW_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _RAW_ONLY.reset(token)
+
+
+def _floor(moment: datetime) -> datetime:
+    return as_utc(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def split(filters: MetricsFilter) -> tuple[MetricsFilter | None, list[MetricsFilter]]:
+    """The whole hours of the period (for the rollups) and its partial hours at either edge (for raw rows)."""
+    if _RAW_ONLY.get():
+        return None, [filters]
+    since, until = filters.since, filters.until
+    start = None if since is None else _floor(since) + (timedelta(0) if _floor(since) == as_utc(since)
+                                                         else timedelta(hours=1))
+    end = None if until is None else _floor(until)
+    if start is not None and end is not None and start >= end:
+        return None, [filters]
+    edges = []
+    if since is not None and start != as_utc(since):
+        edges.append(replace(filters, until=start))
+    if until is not None and end != as_utc(until):
+        edges.append(replace(filters, since=end))
+    return replace(filters, since=start, until=end), edges
 
 
 def restrict(query: Select[Any], filters: MetricsFilter) -> Select[Any]:

@@ -13,8 +13,9 @@ from molva import rollups
 from molva.catalog import load_catalog
 from molva.corrections import correct_sentiment
 from molva.ingest import Ingestor, MentionData, ReplyData, get_or_create_source, start_run
-from molva.metrics import MetricsFilter, brand_stats, build_report, response_stats
+from molva.metrics import MetricsFilter, brand_stats, build_report, response_stats, rollup
 from molva.metrics.competitors import response_table
+from molva.metrics.rollup import raw_only
 from molva.metrics.timeseries import mention_timeseries, source_breakdown
 from molva.models import BrandMention, OfficialReply
 from molva.settings import SourceConfig
@@ -85,24 +86,28 @@ def test_rollups_equal_a_recount_through_every_change(any_session: Session) -> N
     assert T0 + timedelta(minutes=40) in replied  # the earliest reply, though it arrived later
 
 
+def _metrics(session: Session, filters: MetricsFilter) -> list[object]:
+    return [brand_stats(session, filters), response_stats(session, filters), response_table(session, filters),
+            source_breakdown(session, filters), mention_timeseries(session, filters, "hour"),
+            mention_timeseries(session, filters, "day"), mention_timeseries(session, filters, "week"),
+            build_report(session, filters)["brands"]]
+
+
 def test_metrics_from_rollups_equal_metrics_from_raw_rows(any_session: Session) -> None:
     _fill(any_session)
     _classify(any_session)
-    half = timedelta(milliseconds=500)  # a period off the hour grain is counted from the raw rows
-    for brands, sources, official in (((), (), False), (("Сбербанк",), ("vk-b",), False), ((), (), True)):
-        whole = MetricsFilter(since=T0, until=T0 + timedelta(hours=6), brands=brands, sources=sources,
-                              include_official=official)
-        raw = MetricsFilter(since=T0 + half, until=T0 + timedelta(hours=6) - half, brands=brands, sources=sources,
-                            include_official=official)
-        assert brand_stats(any_session, whole) == brand_stats(any_session, raw)
-        assert response_stats(any_session, whole) == response_stats(any_session, raw)
-        assert response_table(any_session, whole) == response_table(any_session, raw)
-        assert source_breakdown(any_session, whole) == source_breakdown(any_session, raw)
-        for granularity in ("hour", "day"):
-            assert (mention_timeseries(any_session, whole, granularity)  # type: ignore[arg-type]
-                    == mention_timeseries(any_session, raw, granularity))  # type: ignore[arg-type]
-        report_whole, report_raw = build_report(any_session, whole), build_report(any_session, raw)
-        assert report_whole["brands"] == report_raw["brands"]
+    odd = timedelta(minutes=5)  # a period off the hour grain: whole hours from the rollups, its edges raw
+    periods = [(T0, T0 + timedelta(hours=6)), (T0 + odd, T0 + timedelta(hours=3) + odd), (None, None),
+               (T0 + odd, None), (T0 + odd, T0 + 2 * odd)]
+    for since, until in periods:
+        for brands, sources, official in (((), (), False), (("Сбербанк",), ("vk-b",), False), ((), (), True)):
+            filters = MetricsFilter(since=since, until=until, brands=brands, sources=sources,
+                                    include_official=official)
+            with raw_only():
+                expected = _metrics(any_session, filters)
+            assert _metrics(any_session, filters) == expected, (since, until, brands, sources, official)
     stats = {s.brand: s for s in brand_stats(any_session, MetricsFilter(since=T0, until=T0 + timedelta(hours=6)))}
     assert stats["Сбербанк"].mentions == 4 and stats["МТС"].mentions == 2
     assert response_stats(any_session, MetricsFilter(since=T0))["Сбербанк"].answered == 2
+    assert rollup.split(MetricsFilter(since=T0 + odd, until=T0 + timedelta(hours=3) + odd))[0] == MetricsFilter(
+        since=T0 + timedelta(hours=1), until=T0 + timedelta(hours=3))
