@@ -5,8 +5,8 @@ Two texts are near-duplicates when the word 3-shingles they share cover at least
 remark still contains the whole original). Candidates come from MinHash LSH (``BANDS`` bands of ``ROWS``
 min-hashes: texts with a Jaccard similarity of 0.5 are found with probability 0.8, of 0.7 with 0.99) and
 are then checked exactly. The cost per text is bounded, whatever the size of the table: the index holds the
-latest ``window`` texts, and a bucket keeps its latest ``COMMON_SHINGLE`` members (a band shared by more
-texts than that is boilerplate).
+latest ``window`` texts, a bucket keeps its latest ``COMMON_SHINGLE`` members and a lookup checks the latest
+``SCANNED`` of each (a band shared by more texts than that is boilerplate; the latest copies are checked).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from molva.ingest.urls import normalize_text
 NEAR_DUPLICATE_CONTAINMENT = 0.85
 MIN_SHINGLE_WORDS = 8
 COMMON_SHINGLE = 200  # the most recent members a bucket keeps
+SCANNED = 32  # the most recent members of each bucket checked for a new text
 BANDS = 16
 ROWS = 4
 WINDOW = 50_000  # texts kept in the index (the latest ones); about 1.5 kB each
@@ -111,20 +112,26 @@ class ShingleIndex:
         brands count (the same template about another brand is another post)."""
         if not grams:
             return None
-        seen: set[int] = set()
-        best: tuple[float, int] | None = None
+        candidates: set[int] = set()
+        buckets = self._buckets
         for key in keys or self.keys(grams):
-            bucket = self._buckets.get(key)
+            bucket = buckets.get(key)
             if bucket is None:
                 continue
-            for mention_id in (bucket,) if isinstance(bucket, int) else bucket:
-                if mention_id in seen or mention_id == exclude:
-                    continue
-                seen.add(mention_id)
-                stored, _keys, stored_brands = self._entries[mention_id]
-                if brands is not None and stored_brands is not None and stored_brands != brands:
-                    continue
-                score = len(grams.intersection(stored)) / min(len(grams), len(stored))
-                if score >= NEAR_DUPLICATE_CONTAINMENT and (best is None or (-score, mention_id) < best):
-                    best = (-score, mention_id)
+            if isinstance(bucket, int):
+                candidates.add(bucket)
+            else:
+                candidates.update(bucket[-SCANNED:])
+        if exclude is not None:
+            candidates.discard(exclude)
+        best: tuple[float, int] | None = None
+        size = len(grams)
+        entries = self._entries
+        for mention_id in candidates:
+            stored, _keys, stored_brands = entries[mention_id]
+            if brands is not None and stored_brands is not None and stored_brands != brands:
+                continue
+            score = len(grams.intersection(stored)) / min(size, len(stored))
+            if score >= NEAR_DUPLICATE_CONTAINMENT and (best is None or (-score, mention_id) < best):
+                best = (-score, mention_id)
         return best[1] if best else None

@@ -77,6 +77,15 @@ class Ingestor:
         self._insert_brands = insert_ignoring_conflicts(session, BRAND_MENTIONS, ["mention_id", "brand"])
         self._insert_reply = insert_ignoring_conflicts(
             session, REPLIES, ["mention_id", "brand", "reply_external_id"]).returning(REPLIES.c.id)
+        root = MENTIONS.alias("root")
+        self._select_root = select(
+            MENTIONS.c.id, MENTIONS.c.published_at, root.c.id.label("root_id"),
+            root.c.published_at.label("root_published"),
+        ).outerjoin(root, root.c.id == MENTIONS.c.near_duplicate_of_id).where(MENTIONS.c.id == bindparam("other"))
+        self._repoint = update(MENTIONS).where(
+            (MENTIONS.c.near_duplicate_of_id == bindparam("old")) | (MENTIONS.c.id == bindparam("old"))
+        ).values(near_duplicate_of_id=bindparam("new"))
+        self._link_to = update(MENTIONS).where(MENTIONS.c.id == bindparam("_id"))
         self._load_texts()
 
     def _load_texts(self) -> None:
@@ -361,26 +370,21 @@ class Ingestor:
         return self._attach(mention_id, as_utc(row["published_at"]), other)
 
     def _attach(self, mention_id: int, published: datetime, other: int) -> int | None:
-        columns = (MENTIONS.c.id, MENTIONS.c.near_duplicate_of_id, MENTIONS.c.published_at)
-        found = self.session.execute(select(*columns).where(MENTIONS.c.id == other)).first()
+        found = self.session.execute(self._select_root, {"other": other}).first()
         if found is None:
             return None
-        root = found
-        if found.near_duplicate_of_id is not None:
-            root = self.session.execute(select(*columns).where(MENTIONS.c.id == found.near_duplicate_of_id)
-                                        ).first() or found
-        if root.id == mention_id:
+        if found.root_id is not None:
+            root_id, root_published = found.root_id, found.root_published
+        else:
+            root_id, root_published = found.id, found.published_at
+        if root_id == mention_id:
             return None
         self.counts["near_duplicate"] += 1
-        if published < as_utc(root.published_at):  # the new mention is the earlier copy: it becomes the root
-            self.session.execute(update(MENTIONS).where(MENTIONS.c.near_duplicate_of_id == root.id)
-                                 .values(near_duplicate_of_id=mention_id))
-            self.session.execute(update(MENTIONS).where(MENTIONS.c.id == root.id)
-                                 .values(near_duplicate_of_id=mention_id))
+        if published < as_utc(root_published):  # the new mention is the earlier copy: it becomes the root
+            self.session.execute(self._repoint, {"old": root_id, "new": mention_id})
             return None
-        self.session.execute(update(MENTIONS).where(MENTIONS.c.id == mention_id)
-                             .values(near_duplicate_of_id=root.id))
-        return int(root.id)
+        self.session.execute(self._link_to, {"_id": mention_id, "near_duplicate_of_id": root_id})
+        return int(root_id)
 
     # --- official replies -------------------------------------------------------------------------------
 
