@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
+from itertools import chain
 
 import numpy as np
 
@@ -68,6 +69,24 @@ class ShingleIndex:
             hashed = (np.multiply.outer(self._a, x) + self._b[:, None]) >> np.uint64(32)
             signature = hashed.min(axis=1).reshape(BANDS, ROWS)
             return tuple((signature @ self._mix + self._band).tolist())
+
+    def keys_many(self, texts: list[frozenset[int]]) -> list[tuple[int, ...] | None]:
+        """:meth:`keys` of many texts at once (a few numpy calls per batch instead of per text)."""
+        sizes = [len(grams) for grams in texts]
+        total = sum(sizes)
+        if not total:
+            return [None] * len(texts)
+        x = np.fromiter(chain.from_iterable(texts), dtype=np.uint64, count=total)
+        present = [i for i, size in enumerate(sizes) if size]
+        offsets = np.cumsum([0] + [sizes[i] for i in present[:-1]])
+        with np.errstate(over="ignore"):
+            hashed = (np.multiply.outer(self._a, x) + self._b[:, None]) >> np.uint64(32)
+            signatures = np.minimum.reduceat(hashed, offsets, axis=1).T.reshape(len(present), BANDS, ROWS)
+            keys = (signatures @ self._mix + self._band).tolist()
+        out: list[tuple[int, ...] | None] = [None] * len(texts)
+        for i, row in zip(present, keys, strict=True):
+            out[i] = tuple(row)
+        return out
 
     def add(self, mention_id: int, grams: frozenset[int], brands: frozenset[str] | None = None,
             keys: tuple[int, ...] | None = None) -> None:

@@ -314,9 +314,12 @@ class Ingestor:
         forwards = self._forward_targets(list({row["forwarded_from"] for _, _, row in stored
                                                if row["forwarded_from"] and "://" in row["forwarded_from"]}))
         pending = {row["id"] for _, _, row in stored}
-        for _, _, row in stored:
+        grams = [self._grams(row) for _, _, row in stored]
+        keys = self.index.keys_many(grams)
+        for (_, _, row), row_grams, row_keys in zip(stored, grams, keys, strict=True):
             pending.discard(row["id"])
-            row["near_duplicate_of"] = self._link(row, brands[row["id"]], copies, forwards, pending)
+            row["near_duplicate_of"] = self._link(row, brands[row["id"]], copies, forwards, pending, row_grams,
+                                                  row_keys)
 
     def _hash_copies(self, hashes: set[str]) -> dict[str, list[tuple[datetime, int]]]:
         """``(published_at, id)`` of the stored non-official mentions with these content hashes."""
@@ -336,17 +339,19 @@ class Ingestor:
                 found[url] = min(mention_id, found.get(url, mention_id))
         return found
 
+    def _grams(self, row: dict[str, Any]) -> frozenset[int]:
+        normalized = self._normalized.pop(row["external_id"], None)
+        if row["official_brand"] is not None:  # brands' own posts repeat their templates; they are not reposts
+            return frozenset()
+        if normalized is not None:
+            return shingles_normalized(normalized)
+        return shingles(f"{row['title'] or ''} {row['text']}")
+
     def _link(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[datetime, int]]],
-              forwards: dict[str, int], pending: set[int]) -> int | None:
+              forwards: dict[str, int], pending: set[int], grams: frozenset[int],
+              keys: tuple[int, ...] | None) -> int | None:
         """Link a repost to the earliest copy (the new mention may itself be the earlier one)."""
         mention_id: int = row["id"]
-        normalized = self._normalized.pop(row["external_id"], None)
-        if row["official_brand"] is not None:
-            grams: frozenset[int] = frozenset()
-        else:
-            grams = shingles_normalized(normalized) if normalized is not None else shingles(
-                f"{row['title'] or ''} {row['text']}")
-        keys = self.index.keys(grams) if grams else None
         other: int | None = None
         forwarded = row["forwarded_from"]
         if forwarded and "://" in forwarded:
