@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, event, inspect, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.attributes import get_history
 
@@ -75,9 +75,14 @@ def apply(connection: Connection | Session, counts: Counter[Key]) -> None:
              "count": n} for k, n in sorted(counts.items()) if n]
     if not rows:
         return
-    bind = connection.get_bind() if isinstance(connection, Session) else connection
-    module: Any = postgresql if bind.dialect.name == "postgresql" else sqlite
-    stmt = module.insert(ROLLUPS)
+    from molva.ingest.bulk import copy_insert, is_postgres
+
+    if is_postgres(connection):  # COPY into a staging table, one INSERT … SELECT … ON CONFLICT
+        copy_insert(connection, ROLLUPS, rows, conflict=(
+            "ON CONFLICT (brand, hour, source_id, official, metric, value) "
+            "DO UPDATE SET count = brand_rollups.count + excluded.count"))
+        return
+    stmt = sqlite.insert(ROLLUPS)
     stmt = stmt.on_conflict_do_update(
         index_elements=["brand", "hour", "source_id", "official", "metric", "value"],
         set_={"count": ROLLUPS.c.count + stmt.excluded.count},

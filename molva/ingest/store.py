@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from molva import rollups
 from molva.catalog import Catalog
+from molva.ingest.bulk import copy_insert, is_postgres, one_of
 from molva.ingest.data import MentionData, ReplyData, StoreResult
 from molva.ingest.dedup import ShingleIndex, shingles, shingles_normalized
 from molva.ingest.urls import canonical_or_text, canonical_url, hash_normalized, normalize_text
@@ -43,6 +44,10 @@ MENTIONS: Table = Mention.__table__  # type: ignore[assignment]
 BRAND_MENTIONS: Table = BrandMention.__table__  # type: ignore[assignment]
 REPLIES: Table = OfficialReply.__table__  # type: ignore[assignment]
 COUNTERS = ("likes", "reposts", "comments", "views")
+COLUMNS = ("source_id", "kind", "external_id", "url", "canonical_url", "author", "author_id", "author_followers",
+           "title", "text", "language", "published_at", "fetched_at", "likes", "reposts", "comments", "views",
+           "rating", "parent_id", "parent_external_id", "thread_external_id", "forwarded_from", "content_hash",
+           "near_duplicate_of_id", "official_brand", "crawl_run_id")
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -67,6 +72,7 @@ class Ingestor:
         self.source_id = source.id
         self.run = run
         self.run_id = run.id if run is not None else None
+        self._postgres = is_postgres(session)
         self.index = ShingleIndex()
         self.counts: dict[str, int] = {"new": 0, "known": 0, "duplicate_url": 0, "near_duplicate": 0,
                                        "replies": 0, "ignored_replies": 0}
@@ -187,7 +193,7 @@ class Ingestor:
         known: dict[str, dict[str, Any]] = {}
         columns = (MENTIONS.c.id, MENTIONS.c.external_id, *(MENTIONS.c[name] for name in COUNTERS))
         for chunk in _chunks(external_ids):
-            query = select(*columns).where(MENTIONS.c.source_id == self.source_id, MENTIONS.c.external_id.in_(chunk))
+            query = select(*columns).where(MENTIONS.c.source_id == self.source_id, one_of(self.session, MENTIONS.c.external_id, chunk))
             for row in self.session.execute(query).mappings():
                 known[row["external_id"]] = dict(row)
         return known
@@ -196,7 +202,7 @@ class Ingestor:
         taken: set[str] = set()
         for chunk in _chunks(urls):
             taken.update(self.session.scalars(
-                select(MENTIONS.c.canonical_url).where(MENTIONS.c.canonical_url.in_(chunk))))
+                select(MENTIONS.c.canonical_url).where(one_of(self.session, MENTIONS.c.canonical_url, chunk))))
         return taken
 
     @staticmethod
@@ -233,8 +239,14 @@ class Ingestor:
         for _, item, row in fresh:
             if item.parent_external_id:
                 row["parent_id"] = parent_ids.get(item.parent_external_id)
-        inserted = dict((external_id, mention_id) for mention_id, external_id in
-                        session.execute(self._insert_mentions, [row for _, _, row in fresh]))
+        rows = [row for _, _, row in fresh]
+        if self._postgres:  # COPY into a staging table, one INSERT … SELECT
+            returned = copy_insert(session, MENTIONS, [{c: row[c] for c in COLUMNS} for row in rows],
+                                   conflict="ON CONFLICT (source_id, external_id) DO NOTHING",
+                                   returning=("id", "external_id"))
+        else:
+            returned = [tuple(r) for r in session.execute(self._insert_mentions, rows)]
+        inserted = {external_id: mention_id for mention_id, external_id in returned}
         stored: list[tuple[int, MentionData, dict[str, Any]]] = []
         late_parents: list[dict[str, Any]] = []
         raced: list[str] = []
@@ -262,7 +274,10 @@ class Ingestor:
             brands[row["id"]] = frozenset(found)
             brand_rows.extend(found.values())
         if brand_rows:
-            session.execute(self._insert_brands, brand_rows)
+            if self._postgres:  # fresh mention ids: no conflict possible
+                copy_insert(session, BRAND_MENTIONS, brand_rows)
+            else:
+                session.execute(self._insert_brands, brand_rows)
             counts: Counter[rollups.Key] = Counter()
             official = {row["id"]: row["official_brand"] is not None for _, _, row in stored}
             for brand_row in brand_rows:
@@ -277,7 +292,7 @@ class Ingestor:
         ids: dict[str, int] = {}
         for chunk in _chunks(external_ids):
             query = select(MENTIONS.c.external_id, MENTIONS.c.id).where(
-                MENTIONS.c.source_id == self.source_id, MENTIONS.c.external_id.in_(chunk))
+                MENTIONS.c.source_id == self.source_id, one_of(self.session, MENTIONS.c.external_id, chunk))
             ids.update((external_id, mention_id) for external_id, mention_id in self.session.execute(query))
         return ids
 
@@ -326,7 +341,7 @@ class Ingestor:
         found: dict[str, list[tuple[datetime, int]]] = {}
         for chunk in _chunks(list(hashes)):
             query = select(MENTIONS.c.content_hash, MENTIONS.c.published_at, MENTIONS.c.id).where(
-                MENTIONS.c.content_hash.in_(chunk), MENTIONS.c.official_brand.is_(None))
+                one_of(self.session, MENTIONS.c.content_hash, chunk), MENTIONS.c.official_brand.is_(None))
             for digest, published, mention_id in self.session.execute(query):
                 found.setdefault(digest, []).append((as_utc(published), mention_id))
         return found
@@ -334,7 +349,8 @@ class Ingestor:
     def _forward_targets(self, urls: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         for chunk in _chunks(urls):
-            query = select(MENTIONS.c.canonical_url, MENTIONS.c.id).where(MENTIONS.c.canonical_url.in_(chunk))
+            query = select(MENTIONS.c.canonical_url, MENTIONS.c.id).where(
+                one_of(self.session, MENTIONS.c.canonical_url, chunk))
             for url, mention_id in self.session.execute(query):
                 found[url] = min(mention_id, found.get(url, mention_id))
         return found
