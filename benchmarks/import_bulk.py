@@ -176,7 +176,6 @@ def main() -> None:
         write_file(data, args.count)
         config = tmp / "molva.toml"
         config.write_text("")
-        tuples = reference_tuples(data)
         result: dict[str, Any] = {"count": args.count, "batch": args.batch, "machine": machine}
         url = f"sqlite:///{tmp / 'molva.db'}"
         upgrade(url)
@@ -189,6 +188,7 @@ def main() -> None:
                 args.count / (measured["cpu_seconds"] - measured["brand_matching_cpu_seconds"]))
             print(json.dumps(result, ensure_ascii=False), flush=True)
             return
+        tuples = reference_tuples(data)
         result["sqlite_reference"] = sqlite_reference(tmp, tuples, args.batch)
         first = molva_import(url, data, config, args.batch)
         first["mentions_per_s"] = round(args.count / first["seconds"])

@@ -22,7 +22,7 @@ from molva.ingest.urls import normalize_text
 NEAR_DUPLICATE_CONTAINMENT = 0.85
 MIN_SHINGLE_WORDS = 8
 COMMON_SHINGLE = 200  # the most recent members a bucket keeps
-SCANNED = 32  # the most recent members of each bucket checked for a new text
+SCANNED = 16  # the most recent members of each bucket checked for a new text
 BANDS = 16
 ROWS = 4
 WINDOW = 50_000  # texts kept in the index (the latest ones); about 1.5 kB each
