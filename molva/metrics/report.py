@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Numeric, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from molva.metrics import rollup
@@ -113,6 +113,16 @@ def brand_stats(
     return sorted(result, key=lambda s: (-s.mentions, s.brand))
 
 
+def reply_delay(session: Session) -> ColumnElement[Any]:
+    """Seconds from a brand mention's post to the brand's first reply, computed by the database (to the
+    millisecond)."""
+    if session.get_bind().dialect.name == "postgresql":
+        seconds: ColumnElement[Any] = func.extract("epoch", BrandMention.first_reply_at - BrandMention.published_at)
+    else:
+        seconds = (func.julianday(BrandMention.first_reply_at) - func.julianday(BrandMention.published_at)) * 86400.0
+    return func.round(cast(seconds, Numeric), 3)
+
+
 def _percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -139,12 +149,11 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
             addressed[brand] = addressed.get(brand, 0) + int(count or 0)
     answered = (
         _brand_base(filters)
-        .add_columns(Mention.published_at, BrandMention.first_reply_at)
+        .add_columns(reply_delay(session))
         .where(BrandMention.addressed.is_(True), BrandMention.first_reply_at.is_not(None))
     )
-    for brand, published_at, replied_at in session.execute(filters.apply(answered)):
-        delay = (as_utc(replied_at) - as_utc(published_at)).total_seconds()
-        delays.setdefault(brand, []).append(max(delay, 0.0))
+    for brand, delay in session.execute(filters.apply(answered)):
+        delays.setdefault(brand, []).append(max(float(delay), 0.0))
     addressed = {brand: total for brand, total in addressed.items() if total}
     result = {}
     for brand, total in addressed.items():
