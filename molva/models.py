@@ -138,6 +138,8 @@ class BrandMention(Base):
         Index("ix_brand_mentions_brand_published", "brand", "published_at"),
         Index("ix_brand_mentions_unclassified", "classified_at"),
         Index("ix_brand_mentions_published_at", "published_at"),
+        # response rates read the addressed rows of a period, answered or not, without the table (molva.metrics)
+        Index("ix_brand_mentions_addressed", "addressed", "published_at", "first_reply_at", "brand", "mention_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
-"""brand_rollups (counts per brand × hour × source × official) and brand_mentions.first_reply_at
+"""brand_rollups (counts per brand × hour × source × official), brand_mentions.first_reply_at and an index of
+the addressed rows
 
 Revision ID: 0104_i12_rollups
 Revises: 0003
@@ -36,6 +37,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_brand_rollups_hour', ['hour'], unique=False)
     with op.batch_alter_table('brand_mentions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_reply_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_brand_mentions_addressed',
+                              ['addressed', 'published_at', 'first_reply_at', 'brand', 'mention_id'], unique=False)
     op.execute(
         "UPDATE brand_mentions SET first_reply_at = (SELECT min(r.replied_at) FROM official_replies r "
         "WHERE r.mention_id = brand_mentions.mention_id AND r.brand = brand_mentions.brand)"
@@ -47,6 +50,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('brand_mentions', schema=None) as batch_op:
+        batch_op.drop_index('ix_brand_mentions_addressed')
         batch_op.drop_column('first_reply_at')
     with op.batch_alter_table('brand_rollups', schema=None) as batch_op:
         batch_op.drop_index('ix_brand_rollups_hour')
