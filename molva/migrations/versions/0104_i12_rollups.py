@@ -34,7 +34,8 @@ def upgrade() -> None:
                             name=op.f('uq_brand_rollups_brand_hour_source_id_official_metric_value')),
     )
     with op.batch_alter_table('brand_rollups', schema=None) as batch_op:
-        batch_op.create_index('ix_brand_rollups_hour', ['hour'], unique=False)
+        batch_op.create_index('ix_brand_rollups_metric_hour',
+                              ['metric', 'hour', 'brand', 'source_id', 'official', 'value', 'count'], unique=False)
     with op.batch_alter_table('brand_mentions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_reply_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_brand_mentions_addressed',
@@ -53,5 +54,5 @@ def downgrade() -> None:
         batch_op.drop_index('ix_brand_mentions_addressed')
         batch_op.drop_column('first_reply_at')
     with op.batch_alter_table('brand_rollups', schema=None) as batch_op:
-        batch_op.drop_index('ix_brand_rollups_hour')
+        batch_op.drop_index('ix_brand_rollups_metric_hour')
     op.drop_table('brand_rollups')
