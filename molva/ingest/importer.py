@@ -16,7 +16,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, get_args
 
@@ -37,6 +37,7 @@ _INTS = {"followers": "author_followers", "author_followers": "author_followers"
 _STRINGS = ("title", "author", "author_id", "language", "parent_external_id", "thread_external_id",
             "forwarded_from")
 MAX_ERRORS_KEPT = 100
+STALE_RUN = timedelta(hours=6)  # another process's run older than this was killed (as crawlers.runner)
 
 
 class RowError(ValueError):
@@ -151,8 +152,8 @@ class Importer:
                 if self.session.scalar(select(Source.id).where(Source.name == name)) is None:
                     self.summary.created_sources.append(name)
             source = get_or_create_source(self.session, config)
-            ingestor = self.ingestors[name] = Ingestor(self.session, self.catalog, source,
-                                                       start_run(self.session, source, stale_after=None))
+            run = start_run(self.session, source, stale_after=STALE_RUN)  # a crawl of it may be running now
+            ingestor = self.ingestors[name] = Ingestor(self.session, self.catalog, source, run)
             self.session.commit()
         return ingestor
 
