@@ -14,6 +14,7 @@ from __future__ import annotations
 from array import array
 from collections import OrderedDict
 from itertools import chain
+from zlib import crc32
 
 import numpy as np
 
@@ -26,13 +27,13 @@ SCANNED = 16  # the most recent members of each bucket checked for a new text
 BANDS = 16
 ROWS = 4
 WINDOW = 50_000  # texts kept in the index (the latest ones); about 1.5 kB each
-_MASK = (1 << 64) - 1
 
 
 def shingles(text: str) -> frozenset[int]:
     """Hashes of the word 3-shingles of the normalised text (empty for texts too short to compare).
 
-    The hashes live only in this process's memory (Python's string hash), never in the database.
+    CRC-32 of each shingle: the same in every process (Python's own string hash is salted per process, which
+    would make the LSH candidates, and so the rare borderline matches, differ from run to run).
     """
     return shingles_normalized(normalize_text(text))
 
@@ -42,7 +43,7 @@ def shingles_normalized(normalized: str) -> frozenset[int]:
     words = normalized.split()
     if len(words) < MIN_SHINGLE_WORDS:
         return frozenset()
-    return frozenset(hash(gram) & _MASK for gram in zip(words, words[1:], words[2:], strict=False))
+    return frozenset(crc32(f"{a} {b} {c}".encode()) for a, b, c in zip(words, words[1:], words[2:], strict=False))
 
 
 class ShingleIndex:
