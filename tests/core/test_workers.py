@@ -105,3 +105,11 @@ def test_a_killed_worker_loses_nothing(pg_url: str) -> None:
     assert after.returncode == 0, err
     audited, distinct, rescored, left = _audit(pg_url)
     assert left == 0 and distinct == 300 and audited == 300 and rescored == 0
+
+
+def test_sqlite_has_one_writer_so_one_worker(db_url: str) -> None:
+    done = _classify(db_url, "--workers", "2")
+    out, err = done.communicate(timeout=600)
+    assert done.returncode == 0, err
+    assert "SQLite: одна запись за раз, работает один обработчик" in out
+    assert "classified 0 brand mentions" in out
