@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from molva import rollups
 from molva.db import make_engine, upgrade
 from molva.models import (
     BrandMention,
@@ -238,6 +239,20 @@ def generate(url: str, count: int, *, seed: int = 1, days: int = 90, end: dateti
                 label = sentiment if name == brand else "neutral"
                 intent = rng.choice(INTENTS[label or "neutral"]) if label else None
                 urgency = round(rng.random() ** 2, 3) if label == "negative" else round(rng.random() * 0.2, 3)
+                if label == "negative" and urgency >= 0.6 and len(urgent) < topics:
+                    urgent.append((mention_id, bm_id, name, content))
+                first_reply_at = None
+                if addressed and rng.random() < {"Сбербанк": 0.7, "МТС": 0.5}.get(name, 0.6):
+                    reply_id += 1
+                    stats.replies += 1
+                    delay = timedelta(seconds=int(rng.lognormvariate(8.0, 1.0)))
+                    first_reply_at = published + delay
+                    writer.add("official_replies", {
+                        "id": reply_id, "mention_id": mention_id, "brand": name, "account": f"{name}-official",
+                        "reply_external_id": f"r{reply_id}", "replied_at": published + delay,
+                        "text": "Здравствуйте! Напишите нам в личные сообщения.",
+                        "url": f"https://example.org/reply/{reply_id}",
+                    })
                 writer.add("brand_mentions", {
                     "id": bm_id, "mention_id": mention_id, "brand": name, "alias": name, "span_start": begin,
                     "span_end": begin + len(name), "published_at": published, "addressed": addressed,
@@ -245,22 +260,12 @@ def generate(url: str, count: int, *, seed: int = 1, days: int = 90, end: dateti
                     "score_neutral": 0.1, "score_positive": 0.8 if label == "positive" else 0.1,
                     "model_version": "bench" if label else None, "intent": intent,
                     "urgency": urgency if label else None,
-                    "classified_at": published if label else None,
+                    "classified_at": published if label else None, "first_reply_at": first_reply_at,
                 })
-                if label == "negative" and urgency >= 0.6 and len(urgent) < topics:
-                    urgent.append((mention_id, bm_id, name, content))
-                if addressed and rng.random() < {"Сбербанк": 0.7, "МТС": 0.5}.get(name, 0.6):
-                    reply_id += 1
-                    stats.replies += 1
-                    delay = timedelta(seconds=int(rng.lognormvariate(8.0, 1.0)))
-                    writer.add("official_replies", {
-                        "id": reply_id, "mention_id": mention_id, "brand": name, "account": f"{name}-official",
-                        "reply_external_id": f"r{reply_id}", "replied_at": published + delay,
-                        "text": "Здравствуйте! Напишите нам в личные сообщения.",
-                        "url": f"https://example.org/reply/{reply_id}",
-                    })
             stats.mentions += 1
         writer.flush()
+        with engine.begin() as conn:  # the generator writes raw rows: recount the rollups from them
+            rollups.rebuild(conn)
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 for table in ("mentions", "brand_mentions", "official_replies"):

@@ -54,6 +54,7 @@ def classify_pending(session: Session, model: SentimentModel, *, limit: int, now
         .order_by(BrandMention.id)
         .limit(limit)
         .options(selectinload(BrandMention.mention))
+        .with_for_update(skip_locked=True, of=BrandMention)  # PostgreSQL: workers claim disjoint batches
     ).all()
     if not rows:
         return []

@@ -65,6 +65,8 @@ def retry_lost_connection(work: Callable[[], T], what: str, attempts: int = LOST
             time.sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
 
+import molva.rollups  # noqa: E402,F401  (counts every ORM change of a brand mention into the rollups)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin_immediate).

@@ -138,6 +138,8 @@ class BrandMention(Base):
         Index("ix_brand_mentions_brand_published", "brand", "published_at"),
         Index("ix_brand_mentions_unclassified", "classified_at"),
         Index("ix_brand_mentions_published_at", "published_at"),
+        # response rates read the addressed rows of a period, answered or not, without the table (molva.metrics)
+        Index("ix_brand_mentions_addressed", "addressed", "published_at", "first_reply_at", "brand", "mention_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,8 +160,33 @@ class BrandMention(Base):
     urgency_reasons: Mapped[list[Any] | None]
     aspects: Mapped[list[Any] | None]  # aspect codes (molva.aspects), most relevant first
     classified_at: Mapped[datetime | None]
+    first_reply_at: Mapped[datetime | None]  # the brand's first official reply to the mention (molva.rollups)
 
     mention: Mapped[Mention] = relationship(back_populates="brand_mentions")
+
+
+class BrandRollup(Base):
+    """Counts of brand mentions per brand × hour × source × official, kept current by ``molva.rollups``.
+
+    ``metric``/``value``: mentions/"", sentiment/<label or "" unclassified>, intent/<intent>, aspect/<code>,
+    addressed/"", answered/"", delay/<bucket upper bound in seconds or "inf">.
+    """
+
+    __tablename__ = "brand_rollups"
+    __table_args__ = (
+        UniqueConstraint("brand", "hour", "source_id", "official", "metric", "value"),
+        # every metric query reads one metric over a period: covering, no table rows read
+        Index("ix_brand_rollups_metric_hour", "metric", "hour", "brand", "source_id", "official", "value", "count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(String(100))
+    hour: Mapped[datetime]  # UTC, the start of the hour of BrandMention.published_at
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    official: Mapped[bool] = mapped_column(Boolean)  # posted by a brand's official account
+    metric: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(60))
+    count: Mapped[int] = mapped_column(BigInteger)
 
 
 class OfficialReply(Base):

@@ -6,7 +6,8 @@ import importlib
 
 from molva.cli.app import main
 
-_COMMAND_MODULES = ("db", "brands", "report", "analyze", "crawl", "sim", "alerts", "dashboard", "demo", "privacy")
+_COMMAND_MODULES = ("db", "brands", "report", "analyze", "crawl", "sim", "alerts", "dashboard", "demo", "privacy",
+                    "imports")
 
 for _name in _COMMAND_MODULES:
     try:

@@ -251,8 +251,11 @@ def evaluate(ctx: click.Context, infile: IO[str], model: str | None, batch_size:
               help="Brand mentions per transaction (default: scheduler.classify_batch_size).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Stop after this many.")
 @click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes (PostgreSQL: they claim disjoint batches; SQLite: one writer, so one).")
 @click.pass_context
-def classify(ctx: click.Context, batch_size: int | None, limit: int | None, model: str | None) -> None:
+def classify(ctx: click.Context, batch_size: int | None, limit: int | None, model: str | None,
+             workers: int) -> None:
     """Score every unclassified brand mention in the database (sentiment, intent, urgency)."""
     _single_threaded_blas()
     from molva import pipeline
@@ -264,6 +267,15 @@ def classify(ctx: click.Context, batch_size: int | None, limit: int | None, mode
     from molva.cli.app import require_schema
 
     require_schema(ctx)
+    if workers > 1 and limit is None:
+        from molva.workers import is_sqlite, run_workers
+
+        if is_sqlite(settings.db_url):
+            click.echo("SQLite: одна запись за раз, работает один обработчик (несколько — на PostgreSQL).")
+        else:
+            done = run_workers(settings, workers, model)
+            click.echo(f"classified {done} brand mentions ({workers} workers)")
+            return
     sentiment = _load_model(ctx, model)
     _set_threads()
     done = pipeline.classify_pending(settings, limit=limit, model=sentiment)

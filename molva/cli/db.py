@@ -28,3 +28,18 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@db.command("rollups")
+@click.pass_context
+def rollups_command(ctx: click.Context) -> None:
+    """Recount the dashboard rollups from the raw rows (after a bulk change made outside Molva)."""
+    from molva.db import make_sessionmaker, session_scope
+    from molva.rollups import rebuild
+
+    settings = get_settings(ctx)
+    factory = make_sessionmaker(settings.db_url)
+    with session_scope(factory) as session:
+        rows = rebuild(session)
+    factory.kw["bind"].dispose()
+    click.echo(f"rollups recounted: {rows} rows")

@@ -6,15 +6,22 @@ import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from molva.metrics import rollup
 from molva.metrics.filters import MetricsFilter
-from molva.metrics.report import BrandStats, ResponseStats, _percentile, brand_stats, response_stats
+from molva.metrics.report import (
+    BrandStats,
+    ResponseStats,
+    _percentile,
+    brand_stats,
+    reply_delay,
+    response_stats,
+)
 from molva.metrics.timeseries import Granularity, _bucket_expr, _parse_bucket
-from molva.models import BrandMention, Mention, OfficialReply, Source, as_utc
+from molva.models import BrandMention, BrandRollup, Mention, Source
 
 
 @dataclass(frozen=True)
@@ -88,56 +95,75 @@ def response_table(session: Session, filters: MetricsFilter = MetricsFilter()) -
     ]
 
 
-def _addressed_rows(session: Session, filters: MetricsFilter, *keys: Any) -> list[Any]:
-    """(brand, *keys, published_at, first reply) of addressed brand mentions, as ``response_stats`` sees them."""
-    # The first official reply per (mention, brand), looked up through the unique index for each row
-    # (the same value as response_stats' grouped subquery, without grouping the whole table).
-    first_reply = (
-        select(func.min(OfficialReply.replied_at))
-        .where(OfficialReply.mention_id == BrandMention.mention_id, OfficialReply.brand == BrandMention.brand)
-        .scalar_subquery()
-    )
-    query = (
-        select(BrandMention.brand, *keys, Mention.published_at, first_reply)
-        .join(Mention, Mention.id == BrandMention.mention_id)
-        .join(Source, Source.id == Mention.source_id)
-        .where(BrandMention.addressed.is_(True))
-    )
-    return list(session.execute(filters.apply(query)))
-
-
-def _stats(brand: str, rows: list[Any]) -> ResponseStats:
-    delays = [
-        max((as_utc(replied) - as_utc(published)).total_seconds(), 0.0)
-        for published, replied in rows
-        if replied is not None
-    ]
+def _stats(brand: str, addressed: int, delays: list[float]) -> ResponseStats:
     return ResponseStats(
         brand=brand,
-        addressed=len(rows),
+        addressed=addressed,
         answered=len(delays),
-        response_rate=len(delays) / len(rows) if rows else None,
+        response_rate=len(delays) / addressed if addressed else None,
         median_response_seconds=statistics.median(delays) if delays else None,
         p90_response_seconds=_percentile(delays, 0.9),
     )
 
 
+def _addressed_counts(session: Session, filters: MetricsFilter, granularity: Granularity
+                      ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, datetime], int]]:
+    """Addressed brand mentions per (brand, source) and per (brand, bucket): whole hours from the rollups,
+    the period's partial edge hours from the raw rows."""
+    by_source: dict[tuple[str, str], int] = {}
+    by_bucket: dict[tuple[str, datetime], int] = {}
+    middle, edges = rollup.split(filters)
+    if middle is not None:
+        for brand, source, _value, count in rollup.counts_by(session, middle, "addressed", BrandRollup.brand,
+                                                              Source.name, join_source=True):
+            by_source[(brand, source)] = by_source.get((brand, source), 0) + int(count or 0)
+        hour = rollup.hour_bucket(session, granularity)
+        for brand, value, _value, count in rollup.counts_by(session, middle, "addressed", BrandRollup.brand, hour):
+            key = (brand, _parse_bucket(value))
+            by_bucket[key] = by_bucket.get(key, 0) + int(count or 0)
+    bucket = _bucket_expr(session, granularity)
+    for edge in edges:
+        query = (
+            select(BrandMention.brand, Source.name, bucket, func.count(BrandMention.id))
+            .join(Mention, Mention.id == BrandMention.mention_id)
+            .join(Source, Source.id == Mention.source_id)
+            .where(BrandMention.addressed.is_(True))
+        )
+        for brand, source, value, count in session.execute(edge.apply(query).group_by(
+                BrandMention.brand, Source.name, bucket)):
+            by_source[(brand, source)] = by_source.get((brand, source), 0) + int(count)
+            key = (brand, _parse_bucket(value))
+            by_bucket[key] = by_bucket.get(key, 0) + int(count)
+    return by_source, by_bucket
+
+
 def response_slices(
     session: Session, filters: MetricsFilter = MetricsFilter(), granularity: Granularity = "week"
 ) -> tuple[list[ResponseSlice], list[ResponseSlice]]:
-    """Response stats per (brand, source) and per (brand, time bucket), from one scan of the data.
+    """Response stats per (brand, source) and per (brand, time bucket).
 
     Each (brand, source) slice equals ``response_stats`` filtered to that source; buckets are by the post's
-    publication time.
+    publication time. Addressed counts come from the rollups; only the answered rows of the period are read
+    (``brand_mentions.first_reply_at``, the delay computed by the database).
     """
-    by_source: dict[tuple[str, str], list[Any]] = {}
-    by_bucket: dict[tuple[str, Any], list[Any]] = {}
+    addressed_by_source, addressed_by_bucket = _addressed_counts(session, filters, granularity)
+    by_source: dict[tuple[str, str], list[float]] = {}
+    by_bucket: dict[tuple[str, datetime], list[float]] = {}
     bucket = _bucket_expr(session, granularity)
-    for brand, source, value, published_at, replied_at in _addressed_rows(session, filters, Source.name, bucket):
-        by_source.setdefault((brand, source), []).append((published_at, replied_at))
-        by_bucket.setdefault((brand, value), []).append((published_at, replied_at))
-    sources = [ResponseSlice(str(source), _stats(brand, rows)) for (brand, source), rows in sorted(by_source.items())]
-    trend = [ResponseSlice(_parse_bucket(value), _stats(brand, rows)) for (brand, value), rows in by_bucket.items()]
+    query = (
+        select(BrandMention.brand, Source.name, bucket, reply_delay(session))
+        .join(Mention, Mention.id == BrandMention.mention_id)
+        .join(Source, Source.id == Mention.source_id)
+        .where(BrandMention.addressed.is_(True), BrandMention.first_reply_at.is_not(None))
+    )
+    for brand, source, value, delay in session.execute(filters.apply(query)):
+        seconds = max(float(delay), 0.0)
+        by_source.setdefault((brand, source), []).append(seconds)
+        by_bucket.setdefault((brand, _parse_bucket(value)), []).append(seconds)
+    sources = [ResponseSlice(str(source), _stats(brand, total, by_source.get((brand, source), [])))
+               for (brand, source), total in sorted(addressed_by_source.items()) if total]
+    trend = [ResponseSlice(key, _stats(brand, total, by_bucket.get((brand, key), [])))
+             for (brand, key), total in addressed_by_bucket.items() if total]
     return sources, sorted(trend, key=lambda s: (s.key, s.stats.brand))
 
 

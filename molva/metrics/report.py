@@ -7,11 +7,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Numeric, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from molva.metrics import rollup
 from molva.metrics.filters import MetricsFilter
-from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source, as_utc
+from molva.models import BrandMention, BrandRollup, CrawlRun, Mention, Source, as_utc
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -87,20 +88,39 @@ def brand_stats(
     ``groups`` maps brand display names to their catalog group; brands in it with no mentions are listed
     with zeros so that competitors always appear side by side.
     """
+    rows: dict[str, list[int]] = {}  # brand -> mentions, negative, neutral, positive, unclassified
+    middle, edges = rollup.split(filters)
+    if middle is not None:  # whole hours: from the rollups
+        for brand, value, count in rollup.counts_by(session, middle, "sentiment", BrandRollup.brand):
+            row = rows.setdefault(brand, [0] * 5)
+            row[0] += int(count or 0)
+            row[1 + SENTIMENTS.index(value) if value in SENTIMENTS else 4] += int(count or 0)
     counts = [func.sum(case((BrandMention.sentiment == label, 1), else_=0)) for label in SENTIMENTS]
-    query = _brand_base(filters).add_columns(
-        func.count(BrandMention.id), *counts, func.sum(case((BrandMention.sentiment.is_(None), 1), else_=0))
-    )
-    query = filters.apply(query).group_by(BrandMention.brand)
-    rows = {row[0]: row for row in session.execute(query)}
+    for edge in edges:  # partial hours: from the raw rows
+        query = _brand_base(edge).add_columns(
+            func.count(BrandMention.id), *counts, func.sum(case((BrandMention.sentiment.is_(None), 1), else_=0))
+        )
+        for brand, *values in session.execute(edge.apply(query).group_by(BrandMention.brand)):
+            row = rows.setdefault(brand, [0] * 5)
+            for i, value in enumerate(values):
+                row[i] += int(value or 0)
+    rows = {brand: row for brand, row in rows.items() if row[0]}
     groups = groups or {}
     names = set(rows) | {b for b in groups if not filters.brands or b in filters.brands}
     result = []
     for name in names:
-        row = rows.get(name)
-        values = [int(v or 0) for v in row[1:]] if row else [0, 0, 0, 0, 0]
-        result.append(BrandStats(name, groups.get(name), *values))
+        result.append(BrandStats(name, groups.get(name), *rows.get(name, [0] * 5)))
     return sorted(result, key=lambda s: (-s.mentions, s.brand))
+
+
+def reply_delay(session: Session) -> ColumnElement[Any]:
+    """Seconds from a brand mention's post to the brand's first reply, computed by the database (to the
+    millisecond)."""
+    if session.get_bind().dialect.name == "postgresql":
+        seconds: ColumnElement[Any] = func.extract("epoch", BrandMention.first_reply_at - BrandMention.published_at)
+    else:
+        seconds = (func.julianday(BrandMention.first_reply_at) - func.julianday(BrandMention.published_at)) * 86400.0
+    return func.round(cast(seconds, Numeric), 3)
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -112,33 +132,29 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -> dict[str, ResponseStats]:
-    """Per brand: posts addressed to it, how many its official accounts answered, and how fast."""
-    first_reply = (
-        select(
-            OfficialReply.mention_id.label("mention_id"),
-            OfficialReply.brand.label("brand"),
-            func.min(OfficialReply.replied_at).label("replied_at"),
-        )
-        .group_by(OfficialReply.mention_id, OfficialReply.brand)
-        .subquery()
-    )
-    query = (
-        _brand_base(filters)
-        .add_columns(Mention.published_at, first_reply.c.replied_at)
-        .outerjoin(
-            first_reply,
-            (first_reply.c.mention_id == BrandMention.mention_id) & (first_reply.c.brand == BrandMention.brand),
-        )
-        .where(BrandMention.addressed.is_(True))
-    )
-    query = filters.apply(query)
+    """Per brand: posts addressed to it, how many its official accounts answered, and how fast.
+
+    The first reply is ``brand_mentions.first_reply_at`` (kept by the ingestor); for whole hours the addressed
+    count comes from the rollups and only the answered rows of the period are read for the delays.
+    """
     addressed: dict[str, int] = {}
     delays: dict[str, list[float]] = {}
-    for brand, published_at, replied_at in session.execute(query):
-        addressed[brand] = addressed.get(brand, 0) + 1
-        if replied_at is not None:
-            delay = (as_utc(replied_at) - as_utc(published_at)).total_seconds()
-            delays.setdefault(brand, []).append(max(delay, 0.0))
+    middle, edges = rollup.split(filters)
+    if middle is not None:
+        for brand, _value, count in rollup.counts_by(session, middle, "addressed", BrandRollup.brand):
+            addressed[brand] = addressed.get(brand, 0) + int(count or 0)
+    for edge in edges:
+        query = _brand_base(edge).add_columns(func.count(BrandMention.id)).where(BrandMention.addressed.is_(True))
+        for brand, count in session.execute(edge.apply(query).group_by(BrandMention.brand)):
+            addressed[brand] = addressed.get(brand, 0) + int(count or 0)
+    answered = (
+        _brand_base(filters)
+        .add_columns(reply_delay(session))
+        .where(BrandMention.addressed.is_(True), BrandMention.first_reply_at.is_not(None))
+    )
+    for brand, delay in session.execute(filters.apply(answered)):
+        delays.setdefault(brand, []).append(max(float(delay), 0.0))
+    addressed = {brand: total for brand, total in addressed.items() if total}
     result = {}
     for brand, total in addressed.items():
         answered = delays.get(brand, [])

@@ -9,9 +9,10 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
+from molva.metrics import rollup
 from molva.metrics.filters import MetricsFilter
 from molva.metrics.report import SENTIMENTS, BrandStats, SentimentShares, brand_stats
-from molva.models import BrandMention, Mention, Source, Spike, as_utc
+from molva.models import BrandMention, BrandRollup, Mention, Source, Spike, as_utc
 
 Granularity = Literal["hour", "day", "week"]
 GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "week")
@@ -104,17 +105,47 @@ def mention_timeseries(
     """Per bucket and brand: mentions and sentiment counts (the same rows ``brand_stats`` counts)."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
+    points: dict[tuple[datetime, str], list[int]] = {}  # mentions, negative, neutral, positive
+    middle, edges = rollup.split(filters)
+    if middle is not None:
+        hour = rollup.hour_bucket(session, granularity).label("bucket")
+        for bucket_value, brand, value, count in rollup.counts_by(session, middle, "sentiment", hour,
+                                                                  BrandRollup.brand):
+            row = points.setdefault((_parse_bucket(bucket_value), brand), [0] * 4)
+            row[0] += int(count or 0)
+            if value in SENTIMENTS:
+                row[1 + SENTIMENTS.index(value)] += int(count or 0)
     bucket = _bucket_expr(session, granularity).label("bucket")
-    query = _joined(filters, bucket, BrandMention.brand, func.count(BrandMention.id), *_sentiment_sums())
-    query = query.group_by(bucket, BrandMention.brand).order_by(bucket, BrandMention.brand)
-    return [
-        TimePoint(_parse_bucket(row[0]), row[1], int(row[2]), *(int(v or 0) for v in row[3:]))
-        for row in session.execute(query)
-    ]
+    for edge in edges:
+        query = _joined(edge, bucket, BrandMention.brand, func.count(BrandMention.id), *_sentiment_sums())
+        for bucket_value, brand, *values in session.execute(query.group_by(bucket, BrandMention.brand)):
+            row = points.setdefault((_parse_bucket(bucket_value), brand), [0] * 4)
+            for i, value in enumerate(values):
+                row[i] += int(value or 0)
+    return [TimePoint(key[0], key[1], *row) for key, row in sorted(points.items()) if row[0]]
 
 
 def source_breakdown(session: Session, filters: MetricsFilter = MetricsFilter()) -> list[SourceCount]:
     """Mentions and negative mentions per source and brand."""
+    sums: dict[tuple[str, str, str], list[int]] = {}
+    middle, edges = rollup.split(filters)
+    if middle is not None:
+        for name, kind, brand, value, count in rollup.counts_by(
+            session, middle, "sentiment", Source.name, Source.kind, BrandRollup.brand, join_source=True
+        ):
+            row = sums.setdefault((name, kind, brand), [0, 0])
+            row[0] += int(count or 0)
+            row[1] += int(count or 0) if value == "negative" else 0
+    for edge in edges:
+        for raw in _raw_breakdown(session, edge):
+            row = sums.setdefault((raw.source, raw.kind, raw.brand), [0, 0])
+            row[0] += raw.mentions
+            row[1] += raw.negative
+    found = [SourceCount(*key, *values) for key, values in sums.items() if values[0]]
+    return sorted(found, key=lambda r: (-r.mentions, r.source, r.brand))
+
+
+def _raw_breakdown(session: Session, filters: MetricsFilter) -> list[SourceCount]:
     negative = func.sum(case((BrandMention.sentiment == "negative", 1), else_=0))
     query: Any = (
         select(Source.name, Source.kind, BrandMention.brand, func.count(BrandMention.id), negative)

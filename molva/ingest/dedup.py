@@ -1,0 +1,157 @@
+"""Near-duplicate search: MinHash signatures in LSH bands over a bounded window of recent mentions.
+
+Two texts are near-duplicates when the word 3-shingles they share cover at least
+``NEAR_DUPLICATE_CONTAINMENT`` of the shorter one (a repost with a prefix such as "Репост:" or a trailing
+remark still contains the whole original). Candidates come from MinHash LSH (``BANDS`` bands of ``ROWS``
+min-hashes: texts with a Jaccard similarity of 0.5 are found with probability 0.8, of 0.7 with 0.99) and
+are then checked exactly. The cost per text is bounded, whatever the size of the table: the index holds the
+latest ``window`` texts, a bucket keeps its latest ``COMMON_SHINGLE`` members and a lookup checks the latest
+``SCANNED`` of each (a band shared by more texts than that is boilerplate; the latest copies are checked).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import OrderedDict
+from itertools import chain
+from zlib import crc32
+
+import numpy as np
+
+from molva.ingest.urls import normalize_text
+
+NEAR_DUPLICATE_CONTAINMENT = 0.85
+MIN_SHINGLE_WORDS = 8
+COMMON_SHINGLE = 200  # the most recent members a bucket keeps
+SCANNED = 16  # the most recent members of each bucket checked for a new text
+BANDS = 16
+ROWS = 4
+WINDOW = 50_000  # texts kept in the index (the latest ones); about 1.5 kB each
+
+
+def shingles(text: str) -> frozenset[int]:
+    """Hashes of the word 3-shingles of the normalised text (empty for texts too short to compare).
+
+    CRC-32 of each shingle: the same in every process (Python's own string hash is salted per process, which
+    would make the LSH candidates, and so the rare borderline matches, differ from run to run).
+    """
+    return shingles_normalized(normalize_text(text))
+
+
+def shingles_normalized(normalized: str) -> frozenset[int]:
+    """:func:`shingles` of a text already normalised."""
+    words = normalized.split()
+    if len(words) < MIN_SHINGLE_WORDS:
+        return frozenset()
+    return frozenset(crc32(f"{a} {b} {c}".encode()) for a, b, c in zip(words, words[1:], words[2:], strict=False))
+
+
+class ShingleIndex:
+    """The stored mention that a new text copies, if any (see the module's docstring)."""
+
+    def __init__(self, window: int = WINDOW, seed: int = 20261130) -> None:
+        rng = np.random.default_rng(seed)
+        self._a = rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64) | np.uint64(1)
+        self._b = rng.integers(0, 2**63, size=BANDS * ROWS, dtype=np.uint64)
+        # a band's key: a polynomial of its min-hashes, plus the band's number (one vectorised step)
+        self._mix = rng.integers(1, 2**63, size=ROWS, dtype=np.uint64) | np.uint64(1)
+        self._band = np.arange(BANDS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        self._window = window
+        self._entries: OrderedDict[int, tuple[array[int], tuple[int, ...], frozenset[str] | None]] = OrderedDict()
+        self._buckets: dict[int, int | list[int]] = {}  # a band key -> its one member, or its latest members
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def keys(self, grams: frozenset[int]) -> tuple[int, ...]:
+        """The LSH band keys of a text's shingles (compute once, pass to :meth:`nearest` and :meth:`add`)."""
+        x = np.fromiter(grams, dtype=np.uint64, count=len(grams))
+        with np.errstate(over="ignore"):
+            hashed = (np.multiply.outer(self._a, x) + self._b[:, None]) >> np.uint64(32)
+            signature = hashed.min(axis=1).reshape(BANDS, ROWS)
+            return tuple((signature @ self._mix + self._band).tolist())
+
+    def keys_many(self, texts: list[frozenset[int]]) -> list[tuple[int, ...] | None]:
+        """:meth:`keys` of many texts at once (a few numpy calls per batch instead of per text)."""
+        sizes = [len(grams) for grams in texts]
+        total = sum(sizes)
+        if not total:
+            return [None] * len(texts)
+        x = np.fromiter(chain.from_iterable(texts), dtype=np.uint64, count=total)
+        present = [i for i, size in enumerate(sizes) if size]
+        offsets = np.cumsum([0] + [sizes[i] for i in present[:-1]])
+        with np.errstate(over="ignore"):
+            hashed = (np.multiply.outer(self._a, x) + self._b[:, None]) >> np.uint64(32)
+            signatures = np.minimum.reduceat(hashed, offsets, axis=1).T.reshape(len(present), BANDS, ROWS)
+            keys = (signatures @ self._mix + self._band).tolist()
+        out: list[tuple[int, ...] | None] = [None] * len(texts)
+        for i, row in zip(present, keys, strict=True):
+            out[i] = tuple(row)
+        return out
+
+    def add(self, mention_id: int, grams: frozenset[int], brands: frozenset[str] | None = None,
+            keys: tuple[int, ...] | None = None) -> None:
+        if not grams or mention_id in self._entries:
+            return
+        keys = keys or self.keys(grams)
+        self._entries[mention_id] = (array("Q", grams), keys, brands)
+        buckets = self._buckets
+        for key in keys:
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = mention_id  # most keys have one member: no list
+            elif isinstance(bucket, int):
+                buckets[key] = [bucket, mention_id]
+            else:
+                bucket.append(mention_id)
+                if len(bucket) > COMMON_SHINGLE:
+                    del bucket[0]
+        while len(self._entries) > self._window:
+            self._evict()
+
+    def _evict(self) -> None:
+        old_id, (_grams, keys, _brands) = self._entries.popitem(last=False)
+        for key in keys:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                continue
+            if isinstance(bucket, int):
+                if bucket == old_id:
+                    del self._buckets[key]
+                continue
+            if bucket and bucket[0] == old_id:
+                del bucket[0]
+            elif old_id in bucket:
+                bucket.remove(old_id)
+            if len(bucket) == 1:
+                self._buckets[key] = bucket[0]
+
+    def nearest(self, grams: frozenset[int], exclude: int | None = None,
+                brands: frozenset[str] | None = None, keys: tuple[int, ...] | None = None) -> int | None:
+        """The best-covering stored text (ties: the lowest id); with ``brands``, only texts about the same
+        brands count (the same template about another brand is another post)."""
+        if not grams:
+            return None
+        candidates: set[int] = set()
+        buckets = self._buckets
+        for key in keys or self.keys(grams):
+            bucket = buckets.get(key)
+            if bucket is None:
+                continue
+            if isinstance(bucket, int):
+                candidates.add(bucket)
+            else:
+                candidates.update(bucket[-SCANNED:])
+        if exclude is not None:
+            candidates.discard(exclude)
+        best: tuple[float, int] | None = None
+        size = len(grams)
+        entries = self._entries
+        for mention_id in candidates:
+            stored, _keys, stored_brands = entries[mention_id]
+            if brands is not None and stored_brands is not None and stored_brands != brands:
+                continue
+            score = len(grams.intersection(stored)) / min(size, len(stored))
+            if score >= NEAR_DUPLICATE_CONTAINMENT and (best is None or (-score, mention_id) < best):
+                best = (-score, mention_id)
+        return best[1] if best else None

@@ -1,0 +1,448 @@
+"""Storing one source's items: mentions, their catalog brands, official replies — bulk SQL, no ORM objects.
+
+Everything runs on the caller's :class:`~sqlalchemy.orm.Session` (the caller owns the transaction: the Scrapy
+item pipeline and ``molva import`` commit in small batches so that a killed process keeps what it stored).
+A batch costs a handful of statements: one lookup of known ids, one of known URLs, one of parents, one
+``INSERT … ON CONFLICT DO NOTHING … RETURNING`` of the new mentions, one multi-row INSERT of their brands,
+one lookup of stored copies by content hash; near-duplicates cost a few statements each.
+
+Duplicates are handled in three layers:
+
+* the same post again (same source and external id) is a no-op — that is what makes crawls incremental;
+* the same post under another address (same *canonical URL*, e.g. with tracking parameters, or the same
+  VK post found by a wall crawl and by a search) is skipped;
+* a repost — the same or almost the same text under its own URL — is stored as its own mention and linked
+  to the earliest copy through ``near_duplicate_of_id``: a Telegram forward through its "forwarded from"
+  link; otherwise (not for brands' own posts, and only for texts of 8+ words) the same normalised-text hash,
+  or word 3-shingles covering 85% of the shorter text with the same catalog brands (MinHash LSH over the
+  latest mentions, :mod:`molva.ingest.dedup`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from molva import rollups
+from molva.catalog import Catalog
+from molva.ingest.bulk import copy_insert, is_postgres, one_of
+from molva.ingest.data import MentionData, ReplyData, StoreResult
+from molva.ingest.dedup import ShingleIndex, shingles, shingles_normalized
+from molva.ingest.urls import canonical_or_text, canonical_url, hash_normalized, normalize_text
+from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source, as_utc, utcnow
+
+PRELOAD_TEXTS = 20_000  # the latest stored mentions searched for near-duplicates of new ones
+CHUNK = 500  # values in one IN (...) list
+
+MENTIONS: Table = Mention.__table__  # type: ignore[assignment]
+BRAND_MENTIONS: Table = BrandMention.__table__  # type: ignore[assignment]
+REPLIES: Table = OfficialReply.__table__  # type: ignore[assignment]
+COUNTERS = ("likes", "reposts", "comments", "views")
+COLUMNS = ("source_id", "kind", "external_id", "url", "canonical_url", "author", "author_id", "author_followers",
+           "title", "text", "language", "published_at", "fetched_at", "likes", "reposts", "comments", "views",
+           "rating", "parent_id", "parent_external_id", "thread_external_id", "forwarded_from", "content_hash",
+           "near_duplicate_of_id", "official_brand", "crawl_run_id")
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def insert_ignoring_conflicts(session: Session, table: Table, index_elements: list[str]) -> Any:
+    """``INSERT … ON CONFLICT (index_elements) DO NOTHING`` in the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+class Ingestor:
+    """Stores one source's items during a crawl run (or an import): mentions, their brands, official replies."""
+
+    def __init__(self, session: Session, catalog: Catalog, source: Source, run: CrawlRun | None = None) -> None:
+        self.session = session
+        self.catalog = catalog
+        self.source = source
+        self.source_id = source.id
+        self.run = run
+        self.run_id = run.id if run is not None else None
+        self._postgres = is_postgres(session)
+        self.index = ShingleIndex()
+        self.counts: dict[str, int] = {"new": 0, "known": 0, "duplicate_url": 0, "near_duplicate": 0,
+                                       "replies": 0, "ignored_replies": 0}
+        self._forwards: dict[str, list[int]] = {}  # original's canonical URL -> forwards not linked yet
+        self._normalized: dict[str, str] = {}  # external id -> normalised text, for the batch being stored
+        self._insert_mentions = insert_ignoring_conflicts(session, MENTIONS, ["source_id", "external_id"]).returning(
+            MENTIONS.c.id, MENTIONS.c.external_id)
+        self._insert_brands = insert_ignoring_conflicts(session, BRAND_MENTIONS, ["mention_id", "brand"])
+        self._insert_reply = insert_ignoring_conflicts(
+            session, REPLIES, ["mention_id", "brand", "reply_external_id"]).returning(REPLIES.c.id)
+        root = MENTIONS.alias("root")
+        self._select_root = select(
+            MENTIONS.c.id, MENTIONS.c.published_at, root.c.id.label("root_id"),
+            root.c.published_at.label("root_published"),
+        ).outerjoin(root, root.c.id == MENTIONS.c.near_duplicate_of_id).where(MENTIONS.c.id == bindparam("other"))
+        self._repoint = update(MENTIONS).where(
+            (MENTIONS.c.near_duplicate_of_id == bindparam("old")) | (MENTIONS.c.id == bindparam("old"))
+        ).values(near_duplicate_of_id=bindparam("new"))
+        self._link_to = update(MENTIONS).where(MENTIONS.c.id == bindparam("_id"))
+        self._load_texts()
+
+    def _load_texts(self) -> None:
+        unlinked = select(MENTIONS.c.id, MENTIONS.c.forwarded_from).where(
+            MENTIONS.c.forwarded_from.like("%://%"), MENTIONS.c.near_duplicate_of_id.is_(None)
+        )
+        for mention_id, forwarded_from in self.session.execute(unlinked):
+            if forwarded_from:
+                self._forwards.setdefault(forwarded_from, []).append(mention_id)
+        query = (
+            select(MENTIONS.c.id, MENTIONS.c.title, MENTIONS.c.text)
+            .where(MENTIONS.c.official_brand.is_(None))
+            .order_by(MENTIONS.c.id.desc())
+            .limit(PRELOAD_TEXTS)
+        )
+        texts = self.session.execute(query).all()
+        if not texts:
+            return
+        brands: dict[int, set[str]] = {}
+        low = texts[-1][0]
+        for mention_id, brand in self.session.execute(
+            select(BRAND_MENTIONS.c.mention_id, BRAND_MENTIONS.c.brand).where(BRAND_MENTIONS.c.mention_id >= low)
+        ):
+            brands.setdefault(mention_id, set()).add(brand)
+        for mention_id, title, text in reversed(texts):
+            self.index.add(mention_id, shingles(f"{title or ''} {text}"), frozenset(brands.get(mention_id, ())))
+
+    # --- mentions ---------------------------------------------------------------------------------------
+
+    def store_mention(self, data: MentionData) -> StoreResult:
+        return self.store_many([data])[0]
+
+    def store_many(self, items: Sequence[MentionData]) -> list[StoreResult]:
+        """Store a batch, with the same results as storing the items one by one in order.
+
+        Near-duplicates are linked as one by one (the earliest copy is the root). A row that another process
+        stores meanwhile (scale-out) is skipped by the INSERT and reported as known.
+        """
+        if not items:
+            return []
+        session = self.session
+        known = self._known(list(dict.fromkeys(item.external_id for item in items)))
+        canonicals = {item.external_id: canonical_url(item.url) for item in items if item.external_id not in known}
+        taken = self._taken_urls(list(set(canonicals.values())))
+        results: list[StoreResult] = []
+        pending: dict[str, dict[str, Any]] = {}  # external id -> the row to insert
+        fresh: list[tuple[int, MentionData, dict[str, Any]]] = []
+        changed: dict[int, dict[str, Any]] = {}
+        now = utcnow()
+        for item in items:
+            stored = known.get(item.external_id)
+            if stored is not None:
+                self.counts["known"] += 1
+                if self._merge_counters(stored, item):
+                    changed[stored["id"]] = stored
+                results.append(StoreResult("known", stored["id"], session=session))
+                continue
+            row = pending.get(item.external_id)
+            if row is not None:  # the same post twice in one batch
+                self.counts["known"] += 1
+                self._merge_counters(row, item)
+                results.append(StoreResult("known", None, session=session))
+                continue
+            canonical = canonicals[item.external_id]
+            if canonical in taken:
+                self.counts["duplicate_url"] += 1
+                results.append(StoreResult("duplicate_url"))
+                continue
+            taken.add(canonical)
+            row = pending[item.external_id] = self._row(item, canonical, now)
+            fresh.append((len(results), item, row))
+            results.append(StoreResult("new", None, session=session))
+        if changed:
+            session.execute(
+                update(MENTIONS).where(MENTIONS.c.id == bindparam("_id")),
+                [{"_id": row["id"], **{name: row[name] for name in COUNTERS}} for row in changed.values()],
+            )
+        if fresh:
+            try:
+                self._insert(fresh)
+            finally:
+                self._normalized.clear()
+        for index, _, row in fresh:
+            result = results[index]
+            result.mention_id = row.get("id")
+            if row.get("raced"):
+                result.status = "known"
+                self.counts["known"] += 1
+            else:
+                result.near_duplicate_of = row.get("near_duplicate_of")
+                self.counts["new"] += 1
+        for result, item in zip(results, items, strict=True):  # repeats within the batch point at the new row
+            if result.mention_id is None and result.status == "known":
+                row = pending[item.external_id]
+                result.mention_id = row.get("id")
+        return results
+
+    def _known(self, external_ids: list[str]) -> dict[str, dict[str, Any]]:
+        known: dict[str, dict[str, Any]] = {}
+        columns = (MENTIONS.c.id, MENTIONS.c.external_id, *(MENTIONS.c[name] for name in COUNTERS))
+        for chunk in _chunks(external_ids):
+            query = select(*columns).where(MENTIONS.c.source_id == self.source_id, one_of(self.session, MENTIONS.c.external_id, chunk))
+            for row in self.session.execute(query).mappings():
+                known[row["external_id"]] = dict(row)
+        return known
+
+    def _taken_urls(self, urls: list[str]) -> set[str]:
+        taken: set[str] = set()
+        for chunk in _chunks(urls):
+            taken.update(self.session.scalars(
+                select(MENTIONS.c.canonical_url).where(one_of(self.session, MENTIONS.c.canonical_url, chunk))))
+        return taken
+
+    @staticmethod
+    def _merge_counters(row: dict[str, Any], data: MentionData) -> bool:
+        changed = False
+        for name in COUNTERS:
+            value = getattr(data, name)
+            if value is not None and value != row[name]:
+                row[name] = value
+                changed = True
+        return changed
+
+    def _row(self, data: MentionData, canonical: str, now: datetime) -> dict[str, Any]:
+        official = self.catalog.official_brand(data.kind, data.author_id) if data.author_id else None
+        normalized = normalize_text(f"{data.title or ''} {data.text}")
+        self._normalized[data.external_id] = normalized
+        return {
+            "source_id": self.source_id, "kind": data.kind, "external_id": data.external_id, "url": data.url,
+            "canonical_url": canonical, "author": data.author, "author_id": data.author_id,
+            "author_followers": data.author_followers, "title": data.title, "text": data.text,
+            "language": data.language, "published_at": as_utc(data.published_at), "fetched_at": now,
+            "likes": data.likes, "reposts": data.reposts, "comments": data.comments, "views": data.views,
+            "rating": data.rating, "parent_id": None, "parent_external_id": data.parent_external_id,
+            "thread_external_id": data.thread_external_id,
+            "forwarded_from": canonical_or_text(data.forwarded_from),
+            "content_hash": hash_normalized(normalized), "near_duplicate_of_id": None,
+            "official_brand": official.name if official else None, "crawl_run_id": self.run_id,
+        }
+
+    def _insert(self, fresh: list[tuple[int, MentionData, dict[str, Any]]]) -> None:
+        session = self.session
+        parents = list({item.parent_external_id for _, item, _ in fresh if item.parent_external_id})
+        parent_ids = self._ids_of(parents)
+        for _, item, row in fresh:
+            if item.parent_external_id:
+                row["parent_id"] = parent_ids.get(item.parent_external_id)
+        rows = [row for _, _, row in fresh]
+        if self._postgres:  # COPY into a staging table, one INSERT … SELECT
+            returned = copy_insert(session, MENTIONS, [{c: row[c] for c in COLUMNS} for row in rows],
+                                   conflict="ON CONFLICT (source_id, external_id) DO NOTHING",
+                                   returning=("id", "external_id"))
+        else:
+            returned = [tuple(r) for r in session.execute(self._insert_mentions, rows)]
+        inserted = {external_id: mention_id for mention_id, external_id in returned}
+        stored: list[tuple[int, MentionData, dict[str, Any]]] = []
+        late_parents: list[dict[str, Any]] = []
+        raced: list[str] = []
+        for index, item, row in fresh:
+            mention_id = inserted.get(item.external_id)
+            if mention_id is None:
+                raced.append(item.external_id)
+                continue
+            row["id"] = mention_id
+            stored.append((index, item, row))
+            if item.parent_external_id and row["parent_id"] is None and item.parent_external_id in inserted:
+                late_parents.append({"_id": mention_id, "parent_id": inserted[item.parent_external_id]})
+        if late_parents:
+            session.execute(update(MENTIONS).where(MENTIONS.c.id == bindparam("_id")), late_parents)
+        if raced:  # another process stored these rows meanwhile: known
+            ids = self._ids_of(raced)
+            for _, item, row in fresh:
+                if item.external_id in raced:
+                    row["id"] = ids.get(item.external_id)
+                    row["raced"] = True
+        brand_rows: list[dict[str, Any]] = []
+        brands: dict[int, frozenset[str]] = {}
+        for _, item, row in stored:
+            found = self._brand_rows(row, item)
+            brands[row["id"]] = frozenset(found)
+            brand_rows.extend(found.values())
+        if brand_rows:
+            if self._postgres:  # fresh mention ids: no conflict possible
+                copy_insert(session, BRAND_MENTIONS, brand_rows)
+            else:
+                session.execute(self._insert_brands, brand_rows)
+            counts: Counter[rollups.Key] = Counter()
+            official = {row["id"]: row["official_brand"] is not None for _, _, row in stored}
+            for brand_row in brand_rows:
+                rollups.contribution(counts, 1, brand=brand_row["brand"], published_at=brand_row["published_at"],
+                                     source_id=self.source_id, official=official[brand_row["mention_id"]],
+                                     sentiment=None, intent=None, aspects=None, addressed=brand_row["addressed"],
+                                     first_reply_at=None)
+            rollups.apply(session, counts)
+        self._link_batch(stored, brands)
+
+    def _ids_of(self, external_ids: list[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for chunk in _chunks(external_ids):
+            query = select(MENTIONS.c.external_id, MENTIONS.c.id).where(
+                MENTIONS.c.source_id == self.source_id, one_of(self.session, MENTIONS.c.external_id, chunk))
+            ids.update((external_id, mention_id) for external_id, mention_id in self.session.execute(query))
+        return ids
+
+    def _brand_rows(self, row: dict[str, Any], data: MentionData) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        mention_id, published = row["id"], row["published_at"]
+
+        def add(brand: str, alias: str, start: int, end: int) -> dict[str, Any]:
+            return found.setdefault(brand, {
+                "mention_id": mention_id, "brand": brand, "alias": alias[:200], "span_start": start,
+                "span_end": end, "published_at": published, "addressed": False, "first_reply_at": None,
+            })
+
+        for match in self.catalog.match(data.text):
+            add(match.brand, match.alias, match.start, match.end)
+        if data.title:
+            for match in self.catalog.match(data.title):
+                add(match.brand, match.alias, 0, 0)
+        if row["official_brand"] is None:
+            for account in data.addressed_accounts:
+                brand = self.catalog.official_brand(data.kind, account)
+                if brand is not None:
+                    add(brand.name, account, 0, 0)["addressed"] = True
+        return found
+
+    # --- near-duplicates --------------------------------------------------------------------------------
+
+    def _link_batch(self, stored: list[tuple[int, MentionData, dict[str, Any]]],
+                    brands: dict[int, frozenset[str]]) -> None:
+        """Link the batch's reposts one by one, in order, as if its later mentions were not stored yet."""
+        if not stored:
+            return
+        copies = self._hash_copies({row["content_hash"] for _, _, row in stored if row["official_brand"] is None})
+        forwards = self._forward_targets(list({row["forwarded_from"] for _, _, row in stored
+                                               if row["forwarded_from"] and "://" in row["forwarded_from"]}))
+        pending = {row["id"] for _, _, row in stored}
+        grams = [self._grams(row) for _, _, row in stored]
+        keys = self.index.keys_many(grams)
+        for (_, _, row), row_grams, row_keys in zip(stored, grams, keys, strict=True):
+            pending.discard(row["id"])
+            row["near_duplicate_of"] = self._link(row, brands[row["id"]], copies, forwards, pending, row_grams,
+                                                  row_keys)
+
+    def _hash_copies(self, hashes: set[str]) -> dict[str, list[tuple[datetime, int]]]:
+        """``(published_at, id)`` of the stored non-official mentions with these content hashes."""
+        found: dict[str, list[tuple[datetime, int]]] = {}
+        for chunk in _chunks(list(hashes)):
+            query = select(MENTIONS.c.content_hash, MENTIONS.c.published_at, MENTIONS.c.id).where(
+                one_of(self.session, MENTIONS.c.content_hash, chunk), MENTIONS.c.official_brand.is_(None))
+            for digest, published, mention_id in self.session.execute(query):
+                found.setdefault(digest, []).append((as_utc(published), mention_id))
+        return found
+
+    def _forward_targets(self, urls: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(urls):
+            query = select(MENTIONS.c.canonical_url, MENTIONS.c.id).where(
+                one_of(self.session, MENTIONS.c.canonical_url, chunk))
+            for url, mention_id in self.session.execute(query):
+                found[url] = min(mention_id, found.get(url, mention_id))
+        return found
+
+    def _grams(self, row: dict[str, Any]) -> frozenset[int]:
+        normalized = self._normalized.pop(row["external_id"], None)
+        if row["official_brand"] is not None:  # brands' own posts repeat their templates; they are not reposts
+            return frozenset()
+        if normalized is not None:
+            return shingles_normalized(normalized)
+        return shingles(f"{row['title'] or ''} {row['text']}")
+
+    def _link(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[datetime, int]]],
+              forwards: dict[str, int], pending: set[int], grams: frozenset[int],
+              keys: tuple[int, ...] | None) -> int | None:
+        """Link a repost to the earliest copy (the new mention may itself be the earlier one)."""
+        mention_id: int = row["id"]
+        other: int | None = None
+        forwarded = row["forwarded_from"]
+        if forwarded and "://" in forwarded:
+            other = forwards.get(forwarded)
+            if other is None:
+                self._forwards.setdefault(forwarded, []).append(mention_id)
+        if other is None and row["official_brand"] is None and grams:
+            same = [(published, other_id) for published, other_id in copies.get(row["content_hash"], ())
+                    if other_id != mention_id and other_id not in pending]
+            other = min(same)[1] if same else self.index.nearest(grams, exclude=mention_id, brands=brands, keys=keys)
+        self.index.add(mention_id, grams, brands, keys=keys)
+        waiting = self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
+        if waiting:
+            linked = self.session.execute(
+                update(MENTIONS).where(MENTIONS.c.id.in_(waiting), MENTIONS.c.near_duplicate_of_id.is_(None))
+                .values(near_duplicate_of_id=mention_id)
+            )
+            self.counts["near_duplicate"] += linked.rowcount  # type: ignore[attr-defined]
+        if other is None:
+            return None
+        return self._attach(mention_id, as_utc(row["published_at"]), other)
+
+    def _attach(self, mention_id: int, published: datetime, other: int) -> int | None:
+        found = self.session.execute(self._select_root, {"other": other}).first()
+        if found is None:
+            return None
+        if found.root_id is not None:
+            root_id, root_published = found.root_id, found.root_published
+        else:
+            root_id, root_published = found.id, found.published_at
+        if root_id == mention_id:
+            return None
+        self.counts["near_duplicate"] += 1
+        if published < as_utc(root_published):  # the new mention is the earlier copy: it becomes the root
+            self.session.execute(self._repoint, {"old": root_id, "new": mention_id})
+            return None
+        self.session.execute(self._link_to, {"_id": mention_id, "near_duplicate_of_id": root_id})
+        return int(root_id)
+
+    # --- official replies -------------------------------------------------------------------------------
+
+    def store_reply(self, data: ReplyData) -> bool:
+        """Store an official reply; ``False`` when the parent is not stored, the account is not official or
+        the reply is stored already."""
+        brand = self.catalog.official_brand(data.kind, data.account)
+        parent = self.session.scalar(select(MENTIONS.c.id).where(
+            MENTIONS.c.source_id == self.source_id, MENTIONS.c.external_id == data.parent_external_id))
+        if brand is None or parent is None:
+            self.counts["ignored_replies"] += 1
+            return False
+        stored = self.session.scalar(self._insert_reply, {
+            "mention_id": parent, "brand": brand.name, "account": data.account,
+            "reply_external_id": data.reply_external_id, "replied_at": as_utc(data.replied_at), "text": data.text,
+            "url": data.url, "reply_mention_id": None,
+        })
+        if stored is None:
+            return False
+        self.counts["replies"] += 1
+        rollups.record_reply(self.session, parent, brand.name, data.replied_at)
+        return True
+
+
+def store_all(ingestor: Ingestor, items: Iterable[MentionData | ReplyData]) -> list[StoreResult | bool]:
+    """Store a sequence of items in order (a convenience for tests and scripts)."""
+    results: list[StoreResult | bool] = []
+    for item in items:
+        results.append(ingestor.store_mention(item) if isinstance(item, MentionData) else ingestor.store_reply(item))
+    return results
+
+
+def brands_of(session: Session, mention_ids: Sequence[int]) -> dict[int, list[str]]:
+    rows = session.execute(
+        select(BRAND_MENTIONS.c.mention_id, BRAND_MENTIONS.c.brand).where(BRAND_MENTIONS.c.mention_id.in_(mention_ids))
+    )
+    out: dict[int, list[str]] = {}
+    for mention_id, brand in rows:
+        out.setdefault(mention_id, []).append(brand)
+    return out

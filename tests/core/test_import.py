@@ -1,0 +1,105 @@
+"""``molva import``: JSON Lines and CSV through the crawlers' storage path (dedup, brands, official replies)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import create_engine, func, select
+
+from molva.cli import main
+from molva.ingest import ShingleIndex, canonical_url, shingles
+from molva.ingest.urls import _PLAIN
+from molva.models import BrandMention, Mention, OfficialReply, Source
+
+SBER_WALL = "-22522055"
+TEXT = "Третий день не могу перевести деньги через приложение Сбербанка, поддержка не отвечает вообще"
+
+
+def _rows() -> list[dict[str, object]]:
+    return [
+        {"source": "archive-vk", "kind": "vk", "external_id": "1_1", "url": "https://vk.com/wall1_1", "text": TEXT,
+         "published_at": "2025-03-01T09:00:00+03:00", "author": "Иван", "author_id": "1", "likes": 3},
+        {"source": "archive-vk", "kind": "vk", "external_id": "2_1", "url": "https://vk.com/wall2_1?utm_source=x",
+         "text": "Репост: " + TEXT, "published_at": "2025-03-01T07:00:00Z", "author": "Пётр", "views": "12"},
+        {"source": "archive-vk", "kind": "vk", "external_id": f"{SBER_WALL}_10_11", "url": "https://vk.com/x",
+         "text": "МТС и Билайн подняли тарифы", "published_at": "2025-03-01T10:00:00", "author": "Оля"},
+        {"source": "archive-vk", "kind": "vk", "external_id": f"{SBER_WALL}_10_12", "url": "https://vk.com/y",
+         "text": "Напишите нам в личные сообщения", "published_at": "2025-03-01T11:00:00", "author": "Сбербанк",
+         "author_id": SBER_WALL, "parent_external_id": f"{SBER_WALL}_10_11"},
+        {"source": "archive-vk", "kind": "vk", "external_id": "3_1", "url": "https://vk.com/wall1_1",
+         "text": "тот же пост по другой ссылке", "published_at": "2025-03-01T12:00:00", "author": "Иван"},
+    ]
+
+
+def _invoke(tmp_path: Path, path: Path) -> tuple[int, str, str]:
+    env = {"MOLVA_DATABASE_URL": f"sqlite:///{tmp_path / 'import.db'}"}
+    result = CliRunner().invoke(main, ["import", str(path), "--quiet"], env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_import_jsonl_stores_like_a_crawl_and_reports_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "dump.jsonl"
+    lines = [json.dumps(row, ensure_ascii=False) for row in _rows()]
+    lines.insert(2, "{not json")
+    lines.insert(3, json.dumps({"source": "archive-vk", "kind": "vk", "external_id": "9", "url": "u", "text": "x"}))
+    lines.append(json.dumps({"source": "archive-vk", "kind": "fax", "external_id": "8", "url": "https://a/b",
+                             "text": "x", "published_at": "2025-01-01"}))
+    lines.append(json.dumps({"source": "archive-vk", "kind": "vk", "external_id": "7", "url": "https://a/c",
+                             "text": "x", "published_at": "вчера"}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = _invoke(tmp_path, path)
+    assert code == 0
+    assert "Созданы источники: archive-vk" in out
+    assert "Строк 9: новых 3, уже были 0, дублей по адресу 1, репостов 1, ответов брендов 1" in out
+    assert "ошибок 4" in out
+    assert "строка 3: не JSON" in err and "строка 4: нет обязательных полей: published_at" in err
+    assert "строка 8: kind: 'fax'" in err and "строка 9: published_at: не дата ISO-8601" in err
+    engine = create_engine(f"sqlite:///{tmp_path / 'import.db'}")
+    with engine.connect() as conn:
+        source = conn.execute(select(Source.name, Source.kind)).one()
+        assert tuple(source) == ("archive-vk", "vk")
+        mentions = {row.external_id: row for row in conn.execute(select(Mention))}
+        assert set(mentions) == {"1_1", "2_1", f"{SBER_WALL}_10_11"}
+        assert mentions["1_1"].near_duplicate_of_id is None  # 06:00 UTC: the original
+        assert mentions["2_1"].near_duplicate_of_id == mentions["1_1"].id  # 07:00 UTC: its repost
+        assert mentions["2_1"].views == 12 and mentions["2_1"].canonical_url == "https://vk.com/wall2_1"
+        brands = set(conn.execute(select(BrandMention.brand)).scalars())
+        assert brands == {"Сбербанк", "МТС", "Билайн"}
+        reply = conn.execute(select(OfficialReply.brand, OfficialReply.mention_id)).one()
+        assert tuple(reply) == ("Сбербанк", mentions[f"{SBER_WALL}_10_11"].id)
+    code, out, _ = _invoke(tmp_path, path)  # the same file again adds nothing
+    assert "новых 0, уже были 3" in out and "Созданы источники" not in out
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count(Mention.id))) == 3
+        assert conn.scalar(select(func.count(OfficialReply.id))) == 1
+    engine.dispose()
+
+
+def test_import_csv(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("source,kind,external_id,url,text,published_at,author,followers\n"
+                    "rss-archive,rss,a1,https://news.example/a1,Тинькофф снизил ставки,2025-02-01T08:00:00Z,Редакция,10\n"
+                    "rss-archive,rss,a2,https://news.example/a2,Про погоду,2025-02-01T09:00:00Z,Редакция,x\n",
+                    encoding="utf-8")
+    code, out, err = _invoke(tmp_path, path)
+    assert code == 0 and "новых 1" in out and "ошибок 1" in out
+    assert "строка 3: followers: нужно целое число" in err
+
+
+def test_canonical_url_fast_path_agrees_with_w3lib() -> None:
+    plain = ["https://vk.com/wall-1_2", "http://sim/orig/3", "https://example.com/a/b.html", "https://t.me/chan/5"]
+    for url in plain:
+        assert _PLAIN.fullmatch(url)
+        assert canonical_url(url) == canonical_url.__wrapped__(url + "?utm_source=z") == url
+
+
+def test_near_duplicate_index_is_bounded() -> None:
+    index = ShingleIndex(window=100)
+    base = "клиенты жалуются что приложение банка снова не открывается после обновления вариант"
+    for i in range(1000):
+        index.add(i, shingles(f"{base} {i} номер {i * 7} и ещё {i * 13}"))
+    assert len(index) == 100
+    assert index.nearest(shingles(f"Репост: {base} 950 номер {950 * 7} и ещё {950 * 13}")) == 950
+    assert index.nearest(shingles(f"{base} 5 номер 35 и ещё 65")) is None  # evicted long ago

@@ -1,0 +1,113 @@
+"""Rollups stay equal to a recount from the raw rows through ingest, replies, classification and corrections,
+and the metrics read from them equal the metrics counted from raw rows (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from molva import rollups
+from molva.catalog import load_catalog
+from molva.corrections import correct_sentiment
+from molva.ingest import Ingestor, MentionData, ReplyData, get_or_create_source, start_run
+from molva.metrics import MetricsFilter, brand_stats, build_report, response_stats, rollup
+from molva.metrics.competitors import response_table
+from molva.metrics.rollup import raw_only
+from molva.metrics.timeseries import mention_timeseries, source_breakdown
+from molva.models import BrandMention, OfficialReply
+from molva.settings import SourceConfig
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+SBER = "-22522055"
+
+
+def _post(ext: str, text: str, minutes: int, **extra: object) -> MentionData:
+    return MentionData(kind="vk", external_id=ext, url=f"https://vk.com/wall{ext}", text=text,
+                       published_at=T0 + timedelta(minutes=minutes), **extra)  # type: ignore[arg-type]
+
+
+def _fill(session: Session) -> None:
+    catalog = load_catalog()
+    for name in ("vk-a", "vk-b"):
+        source = get_or_create_source(session, SourceConfig(name=name, kind="vk", targets=["x"]))
+        ingestor = Ingestor(session, catalog, source, start_run(session, source))
+        ingestor.store_many([
+            _post(f"{SBER}_1{name}", "Мы обновили приложение", 3, author_id=SBER),  # an official post
+            _post(f"{SBER}_1_2{name}", "Сбербанк, не приходят уведомления", 7, author_id="5",
+                  addressed_accounts=[SBER], parent_external_id=f"{SBER}_1{name}"),
+            _post(f"{SBER}_1_3{name}", "МТС и ВТБ подняли цены, ужас", 65, author_id="6"),
+            _post(f"{SBER}_1_4{name}", "Сбербанк где мои деньги", 190, addressed_accounts=[SBER]),
+        ])
+        reply = {"kind": "vk", "account": SBER}
+        ingestor.store_reply(ReplyData(parent_external_id=f"{SBER}_1_2{name}", reply_external_id="r1",
+                                       replied_at=T0 + timedelta(hours=5), **reply))
+        ingestor.store_reply(ReplyData(parent_external_id=f"{SBER}_1_2{name}", reply_external_id="r0",
+                                       replied_at=T0 + timedelta(minutes=40), **reply))  # earlier, arrives later
+    session.flush()
+
+
+def _classify(session: Session) -> None:
+    """As ``classifier.scoring`` writes its results: ORM attributes, one flush."""
+    labels = ["negative", "neutral", "positive"]
+    rows = session.scalars(select(BrandMention).order_by(BrandMention.id)).all()
+    for i, bm in enumerate(rows[:-1]):  # the last one stays unclassified
+        bm.sentiment = labels[i % 3]
+        bm.intent = ["problem", "question", "other"][i % 3]
+        bm.aspects = [["app"], ["fees", "app"], []][i % 3]
+        bm.classified_at = T0
+    session.flush()
+
+
+def _nonzero(counts: Counter[rollups.Key]) -> dict[rollups.Key, int]:
+    return {k: v for k, v in counts.items() if v}
+
+
+def test_rollups_equal_a_recount_through_every_change(any_session: Session) -> None:
+    _fill(any_session)
+    assert _nonzero(rollups.stored(any_session)) == _nonzero(rollups.recount(any_session))
+    _classify(any_session)
+    assert _nonzero(rollups.stored(any_session)) == _nonzero(rollups.recount(any_session))
+    first = any_session.scalars(select(BrandMention).order_by(BrandMention.id)).first()
+    assert first is not None
+    correct_sentiment(any_session, first.id, "positive")
+    any_session.add(OfficialReply(mention_id=first.mention_id, brand=first.brand, account="x",
+                                  reply_external_id="orm", replied_at=T0 + timedelta(days=2)))
+    any_session.flush()
+    stored = _nonzero(rollups.stored(any_session))
+    assert stored == _nonzero(rollups.recount(any_session))
+    assert {k[4] for k in stored} >= {"mentions", "sentiment", "intent", "aspect", "addressed", "answered", "delay"}
+    answered = [bm for bm in any_session.scalars(select(BrandMention)) if bm.first_reply_at is not None]
+    any_session.expire_all()
+    assert answered and all(bm.first_reply_at is not None for bm in answered)
+    replied = {bm.first_reply_at.replace(tzinfo=UTC) for bm in answered if bm.brand == "Сбербанк"}
+    assert T0 + timedelta(minutes=40) in replied  # the earliest reply, though it arrived later
+
+
+def _metrics(session: Session, filters: MetricsFilter) -> list[object]:
+    return [brand_stats(session, filters), response_stats(session, filters), response_table(session, filters),
+            source_breakdown(session, filters), mention_timeseries(session, filters, "hour"),
+            mention_timeseries(session, filters, "day"), mention_timeseries(session, filters, "week"),
+            build_report(session, filters)["brands"]]
+
+
+def test_metrics_from_rollups_equal_metrics_from_raw_rows(any_session: Session) -> None:
+    _fill(any_session)
+    _classify(any_session)
+    odd = timedelta(minutes=5)  # a period off the hour grain: whole hours from the rollups, its edges raw
+    periods = [(T0, T0 + timedelta(hours=6)), (T0 + odd, T0 + timedelta(hours=3) + odd), (None, None),
+               (T0 + odd, None), (T0 + odd, T0 + 2 * odd)]
+    for since, until in periods:
+        for brands, sources, official in (((), (), False), (("Сбербанк",), ("vk-b",), False), ((), (), True)):
+            filters = MetricsFilter(since=since, until=until, brands=brands, sources=sources,
+                                    include_official=official)
+            with raw_only():
+                expected = _metrics(any_session, filters)
+            assert _metrics(any_session, filters) == expected, (since, until, brands, sources, official)
+    stats = {s.brand: s for s in brand_stats(any_session, MetricsFilter(since=T0, until=T0 + timedelta(hours=6)))}
+    assert stats["Сбербанк"].mentions == 4 and stats["МТС"].mentions == 2
+    assert response_stats(any_session, MetricsFilter(since=T0))["Сбербанк"].answered == 2
+    assert rollup.split(MetricsFilter(since=T0 + odd, until=T0 + timedelta(hours=3) + odd))[0] == MetricsFilter(
+        since=T0 + timedelta(hours=1), until=T0 + timedelta(hours=3))
