@@ -23,6 +23,7 @@ import httpx
 from sqlalchemy import Delete, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from molva import rollups
 from molva.errors import MolvaError
 from molva.models import (
     AlertOutbox,
@@ -100,6 +101,7 @@ def _erase_chunk(session: Session, ids: Sequence[int]) -> ErasureResult:
     session.execute(delete(TopicMention).where(TopicMention.mention_id.in_(ids)))
     result.replies = _deleted(session, delete(OfficialReply).where(OfficialReply.mention_id.in_(ids)))
     session.execute(update(OfficialReply).where(OfficialReply.reply_mention_id.in_(ids)).values(reply_mention_id=None))
+    rollups.apply(session, rollups.recount(session, ids, sign=-1))  # the rollups forget them too
     result.brand_mentions = _deleted(session, delete(BrandMention).where(BrandMention.mention_id.in_(ids)))
     session.execute(update(Mention).where(Mention.parent_id.in_(ids)).values(parent_id=None))
     session.execute(update(Mention).where(Mention.near_duplicate_of_id.in_(ids)).values(near_duplicate_of_id=None))

@@ -90,16 +90,20 @@ def apply(connection: Connection | Session, counts: Counter[Key]) -> None:
     connection.execute(stmt, rows)
 
 
-def recount(connection: Connection | Session) -> Counter[Key]:
-    """The rollups counted afresh from the raw rows."""
+def recount(connection: Connection | Session, mention_ids: Iterable[int] | None = None,
+            sign: int = 1) -> Counter[Key]:
+    """The rollups counted afresh from the raw rows (only those of ``mention_ids`` when given; ``sign`` -1
+    gives what those rows must take away before they are deleted)."""
     counts: Counter[Key] = Counter()
     query = select(
         BRAND_MENTIONS.c.brand, BRAND_MENTIONS.c.published_at, MENTIONS.c.source_id, MENTIONS.c.official_brand,
         BRAND_MENTIONS.c.sentiment, BRAND_MENTIONS.c.intent, BRAND_MENTIONS.c.aspects, BRAND_MENTIONS.c.addressed,
         BRAND_MENTIONS.c.first_reply_at,
     ).join(MENTIONS, MENTIONS.c.id == BRAND_MENTIONS.c.mention_id)
+    if mention_ids is not None:
+        query = query.where(BRAND_MENTIONS.c.mention_id.in_(list(mention_ids)))
     for row in connection.execute(query):
-        contribution(counts, 1, brand=row.brand, published_at=row.published_at, source_id=row.source_id,
+        contribution(counts, sign, brand=row.brand, published_at=row.published_at, source_id=row.source_id,
                      official=row.official_brand is not None, sentiment=row.sentiment, intent=row.intent,
                      aspects=row.aspects, addressed=row.addressed, first_reply_at=row.first_reply_at)
     return counts

@@ -35,6 +35,8 @@ def _rows() -> list[dict[str, object]]:
 
 def _invoke(tmp_path: Path, path: Path) -> tuple[int, str, str]:
     env = {"MOLVA_DATABASE_URL": f"sqlite:///{tmp_path / 'import.db'}"}
+    if not (tmp_path / "import.db").exists():  # commands other than `db upgrade` never create a database
+        assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
     result = CliRunner().invoke(main, ["import", str(path), "--quiet"], env=env, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 

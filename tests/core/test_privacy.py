@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.orm import Session
 
+from molva import rollups
 from molva.cli import main
 from molva.corrections import correct_sentiment
 from molva.db import make_engine
@@ -102,6 +103,8 @@ def test_erase_author_removes_every_trace_but_keeps_the_topic_link(db_url: str, 
         alert = session.scalar(select(AlertOutbox))
         assert alert is not None and alert.status == "skipped" and alert.payload.get("erased") is True
         assert len(session.scalars(select(BrandMention)).all()) == 1
+        assert +rollups.stored(session) == +rollups.recount(session)  # the rollups forgot the erased rows
+        assert sum(n for k, n in rollups.stored(session).items() if k[4] == "mentions") == 1
     engine.dispose()
     unknown = CliRunner().invoke(main, ["privacy", "erase-author", "nosuch", "x"])
     assert unknown.exit_code == 1 and "nosuch" in unknown.output and "Traceback" not in unknown.output
