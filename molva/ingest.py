@@ -89,6 +89,7 @@ class ReplyData:
     replied_at: datetime
     text: str | None = None
     url: str | None = None
+    replied_at_known: bool = True  # False: ``replied_at`` is only when the reply was first seen (no date shown)
 
     def __post_init__(self) -> None:
         clean_fields(self)
@@ -611,7 +612,7 @@ class Ingestor:
             return False
         self.session.add(OfficialReply(
             mention_id=parent.id, brand=brand.name, account=data.account, reply_external_id=data.reply_external_id,
-            replied_at=as_utc(data.replied_at), text=data.text, url=data.url,
+            replied_at=as_utc(data.replied_at), replied_at_known=data.replied_at_known, text=data.text, url=data.url,
         ))
         self.session.flush()
         self.counts["replies"] += 1

@@ -12,9 +12,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from molva.metrics.filters import MetricsFilter
-from molva.metrics.report import BrandStats, ResponseStats, _percentile, brand_stats, response_stats
+from molva.metrics.report import (
+    BrandStats,
+    ResponseStats,
+    _percentile,
+    brand_stats,
+    response_delay,
+    response_stats,
+)
 from molva.metrics.timeseries import Granularity, _bucket_expr, _parse_bucket
-from molva.models import BrandMention, Mention, OfficialReply, Source, as_utc
+from molva.models import BrandMention, Mention, OfficialReply, Source
 
 
 @dataclass(frozen=True)
@@ -92,13 +99,14 @@ def _addressed_rows(session: Session, filters: MetricsFilter, *keys: Any) -> lis
     """(brand, *keys, published_at, first reply) of addressed brand mentions, as ``response_stats`` sees them."""
     # The first official reply per (mention, brand), looked up through the unique index for each row
     # (the same value as response_stats' grouped subquery, without grouping the whole table).
-    first_reply = (
-        select(func.min(OfficialReply.replied_at))
-        .where(OfficialReply.mention_id == BrandMention.mention_id, OfficialReply.brand == BrandMention.brand)
+    mine = (OfficialReply.mention_id == BrandMention.mention_id, OfficialReply.brand == BrandMention.brand)
+    first_reply = select(func.min(OfficialReply.replied_at)).where(*mine).scalar_subquery()
+    first_known = (
+        select(func.min(OfficialReply.replied_at)).where(*mine, OfficialReply.replied_at_known.is_(True))
         .scalar_subquery()
     )
     query = (
-        select(BrandMention.brand, *keys, Mention.published_at, first_reply)
+        select(BrandMention.brand, *keys, Mention.published_at, first_reply, first_known)
         .join(Mention, Mention.id == BrandMention.mention_id)
         .join(Source, Source.id == Mention.source_id)
         .where(BrandMention.addressed.is_(True))
@@ -107,16 +115,13 @@ def _addressed_rows(session: Session, filters: MetricsFilter, *keys: Any) -> lis
 
 
 def _stats(brand: str, rows: list[Any]) -> ResponseStats:
-    delays = [
-        max((as_utc(replied) - as_utc(published)).total_seconds(), 0.0)
-        for published, replied in rows
-        if replied is not None
-    ]
+    answered = sum(1 for _, replied, _ in rows if replied is not None)
+    delays = [d for d in (response_delay(*row) for row in rows) if d is not None]
     return ResponseStats(
         brand=brand,
         addressed=len(rows),
-        answered=len(delays),
-        response_rate=len(delays) / len(rows) if rows else None,
+        answered=answered,
+        response_rate=answered / len(rows) if rows else None,
         median_response_seconds=statistics.median(delays) if delays else None,
         p90_response_seconds=_percentile(delays, 0.9),
     )
@@ -133,9 +138,9 @@ def response_slices(
     by_source: dict[tuple[str, str], list[Any]] = {}
     by_bucket: dict[tuple[str, Any], list[Any]] = {}
     bucket = _bucket_expr(session, granularity)
-    for brand, source, value, published_at, replied_at in _addressed_rows(session, filters, Source.name, bucket):
-        by_source.setdefault((brand, source), []).append((published_at, replied_at))
-        by_bucket.setdefault((brand, value), []).append((published_at, replied_at))
+    for brand, source, value, *times in _addressed_rows(session, filters, Source.name, bucket):
+        by_source.setdefault((brand, source), []).append(tuple(times))
+        by_bucket.setdefault((brand, value), []).append(tuple(times))
     sources = [ResponseSlice(str(source), _stats(brand, rows)) for (brand, source), rows in sorted(by_source.items())]
     trend = [ResponseSlice(_parse_bucket(value), _stats(brand, rows)) for (brand, value), rows in by_bucket.items()]
     return sources, sorted(trend, key=lambda s: (s.key, s.stats.brand))

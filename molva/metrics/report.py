@@ -118,13 +118,14 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
             OfficialReply.mention_id.label("mention_id"),
             OfficialReply.brand.label("brand"),
             func.min(OfficialReply.replied_at).label("replied_at"),
+            func.min(case((OfficialReply.replied_at_known, OfficialReply.replied_at))).label("known_at"),
         )
         .group_by(OfficialReply.mention_id, OfficialReply.brand)
         .subquery()
     )
     query = (
         _brand_base(filters)
-        .add_columns(Mention.published_at, first_reply.c.replied_at)
+        .add_columns(Mention.published_at, first_reply.c.replied_at, first_reply.c.known_at)
         .outerjoin(
             first_reply,
             (first_reply.c.mention_id == BrandMention.mention_id) & (first_reply.c.brand == BrandMention.brand),
@@ -133,24 +134,36 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
     )
     query = filters.apply(query)
     addressed: dict[str, int] = {}
+    answered: dict[str, int] = {}
     delays: dict[str, list[float]] = {}
-    for brand, published_at, replied_at in session.execute(query):
+    for brand, published_at, replied_at, known_at in session.execute(query):
         addressed[brand] = addressed.get(brand, 0) + 1
+        delays.setdefault(brand, [])
         if replied_at is not None:
-            delay = (as_utc(replied_at) - as_utc(published_at)).total_seconds()
-            delays.setdefault(brand, []).append(max(delay, 0.0))
+            answered[brand] = answered.get(brand, 0) + 1
+            delay = response_delay(published_at, replied_at, known_at)
+            if delay is not None:
+                delays[brand].append(delay)
     result = {}
     for brand, total in addressed.items():
-        answered = delays.get(brand, [])
+        times = delays[brand]
         result[brand] = ResponseStats(
             brand=brand,
             addressed=total,
-            answered=len(answered),
-            response_rate=len(answered) / total if total else None,
-            median_response_seconds=statistics.median(answered) if answered else None,
-            p90_response_seconds=_percentile(answered, 0.9),
+            answered=answered.get(brand, 0),
+            response_rate=answered.get(brand, 0) / total if total else None,
+            median_response_seconds=statistics.median(times) if times else None,
+            p90_response_seconds=_percentile(times, 0.9),
         )
     return result
+
+
+def response_delay(published_at: datetime, replied_at: datetime | None, known_at: datetime | None) -> float | None:
+    """Seconds from the post to its first official reply; ``None`` when unanswered or when the first reply's time
+    is unknown (``official_replies.replied_at_known`` false: only when it was first seen)."""
+    if replied_at is None or known_at is None or as_utc(known_at) > as_utc(replied_at):
+        return None
+    return max((as_utc(known_at) - as_utc(published_at)).total_seconds(), 0.0)
 
 
 def source_health(session: Session) -> list[SourceHealth]:
