@@ -157,7 +157,10 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def missing_sqlite_file(url: str) -> Path | None:
     """The SQLite file ``url`` names when it does not exist (only ``molva db upgrade`` creates one)."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # not a URL: make_engine says so in one line
+        return None
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     path = Path(parsed.database)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -202,6 +203,9 @@ class OfficialReply(Base):
     reply_external_id: Mapped[str] = mapped_column(String(200))
     reply_mention_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id", ondelete="SET NULL"))
     replied_at: Mapped[datetime]
+    # False: the page showed no date for the reply and it was already there when the post was first seen, so
+    # ``replied_at`` is only an upper bound (first seen); it counts as answered but not in answer times.
+    replied_at_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     text: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(1000))
 

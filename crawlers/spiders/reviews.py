@@ -9,7 +9,9 @@ review list with its JSON, older card list, review page), so a page served at an
 still read right. Pages are decoded by their declared charset (``windows-1251``).
 
 A Q&A answer carries no date on the page: its time is when the crawl first saw it (an upper bound; the
-question's own time when that is later). Likewise a review answer without a date in the list JSON.
+question's own time when that is later). Likewise a review answer without a date in the list JSON. Such a time
+is stored as known (``replied_at_known``) only when the post was stored unanswered by an earlier crawl (the
+answer came between two crawls); an answer already there at first sight counts as answered, not in answer times.
 """
 
 from __future__ import annotations
@@ -143,6 +145,7 @@ class ReviewsSpider(MolvaSpider):
                     kind=self.kind, parent_external_id=external_id, account=bank,
                     reply_external_id=f"{external_id}/answer", replied_at=max(seen_at, question.published),
                     text=question.answer, url=self.site_url(response) + QA_PERMALINK.format(id=question.id),
+                    replied_at_known=not new,
                 )
         qa_id = target.partition(":")[2] if target.startswith("qa:") else qa_id_of(response.url)
         if parsed.next_page and qa_id and self.page_on(target, fresh, parsed.page):
@@ -196,7 +199,7 @@ class ReviewsSpider(MolvaSpider):
                 replied = review.answered_at or max(self.observed_at(response), review.published)
                 yield ReplyData(kind=self.kind, parent_external_id=review.id, account=bank,
                                 reply_external_id=f"answer-{review.id}", replied_at=replied, text=review.answer,
-                                url=url)
+                                url=url, replied_at_known=review.answered_at is not None or not new)
         if parsed.has_more and parsed.reviews and self.page_on(target, fresh, page):
             yield self.list_request(target, page + 1)
         elif target:

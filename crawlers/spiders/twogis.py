@@ -124,4 +124,5 @@ class TwoGisSpider(MolvaSpider):
                 kind=self.kind, parent_external_id=review_id, account=branch,
                 reply_external_id=str(answer.get("id") or f"{review_id}/answer"),
                 replied_at=replied or max(self.started_at, published), text=plain_text(str(answer["text"])), url=url,
+                replied_at_known=replied is not None,
             )

@@ -167,15 +167,26 @@ def require_schema(ctx: click.Context, announce: bool = True) -> None:
 
     settings = get_settings(ctx)
     refuse_missing_database(ctx)
+    upgrade(settings.db_url)
+    # Named once reached: an unreachable database or a bad URL stays the one error line.
     if announce and not ctx.params.get("as_json"):  # JSON output stays pure even when 2>&1 joins the streams
         click.echo(f"molva: база данных: {database_label(settings.db_url)}", err=True)
-    upgrade(settings.db_url)
 
 
 def announce_database(ctx: click.Context) -> None:
-    """Refuse a missing SQLite file (exit 2), then name the database on stderr (``crawl``, ``run``)."""
+    """Refuse a missing SQLite file (exit 2), check the database answers, then name it on stderr (``crawl``,
+    ``run``); an unreachable database is the group's one error line."""
+    from molva.db import make_engine
+
     refuse_missing_database(ctx)
-    click.echo(f"molva: база данных: {database_label(get_settings(ctx).db_url)}", err=True)
+    url = get_settings(ctx).db_url
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            pass
+    finally:
+        engine.dispose()
+    click.echo(f"molva: база данных: {database_label(url)}", err=True)
 
 
 def refuse_missing_database(ctx: click.Context) -> None:

@@ -53,6 +53,7 @@ class ReplyData:
     replied_at: datetime
     text: str | None = None
     url: str | None = None
+    replied_at_known: bool = True  # False: ``replied_at`` is only when the reply was first seen (no date shown)
 
     def __post_init__(self) -> None:
         clean_fields(self)

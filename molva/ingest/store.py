@@ -421,7 +421,7 @@ class Ingestor:
         stored = self.session.scalar(self._insert_reply, {
             "mention_id": parent, "brand": brand.name, "account": data.account,
             "reply_external_id": data.reply_external_id, "replied_at": as_utc(data.replied_at), "text": data.text,
-            "url": data.url, "reply_mention_id": None,
+            "url": data.url, "reply_mention_id": None, "replied_at_known": data.replied_at_known,
         })
         if stored is None:
             return False

@@ -127,3 +127,22 @@ def test_period_filter_and_first_reply_only(any_session: Session) -> None:
     assert stats["ВТБ"].addressed == 1
     assert stats["ВТБ"].answered == 1
     assert stats["ВТБ"].median_response_seconds == 60
+
+
+def test_reply_seen_only_when_first_crawled_is_answered_but_not_timed(any_session: Session) -> None:
+    # A page that shows no answer date: a reply already there at first sight has only an upper-bound time.
+    source = make_source(any_session)
+    for n, (delay, known) in enumerate(((600, True), (900, True), (86_400, False))):
+        mention = make_mention(any_session, source, f"q{n}", "МТС", T0 + timedelta(minutes=n))
+        add_brand(any_session, mention, "МТС", "negative", addressed=True)
+        any_session.add(OfficialReply(mention_id=mention.id, brand="МТС", account="mts", reply_external_id=f"a{n}",
+                                      replied_at=mention.published_at + timedelta(seconds=delay),
+                                      replied_at_known=known))
+    any_session.flush()
+    stats = response_stats(any_session, MetricsFilter())["МТС"]
+    assert (stats.addressed, stats.answered, stats.response_rate) == (3, 3, 1.0)
+    assert stats.median_response_seconds == 750
+    from molva.metrics.competitors import response_by_source
+
+    [by_source] = response_by_source(any_session, MetricsFilter())
+    assert by_source.stats == stats

@@ -49,6 +49,8 @@ def test_qa_page_questions_answers_and_paging() -> None:
     assert replies[1].text == "Здравствуйте.\n\nКомиссия списана по тарифу, подробности в тарифах."
     # The page shows no answer time: dated when first seen (never before the question).
     assert all(r.replied_at >= m.published_at for r, m in zip(replies, mentions[1:], strict=True))
+    # Already answered at first sight: that time is only an upper bound, not an answer time.
+    assert not any(r.replied_at_known for r in replies)
     # 47 questions, 15 a page: page 2 follows.
     assert [r.url for r in requests] == [f"{BASE}/services/questions-answers/?id=1234567&p=2"]
     assert spider.errors == []
@@ -74,6 +76,8 @@ def test_qa_incremental_known_questions_and_new_answers() -> None:
                            state={"targets": {"qa:1234567": {"complete": True}}})
     mentions, replies, requests = split(spider.parse_list(qa_response()))
     assert mentions == [] and [r.parent_external_id for r in replies] == ["qa-90000003"] and requests
+    # Stored unanswered by an earlier crawl, answered now: the answer came between the two crawls.
+    assert replies[0].replied_at_known
     # Answers come late: the first pages are read again anyway (options.recheck_pages).
     spider = ReviewsSpider(targets=["qa:1234567"], base_url=BASE, known_ids=known, replied_ids=known[1:],
                            state={"targets": {"qa:1234567": {"complete": True}}}, options={"recheck_pages": 2})
@@ -106,6 +110,7 @@ def test_reviews_list_json_with_ratings_and_answers() -> None:
     assert replies[0].replied_at == datetime(2025, 3, 2, 9, 45, tzinfo=UTC)
     assert replies[0].text == "Здравствуйте! Проверим договор и вернёмся с ответом."
     assert replies[1].replied_at >= deposit.published_at  # no answer time in the JSON: first seen
+    assert replies[0].replied_at_known and not replies[1].replied_at_known
     assert [r.url for r in requests] == [f"{BASE}/services/responses/bank/testbank/?page=2"]
     assert any("malformed review" in e for e in spider.errors)  # the item without a numeric id
 

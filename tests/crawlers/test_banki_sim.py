@@ -3,6 +3,7 @@ once, a second crawl adds nothing, the banks' answers give the response rates of
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def test_banki_reviews_and_questions_match_the_truth(tmp_path: Path, db_url: str
         assert set(stored) == {(p["kind"], p["external_id"]) for p in truth}, first.stdout
         assert max(stored.values()) == 1
         assert session.scalar(select(func.count(OfficialReply.id))) == sum(p["answered"] for p in truth)
+        # Q&A answers show no date and were all seen for the first time: not answer times; review answers are.
+        timed = {e: k for e, k in session.execute(select(OfficialReply.reply_external_id, OfficialReply.replied_at_known))}
+        assert timed and all(known == (not ext.startswith("qa-")) for ext, known in timed.items())
         urls = {e: u for e, u in session.execute(select(Mention.external_id, Mention.url))}
         report = build_report(session)
     for p in truth:
@@ -57,5 +61,11 @@ def test_banki_reviews_and_questions_match_the_truth(tmp_path: Path, db_url: str
     answered: Counter[str] = Counter(p["brand"] for p in truth if p["answered"] and p["brand"])
     rows = {row["brand"]: row for row in report["brands"]}
     assert len(addressed) >= 5
+    delays: dict[str, list[float]] = {}
+    for p in truth:
+        if p["answered"] and p["brand"] and not p["external_id"].startswith("qa-"):
+            delays.setdefault(p["brand"], []).append(p["reply_delay_seconds"])
     for brand, total in addressed.items():
         assert rows[brand]["response_rate"] == pytest.approx(answered[brand] / total, abs=0.02), brand
+        median = statistics.median(delays[brand]) if brand in delays else None
+        assert rows[brand]["median_response_seconds"] == pytest.approx(median, abs=1), brand

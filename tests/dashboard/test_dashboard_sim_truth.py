@@ -16,16 +16,24 @@ from tests.crawlers.sim_crawl import crawl_env, run_crawl, write_config
 pytest.importorskip("simulator.server")
 
 
-def truth_response(posts: list[dict[str, object]]) -> tuple[Counter[str], dict[str, list[float]]]:
+def truth_response(
+    posts: list[dict[str, object]],
+) -> tuple[Counter[str], Counter[str], dict[str, list[float]]]:
     addressed: Counter[str] = Counter()
+    answered: Counter[str] = Counter()
     delays: dict[str, list[float]] = {}
     for post in posts:
         brand = post["brand"]
         if post["addressed"] and isinstance(brand, str):
             addressed[brand] += 1
             if post["answered"]:
-                delays.setdefault(brand, []).append(float(post["reply_delay_seconds"]))  # type: ignore[arg-type]
-    return addressed, delays
+                answered[brand] += 1
+                # A banki.ru Q&A answer shows no date, and this one crawl sees every question for the first time:
+                # its answer time is unknowable (stored as only "first seen"), so it counts as answered but is
+                # not an answer time (official_replies.replied_at_known).
+                if not str(post["external_id"]).startswith("qa-"):
+                    delays.setdefault(brand, []).append(float(post["reply_delay_seconds"]))  # type: ignore[arg-type]
+    return addressed, answered, delays
 
 
 @pytest.mark.timeout(300)
@@ -42,7 +50,7 @@ def test_competitors_page_shows_the_served_response_rates(
         done = run_crawl(crawl_env(config, db_url), "--all")
         assert done.returncode == 0, done.stdout + done.stderr
         posts = sim.truth()["posts"]
-    addressed, delays = truth_response(posts)
+    addressed, answered, delays = truth_response(posts)
     assert len(addressed) >= 10, "the simulator served too few brands with addressed posts"
 
     app = make_app(db_url, "competitors")
@@ -52,7 +60,9 @@ def test_competitors_page_shows_the_served_response_rates(
     for brand, total in addressed.items():
         row = shown[brand]
         assert row.addressed == total, brand
-        assert row.response_rate == pytest.approx(len(delays.get(brand, [])) / total, abs=0.02), brand
+        assert row.response_rate == pytest.approx(answered[brand] / total, abs=0.02), brand
         if delays.get(brand):
             median = statistics.median(delays[brand])
             assert row.median_response_seconds == pytest.approx(median, rel=0.10), brand
+        else:
+            assert pd.isna(row.median_response_seconds), brand
