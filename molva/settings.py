@@ -144,6 +144,7 @@ class BrandAlertRule(StrictModel):
     quiet_hours: str | None = None  # "23:00-08:00" in alerts.timezone
     adapter: Literal["builtin", "discourse"] | None = None
     assignees: dict[str, str] | None = None  # topic type -> responsible person
+    owners: dict[str, str] | None = None  # aspect code -> responsible person (over alerts.owners)
     discourse_url: str | None = None
     discourse_api_key: SecretStr | None = None
     discourse_api_username: str | None = None
@@ -163,6 +164,7 @@ class AlertsSettings(StrictModel):
     webhook_url: str | None = None
     brands: dict[str, BrandAlertRule] = Field(default_factory=dict)
     assignees: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ASSIGNEES))
+    owners: dict[str, str] = Field(default_factory=dict)  # aspect code -> responsible person (else assignees)
     answer_business_days: int = 1
     group_window: int = 6 * 3600  # similar complaints this close in time join one open topic
     group_similarity: float = 0.3
@@ -172,9 +174,13 @@ class AlertsSettings(StrictModel):
     backoff_max: int = 3600
     batch_size: int = 500
     spike_window: int = 3600
-    spike_baseline: int = 86400
+    spike_baseline: int = 7 * 86400  # the brand's own history the current window is compared with
+    spike_bucket: int = 900  # time step of the spike check (a window is spike_window / spike_bucket steps)
+    spike_lookback: int = 6 * 3600  # how far back an episode is looked for (catches up after a backfill)
     spike_min_count: int = 5
     spike_z: float = 3.5
+    spike_ratio: float = 2.0  # negatives at least this many times the expected count
+    spike_share_delta: float = 0.15  # the negative share at least this much above the brand's usual share
     spike_cooldown: int = 6 * 3600
     spike_terms: int = 8
     digest_hour: int = 9  # local hour after which the previous day's digest is sent
@@ -182,6 +188,7 @@ class AlertsSettings(StrictModel):
 
     @field_validator(
         "group_window", "backoff_base", "backoff_max", "spike_window", "spike_baseline", "spike_cooldown",
+        "spike_bucket", "spike_lookback",
         mode="before",
     )
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -20,11 +21,12 @@ def alerts() -> None:
 
 
 @alerts.command()
-@click.option("--limit", type=int, default=None, help="At most this many alerts in this run.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many alerts in this run (default: everything due, in batches).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def dispatch(ctx: click.Context, limit: int | None, as_json: bool) -> None:
-    """Deliver due alerts (built-in board, Discourse, webhook), with retries and back-off."""
+    """Deliver every due alert (built-in board, Discourse, webhook) in batches, with retries and back-off."""
     from alerts.dispatcher import dispatch as run_dispatch
 
     settings = get_settings(ctx)
@@ -37,6 +39,10 @@ def dispatch(ctx: click.Context, limit: int | None, as_json: bool) -> None:
         f"Обработано: {result.processed}; новых тем: {result.topics_created}; привязано к существующим: "
         f"{result.linked}; уведомлений: {result.notifications_sent}; повтор позже: {result.retry_scheduled}; "
         f"ошибок: {result.failed}; отложено: {result.postponed}"
+    )
+    click.echo(
+        f"Осталось в очереди: {result.remaining + result.waiting} (к отправке сейчас: {result.remaining}; "
+        f"позже — после паузы или тихих часов: {result.waiting})"
     )
     for error in result.errors[:20]:
         click.echo(f"  {error}", err=True)
@@ -188,8 +194,10 @@ def topics(
         return
     if not found:
         click.echo("Тем нет.")
+    zone = ZoneInfo(get_settings(ctx).alerts.timezone)
     for t in found:
+        due = t.due_at.astimezone(zone).strftime("%d.%m %H:%M") if t.due_at else "—"
         click.echo(
             f"#{t.id:<5} {TOPIC_TYPES.get(t.type, t.type):<13} {TOPIC_STATUSES.get(t.status, t.status):<9} "
-            f"{t.brand:<18} постов: {t.mention_count:<3} {t.title}"
+            f"постов: {t.mention_count:<3} ответить до {due} · {t.assignee or 'не назначен'} · {t.title}"
         )
