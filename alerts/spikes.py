@@ -58,12 +58,24 @@ def robust_z(current: int, baseline: list[int]) -> tuple[float, float]:
 
 @dataclass
 class History:
-    """One brand's baseline: its negatives and mentions, and the other brands' mentions, over ``seconds``."""
+    """One brand's baseline over ``seconds``: its negatives and mentions, and per source
+    ``[its negatives there, the other brands' mentions there]``."""
 
     negatives: int = 0
     mentions: int = 0
-    others: int = 0
     seconds: float = 0.0
+    sources: dict[int, list[int]] = field(default_factory=dict)
+
+    def expected(self, others: dict[int, int], window_s: float) -> float:
+        """Negatives expected in a window: per source, the brand's history scaled by how much the other
+        brands were mentioned there in the window (by time where that source has too little)."""
+        total = 0.0
+        for source, (negatives, others_before) in self.sources.items():
+            if others_before >= 30:
+                total += negatives * others.get(source, 0) / others_before
+            else:
+                total += negatives * window_s / max(self.seconds, 1.0)
+        return total
 
 
 @dataclass
@@ -91,13 +103,10 @@ class Episode:
 
 
 def judge(
-    settings: AlertsSettings, history: History, negatives: int, mentions: int, others: int, window_s: float
+    settings: AlertsSettings, history: History, negatives: int, mentions: int, others: dict[int, int], window_s: float
 ) -> Judgement:
     """Is one window elevated against the brand's history (see the module doc)?"""
-    if history.others >= 100 and others >= 5:
-        expected = history.negatives * others / history.others
-    else:
-        expected = history.negatives * window_s / max(history.seconds, 1.0)
+    expected = history.expected(others, window_s)
     z = (negatives - expected) / math.sqrt(max(expected, 1.0))
     usual = (history.negatives + 1) / (history.mentions + 2)
     share = negatives / mentions if mentions else 0.0
@@ -191,37 +200,42 @@ def coverage(
             source_first[source] = first
     sources = {s for s, first in source_first.items() if first <= midpoint}
     brand_sources: dict[str, set[int]] = defaultdict(set)
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    histories: dict[str, History] = defaultdict(History)
+    source_total: dict[int, int] = defaultdict(int)
+    seconds = (base_end - data_start).total_seconds()
     for brand, source, n, neg, _ in counts:
         if source in sources:
             brand_sources[brand].add(source)
-            totals[brand][0] += n
-            totals[brand][1] += neg
-    all_mentions = sum(t[0] for t in totals.values())
-    seconds = (base_end - data_start).total_seconds()
-    histories = {
-        brand: History(negatives=neg, mentions=n, others=all_mentions - n, seconds=seconds)
-        for brand, (n, neg) in totals.items()
-    }
+            history = histories[brand]
+            history.negatives += neg
+            history.mentions += n
+            history.seconds = seconds
+            history.sources[source] = [neg, -n]
+            source_total[source] += n
+    for history in histories.values():
+        for source, pair in history.sources.items():
+            pair[1] += source_total[source]  # the other brands' mentions in that source
     # past episodes are not "usual": take their posts out of the brand's history
     for brand, ranges in _episode_ranges(session, data_start).items():
-        history = histories.get(brand)
-        if history is None:
+        found = histories.get(brand)
+        if found is None:
             continue
         for start, end in ranges:
             lo, hi = max(start, data_start), min(end, base_end)
             if hi <= lo:
                 continue
             for b, source, n, neg, _ in _counts(session, lo, hi):
-                if source not in brand_sources[brand]:
+                own = found.sources.get(source)
+                if own is None:
                     continue
                 if b == brand:
-                    history.negatives -= neg
-                    history.mentions -= n
+                    found.negatives -= neg
+                    found.mentions -= n
+                    own[0] -= neg
                 else:
-                    history.others -= n
-            history.seconds -= (hi - lo).total_seconds()
-    return Coverage(sources, dict(brand_sources), histories, data_start)
+                    own[1] -= n
+            found.seconds -= (hi - lo).total_seconds()
+    return Coverage(sources, dict(brand_sources), dict(histories), data_start)
 
 
 # --- episodes --------------------------------------------------------------------------------------------
@@ -243,13 +257,13 @@ def find_episodes(session: Session, settings: AlertsSettings, now: datetime) -> 
     tot: dict[str, list[int]] = defaultdict(lambda: [0] * n_buckets)
     first_neg: dict[tuple[str, int], datetime] = {}
     last_neg: dict[tuple[str, int], datetime] = {}
-    everyone = [0] * n_buckets
-    per_brand_all: dict[str, list[int]] = defaultdict(lambda: [0] * n_buckets)
+    everyone: dict[int, list[int]] = defaultdict(lambda: [0] * n_buckets)
+    per_brand_all: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0] * n_buckets)
     for brand, source, published, negative in _recent(session, recent_start, now):
         index = min(n_buckets - 1, int((published - recent_start) / step))
         if source in cover.sources:
-            everyone[index] += 1
-            per_brand_all[brand][index] += 1
+            everyone[source][index] += 1
+            per_brand_all[(brand, source)][index] += 1
         if source not in cover.brand_sources.get(brand, set()):
             continue
         tot[brand][index] += 1
@@ -269,7 +283,10 @@ def find_episodes(session: Session, settings: AlertsSettings, now: datetime) -> 
         for j in range(k, n_buckets + 1):  # the window of buckets [j-k, j) ends at recent_start + j*step
             t = recent_start + step * j
             lo = j - k
-            others = sum(everyone[lo:j]) - sum(per_brand_all[brand][lo:j])
+            others = {
+                source: sum(everyone[source][lo:j]) - sum(per_brand_all[(brand, source)][lo:j])
+                for source in history.sources
+            }
             verdict = judge(
                 settings, history, sum(neg[brand][lo:j]), sum(tot[brand][lo:j]), others, window.total_seconds()
             )
@@ -389,6 +406,8 @@ def detect_spikes(
                 stored_by_brand[brand].append(spike)
                 _notify(session, settings, spike, "start" if spike.status == "open" else "past", now)
                 started.append(spike)
+            elif match.status == "ended" and episode.end is not None and episode.end <= as_utc(match.window_end):
+                spike = match  # nothing new about an episode that is over
             else:
                 spike = match
                 was = spike.status

@@ -124,7 +124,7 @@ def list_alerts(ctx: click.Context, status: str | None, limit: int, as_json: boo
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def spikes(ctx: click.Context, no_detect: bool, days: int, as_json: bool) -> None:
-    """Detect negativity spikes now (and queue the daily digest), then list recent spikes."""
+    """Check for negativity spike episodes now (and queue the daily digest), then list recent episodes."""
     from sqlalchemy import select
 
     from alerts.spikes import detect_spikes
@@ -152,6 +152,8 @@ def spikes(ctx: click.Context, no_detect: bool, days: int, as_json: bool) -> Non
                 "score": s.score,
                 "terms": s.terms or [],
                 "mention_ids": s.mention_ids or [],
+                "status": s.status,
+                "cause": s.details or {},
                 "new": s.id in new_ids,
             }
             for s in stored
@@ -162,9 +164,11 @@ def spikes(ctx: click.Context, no_detect: bool, days: int, as_json: bool) -> Non
     click.echo(f"Новых всплесков: {len(new_ids)}")
     for r in rows:
         words = ", ".join(str(t) for t in r["terms"])
+        aspects = ", ".join(str(a["name"]) for a in r["cause"].get("aspects", [])) or "не определены"
+        state = "идёт" if r["status"] == "open" else "закончился"
         click.echo(
-            f"{r['window_start']}  {r['brand']}: {r['negative_count']} негативных (обычно {r['baseline']:.1f}, "
-            f"z={r['score']:.1f}); слова: {words}"
+            f"{r['window_start']} – {r['window_end']}  {r['brand']} ({state}): {r['negative_count']} негативных "
+            f"(обычно {r['baseline']:.1f} за окно, z={r['score']:.1f}); аспекты: {aspects}; слова: {words}"
         )
 
 

@@ -193,3 +193,25 @@ def test_spike_and_digest_reach_the_webhook(
     assert "Покрытие и качество связи" in kinds["spike"]["text"]
     assert "Сводка" in kinds["digest"]["text"]
     assert dispatch(factory, settings, now=NOW).processed == 0
+
+
+def test_cli_lists_episodes_with_their_cause(
+    db_url: str, factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from molva.cli import main
+
+    with factory() as session, session.begin():
+        _history(session, NOW, days=2)
+        _outage(session, "Билайн", NOW - timedelta(minutes=40), (25,))
+        (spike,) = detect_spikes(session, AlertsSettings(), NOW, digest=False)
+        assert spike.status == "open"
+    monkeypatch.setenv("MOLVA_DATABASE_URL", db_url)
+    out = CliRunner().invoke(main, ["alerts", "spikes", "--no-detect", "--days", "100000", "--json"])
+    assert out.exit_code == 0, out.output
+    (row,) = json.loads(out.output)["spikes"]
+    assert row["brand"] == "Билайн" and row["status"] == "open"
+    assert row["cause"]["aspects"][0]["code"] == "coverage"
+    text = CliRunner().invoke(main, ["alerts", "spikes", "--no-detect", "--days", "100000"])
+    assert "Билайн (идёт)" in text.output and "Покрытие и качество связи" in text.output
