@@ -67,12 +67,17 @@ class World:
 
     # --- time and visibility ------------------------------------------------------------------------
     def advance(self, now: datetime) -> None:
-        """Live mode: publish the posts due by ``now`` (deterministic: k-th post from seed and k)."""
+        """Live mode: publish the posts due by ``now`` (deterministic: k-th post from seed and k), and the
+        posts of a spike scheduled after the history's end (``spike_at`` in the future) as their time comes."""
         if self.live_interval <= 0 or self._gen is None:
             return
         with self._lock:
             while True:
                 due = self.end + timedelta(seconds=self.live_interval * (self._live_count + 1))
+                spike_due = self._gen.next_pending()
+                if spike_due is not None and spike_due <= now and spike_due <= due:
+                    self._gen.publish_pending()  # a spike scheduled in the live period, in time order
+                    continue
                 if due > now:
                     return
                 self._live_count += 1
