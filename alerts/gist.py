@@ -38,7 +38,8 @@ FILLER = re.compile(
     r"|пишу\s+(?:уже\s+)?(?:от|из)\s+(?:безысходности|отчаяния)|пишу\s+по\s+поводу\s+обращения"
     r"|хочу\s+(?:оставить|написать)\s+отзыв(?:\s+о\s+ситуации)?|хочу\s+сказать\s+пару\s+слов|честно"
     r"|редко\s+пишу\s+отзывы|(?:заранее\s+)?спасибо(?:\s+заранее)?|благодарю|жду\s+ответа|прошу\s+разобраться"
-    r"|пишет\s+подписчик|из\s+предложки|жалоба\s+читателя|срочно|ау|эй"
+    r"|пишет\s+подписчик|подписчик\s+пишет|из\s+предложки|жалоба\s+читателя|копирую\s+с\s+чужой\s+стены"
+    r"|\+1|(?:\+1,?\s+)?у\s+меня\s+то\s+же\s+самое|срочно|ау|эй"
     r")[\s.!?…,:;)(]*$",
     re.IGNORECASE,
 )
@@ -46,7 +47,8 @@ FILLER = re.compile(
 _LEADING = re.compile(
     r"^(?:(?:люди|ребят\w*|народ|друзья|коллеги|слушайте|короче|итак|кстати|вопрос\s+знатокам|"
     r"подскажите(?:\s+пожалуйста)?|помогите(?:\s+пожалуйста)?|"
-    r"пишет\s+подписчик|из\s+предложки|жалоба\s+читателя|добр\w+\s+(?:день|утро|вечер)|здравствуйте|привет\w*)"
+    r"пишет\s+подписчик|подписчик\s+пишет|из\s+предложки|жалоба\s+читателя|копирую\s+с\s+чужой\s+стены|репост|"
+    r"\+1|у\s+меня\s+то\s+же\s+самое|добр\w+\s+(?:день|утро|вечер)|здравствуйте|привет\w*)"
     r"\s*[,:!.]+\s*)+",
     re.IGNORECASE,
 )
@@ -74,10 +76,25 @@ def _clean(text: str) -> str:
     return text.strip()
 
 
+_ABBREVIATION = re.compile(r"(?:\b(?:руб|р|тыс|млн|млрд|коп|г|гг|ул|д|кв|см|мин|сек|ч|т\.е|т\.к|т\.п|др|пр)\.)$",
+                           re.IGNORECASE)
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences; a split after an abbreviation ("499 руб. в Райфе") is undone when the next word is lower case."""
+    out: list[str] = []
+    for part in _SENTENCE.split(text):
+        if out and _ABBREVIATION.search(out[-1]) and part[:1].islower():
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
+
+
 def _pieces(text: str) -> list[str]:
     """Sentences, and the clauses of sentences longer than ~12 words."""
     out: list[str] = []
-    for sentence in _SENTENCE.split(text):
+    for sentence in _sentences(text):
         sentence = sentence.strip(" ,;:-—")
         if not sentence:
             continue
