@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,6 +110,7 @@ def main() -> None:
         factory.kw["bind"].dispose()
     finally:
         sim.stop()
+        shutil.rmtree(work, ignore_errors=True)
     start = world.spike.start
     hits = [f for f in flagged if f["brand"] == world.spike.brand
             and datetime.fromisoformat(f["at"]) > start - timedelta(minutes=args.step)]
