@@ -12,6 +12,7 @@ from alerts.gist import gist, informativeness
 from molva.aspects import aspect_name
 from molva.board import TOPIC_TYPES, as_utc
 from molva.models import BrandMention, Mention
+from molva.reasons import REASON_NAMES
 
 SOURCE_LABELS: dict[str, str] = {
     "telegram": "Telegram",
@@ -43,26 +44,11 @@ def topic_type(intent: str | None, sentiment: str | None) -> str:
     return "problem" if sentiment == "negative" else "question"
 
 
-# The classifier's reason codes (classifier/urgency.py) as support staff read them.
+# The classifier's reason codes (classifier/urgency.py) as support staff read them: the shared names
+# (molva.reasons, also used by the dashboard), then a few of our own.
 REASON_LABELS: dict[str, str] = {
-    "negative": "негатив",
-    "complaint": "жалоба",
     "question": "вопрос",
-    "intensity": "эмоционально",
-    "money_lost": "пропали или списаны деньги",
-    "fraud": "мошенничество",
-    "card_blocked": "блокировка карты или счёта",
-    "no_service": "нет связи или сервис не работает",
-    "threat_to_leave": "грозит уйти к конкуренту",
-    "legal_threat": "грозит судом или регулятором",
-    "deadline": "срочный срок",
-    "long_wait": "долго не решают",
-    "hypothetical": "гипотетический вопрос",
-    "high_reach": "автор с большой аудиторией",
-    "engagement": "много реакций",
-    "switch_target": "бренд назван как альтернатива",
-    "old": "давняя публикация",
-    "resolved": "сообщает, что проблема устранена",
+    **REASON_NAMES,
 }
 INTENT_REASONS: dict[str, str] = {"problem": "жалоба", "question": "вопрос", "idea": "идея", "thanks": "благодарность"}
 _CODE = re.compile(r"^[a-z0-9_]+$")

@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from classifier.arch import LABELS
+from classifier.aspects import AspectClassifier
 from classifier.inference import SentimentModel
+from classifier.judge import judge_mention
 from classifier.text import Span
+from classifier.urgency import URGENT_THRESHOLD
 
 
 class MatchLike(Protocol):
@@ -45,6 +48,8 @@ class _Row:
     requests: list[tuple[str, tuple[Span, ...] | None, tuple[Span, ...], str | None]] = field(default_factory=list)
     brand_names: list[str] = field(default_factory=list)
     brand_spans: list[Span] = field(default_factory=list)
+    brand_groups: list[str | None] = field(default_factory=list)
+    brand_others: list[tuple[Span, ...]] = field(default_factory=list)
     main: int = 0
 
 
@@ -80,6 +85,8 @@ def _plan(row: _Row, catalog: CatalogLike, groups: _GroupCache | None = None) ->
         row.requests.append((row.text, tuple(spans), others, lookup.group(name)))
         row.brand_names.append(name)
         row.brand_spans.append(spans[0])
+        row.brand_groups.append(lookup.group(name))
+        row.brand_others.append(others)
     main = -1
     if row.brand is not None:
         brand = catalog.get(row.brand)
@@ -97,13 +104,23 @@ def _plan(row: _Row, catalog: CatalogLike, groups: _GroupCache | None = None) ->
     row.main = main
 
 
+@dataclass(frozen=True)
+class Judging:
+    """How each brand of a row is judged besides sentiment: intent, urgency, urgent, aspects."""
+
+    urgent_threshold: float = URGENT_THRESHOLD
+    aspects: AspectClassifier | None = None  # None: the shipped aspect configuration
+
+
 def analyze_lines(lines: Iterable[str], model: SentimentModel, catalog: CatalogLike, stats: Stats,
-                  batch_size: int = 1024, background: bool = False) -> Iterator[dict[str, Any]]:
+                  batch_size: int = 1024, background: bool = False,
+                  judging: Judging | None = None) -> Iterator[dict[str, Any]]:
     """Yield one output dict per non-blank input line, in order; bad lines yield an ``error`` row.
 
     ``background``: run the model on one chunk in a worker thread while the next chunk is read and its
     brands matched (torch releases the GIL in its kernels). At most two chunks are held: constant memory."""
     groups = _GroupCache(catalog)
+    judging = judging or Judging()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="molva-model") if background else None
     in_flight: tuple[list[_Row | tuple[int, str, Any]], Future[list[dict[str, float]]]] | None = None
     pending: list[_Row | tuple[int, str, Any]] = []
@@ -111,13 +128,13 @@ def analyze_lines(lines: Iterable[str], model: SentimentModel, catalog: CatalogL
     def submit(chunk: list[_Row | tuple[int, str, Any]]) -> Iterator[dict[str, Any]]:
         nonlocal in_flight
         if executor is None:
-            yield from _emit(chunk, _score(chunk, model), stats)
+            yield from _emit(chunk, _score(chunk, model), stats, judging)
             return
         future = executor.submit(_score, chunk, model)
         if in_flight is not None:
             done_chunk, done = in_flight
             in_flight = None
-            yield from _emit(done_chunk, done.result(), stats)
+            yield from _emit(done_chunk, done.result(), stats, judging)
         in_flight = (chunk, future)
 
     try:
@@ -139,7 +156,7 @@ def analyze_lines(lines: Iterable[str], model: SentimentModel, catalog: CatalogL
         if in_flight is not None:
             chunk, future = in_flight
             in_flight = None
-            yield from _emit(chunk, future.result(), stats)
+            yield from _emit(chunk, future.result(), stats, judging)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -185,8 +202,16 @@ def _score(pending: list[_Row | tuple[int, str, Any]], model: SentimentModel) ->
     return model.predict(texts, targets, others=others, groups=groups) if texts else []
 
 
-def _emit(pending: list[_Row | tuple[int, str, Any]], scores: list[dict[str, float]], stats: Stats
-          ) -> Iterator[dict[str, Any]]:
+def _judged(text: str, scores: dict[str, float], span: Span | None, others: tuple[Span, ...], group: str | None,
+            brand: str | None, judging: Judging) -> dict[str, Any]:
+    j = judge_mention(text, scores, target=span, others=others, group=group, brand=brand,
+                      urgent_threshold=judging.urgent_threshold, aspects=judging.aspects)
+    return {"intent": j.intent, "urgency": j.urgency, "urgent": j.urgent, "reasons": j.reasons,
+            "aspects": j.aspects}
+
+
+def _emit(pending: list[_Row | tuple[int, str, Any]], scores: list[dict[str, float]], stats: Stats,
+          judging: Judging) -> Iterator[dict[str, Any]]:
     k = 0
     for item in pending:
         if not isinstance(item, _Row):
@@ -202,10 +227,18 @@ def _emit(pending: list[_Row | tuple[int, str, Any]], scores: list[dict[str, flo
         out: dict[str, Any] = {"id": item.row_id, "label": label_of(main), "scores": main}
         if item.brand is not None:
             out["brand"] = item.brand
-        out["brands"] = [
-            {"brand": name, "label": label_of(s), "scores": s, "span": [span[0], span[1]]}
-            for name, s, span in zip(item.brand_names, row_scores, item.brand_spans, strict=False)
+        brands = [
+            {"brand": name, "label": label_of(s), "scores": s, "span": [span[0], span[1]],
+             **_judged(item.text, s, span, others, group, name, judging)}
+            for name, s, span, group, others in zip(item.brand_names, row_scores, item.brand_spans,
+                                                    item.brand_groups, item.brand_others, strict=False)
         ]
+        if item.main < len(brands):  # the row's own brand: its judgment; else the whole text's
+            own = brands[item.main]
+            out.update({k: own[k] for k in ("intent", "urgency", "urgent", "reasons", "aspects")})
+        else:
+            out.update(_judged(item.text, main, None, (), None, None, judging))
+        out["brands"] = brands
         if item.warning:
             out["warning"] = item.warning
         if "label" in item.extra:

@@ -11,10 +11,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from classifier.arch import LABELS
+from classifier.aspects import AspectClassifier
 from classifier.inference import SentimentModel
-from classifier.intent import classify_intent
+from classifier.judge import judge_mention
 from classifier.text import Span
-from classifier.urgency import urgency_score
 from molva.models import BrandMention, SentimentCorrection
 
 
@@ -37,13 +37,15 @@ def _engagement(likes: int | None, reposts: int | None, comments: int | None) ->
 
 
 def classify_pending(session: Session, model: SentimentModel, *, limit: int, now: datetime,
-                     batch_size: int = 256, catalog: Any = None) -> list[BrandMention]:
+                     batch_size: int = 256, catalog: Any = None,
+                     aspects: AspectClassifier | None = None) -> list[BrandMention]:
     """Score up to ``limit`` unclassified brand mentions (``sentiment IS NULL``), oldest first.
 
     Each mention is scored in its brand's catalog domain (``banks`` / ``telecom`` group, as ``molva analyze``
     does); ``catalog`` defaults to the shipped one. Mentions with a manual ``SentimentCorrection`` are never
-    touched. Fills sentiment, scores, intent, urgency (+ reasons), model_version and classified_at, then
-    flushes. Does not commit: the caller owns the transaction."""
+    touched. Fills sentiment, scores, intent, urgency (+ reasons, "resolved" for a post that reports the
+    problem fixed), aspects (``aspects``: the catalog's configuration, default the shipped one),
+    model_version and classified_at, then flushes. Does not commit: the caller owns the transaction."""
     catalog = catalog if catalog is not None else _shipped_catalog()
     corrected = exists().where(SentimentCorrection.brand_mention_id == BrandMention.id)
     rows: Sequence[BrandMention] = session.scalars(
@@ -72,22 +74,22 @@ def classify_pending(session: Session, model: SentimentModel, *, limit: int, now
             others.append([s for s in siblings.get(bm.mention_id, []) if s != own])
         groups = [brand_group(catalog, bm.brand) for bm in chunk]
         scores = model.predict(texts, targets, others=others, groups=groups)
-        for bm, text, sc, span in zip(chunk, texts, scores, targets, strict=True):
+        for bm, text, sc, span, other in zip(chunk, texts, scores, targets, others, strict=True):
             m = bm.mention
             label = max(LABELS, key=lambda k: sc[k])
             target = span[0] if span else None
-            intent = classify_intent(text, sc, target)
-            urgency, reasons = urgency_score(
-                text, sc, intent, m.author_followers, _engagement(m.likes, m.reposts, m.comments),
-                m.published_at, now, target=target,
-            )
+            j = judge_mention(text, sc, target=target, others=other or (), group=brand_group(catalog, bm.brand), brand=bm.brand,
+                              author_followers=m.author_followers,
+                              engagement=_engagement(m.likes, m.reposts, m.comments), published_at=m.published_at,
+                              now=now, aspects=aspects)
             bm.sentiment = label
             bm.score_negative = sc["negative"]
             bm.score_neutral = sc["neutral"]
             bm.score_positive = sc["positive"]
-            bm.intent = intent
-            bm.urgency = round(urgency, 4)
-            bm.urgency_reasons = reasons
+            bm.intent = j.intent
+            bm.urgency = j.urgency
+            bm.urgency_reasons = j.reasons
+            bm.aspects = j.aspects
             bm.model_version = model.version
             bm.classified_at = now
     session.flush()

@@ -11,6 +11,10 @@ strong signal (money lost, fraud, blocked card, outage, regulator/court) makes a
 the model's negativity is moderate, while a plain grumble ("дизайн ужасный") stays below the threshold.
 Author reach and engagement add a little; recency lowers stale posts (older than a week) without hiding
 this week's complaints. Urgent means ``URGENT_THRESHOLD`` (the alert rule's default) and above.
+
+Dampers, each named in the reasons: ``resolved`` (the post reports the problem fixed, "проблема устранена": at most
+``RESOLVED_CAP``, so no support topic), ``news`` (a third-person report), ``partial_outage`` ("иногда падает",
+"вечером тормозит") and ``app_only`` (the app or site alone fails, with no deadline and no lock-out from money).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from datetime import datetime
 from molva.models import as_utc
 
 URGENT_THRESHOLD = 0.6
+RESOLVED_CAP = 0.25  # the most urgency a post that reports the problem fixed can get
 
 _WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
 
@@ -56,7 +61,7 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 _NOT = r"(?<!\bне )"  # lemma view: the next word is not negated
 _MONEY = r"(?:деньга|деньги|средство|рубль|руб|р|тысяча|тыс|к|0|сумма|зарплата|пенсия|сбережение|перевод|платеж|оплата|вклад)"
-_LOSE = r"(?:пропасть|исчезнуть|уйти|увести|украсть|похитить|вывести|списать|снять|удержать|зависнуть|обнулить|сгореть)"
+_LOSE = r"(?:пропасть|исчезнуть|уйти|увести|украсть|похитить|вывести|списать|снять|удержать|зависнуть|обнулить|обнулиться|сгореть)"
 
 # code -> (weight, surface patterns, lemma patterns)
 SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]] = {
@@ -64,32 +69,62 @@ SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]]
         _rx(r"(?:дважды|два\s+раза|повторно|двойн\w+)\s+(?:\S+\s+){0,2}?(?:списа|снял|сняли|оплат)",
             r"(?:списа|снял|сняли|сняло)\w*\s+(?:\S+\s+){0,4}?(?:дважды|два\s+раза|повторно)",
             r"где\s+мои\s+деньги", r"на\s+(?:карте|счете|балансе)\s+(?:ноль|0\b|пусто|минус)",
-            r"минус\s+на\s+(?:счете|балансе)", r"без\s+денег", r"верните\s+(?:мои\s+)?(?:деньги|средства|\d)",
-            r"вернуть\s+(?:мои\s+)?деньги", r"банкомат\w*\s+(?:\S+\s+)?(?:съел|зажевал|не\s+выдал)"),
+            r"минус\s+на\s+(?:счете|балансе)", r"без\s+денег", r"банкомат\w*\s+(?:\S+\s+){0,4}?(?:съел|зажевал|не\s+выдал)",
+            r"(?:съел|зажевал)\w*\s+карт", r"\bу\s+меня\s+пусто", r"не\s+тому\s+(?:человеку|получателю)",
+            r"помогите\s+вернуть", r"потерял\w*\s+(?:мой\s+|моя\s+)?(?:вклад|перевод|платеж|деньги)",
+            r"продолжа\w+\s+(?:начислять|списывать|снимать)", r"должн\w+\s+был\w*\s+(?:прийти|поступить)",
+            r"\bденег\s+(?:\S+\s+){0,2}?нет\b", r"\b(?:ушел|ушла|уш[её]л)\s+в\s+минус", r"\bобнулил\w*",
+            r"\bв\s+истории\s+(?:операций\s+)?пусто",
+            r"\b(?:сегодня|теперь|уже|осталось|стало|стал)\s+(?:ноль|0\b|пусто)", r"[«\"]?на\s+проверке",
+            r"\bне\s+(?:могу|можем|дают|даете|даёте)\s+(?:\S+\s+)?(?:забрать|получить|снять|вывести)\s+(?:\S+\s+)?"
+            r"(?:вклад|деньги|средства|зарплат|пенси|сбережени)", r"\bбез\s+средств", r"\bкак\s+мне\s+жить", r"\bдети\s+без\s+денег",
+            r"\bв\s+сч[её]т\s+(?:чуж\w+|\S+\s+)?(?:кредит|долг|просрочк)", r"\b(?:исчезл|пропал)\w*\s+(?:\S+\s+){0,2}?сч[её]т",
+            r"\b(?:закрыл|закрыли)\s+(?:\S+\s+){0,2}?(?:сч[её]т|вклад)\w*\s+(?:\S+\s+)?без", r"\bпроценты\s+пропали",
+            r"\bдосрочн\w+\s+требовани", r"\bзабрать\s+(?:квартиру|машину|дом)", r"\bштраф\w*", r"\bпени\b"),
         _rx(r"\b" + _NOT + _LOSE + r"\s+(?:\S+\s+){0,2}?" + _MONEY + r"\b",
             r"\b" + _MONEY + r"\s+(?:\S+\s+){0,2}?" + _NOT + r"(?:пропасть|исчезнуть|уйти|зависнуть|сгореть)\b",
             r"(?:деньга|деньги|зарплата|перевод|пенсия|платеж|сумма)\s+(?:\S+\s+){0,2}?не\s+(?:прийти|дойти|зачислить|поступить|вернуть)",
             r"\bне\s+(?:зачислить|вернуть|возвращать|прийти|дойти|поступить)\s+(?:\S+\s+){0,2}?" + _MONEY + r"\b",
-            r"\b" + _NOT + r"(?:списать|списание)\b", r"\bне\s+выдать\s+(?:\S+\s+)?" + _MONEY + r"\b",
+            r"\bне\s+выдать\s+(?:\S+\s+)?" + _MONEY + r"\b",
+            r"\b" + _NOT + r"(?:вывести|увести|украсть|снять|списать)\s+(?:\S+\s+){0,2}?с\s+(?:\S+\s+)?"
+            r"(?:карта|счет|вклад|накопительный|баланс|кредитка)\b",
             r"\bудержать\b")),
     "fraud": (0.45,
-        _rx(r"без\s+(?:моего\s+)?(?:ведома|согласия|разрешения)", r"якобы\s+из", r"\bутечк\w*",
+        _rx(r"без\s+(?:моего\s+)?(?:ведома|согласия|разрешения)", r"\bкто-то\s+(?:оформил|снял|вывел|пишет)",
+            r"по\s+(?:моему|чужому)\s+паспорту", r"\bкарта\s+(?:у\s+меня\s+)?в\s+руках", r"\bв\s+другом\s+городе,?\s+(?:а\s+)?я\b",
+            r"\bзвон\w+\s+(?:\S+\s+)?из\s+[«\"]?(?:цб|центробанка|полиции|службы\s+безопасности)", r"\bпод\s+угрозой",
+            r"\bбезопасн\w+\s+сч[её]т", r"\bбез\s+моего\s+заявлени\w*", r"\bпереоформ\w+\s+(?:\S+\s+){0,3}?без", r"\bя\s+(?:его|ее|их)\s+не\s+(?:брал|оформлял|заказывал)", r"якобы\s+из", r"\bутечк\w*",
             r"ничего\s+не\s+(?:покупал|подтверждал|оформлял|подписывал|брал)", r"не\s+(?:оформлял|брал|подтверждал)\w*\s+(?:\S+\s+)?(?:кредит|страхов|перевод|операц)"),
         _rx(r"\bмошенник|\bмошенничество|\bмошеннический|\bобмануть\b|\bобман\b|\bразвод\b|\bфишинг",
             r"\bвзлом|\bвзломать\b|\bафера\b|\bаферист|\bкинуть\b|\bукрасть\b|\bпохитить\b")),
     "card_blocked": (0.40,
-        _rx(r"115-?фз", r"доступ\s+(?:\S+\s+)?ограничен", r"арест\w*\s+(?:\S+\s+)?сч"),
+        _rx(r"115-?фз", r"\bотказ\s+банка", r"\bне\s+принимают\s+ни\s+в\s+одном", r"доступ\s+(?:\S+\s+)?ограничен", r"\b(?:карта|сч[её]т)\w*\s+(?:\S+\s+)?ограничен\w*", r"арест\w*\s+(?:\S+\s+)?сч"),
         _rx(_NOT + r"(?:заблокировать|блокировать|заморозить|арестовать)\b", r"\bблокировка\b",
             r"\b(?:карта|счет|кредитка|сим-карта|номер|аккаунт|кабинет)\s+(?:\S+\s+)?" + _NOT + r"(?:заблокировать|заморозить)\b",
-            r"\bне\s+пускать\b", r"\bотклонить\b")),
+            r"\bотклонить\b")),
     "no_service": (0.35,
-        _rx(r"\bнет\s+(?:ни\s+)?(?:связи|сети|интернета|доступа|света|тв)", r"\bни\s+(?:связи|сети|интернета)",
+        _rx(r"\bнет\s+(?:ни\s+)?(?:связи|сети|интернета|доступа|света|тв)", r"\b(?:связи|сети|интернета)\s+(?:\S+\s+)?нет\b",
+            r"\bперестал\w*\s+работать\s+(?:везде|совсем|полностью)", r"\bни\s+(?:связи|сети|интернета)",
             r"без\s+(?:связи|интернета|сети)", r"не\s+могу\s+(?:\S+\s+)?(?:войти|зайти|оплатить|перевести|снять|дозвониться|позвонить|"
             r"получить|расплатиться|попасть|пользоваться)", r"дозвониться\s+невозможно", r"глобальн\w+\s+сбо"),
-        _rx(r"\bне\s+(?:работать|открываться|загружаться|грузиться|проходить|ловить|пускать|приходить\s+смс|отвечать\s+горячий)\b",
-            r"\bсбой\b", r"\bавария\b", r"\b(?:лежать|упасть)\b", r"\bнедоступный\b", r"\bвылетать\b",
+        _rx(r"\b(?:связь|сеть|интернет|приложение|сайт|карта|банкомат|терминал|оплата|платеж|перевод|сервис|тв|"
+            r"телевидение|телефон|номер|онлайн|кабинет|код|смс|линия|вышка|роутер|система|все|ничего)\s+(?:\S+\s+){0,3}?"
+            r"не\s+(?:работать|открываться|загружаться|грузиться|проходить|ловить|пускать|приходить)\b",
+            r"\bне\s+(?:работать|открываться|загружаться|грузиться|проходить|ловить|пускать)\s+(?:\S+\s+){0,1}?"
+            r"(?:связь|сеть|интернет|приложение|сайт|карта|банкомат|терминал|оплата|платеж|перевод|сервис|тв|телефон|"
+            r"номер|онлайн|кабинет|система|ни|ничего)\b",
+            r"\bне\s+(?:приходить\s+смс|отвечать\s+горячий)\b",
+            r"\b(?:связь|сеть|интернет)\s+(?:\S+\s+){0,2}?(?:пропасть|исчезнуть)\b", r"\bпропасть\s+(?:связь|сеть|интернет)\b",
+            r"\bсбой\b", r"\bавария\b", r"\b(?:лежать|упасть|лечь)\b", r"\bотсутствовать\b", r"\bнедоступный\b", r"\bвылетать\b",
             _NOT + r"\bотключить\s+(?:\S+\s+)?(?:интернет|связь|номер|услуга|тв|телевидение|свет)",
             r"\bинтернет\s+(?:\S+\s+)?(?:падать|пропадать|отваливаться)")),
+    "vulnerable": (0.15,
+        _rx(r"\bскор(?:ую|ой|ая)\b", r"\bврач\w*", r"\bлекарств\w*", r"\bлечени\w*", r"\bкардиостимулятор",
+            r"\bбольниц\w*", r"\bпожил\w+", r"\bинвалид\w*", r"\bна\s+еду\b", r"\bребен\w+\s+(?:болеет|в\s+больнице)"),
+        None),
+    "collectors": (0.35,
+        _rx(r"\bколлектор\w*", r"\bиспорчен\w*\s+кредитн\w+\s+истори\w*", r"\bвзыскани\w*"),
+        None),
     "threat_to_leave": (0.30,
         # leaving is a threat in the present/future ("ухожу", "перейду"), not a fact ("перешел полгода назад")
         _rx(r"до\s+свидания", r"больше\s+(?:никогда|ни\s+ногой)", r"последний\s+раз\s+(?:пишу|обраща)",
@@ -106,7 +141,8 @@ SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]]
     "deadline": (0.15,
         _rx(r"последний\s+день", r"\bсрочно", r"\bдо\s+(?:\d{1,2}[:.]\d{2}|завтра|вечера|конца\s+дня|понедельника|вторника|"
             r"среды|четверга|пятницы|субботы|воскресенья)", r"(?:сегодня|завтра)\s+(?:\S+\s+){0,3}?(?:платить|платеж|вносить|оплатить)",
-            r"платить\s+за\s+(?:квартиру|аренду|ипотеку|кредит)", r"на\s+что\s+(?:мне\s+)?(?:жить|покупать)"),
+            r"платить\s+за\s+(?:квартиру|аренду|ипотеку|кредит)", r"на\s+что\s+(?:мне\s+)?(?:жить|покупать)",
+            r"через\s+(?:час|\d+\s+(?:час|минут))", r"\bсозвон\w*", r"\bсделк\w+\s+(?:\S+\s+){0,2}?(?:закрывать|завтра|сегодня)", r"\bэкзамен\w*", r"\bв\s+панике"),
         None),
     "long_wait": (0.10,
         _rx(r"(?:уже|целый|целую|второй|третий|четвертый|который|вторую|третью|вторые|третьи)\s+(?:\d+\s+)?(?:дн|день|час|недел|месяц|раз|сут)",
@@ -114,14 +150,44 @@ SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]]
             r"никто\s+не\s+(?:отвечает|перезвонил|помог)", r"обещали\s+\S*\s*(?:решить|починить|вернуть)\W+ничего"),
         None),
 }
-STRONG = ("money_lost", "fraud", "card_blocked", "no_service", "legal_threat")
+STRONG = ("money_lost", "fraud", "card_blocked", "no_service", "legal_threat", "collectors")
+# an outage that is partial or intermittent ("иногда падает", "вечером тормозит") is a grumble, not an emergency
+PARTIAL = _rx(r"\bиногда\b", r"\bпериодически\b", r"\bвременами\b", r"\bчерез\s+раз\b", r"\bпо\s+вечерам\b",
+              r"\bвечер(?:ом|ами)\b", r"\bкаждый\s+(?:вечер|день)\b", r"\bна\s+(?:пару|несколько|\d+)\s*(?:-\s*\d+\s+)?(?:минут|секунд)",
+              r"\bтак\s+себе\b", r"\bмедленн\w*", r"\bтормоз\w*", r"\bеле\b", r"\bскорост\w*\s+(?:пада|режет|низк)",
+              r"\bне\s+грузится\s+видео|\bвидео\s+(?:\S+\s+){0,3}?не\s+груз", r"\bодна\s+палка", r"\bв\s+метро\b",
+              r"\bв\s+лифте\b", r"\bна\s+лестнице\b", r"\bв\s+подвале\b", r"\bв\s+электричке\b", r"\bна\s+перегонах\b",
+              r"\bв\s+час\s+пик\b")
+# the app or site alone fails ("приложение не открывается", "код из смс не приходит"): money and service are
+# still there by other ways, unless the author cannot pay, is locked out of the money or everything is down
+APP = _rx(r"\bприложени\w*", r"\bсайт\w*", r"\bличн\w+\s+кабинет\w*", r"\bонлайн\b", r"\bинтернет-банк\w*",
+          r"\bмобильн\w+\s+банк\w*", r"\bкод\w*\s+из\s+смс", r"\bтехнически\w+\s+работ\w*")
+APP_OUTAGE = _rx(r"\bлежит\b|\bлег\b|\bупал\w*", r"\bсбой\w*", r"\bу\s+всех\b", r"\bни\s+\S+,?\s+ни\b",
+                 r"\bне\s+могу\s+(?:\S+\s+)?(?:оплатить|перевести|снять|расплатиться|заплатить|платить)",
+                 r"\bне\s+проходит\s+(?:оплата|платеж)|оплата\s+(?:\S+\s+)?не\s+проходит", r"\bбез\s+(?:доступа|денег)",
+                 r"\bнет\s+доступа", r"\bвсе\s+деньги\s+там", r"\bзаблокирован\w*")
+_CANNOT = _rx(r"\bне\s+могу\b")  # "не могу войти в приложение" is the app failing, not everything
+TOTAL = _rx(r"\bвообще\s+(?:нет|ничего|не\s+работает)", r"\bполностью\b", r"\bцеликом\b", r"\bни\s+\S+,?\s+ни\b",
+            r"\bс\s+(?:утра|ночи|обеда|вчера)", r"\bвесь\s+день", r"\bсутки|\bсуток", r"\b\d+\s+(?:дн|дня|дней|час)",
+            r"\b(?:второй|третий|пятый|который)\s+(?:день|час)", r"\bне\s+могу\b", r"\bглобальн\w*", r"\bу\s+всех\b",
+            r"\bс\s+\d+\s+числа", r"\bотсутству\w*", r"\bнет\s+(?:интернета|связи|сети)\s+(?:уже\s+)?с\b")
 _ANGRY = re.compile(r"[😡🤬😤💢😠👎🤦😢😱]")
 _CAPS = re.compile(r"\b[А-ЯЁA-Z]{4,}\b")
 _HARSH = _rx(r"\bужас", r"кошмар", r"\bпозор", r"безобрази", r"беспредел", r"издева", r"\bпаник", r"помогите", r"караул")
 # the author is not reporting their own trouble: advice-seeking hypotheticals, fears, news
 HYPOTHETICAL = _rx(r"как\s+(?:мне\s+)?(?:не\s|защитить|избежать|уберечь|обезопасить|распознать|отличить)", r"что\s+будет,?\s+если",
                    r"\bесли\s+я\b", r"боял|боюсь|опасаюсь", r"\bвдруг\b", r"чтобы\s+не\s", r"предупредил|предупреждает|предупреждение",
-                   r"нов\w+\s+схем", r"\bэксперт", r"по\s+данным", r"\bсообщ(?:ил|ает|ила|али|ают)\b", r"пожаловал(?:ись|ся|ась)\s+на", r"в\s+компании\s+(?:заявили|сообщили|ответили)", r"плановые\s+работы", r"\bвозможны\b")
+                   r"нов\w+\s+схем", r"\bэксперт", r"по\s+данным", r"\bсообщ(?:ил|ает|ила|али|ают)\b", r"пожаловал(?:ись|ся|ась)\s+на", r"в\s+компании\s+(?:заявили|сообщили|ответили)", r"плановые\s+работы", r"\bвозможны\b",
+                   r"\bесли\s+(?:\S+\s+)?(?:потерял|потеряю|украдут|заблокируют|взломают)", r"\bспрашиваю\s+заранее",
+                   r"\bна\s+всякий\s+случай", r"\bили\s+мошенник\w*", r"\bссылк\w+\s+не\s+открывал\w*",
+                   r"\bэто\s+правда\s+вы\b", r"\bзаранее\s+спрашиваю")
+
+
+# "Верните деньги!" is money lost when the post says what was taken (an amount, a charge); closing a grumble
+# about a chatbot or a price rise it is a figure of speech
+_DEMAND_MONEY = _rx(r"верните\s+(?:мои\s+)?(?:деньги|средства|\d)", r"вернуть\s+(?:мои\s+)?деньги")
+_TAKEN = _rx(r"\d", r"списа\w*", r"\bсня(?:л|ли|ло)\b", r"пропал\w*", r"\bуш(?:ли|ло|ел|ла)\b", r"не\s+(?:при|до)ш\w+",
+             r"удержал\w*", r"\bвзял[аи]?\b", r"не\s+подключал\w*", r"не\s+заказывал\w*", r"ошибочн\w*")
 
 
 def signals(text: str) -> list[str]:
@@ -130,6 +196,8 @@ def signals(text: str) -> list[str]:
     found = []
     for code, (_, srx, lrx) in SIGNALS.items():
         if (srx is not None and srx.search(surface)) or (lrx is not None and lrx.search(lemmas)):
+            found.append(code)
+        elif code == "money_lost" and _DEMAND_MONEY.search(surface) and _TAKEN.search(_DEMAND_MONEY.sub(" ", surface)):
             found.append(code)
     return found
 
@@ -193,6 +261,13 @@ def urgency_score(
     found = signals(text)
     strong = [code for code in found if code in STRONG]
     signal = sum(SIGNALS[code][0] for code in found)
+    if "no_service" in found and PARTIAL.search(text) and not TOTAL.search(text):
+        signal -= 0.6 * SIGNALS["no_service"][0]
+        reasons.append("partial_outage")
+    elif ("no_service" in found and "deadline" not in found and APP.search(text) and not APP_OUTAGE.search(text)
+          and not TOTAL.search(_CANNOT.sub(" ", text))):
+        signal -= 0.6 * SIGNALS["no_service"][0]
+        reasons.append("app_only")
     if len(strong) >= 2:  # several strong signals add up, but not without bound
         signal = min(signal, 0.6)
     heat = intensity(text)
@@ -201,6 +276,15 @@ def urgency_score(
         reasons.append("intensity")
     reasons.extend(found)
     context = _CONTEXT.get(intent, 0.5)
+    from classifier.intent import is_news, is_resolved  # intent builds on this module's signals
+
+    resolved = is_resolved(text)
+    if resolved:  # "проблема устранена": nothing left to answer urgently
+        context *= 0.2
+        reasons.append("resolved")
+    elif is_news(text):
+        context *= 0.4
+        reasons.append("news")
     if intent != "problem" and neg >= 0.5:
         context = max(context, 0.7)
     if is_hypothetical(text):
@@ -216,7 +300,7 @@ def urgency_score(
     if is_switch_target(text, target):
         score *= 0.3
         reasons.append("switch_target")
-    score = min(1.0, score)  # recency scales the capped score, so an old post always ranks lower
+    score = min(RESOLVED_CAP if resolved else 1.0, score)  # recency scales the capped score, so an old post always ranks lower
     if published_at is not None and now is not None:
         age_days = (as_utc(now) - as_utc(published_at)).total_seconds() / 86400
         if age_days > 7:  # this week's complaints are still actionable; older ones fade

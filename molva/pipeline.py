@@ -35,11 +35,14 @@ def classify_pending(
     resumes with the first unscored batch.
     """
     from alerts.rules import enqueue_alerts
+    from classifier.aspects import AspectClassifier
     from classifier.scoring import classify_pending as score_batch
+    from molva.aspects import load_aspects
     from molva.catalog import load_catalog
 
     model = model if model is not None else load_sentiment_model(settings.model_path)
     catalog = load_catalog(settings.catalog_path)
+    aspects = AspectClassifier(load_aspects(settings.catalog_path))
     factory = make_sessionmaker(settings.db_url)
     batch_size = settings.scheduler.classify_batch_size
     total = 0
@@ -48,7 +51,8 @@ def classify_pending(
             size = batch_size if limit is None else min(batch_size, limit - total)
             moment = now or datetime.now(UTC)
             with session_scope(factory) as session:
-                scored = score_batch(session, model, limit=size, now=moment, catalog=catalog)
+                scored = score_batch(session, model, limit=size, now=moment, catalog=catalog,
+                                     aspects=aspects)
                 if not scored:
                     break
                 enqueue_alerts(session, scored, settings.alerts, moment)

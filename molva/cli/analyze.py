@@ -126,15 +126,27 @@ def _run_analysis(ctx: click.Context, infile: IO[str], model: str | None, batch_
     sentiment = _load_model(ctx, model)
     _set_threads()
     catalog = load_catalog_for(ctx)
+    judging = _judging(ctx)
     stats = Stats(load_seconds=time.perf_counter() - loading)
     bar = _progress(label)
-    for out in analyze_lines(infile, sentiment, catalog, stats, batch_size=batch_size, background=background):
+    for out in analyze_lines(infile, sentiment, catalog, stats, batch_size=batch_size, background=background,
+                             judging=judging):
         if bar is not None:
             bar.update(1)
         yield out
     if bar is not None:
         bar.close()
     yield stats
+
+
+def _judging(ctx: click.Context) -> Any:
+    """Intent/urgency/aspects settings of ``molva analyze``: the alerts' urgency threshold, the catalog's aspects."""
+    from classifier.analyze import Judging
+    from classifier.aspects import AspectClassifier
+    from molva.aspects import load_aspects
+
+    settings = get_settings(ctx)
+    return Judging(settings.alerts.urgency_threshold, AspectClassifier(load_aspects(settings.catalog_path)))
 
 
 def _report_skipped(ctx: click.Context, stats: Any, rows: int, seconds: float) -> None:

@@ -142,13 +142,13 @@ def test_owner_per_aspect_deadline_title_and_reasons(
         assert "Ответить до:** 17.03.2025 19:30 (Asia/Yekaterinburg)" in beeline.body
         assert "Ответственный:** Ирина Волкова (сеть)" in beeline.body
         why = next(line for line in beeline.body.splitlines() if "Почему отмечено" in line)
-        assert "негатив; жалоба; нет связи или сервис не работает; долго не решают" in why
+        assert "негативная тональность; жалоба; не работает сервис или связь; долгое ожидание" in why
         assert not re.search(r"\b[a-z_]{3,}\b", why), why  # no English codes
 
 
 def test_reason_text_keeps_russian_reasons_and_drops_unknown_codes(session: Session) -> None:
     bm = add_post(session, "Сбербанк не работает", "Сбербанк", NOW, reasons=["some_new_code", "блокировка карты"])
-    assert reason_text(bm) == "негатив; жалоба; блокировка карты"
+    assert reason_text(bm) == "негативная тональность; жалоба; блокировка карты"
 
 
 def test_dispatch_drains_every_batch_unless_limited(
