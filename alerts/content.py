@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,11 +66,23 @@ def snippet(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:-—") + "…"
 
 
-def aspect_label(aspects: Sequence[object] | None) -> str | None:
+@functools.lru_cache(maxsize=8)
+def aspect_names(catalog_path: str | None = None) -> dict[str, str]:
+    """Aspect code -> Russian name as configured (the shipped aspects with the catalog's overrides)."""
+    from molva.aspects import load_aspects
+
+    try:
+        config = load_aspects(Path(catalog_path) if catalog_path else None)
+    except Exception:  # a broken catalog is reported where it is loaded; names fall back to the defaults
+        return {}
+    return {d.code: d.name for defs in config.values() for d in defs if d.name}
+
+
+def aspect_label(aspects: Sequence[object] | None, names: Mapping[str, str] | None = None) -> str | None:
     """The Russian name of the most relevant aspect, or None when the post has none."""
     for code in aspects or []:
         if str(code).strip():
-            return aspect_name(str(code))
+            return (names or {}).get(str(code)) or aspect_name(str(code))
     return None
 
 
@@ -82,11 +96,11 @@ def post_gist(bm: BrandMention, mention: Mention, limit: int) -> str:
     return gist(mention.text, limit, names) or gist(mention.title or "", limit, names)
 
 
-def topic_title(bm: BrandMention, mention: Mention, type_: str) -> str:
+def topic_title(bm: BrandMention, mention: Mention, type_: str, names: Mapping[str, str] | None = None) -> str:
     """``Билайн · Покрытие и качество связи · Нет связи и интернета в Казани с утра…``
 
     Brand · aspect (its Russian name; the topic type when the post has no aspect) · the gist of the post."""
-    head = f"{bm.brand} · {aspect_label(bm.aspects) or TOPIC_TYPES[type_]} · "
+    head = f"{bm.brand} · {aspect_label(bm.aspects, names) or TOPIC_TYPES[type_]} · "
     short = post_gist(bm, mention, max(30, TITLE_LIMIT - len(head)))
     if len(short) < 8:
         short = f"обращение от {mention.author or 'пользователя'} ({SOURCE_LABELS.get(mention.kind, mention.kind)})"
@@ -134,6 +148,7 @@ def topic_body(
     *,
     owner: str | None = None,
     due_at: datetime | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> str:
     """Markdown (Discourse renders it; the built-in board shows it as text)."""
     source = SOURCE_LABELS.get(mention.kind, mention.kind)
@@ -143,7 +158,7 @@ def topic_body(
     sentiment_line = f"{sentiment} ({score:.2f})" if score is not None else sentiment
     urgency = f"{bm.urgency:.2f}" if bm.urgency is not None else "—"
     zone = zone_label(timezone)
-    aspects = ", ".join(aspect_name(str(a)) for a in (bm.aspects or [])) or "не определены"
+    aspects = ", ".join(aspect_label([a], names) or str(a) for a in (bm.aspects or [])) or "не определены"
     lines = [
         f"**Что случилось.** {WHAT_HAPPENED[type_]} бренду «{bm.brand}» ({source}, "
         f"{local_time(mention.published_at, timezone)} {zone}).",

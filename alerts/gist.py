@@ -163,5 +163,7 @@ def gist(text: str, limit: int = 80, names: Iterable[str] = ()) -> str:
     if not best:
         return ""
     best = best.rstrip(" .,;:-—")
-    best = best[0].upper() + best[1:]
+    first_word = best.split(" ", 1)[0]
+    if first_word.islower():  # "нет связи" -> "Нет связи", but "eSIM" and "iPhone" stay as written
+        best = best[0].upper() + best[1:]
     return shorten(best, limit)

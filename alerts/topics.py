@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.content import topic_body, topic_title, topic_type
+from alerts.content import aspect_names, topic_body, topic_title, topic_type
 from alerts.discourse import DiscourseClient, RemoteTopic, ValidationFailed
 from alerts.errors import PermanentError
 from alerts.grouping import find_group, group_key, post_stems
@@ -154,13 +154,14 @@ def new_topic(
     type_ = topic_type(bm.intent, bm.sentiment)
     reasons = [str(r) for r in (row.payload or {}).get("rule", [])]
     owner = owner_for(rule, bm.aspects, type_)
+    names = aspect_names(str(settings.catalog_path) if settings.catalog_path else None)
     due_at = board.answer_deadline(moment, settings.alerts.answer_business_days, settings.alerts.timezone)
     return NewTopic(
         type=type_,
         brand=bm.brand,
-        title=topic_title(bm, mention, type_),
+        title=topic_title(bm, mention, type_, names),
         body=topic_body(
-            bm, mention, type_, reasons, settings.alerts.timezone, owner=owner, due_at=due_at
+            bm, mention, type_, reasons, settings.alerts.timezone, owner=owner, due_at=due_at, names=names
         ),
         assignee=owner,
         due_at=due_at,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -175,3 +176,21 @@ def test_dispatch_drains_every_batch_unless_limited(
     monkeypatch.setenv("MOLVA_DATABASE_URL", db_url)
     out = CliRunner().invoke(__import__("molva.cli", fromlist=["main"]).main, ["alerts", "dispatch"])
     assert out.exit_code == 0 and "Обработано: 0" in out.output and "Осталось в очереди: 0" in out.output
+
+
+def test_title_uses_the_configured_aspect_name(
+    factory: sessionmaker[Session], settings: Settings, tmp_path: Path
+) -> None:
+    catalog = tmp_path / "brands.toml"
+    catalog.write_text(
+        '[aspects.telecom.esim]\nname = "eSIM и цифровые сим-карты"\nkeywords = ["esim", "есим"]\n',
+        encoding="utf-8",
+    )
+    settings.catalog_path = catalog
+    with factory() as session, session.begin():
+        bm = _with_aspects(add_post(session, "МТС: eSIM не активируется третий день", "МТС", NOW), "esim")
+        enqueue_alerts(session, [bm], settings.alerts, NOW)
+    dispatch(factory, settings, now=NOW)
+    with factory() as session:
+        (topic,) = session.scalars(select(SupportTopic)).all()
+        assert topic.title == "МТС · eSIM и цифровые сим-карты · eSIM не активируется третий день"
