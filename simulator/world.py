@@ -26,6 +26,7 @@ KIND_WEIGHTS: dict[str, float] = {
 NOISE_SHARE = 0.08
 REPOST_SHARE = 0.06
 MASTODON_ID_BASE = 110_000_000_000_000_000
+LIVE_SPIKE_DELAY = timedelta(minutes=10)  # live mode: the default spike starts this long after the history
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,8 @@ def build_world(
     The time axis is ``[start, end]``: give ``start`` (then ``end = start + days``), or ``end``/``now``
     (then ``start = end - days``); by default it ends now (seconds truncated). ``spike``: ``True`` for the
     default (a telecom brand, 4 h before the end, 2 h long), a brand name/alias (with ``spike_at`` as
-    its start, default 4 h before the end), a :class:`Spike`, or ``False``/``None`` for no spike.
+    its start, default 4 h before the end — or, live, 10 minutes after it), a :class:`Spike`, or
+    ``False``/``None`` for no spike.
     ``catalog``: a ``molva.catalog.Catalog``; default the shipped catalog.
     """
     if catalog is None:
@@ -189,6 +191,9 @@ def build_world(
     brands = build_brands(catalog, seed)
     world = World(seed=seed, start=start, end=end, brands=brands, spike=None,
                   live_interval=live_interval, live_speedup=live_speedup)
+    if spike_at is None and live_interval > 0 and spike is not None and spike is not False \
+            and not isinstance(spike, Spike):
+        spike_at = end + LIVE_SPIKE_DELAY  # live (the demo): the outage happens while it runs
     world.spike = _resolve_spike(spike, spike_at, brands, catalog, end)
     from simulator.generator import Generator
 

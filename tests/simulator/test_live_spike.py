@@ -29,3 +29,10 @@ def test_future_spike_is_published_live_in_time_order() -> None:
     assert all(ids == sorted(ids) for ids in channel_ids.values())  # a cursor crawler misses nothing
     truth = world.truth("http://sim.local", end + timedelta(minutes=40))
     assert sum(1 for t in truth["posts"] if t["brand"] == "Билайн" and t["published"] > end.isoformat()) >= 10
+
+
+def test_live_world_schedules_the_default_spike_after_the_history() -> None:
+    world = build_world(seed=1, start=START, days=1, posts_per_day=60, live_interval=5)
+    assert world.spike is not None and world.spike.start == world.end + timedelta(minutes=10)
+    history = build_world(seed=1, start=START, days=1, posts_per_day=60)
+    assert history.spike is not None and history.spike.start == history.end - timedelta(hours=4)
