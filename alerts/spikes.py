@@ -241,6 +241,17 @@ def coverage(
 # --- episodes --------------------------------------------------------------------------------------------
 
 
+def onset(times: list[datetime], lo: datetime, hi: datetime, step: timedelta) -> datetime | None:
+    """The first negative post in ``[lo, hi)`` that starts a dense run (at least three in half a step), so a
+    stray complaint early in the bucket does not move the episode's start; None when no post does."""
+    for i, t in enumerate(times):
+        if t < lo or t >= hi:
+            continue
+        if i + 2 < len(times) and times[i + 2] - t <= step / 2:
+            return t
+    return None
+
+
 def find_episodes(session: Session, settings: AlertsSettings, now: datetime) -> dict[str, list[Episode]]:
     """Episodes per brand over the lookback, replayed step by step (the same data gives the same episodes)."""
     step = timedelta(seconds=settings.spike_bucket)
@@ -256,6 +267,7 @@ def find_episodes(session: Session, settings: AlertsSettings, now: datetime) -> 
     neg: dict[str, list[int]] = defaultdict(lambda: [0] * n_buckets)
     tot: dict[str, list[int]] = defaultdict(lambda: [0] * n_buckets)
     first_neg: dict[tuple[str, int], datetime] = {}
+    neg_times: dict[str, list[datetime]] = defaultdict(list)
     last_neg: dict[tuple[str, int], datetime] = {}
     everyone: dict[int, list[int]] = defaultdict(lambda: [0] * n_buckets)
     per_brand_all: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0] * n_buckets)
@@ -272,6 +284,7 @@ def find_episodes(session: Session, settings: AlertsSettings, now: datetime) -> 
             key = (brand, index)
             if key not in first_neg or published < first_neg[key]:
                 first_neg[key] = published
+            neg_times[brand].append(published)
             if key not in last_neg or published > last_neg[key]:
                 last_neg[key] = published
     found: dict[str, list[Episode]] = {}
@@ -300,7 +313,12 @@ def find_episodes(session: Session, settings: AlertsSettings, now: datetime) -> 
                         per_step = verdict.expected / k
                         limit = max(2.0, per_step + 2 * math.sqrt(max(per_step, 0.25)))
                         first = next((i for i in range(lo, j) if neg[brand][i] >= limit), j - 1)
-                        start = first_neg.get((brand, first), recent_start + step * first)
+                        start = onset(
+                            sorted(neg_times[brand]),
+                            recent_start + step * first,
+                            recent_start + step * (first + 1),
+                            step,
+                        ) or first_neg.get((brand, first), recent_start + step * first)
                         current = Episode(start=start, last_elevated=t)
                         episodes.append(current)
                 current.last_elevated = t
