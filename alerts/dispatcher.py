@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +43,8 @@ class DispatchResult:
     failed: int = 0
     skipped: int = 0
     postponed: int = 0  # not tried this run: its adapter was rate limited or unreachable
+    remaining: int = 0  # still pending and due after the run (a --limit, a paused adapter, new alerts)
+    waiting: int = 0  # pending with a later attempt time (back-off, quiet hours)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -58,16 +61,63 @@ def backoff_seconds(attempts: int, base: int, maximum: int) -> float:
     return float(min(maximum, base * 2 ** max(0, attempts - 1)))
 
 
-def _due_ids(factory: sessionmaker[Session], moment: datetime, limit: int) -> list[int]:
-    with factory() as session:
-        return list(
-            session.scalars(
-                select(AlertOutbox.id)
-                .where(AlertOutbox.status == "pending", AlertOutbox.next_attempt_at <= moment)
-                .order_by(AlertOutbox.next_attempt_at, AlertOutbox.id)
-                .limit(limit)
+def _due_ids(
+    factory: sessionmaker[Session],
+    moment: datetime,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+) -> list[tuple[datetime, int]]:
+    """The next due pending rows, oldest first, after the ``(next_attempt_at, id)`` cursor ``after``."""
+    query = select(AlertOutbox.next_attempt_at, AlertOutbox.id).where(
+        AlertOutbox.status == "pending", AlertOutbox.next_attempt_at <= moment
+    )
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            or_(
+                AlertOutbox.next_attempt_at > at,
+                and_(AlertOutbox.next_attempt_at == at, AlertOutbox.id > last_id),
             )
         )
+    with factory() as session:
+        rows = session.execute(
+            query.order_by(AlertOutbox.next_attempt_at, AlertOutbox.id).limit(limit)
+        ).all()
+    return [(at, row_id) for at, row_id in rows]
+
+
+def _batches(
+    factory: sessionmaker[Session], moment: datetime, batch_size: int, limit: int | None
+) -> Iterator[int]:
+    """Every row due at ``moment``, fetched in batches (a keyset cursor, so a row rescheduled or skipped in
+    this run is never fetched twice); at most ``limit`` rows when given."""
+    after: tuple[datetime, int] | None = None
+    given = 0
+    while limit is None or given < limit:
+        size = batch_size if limit is None else min(batch_size, limit - given)
+        batch = _due_ids(factory, moment, size, after)
+        for _, row_id in batch:
+            yield row_id
+        given += len(batch)
+        if len(batch) < size:
+            return
+        after = batch[-1]
+
+
+def queue_counts(factory: sessionmaker[Session], moment: datetime) -> tuple[int, int]:
+    """(pending rows due at ``moment``, pending rows due later)."""
+    with factory() as session:
+        due = session.scalar(
+            select(func.count(AlertOutbox.id)).where(
+                AlertOutbox.status == "pending", AlertOutbox.next_attempt_at <= moment
+            )
+        )
+        later = session.scalar(
+            select(func.count(AlertOutbox.id)).where(
+                AlertOutbox.status == "pending", AlertOutbox.next_attempt_at > moment
+            )
+        )
+    return int(due or 0), int(later or 0)
 
 
 def _record_failure(
@@ -144,7 +194,8 @@ def dispatch(
     http_client: httpx.Client | None = None,
     limit: int | None = None,
 ) -> DispatchResult:
-    """Deliver every due outbox row once (oldest first); ``now`` fixes the clock (tests, simulations)."""
+    """Deliver every outbox row due at the start (oldest first, in batches of ``alerts.batch_size``), or at
+    most ``limit`` of them; ``now`` fixes the clock (tests, simulations). The result says how many remain."""
     result = DispatchResult()
     own_client = http_client is None
     http = http_client or httpx.Client(timeout=settings.alerts.http_timeout)
@@ -153,7 +204,7 @@ def dispatch(
     transient: Counter[str] = Counter()
     blocked: set[str] = set()
     try:
-        for row_id in _due_ids(session_factory, start, limit or settings.alerts.batch_size):
+        for row_id in _batches(session_factory, start, max(1, settings.alerts.batch_size), limit):
             moment = as_utc(now) if now is not None else datetime.now(UTC)
             adapter = _adapter_of(session_factory, row_id, settings)
             if adapter in blocked:
@@ -202,6 +253,8 @@ def dispatch(
     finally:
         if own_client:
             http.close()
+    end = as_utc(now) if now is not None else datetime.now(UTC)
+    result.remaining, result.waiting = queue_counts(session_factory, end)
     return result
 
 

@@ -36,6 +36,7 @@ class Rule:
     timezone: str
     adapter: str
     assignees: dict[str, str]
+    owners: dict[str, str]
     webhook_url: str | None
 
 
@@ -68,6 +69,7 @@ def rule_for(settings: AlertsSettings, brand: str) -> Rule:
         timezone=settings.timezone,
         adapter=override.adapter or settings.adapter,
         assignees={**settings.assignees, **(override.assignees or {})},
+        owners={**settings.owners, **(override.owners or {})},
         webhook_url=override.webhook_url or settings.webhook_url,
     )
 
@@ -91,9 +93,49 @@ def quiet_until(rule: Rule, moment: datetime) -> datetime | None:
     return end_local.astimezone(UTC)
 
 
+# The classifier's reason code for a post that reports its problem fixed (and aliases other versions may use).
+RESOLVED_CODES = frozenset({"resolved", "fixed", "problem_fixed", "problem_solved"})
+_RESOLVED = re.compile(
+    r"проблем\w*\s+(?:уже\s+)?(?:был[аио]?\s+)?(?:успешно\s+)?(?:устранен|решен|исправлен|ликвидирован)"
+    r"|(?:сбой|неполадк\w*|авари\w*|неисправност\w*)\s+(?:уже\s+)?(?:был[аио]?\s+)?(?:устранен|ликвидирован|исправлен)"
+    r"|(?:связь|работа|доступ|сервис|приложение|интернет)\s+(?:\S+\s+)?(?:полностью\s+)?восстановлен"
+    r"|(?<!не )(?:вс[её]\s+)?(?:уже\s+)?(?:починили|исправили|восстановили)\b"
+    r"|(?<!не )(?:вс[её]\s+)?уже\s+(?:снова\s+)?(?:заработал|работает|пришл|вернули|разблокировали)"
+    r"|(?<!не )(?:снова|опять)\s+заработал|вопрос\s+(?:уже\s+)?(?:решен|закрыт)|(?<!не )решили\s+(?:мою\s+)?проблему",
+    re.IGNORECASE,
+)
+_STILL_BROKEN = re.compile(
+    r"(?:но|однако|а)\s+(?:\S+\s+){0,3}?(?:опять|снова|вс[её]\s+равно|до\s+сих\s+пор|по-прежнему)\b"
+    r"|(?:опять|снова)\s+(?:не\s+работа|нет\s+связи|пропал|сломал|лежит|упал)",
+    re.IGNORECASE,
+)
+
+
+def reports_fixed(text: str, reasons: Sequence[object] | None = None) -> bool:
+    """The post says the problem is already fixed ("проблема устранена", "всё починили", "уже заработало").
+
+    The classifier's ``resolved`` reason decides when present; the phrases are the fallback."""
+    if any(str(r) in RESOLVED_CODES for r in (reasons or [])):
+        return True
+    flat = text.lower().replace("ё", "е")
+    found = _RESOLVED.search(flat)
+    return found is not None and _STILL_BROKEN.search(flat, found.end()) is None
+
+
+def owner_for(rule: Rule, aspects: Sequence[object] | None, type_: str) -> str | None:
+    """The responsible person: the owner of the first aspect that has one, else the topic type's assignee."""
+    for code in aspects or []:
+        owner = rule.owners.get(str(code))
+        if owner:
+            return owner
+    return rule.assignees.get(type_)
+
+
 def matches(rule: Rule, bm: BrandMention, mention: Mention, source_name: str | None) -> list[str]:
     """Why the rule fires for ``bm`` (a list of Russian reasons), or an empty list when it does not."""
     if not rule.enabled or mention.official_brand is not None or bm.sentiment is None:
+        return []
+    if reports_fixed(f"{mention.title or ''}\n{mention.text}", bm.urgency_reasons):
         return []
     if bm.urgency is None or bm.urgency < rule.urgency_threshold:
         return []
@@ -101,10 +143,7 @@ def matches(rule: Rule, bm: BrandMention, mention: Mention, source_name: str | N
         return []
     if rule.sources and mention.kind not in rule.sources and (source_name or "") not in rule.sources:
         return []
-    reasons = [f"срочность {bm.urgency:.2f} ≥ порога {rule.urgency_threshold:.2f}"]
-    if bm.intent:
-        reasons.append(f"намерение «{bm.intent}»")
-    return reasons
+    return [f"срочность {bm.urgency:.2f} при пороге {rule.urgency_threshold:.2f}"]
 
 
 def topic_key(brand_mention_id: int) -> str:

@@ -7,6 +7,8 @@ dispatch and every spike check.
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -111,3 +113,54 @@ def top_terms(
     scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
     forms = surface_forms(window_texts, excluded)
     return [forms.get(s, s) for _, _, s in scored[:limit]]
+
+
+@functools.lru_cache(maxsize=1)
+def _morph():  # type: ignore[no-untyped-def]
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@functools.lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """The dictionary form of a (lower-case) word: "связи" -> "связь", "интернета" -> "интернет"."""
+    return str(_morph().parse(word)[0].normal_form).replace("ё", "е")
+
+
+def lemmas(text: str, exclude: Iterable[str] = ()) -> frozenset[str]:
+    """The set of lemmas of the content words of ``text``, minus ``exclude``."""
+    excluded = set(exclude)
+    found = {lemma(w) for w in words(text)}
+    return frozenset(w for w in found if w not in excluded and w not in STOP_WORDS)
+
+
+def rising_lemmas(
+    window_texts: list[str], baseline_texts: list[str], limit: int, exclude: Iterable[str] = ()
+) -> list[str]:
+    """Lemmas that rose: frequent in ``window_texts`` (in at least two posts and a tenth of them) and much
+    more frequent there than in ``baseline_texts`` (document frequencies, add-one smoothed)."""
+    excluded = frozenset(exclude)
+    window_df: Counter[str] = Counter()
+    for text in window_texts:
+        window_df.update(lemmas(text, excluded))
+    base_df: Counter[str] = Counter()
+    for text in baseline_texts:
+        base_df.update(lemmas(text, excluded))
+    n_w, n_b = max(1, len(window_texts)), len(baseline_texts)
+    floor = max(2, math.ceil(0.1 * n_w)) if n_w > 2 else 1
+    scored: list[tuple[float, str]] = []
+    for word, count in window_df.items():
+        if count < floor:
+            continue
+        rate_w = count / n_w
+        rate_b = (base_df.get(word, 0) + 1) / (n_b + 2)
+        if rate_w > 2 * rate_b:
+            scored.append((count * math.log(rate_w / rate_b), word))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [word for _, word in scored[:limit]]
+
+
+def brand_lemmas(*names: str) -> frozenset[str]:
+    """Lemmas of a brand's names (left out of spike words)."""
+    return frozenset(lemma(w) for name in names for w in words(name)) | brand_stems(*names)

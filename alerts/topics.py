@@ -18,11 +18,11 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.content import topic_body, topic_title, topic_type
+from alerts.content import aspect_names, topic_body, topic_title, topic_type
 from alerts.discourse import DiscourseClient, RemoteTopic, ValidationFailed
 from alerts.errors import PermanentError
 from alerts.grouping import find_group, group_key, post_stems
-from alerts.rules import rule_for
+from alerts.rules import owner_for, rule_for
 from molva import board
 from molva.models import AlertOutbox, BrandMention, Mention, SupportTopic, TopicMention
 from molva.settings import Settings
@@ -149,16 +149,22 @@ class NewTopic:
 def new_topic(
     settings: Settings, bm: BrandMention, mention: Mention, row: AlertOutbox, moment: datetime
 ) -> NewTopic:
+    """The topic's fields: title, body, the owner of its aspect (else the type's assignee), the answer-by time."""
     rule = rule_for(settings.alerts, bm.brand)
     type_ = topic_type(bm.intent, bm.sentiment)
     reasons = [str(r) for r in (row.payload or {}).get("rule", [])]
+    owner = owner_for(rule, bm.aspects, type_)
+    names = aspect_names(str(settings.catalog_path) if settings.catalog_path else None)
+    due_at = board.answer_deadline(moment, settings.alerts.answer_business_days, settings.alerts.timezone)
     return NewTopic(
         type=type_,
         brand=bm.brand,
-        title=topic_title(bm, mention, type_),
-        body=topic_body(bm, mention, type_, reasons, settings.alerts.timezone),
-        assignee=rule.assignees.get(type_),
-        due_at=board.answer_deadline(moment, settings.alerts.answer_business_days, settings.alerts.timezone),
+        title=topic_title(bm, mention, type_, names),
+        body=topic_body(
+            bm, mention, type_, reasons, settings.alerts.timezone, owner=owner, due_at=due_at, names=names
+        ),
+        assignee=owner,
+        due_at=due_at,
         group_key=group_key(post_stems(bm, mention)),
     )
 

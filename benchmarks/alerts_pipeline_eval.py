@@ -10,7 +10,10 @@ Two measurements, printed as one JSON object:
   ``alerts.dispatcher.dispatch``), scored against the truth: recall of urgent posts → exactly one topic,
   share of topics linked only to positive/neutral truth posts, and for every missed urgent post the reason
   (not crawled / no brand mention / official / intent / urgency below the rule's threshold / not dispatched)
-  with the model's sentiment, intent, urgency and its reasons.
+  with the model's sentiment, intent, urgency and its reasons. ``dispatch`` shows that the first dispatch
+  drains the whole queue (``remaining`` 0) and a second one adds nothing; ``spikes`` replays the spike check
+  every 15 minutes over the world's last day (model labels) and reports the episodes, how many minutes after
+  the simulator's spike started it was first flagged, and any other brand flagged.
 
     .venv/bin/python benchmarks/alerts_pipeline_eval.py --days 2          # small world, iteration
     .venv/bin/python benchmarks/alerts_pipeline_eval.py                   # the seed-1 world of the test
@@ -177,7 +180,16 @@ def analyse(db_url: str, settings: Any, truth: dict[str, Any], max_misses: int) 
 
     factory = make_sessionmaker(db_url)
     moment = datetime.fromisoformat(truth["generated_at"].replace("Z", "+00:00"))
-    for _ in range(10):
+    first = dispatch(factory, settings, now=moment)  # one dispatch must drain the whole queue
+    second = dispatch(factory, settings, now=moment + timedelta(hours=1))  # and a second add nothing
+    dispatches = {
+        "first": {"processed": first.processed, "topics_created": first.topics_created, "linked": first.linked,
+                  "failed": first.failed, "remaining": first.remaining, "waiting": first.waiting},
+        "second": {"processed": second.processed, "topics_created": second.topics_created,
+                   "linked": second.linked},
+    }
+    moment += timedelta(hours=1)
+    for _ in range(10):  # only matters when the first left something behind (it should not)
         result = dispatch(factory, settings, now=moment)
         if result.processed == 0:
             break
@@ -258,6 +270,7 @@ def analyse(db_url: str, settings: Any, truth: dict[str, Any], max_misses: int) 
                                      "urgency": bm.urgency, "reasons": bm.urgency_reasons, "text": m.text[:200]})
     factory.kw["bind"].dispose()
     return {
+        "dispatch": dispatches,
         "urgent_posts": score.urgent_posts,
         "recall_exactly_one_topic": round(score.recall, 3),
         "linked_more_than_once": score.linked_more_than_once,
@@ -271,6 +284,43 @@ def analyse(db_url: str, settings: Any, truth: dict[str, Any], max_misses: int) 
         "misses": misses,
         "false_topics": false_topics[:max_misses],
     }
+
+
+def spikes(db_url: str, settings: Any, truth: dict[str, Any], step_minutes: int = 15) -> dict[str, Any]:
+    """Replay the spike check every ``step_minutes`` over the last day of the classified world (model
+    sentiment, not truth) and compare with the simulator's spike: first flag after its start, other brands."""
+    from sqlalchemy import select
+
+    from alerts.spikes import detect_spikes
+    from molva.db import make_sessionmaker
+    from molva.models import AlertOutbox, Spike
+
+    factory = make_sessionmaker(db_url)
+    end = datetime.fromisoformat(truth["generated_at"].replace("Z", "+00:00"))
+    moment = end - timedelta(hours=24)
+    flagged: list[tuple[datetime, str]] = []
+    with factory() as session, session.begin():
+        while moment <= end:
+            flagged += [(moment, s.brand) for s in detect_spikes(session, settings.alerts, moment, digest=False)]
+            moment += timedelta(minutes=step_minutes)
+        episodes = [
+            {"brand": s.brand, "start": s.window_start.isoformat(), "end": s.window_end.isoformat(),
+             "status": s.status, "negatives": s.negative_count, "score": s.score, "words": s.terms,
+             "aspects": [a["name"] for a in (s.details or {}).get("aspects", [])]}
+            for s in session.scalars(select(Spike).order_by(Spike.window_start))
+        ]
+        events = [a.payload.get("event") for a in session.scalars(
+            select(AlertOutbox).where(AlertOutbox.kind == "spike").order_by(AlertOutbox.id))]
+    factory.kw["bind"].dispose()
+    real = truth.get("spike") or {}
+    out: dict[str, Any] = {"truth": real, "episodes": episodes, "notifications": events,
+                           "check_every_minutes": step_minutes}
+    if real:
+        start = datetime.fromisoformat(real["start"].replace("Z", "+00:00"))
+        hits = [at for at, brand in flagged if brand == real["brand"] and at > start]
+        out["first_flag_minutes_after_start"] = round((hits[0] - start).total_seconds() / 60, 1) if hits else None
+        out["other_brands_flagged"] = sorted({b for _, b in flagged if b != real["brand"]})
+    return out
 
 
 def pipeline(args: argparse.Namespace) -> dict[str, Any]:
@@ -303,6 +353,7 @@ def pipeline(args: argparse.Namespace) -> dict[str, Any]:
     out = {"world": {"seed": args.seed, "days": args.days, "posts_per_day": args.posts_per_day}, "mode": mode,
            "rule": {"urgency_threshold": settings.alerts.urgency_threshold, "intents": settings.alerts.intents}}
     out.update(analyse(settings.db_url, settings, truth, args.max_misses))
+    out["spikes"] = spikes(settings.db_url, settings, truth)
     return out
 
 

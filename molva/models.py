@@ -288,7 +288,8 @@ class AlertOutbox(Base):
 
 
 class Spike(Base):
-    """A detected negativity spike for a brand."""
+    """A negativity spike episode of a brand: ``window_start``..``window_end`` is when it happened (the end
+    moves while ``status`` is ``open``); one row per episode."""
 
     __tablename__ = "spikes"
     __table_args__ = (UniqueConstraint("brand", "window_start"),)
@@ -303,6 +304,9 @@ class Spike(Base):
     terms: Mapped[list[Any] | None]
     mention_ids: Mapped[list[Any] | None]
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="ended", server_default="ended")  # open|ended
+    details: Mapped[dict[str, Any] | None]  # the cause: aspects, words, sources, sample posts, authors
+    updated_at: Mapped[datetime | None]
 
 
 class SentimentCorrection(Base):

@@ -231,6 +231,7 @@ class BrandAlertRule(StrictModel):
     quiet_hours: str | None = None  # "23:00-08:00" in alerts.timezone
     adapter: Literal["builtin", "discourse"] | None = None
     assignees: dict[str, str] | None = None  # topic type -> responsible person
+    owners: dict[str, str] | None = None  # aspect code -> responsible person (over alerts.owners)
     discourse_url: str | None = None
     discourse_api_key: SecretStr | None = None
     discourse_api_username: str | None = None
@@ -253,6 +254,7 @@ class AlertsSettings(StrictModel):
     webhook_url: str | None = None
     brands: dict[str, BrandAlertRule] = Field(default_factory=dict)
     assignees: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ASSIGNEES))
+    owners: dict[str, str] = Field(default_factory=dict)  # aspect code -> responsible person (else assignees)
     answer_business_days: int = Field(default=1, ge=0)
     group_window: int = 6 * 3600  # similar complaints this close in time join one open topic
     group_similarity: float = Field(default=0.3, ge=0.0, le=1.0)
@@ -262,9 +264,13 @@ class AlertsSettings(StrictModel):
     backoff_max: int = 3600
     batch_size: int = Field(default=500, gt=0)
     spike_window: int = 3600
-    spike_baseline: int = 86400
+    spike_baseline: int = Field(default=7 * 86400, gt=0)  # the brand's own history the current window is compared with
+    spike_bucket: int = Field(default=900, gt=0)  # time step of the spike check (a window is spike_window / spike_bucket steps)
+    spike_lookback: int = Field(default=6 * 3600, gt=0)  # how far back an episode is looked for (catches up after a backfill)
     spike_min_count: int = Field(default=5, gt=0)
     spike_z: float = Field(default=3.5, gt=0)
+    spike_ratio: float = Field(default=2.0, gt=0)  # negatives at least this many times the expected count
+    spike_share_delta: float = Field(default=0.15, ge=0, le=1)  # the negative share at least this much above the usual
     spike_cooldown: int = 6 * 3600
     spike_terms: int = Field(default=8, gt=0)
     digest_hour: int = Field(default=9, ge=0, le=23)  # local hour after which the previous day's digest is sent
@@ -282,6 +288,7 @@ class AlertsSettings(StrictModel):
 
     @field_validator(
         "group_window", "backoff_base", "backoff_max", "spike_window", "spike_baseline", "spike_cooldown",
+        "spike_bucket", "spike_lookback",
         mode="before",
     )
     @classmethod

@@ -40,6 +40,7 @@ class Generator:
         self.counters: dict[str, int] = {}
         self.wall_posts: dict[str, list[Post]] = {}
         self.seq = 0
+        self.pending: list[Post] = []  # live mode: spike posts due after the history's end
         self.history: list[Post] = world.posts
         self._setup_containers()
 
@@ -93,8 +94,13 @@ class Generator:
             for _ in range(count):
                 t = w.spike.start + timedelta(seconds=rng.random() * dur)
                 p = self._spike_post(rng, t)
-                if p is not None:
+                if p is None:
+                    continue
+                if w.live_interval > 0 and t > w.end:
+                    self.pending.append(p)  # published live, when its time comes (ids then)
+                else:
                     posts.append(p)
+            self.pending.sort(key=lambda p: p.published)
         self._assign_ids(posts)
 
     def _times(self, n: int) -> list[datetime]:
@@ -151,6 +157,18 @@ class Generator:
             r.external_id = f"{p.external_id}/answer"
 
     # --- live mode ----------------------------------------------------------------------------------
+    def next_pending(self) -> datetime | None:
+        """When the next spike post scheduled after the history's end is due (live mode)."""
+        return self.pending[0].published if self.pending else None
+
+    def publish_pending(self) -> None:
+        """Publish the next scheduled spike post: ids are given now, as for any live post."""
+        p = self.pending.pop(0)
+        self._assign_post_id(p)
+        if p.reply is not None:
+            self._assign_reply_id(p, p.reply)
+        self.w.posts.append(p)
+
     def live_post(self, k: int, t: datetime, speedup: float) -> None:
         rng = random.Random(f"{self.w.seed}:live:{k}")
         p = self._user_post(rng, t, speedup=speedup)

@@ -26,6 +26,7 @@ KIND_WEIGHTS: dict[str, float] = {
 NOISE_SHARE = 0.08
 REPOST_SHARE = 0.06
 MASTODON_ID_BASE = 110_000_000_000_000_000
+LIVE_SPIKE_DELAY = timedelta(minutes=10)  # live mode: the default spike starts this long after the history
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,17 @@ class World:
 
     # --- time and visibility ------------------------------------------------------------------------
     def advance(self, now: datetime) -> None:
-        """Live mode: publish the posts due by ``now`` (deterministic: k-th post from seed and k)."""
+        """Live mode: publish the posts due by ``now`` (deterministic: k-th post from seed and k), and the
+        posts of a spike scheduled after the history's end (``spike_at`` in the future) as their time comes."""
         if self.live_interval <= 0 or self._gen is None:
             return
         with self._lock:
             while True:
                 due = self.end + timedelta(seconds=self.live_interval * (self._live_count + 1))
+                spike_due = self._gen.next_pending()
+                if spike_due is not None and spike_due <= now and spike_due <= due:
+                    self._gen.publish_pending()  # a spike scheduled in the live period, in time order
+                    continue
                 if due > now:
                     return
                 self._live_count += 1
@@ -169,7 +175,8 @@ def build_world(
     The time axis is ``[start, end]``: give ``start`` (then ``end = start + days``), or ``end``/``now``
     (then ``start = end - days``); by default it ends now (seconds truncated). ``spike``: ``True`` for the
     default (a telecom brand, 4 h before the end, 2 h long), a brand name/alias (with ``spike_at`` as
-    its start, default 4 h before the end), a :class:`Spike`, or ``False``/``None`` for no spike.
+    its start, default 4 h before the end — or, live, 10 minutes after it), a :class:`Spike`, or
+    ``False``/``None`` for no spike.
     ``catalog``: a ``molva.catalog.Catalog``; default the shipped catalog.
     """
     if catalog is None:
@@ -185,6 +192,9 @@ def build_world(
     brands = build_brands(catalog, seed)
     world = World(seed=seed, start=start, end=end, brands=brands, spike=None,
                   live_interval=live_interval, live_speedup=live_speedup)
+    if spike_at is None and live_interval > 0 and spike is not None and spike is not False \
+            and not isinstance(spike, Spike):
+        spike_at = end + LIVE_SPIKE_DELAY  # live (the demo): the outage happens while it runs
     world.spike = _resolve_spike(spike, spike_at, brands, catalog, end)
     from simulator.generator import Generator
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -20,11 +21,12 @@ def alerts() -> None:
 
 
 @alerts.command()
-@click.option("--limit", type=int, default=None, help="At most this many alerts in this run.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many alerts in this run (default: everything due, in batches).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def dispatch(ctx: click.Context, limit: int | None, as_json: bool) -> None:
-    """Deliver due alerts (built-in board, Discourse, webhook), with retries and back-off."""
+    """Deliver every due alert (built-in board, Discourse, webhook) in batches, with retries and back-off."""
     from alerts.dispatcher import dispatch as run_dispatch
 
     settings = get_settings(ctx)
@@ -37,6 +39,10 @@ def dispatch(ctx: click.Context, limit: int | None, as_json: bool) -> None:
         f"Обработано: {result.processed}; новых тем: {result.topics_created}; привязано к существующим: "
         f"{result.linked}; уведомлений: {result.notifications_sent}; повтор позже: {result.retry_scheduled}; "
         f"ошибок: {result.failed}; отложено: {result.postponed}"
+    )
+    click.echo(
+        f"Осталось в очереди: {result.remaining + result.waiting} (к отправке сейчас: {result.remaining}; "
+        f"позже — после паузы или тихих часов: {result.waiting})"
     )
     for error in result.errors[:20]:
         click.echo(f"  {error}", err=True)
@@ -118,7 +124,7 @@ def list_alerts(ctx: click.Context, status: str | None, limit: int, as_json: boo
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def spikes(ctx: click.Context, no_detect: bool, days: int, as_json: bool) -> None:
-    """Detect negativity spikes now (and queue the daily digest), then list recent spikes."""
+    """Check for negativity spike episodes now (and queue the daily digest), then list recent episodes."""
     from sqlalchemy import select
 
     from alerts.spikes import detect_spikes
@@ -146,6 +152,8 @@ def spikes(ctx: click.Context, no_detect: bool, days: int, as_json: bool) -> Non
                 "score": s.score,
                 "terms": s.terms or [],
                 "mention_ids": s.mention_ids or [],
+                "status": s.status,
+                "cause": s.details or {},
                 "new": s.id in new_ids,
             }
             for s in stored
@@ -156,9 +164,11 @@ def spikes(ctx: click.Context, no_detect: bool, days: int, as_json: bool) -> Non
     click.echo(f"Новых всплесков: {len(new_ids)}")
     for r in rows:
         words = ", ".join(str(t) for t in r["terms"])
+        aspects = ", ".join(str(a["name"]) for a in r["cause"].get("aspects", [])) or "не определены"
+        state = "идёт" if r["status"] == "open" else "закончился"
         click.echo(
-            f"{r['window_start']}  {r['brand']}: {r['negative_count']} негативных (обычно {r['baseline']:.1f}, "
-            f"z={r['score']:.1f}); слова: {words}"
+            f"{r['window_start']} – {r['window_end']}  {r['brand']} ({state}): {r['negative_count']} негативных "
+            f"(обычно {r['baseline']:.1f} за окно, z={r['score']:.1f}); аспекты: {aspects}; слова: {words}"
         )
 
 
@@ -188,8 +198,10 @@ def topics(
         return
     if not found:
         click.echo("Тем нет.")
+    zone = ZoneInfo(get_settings(ctx).alerts.timezone)
     for t in found:
+        due = t.due_at.astimezone(zone).strftime("%d.%m %H:%M") if t.due_at else "—"
         click.echo(
             f"#{t.id:<5} {TOPIC_TYPES.get(t.type, t.type):<13} {TOPIC_STATUSES.get(t.status, t.status):<9} "
-            f"{t.brand:<18} постов: {t.mention_count:<3} {t.title}"
+            f"постов: {t.mention_count:<3} ответить до {due} · {t.assignee or 'не назначен'} · {t.title}"
         )

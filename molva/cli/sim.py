@@ -30,7 +30,7 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
 @click.option("--live", is_flag=True, help="Keep publishing new posts while running (demo).")
 @click.option("--live-interval", default=5.0, show_default=True, type=float, help="Seconds between live posts.")
 @click.option("--spike-brand", default=None, help="Brand of the negativity spike (default: a telecom brand).")
-@click.option("--spike-at", default=None, help="Start of the spike (ISO; default: 4 h before the end).")
+@click.option("--spike-at", default=None, help="Start of the spike (ISO; default: 4 h before the end; with --live 10 min after it).")
 @click.option("--no-spike", is_flag=True, help="No negativity spike.")
 @click.option("--faults", default=None, help='Fault rates, e.g. "429=0.1,5xx=0.05,timeout=0.02,markup=0.05".')
 @click.option("--vk-token", default=None, help="Accept only this VK access token (default: any non-empty).")

@@ -46,9 +46,12 @@ def add_post(
     near_duplicate_of: int | None = None,
     reasons: list[str] | None = None,
     extra_brands: tuple[str, ...] = (),
+    aspects: list[str] | None = None,
+    followers: int | None = None,
+    source_name: str | None = None,
 ) -> BrandMention:
     """One mention and its brand mention(s), already "classified"; returns the first brand's row."""
-    src = source(session, kind)
+    src = source(session, kind, source_name)
     external_id = external_id or hashlib.sha1(f"{text}{published}".encode()).hexdigest()[:16]
     url = url or f"https://example.org/{kind}/{external_id}"
     mention = Mention(
@@ -58,6 +61,7 @@ def add_post(
         url=url,
         canonical_url=url,
         author=author,
+        author_followers=followers,
         title=title,
         text=text,
         published_at=published,
@@ -88,6 +92,7 @@ def add_post(
             intent=intent if own else "other",
             urgency=urgency if own else 0.05,
             urgency_reasons=(reasons if reasons is not None else ["угроза уйти к конкуренту"]) if own else [],
+            aspects=aspects if own else None,
             classified_at=published,
         )
         session.add(bm)

@@ -77,7 +77,7 @@ def test_outage_becomes_one_topic_and_other_complaints_their_own(
         sber = next(t for t in topics if t.brand == "Сбербанк")
         detail = board.get_topic(session, sber.id)
         assert detail is not None
-        assert sber.title.startswith("Проблема · Сбербанк: Сбербанк заблокировал карту")
+        assert sber.title.startswith("Сбербанк · Проблема · Сбербанк заблокировал карту")
         assert (sber.type, sber.status, sber.assignee) == ("problem", "new", "Дежурная смена поддержки")
         assert sber.due_at == NOW + timedelta(days=1)
         for expected in (
@@ -108,7 +108,7 @@ def test_question_gets_its_category_owner(factory: sessionmaker[Session], settin
     with factory() as session:
         (topic,) = session.scalars(select(SupportTopic)).all()
         assert (topic.type, topic.assignee) == ("question", "Линия консультаций")
-        assert topic.title.startswith("Вопрос · Т-Банк:")
+        assert topic.title.startswith("Т-Банк · Вопрос · Тинькофф, как срочно перевыпустить карту")
 
 
 def test_cli_lists_topics_and_outbox(
@@ -128,7 +128,7 @@ def test_cli_lists_topics_and_outbox(
     assert listed.exit_code == 0 and "pending" in listed.output
     done = runner.invoke(main, ["alerts", "dispatch"])
     assert done.exit_code == 0, done.output
-    assert "новых тем: 1" in done.output
+    assert "новых тем: 1" in done.output and "Осталось в очереди: 0" in done.output
     out = runner.invoke(main, ["topics", "--json"])
     assert out.exit_code == 0, out.output
     (topic,) = json.loads(out.output)["topics"]
