@@ -79,10 +79,10 @@ def test_0105_backfills_first_reply_known_and_recounts_rollups(empty_url: str) -
                                 "FROM official_replies r WHERE r.mention_id = brand_mentions.mention_id)"))
     command.upgrade(config, "head")
     with engine.connect() as connection:
-        known = connection.execute(text("SELECT first_reply_known FROM brand_mentions ORDER BY mention_id")).all()
-        counts = dict(connection.execute(text(
+        flags = connection.execute(text("SELECT first_reply_known FROM brand_mentions ORDER BY mention_id")).all()
+        counts: dict[str, int] = dict(connection.execute(text(
             "SELECT metric || ':' || value, count FROM brand_rollups WHERE metric IN ('answered', 'delay')")).all())
-    assert [bool(k) for (k,) in known] == [False, True, False]
+    assert [bool(k) for (k,) in flags] == [False, True, False]
     assert counts == {"answered:": 3, "delay:3600": 1}
     engine.dispose()
     command.downgrade(config, "0104_i12_rollups")
