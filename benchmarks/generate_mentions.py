@@ -261,6 +261,7 @@ def generate(url: str, count: int, *, seed: int = 1, days: int = 90, end: dateti
                     "model_version": "bench" if label else None, "intent": intent,
                     "urgency": urgency if label else None,
                     "classified_at": published if label else None, "first_reply_at": first_reply_at,
+                    "first_reply_known": first_reply_at is not None,
                 })
             stats.mentions += 1
         writer.flush()

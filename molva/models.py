@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -140,7 +141,8 @@ class BrandMention(Base):
         Index("ix_brand_mentions_unclassified", "classified_at"),
         Index("ix_brand_mentions_published_at", "published_at"),
         # response rates read the addressed rows of a period, answered or not, without the table (molva.metrics)
-        Index("ix_brand_mentions_addressed", "addressed", "published_at", "first_reply_at", "brand", "mention_id"),
+        Index("ix_brand_mentions_addressed", "addressed", "published_at", "first_reply_at", "first_reply_known",
+              "brand", "mention_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -162,6 +164,8 @@ class BrandMention(Base):
     aspects: Mapped[list[Any] | None]  # aspect codes (molva.aspects), most relevant first
     classified_at: Mapped[datetime | None]
     first_reply_at: Mapped[datetime | None]  # the brand's first official reply to the mention (molva.rollups)
+    # whether that first reply's time is known (official_replies.replied_at_known): only then it is an answer time
+    first_reply_known: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     mention: Mapped[Mention] = relationship(back_populates="brand_mentions")
 

@@ -3,7 +3,8 @@
 Dashboards and ``molva report`` read these few rows instead of scanning every brand mention. Each brand
 mention *contributes* to its hour's rows (:func:`contribution`): one mention, its sentiment ("" when not yet
 classified), its intent, its aspects, whether it was addressed to the brand, answered, and the bucket of its
-reply delay. A change of a brand mention subtracts its old contribution and adds its new one, in the same
+reply delay — only when the first reply's time is known (``BrandMention.first_reply_known``: banki.ru Q&A answers
+already there at first sight have no time; they count as answered, not in the delays). A change of a brand mention subtracts its old contribution and adds its new one, in the same
 transaction as the change:
 
 * the ingestor adds the contributions of the brand mentions it inserts and moves them when a first official
@@ -34,7 +35,8 @@ BRAND_MENTIONS: Table = BrandMention.__table__  # type: ignore[assignment]
 MENTIONS: Table = Mention.__table__  # type: ignore[assignment]
 # upper bounds (seconds) of the reply-delay histogram buckets: 5, 15, 30 min, 1, 2, 4, 8, 12 h, 1, 2, 3, 7 days
 DELAY_BUCKETS = (300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 259200, 604800)
-TRACKED = ("brand", "published_at", "sentiment", "intent", "aspects", "addressed", "first_reply_at")
+TRACKED = ("brand", "published_at", "sentiment", "intent", "aspects", "addressed", "first_reply_at",
+           "first_reply_known")
 
 Key = tuple[str, datetime, int, bool, str, str]  # brand, hour, source id, official, metric, value
 
@@ -52,7 +54,8 @@ def delay_bucket(seconds: float) -> str:
 
 def contribution(counts: Counter[Key], sign: int, *, brand: str, published_at: datetime, source_id: int,
                  official: bool, sentiment: str | None, intent: str | None, aspects: Iterable[Any] | None,
-                 addressed: bool | None, first_reply_at: datetime | None) -> None:
+                 addressed: bool | None, first_reply_at: datetime | None,
+                 first_reply_known: bool | None = False) -> None:
     """Add (``sign`` = 1) or take away (-1) what one brand mention counts for."""
     base = (brand, hour_of(published_at), source_id, official)
     counts[(*base, "mentions", "")] += sign
@@ -65,6 +68,7 @@ def contribution(counts: Counter[Key], sign: int, *, brand: str, published_at: d
         counts[(*base, "addressed", "")] += sign
         if first_reply_at is not None:
             counts[(*base, "answered", "")] += sign
+        if first_reply_at is not None and first_reply_known:
             delay = max((as_utc(first_reply_at) - as_utc(published_at)).total_seconds(), 0.0)
             counts[(*base, "delay", delay_bucket(delay))] += sign
 
@@ -98,14 +102,15 @@ def recount(connection: Connection | Session, mention_ids: Iterable[int] | None 
     query = select(
         BRAND_MENTIONS.c.brand, BRAND_MENTIONS.c.published_at, MENTIONS.c.source_id, MENTIONS.c.official_brand,
         BRAND_MENTIONS.c.sentiment, BRAND_MENTIONS.c.intent, BRAND_MENTIONS.c.aspects, BRAND_MENTIONS.c.addressed,
-        BRAND_MENTIONS.c.first_reply_at,
+        BRAND_MENTIONS.c.first_reply_at, BRAND_MENTIONS.c.first_reply_known,
     ).join(MENTIONS, MENTIONS.c.id == BRAND_MENTIONS.c.mention_id)
     if mention_ids is not None:
         query = query.where(BRAND_MENTIONS.c.mention_id.in_(list(mention_ids)))
     for row in connection.execute(query):
         contribution(counts, sign, brand=row.brand, published_at=row.published_at, source_id=row.source_id,
                      official=row.official_brand is not None, sentiment=row.sentiment, intent=row.intent,
-                     aspects=row.aspects, addressed=row.addressed, first_reply_at=row.first_reply_at)
+                     aspects=row.aspects, addressed=row.addressed, first_reply_at=row.first_reply_at,
+                     first_reply_known=row.first_reply_known)
     return counts
 
 
@@ -127,28 +132,38 @@ def rebuild(connection: Connection | Session) -> int:
     return sum(1 for n in counts.values() if n)
 
 
-def record_reply(connection: Connection | Session, mention_id: int, brand: str, replied_at: datetime) -> None:
+def record_reply(connection: Connection | Session, mention_id: int, brand: str, replied_at: datetime,
+                 known: bool = True) -> None:
     """An official reply of ``brand`` to a mention: keep ``brand_mentions.first_reply_at`` (the earliest
-    reply) and the answered counts current."""
+    reply), ``first_reply_known`` (whether a reply at that moment has a known time, ``known``) and the answered
+    and delay counts current."""
     bm = BRAND_MENTIONS.c
     row = connection.execute(
         select(bm.id, bm.published_at, bm.sentiment, bm.intent, bm.aspects, bm.addressed, bm.first_reply_at,
-               MENTIONS.c.source_id, MENTIONS.c.official_brand)
+               bm.first_reply_known, MENTIONS.c.source_id, MENTIONS.c.official_brand)
         .join(MENTIONS, MENTIONS.c.id == bm.mention_id)
         .where(bm.mention_id == mention_id, bm.brand == brand)
     ).first()
     replied_at = as_utc(replied_at)
-    if row is None or (row.first_reply_at is not None and as_utc(row.first_reply_at) <= replied_at):
+    if row is None:
         return
-    connection.execute(update(BRAND_MENTIONS).where(bm.id == row.id).values(first_reply_at=replied_at))
+    old_at, old_known = row.first_reply_at, bool(row.first_reply_known)
+    if old_at is None or replied_at < as_utc(old_at):
+        new_at, new_known = replied_at, bool(known)
+    elif replied_at == as_utc(old_at) and known and not old_known:  # the same moment, now with a known time
+        new_at, new_known = as_utc(old_at), True
+    else:
+        return
+    connection.execute(update(BRAND_MENTIONS).where(bm.id == row.id).values(
+        first_reply_at=new_at, first_reply_known=new_known))
     if not row.addressed:
         return
     counts: Counter[Key] = Counter()
     state = {"brand": brand, "published_at": row.published_at, "source_id": row.source_id,
              "official": row.official_brand is not None, "sentiment": row.sentiment, "intent": row.intent,
              "aspects": row.aspects, "addressed": True}
-    contribution(counts, -1, first_reply_at=row.first_reply_at, **state)
-    contribution(counts, 1, first_reply_at=replied_at, **state)
+    contribution(counts, -1, first_reply_at=old_at, first_reply_known=old_known, **state)
+    contribution(counts, 1, first_reply_at=new_at, first_reply_known=new_known, **state)
     apply(connection, counts)
 
 
@@ -177,7 +192,8 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     if replies:
         connection = session.connection()
         for reply in replies:
-            record_reply(connection, reply.mention_id, reply.brand, reply.replied_at)
+            record_reply(connection, reply.mention_id, reply.brand, reply.replied_at,
+                         known=reply.replied_at_known is not False)
     added = [o for o in session.new if isinstance(o, BrandMention)]
     deleted = [o for o in session.deleted if isinstance(o, BrandMention)]
     dirty = [o for o in session.dirty if isinstance(o, BrandMention) and o not in session.deleted and _changed(o)]

@@ -304,6 +304,7 @@ class Ingestor:
             return found.setdefault(brand, {
                 "mention_id": mention_id, "brand": brand, "alias": alias[:200], "span_start": start,
                 "span_end": end, "published_at": published, "addressed": False, "first_reply_at": None,
+                "first_reply_known": False,
             })
 
         for match in self.catalog.match(data.text):
@@ -426,7 +427,7 @@ class Ingestor:
         if stored is None:
             return False
         self.counts["replies"] += 1
-        rollups.record_reply(self.session, parent, brand.name, data.replied_at)
+        rollups.record_reply(self.session, parent, brand.name, data.replied_at, known=data.replied_at_known)
         return True
 
 

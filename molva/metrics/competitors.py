@@ -95,12 +95,14 @@ def response_table(session: Session, filters: MetricsFilter = MetricsFilter()) -
     ]
 
 
-def _stats(brand: str, addressed: int, delays: list[float]) -> ResponseStats:
+def _stats(brand: str, addressed: int, replies: list[float | None]) -> ResponseStats:
+    """``replies``: the delay of each answered mention, ``None`` where the first reply's time is unknown."""
+    delays = [d for d in replies if d is not None]
     return ResponseStats(
         brand=brand,
         addressed=addressed,
-        answered=len(delays),
-        response_rate=len(delays) / addressed if addressed else None,
+        answered=len(replies),
+        response_rate=len(replies) / addressed if addressed else None,
         median_response_seconds=statistics.median(delays) if delays else None,
         p90_response_seconds=_percentile(delays, 0.9),
     )
@@ -144,20 +146,21 @@ def response_slices(
 
     Each (brand, source) slice equals ``response_stats`` filtered to that source; buckets are by the post's
     publication time. Addressed counts come from the rollups; only the answered rows of the period are read
-    (``brand_mentions.first_reply_at``, the delay computed by the database).
+    (``brand_mentions.first_reply_at``, the delay computed by the database); a first reply of unknown time
+    (``first_reply_known`` false) counts as answered, not in the answer times.
     """
     addressed_by_source, addressed_by_bucket = _addressed_counts(session, filters, granularity)
-    by_source: dict[tuple[str, str], list[float]] = {}
-    by_bucket: dict[tuple[str, datetime], list[float]] = {}
+    by_source: dict[tuple[str, str], list[float | None]] = {}
+    by_bucket: dict[tuple[str, datetime], list[float | None]] = {}
     bucket = _bucket_expr(session, granularity)
     query = (
-        select(BrandMention.brand, Source.name, bucket, reply_delay(session))
+        select(BrandMention.brand, Source.name, bucket, reply_delay(session), BrandMention.first_reply_known)
         .join(Mention, Mention.id == BrandMention.mention_id)
         .join(Source, Source.id == Mention.source_id)
         .where(BrandMention.addressed.is_(True), BrandMention.first_reply_at.is_not(None))
     )
-    for brand, source, value, delay in session.execute(filters.apply(query)):
-        seconds = max(float(delay), 0.0)
+    for brand, source, value, delay, known in session.execute(filters.apply(query)):
+        seconds = max(float(delay), 0.0) if known else None
         by_source.setdefault((brand, source), []).append(seconds)
         by_bucket.setdefault((brand, _parse_bucket(value)), []).append(seconds)
     sources = [ResponseSlice(str(source), _stats(brand, total, by_source.get((brand, source), [])))

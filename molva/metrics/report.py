@@ -135,9 +135,12 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
     """Per brand: posts addressed to it, how many its official accounts answered, and how fast.
 
     The first reply is ``brand_mentions.first_reply_at`` (kept by the ingestor); for whole hours the addressed
-    count comes from the rollups and only the answered rows of the period are read for the delays.
+    count comes from the rollups and only the answered rows of the period are read for the delays. A first reply
+    whose time is unknown (``first_reply_known`` false: a banki.ru Q&A answer already there at first sight) counts
+    as answered but not in the answer times.
     """
     addressed: dict[str, int] = {}
+    answered_by: dict[str, int] = {}
     delays: dict[str, list[float]] = {}
     middle, edges = rollup.split(filters)
     if middle is not None:
@@ -149,22 +152,25 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
             addressed[brand] = addressed.get(brand, 0) + int(count or 0)
     answered = (
         _brand_base(filters)
-        .add_columns(reply_delay(session))
+        .add_columns(reply_delay(session), BrandMention.first_reply_known)
         .where(BrandMention.addressed.is_(True), BrandMention.first_reply_at.is_not(None))
     )
-    for brand, delay in session.execute(filters.apply(answered)):
-        delays.setdefault(brand, []).append(max(float(delay), 0.0))
+    for brand, delay, known in session.execute(filters.apply(answered)):
+        answered_by[brand] = answered_by.get(brand, 0) + 1
+        times = delays.setdefault(brand, [])
+        if known:
+            times.append(max(float(delay), 0.0))
     addressed = {brand: total for brand, total in addressed.items() if total}
     result = {}
     for brand, total in addressed.items():
-        answered = delays.get(brand, [])
+        times = delays.get(brand, [])
         result[brand] = ResponseStats(
             brand=brand,
             addressed=total,
-            answered=len(answered),
-            response_rate=len(answered) / total if total else None,
-            median_response_seconds=statistics.median(answered) if answered else None,
-            p90_response_seconds=_percentile(answered, 0.9),
+            answered=answered_by.get(brand, 0),
+            response_rate=answered_by.get(brand, 0) / total if total else None,
+            median_response_seconds=statistics.median(times) if times else None,
+            p90_response_seconds=_percentile(times, 0.9),
         )
     return result
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
-from molva.db import alembic_config, make_engine, upgrade
+from molva.db import alembic_config, make_engine, throwaway_database, upgrade
+from tests.pg import PG_ADMIN_URL, postgres_reachable
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -30,3 +33,56 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
     engine = make_engine(url)
     assert "mentions" in inspect(engine).get_table_names()
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (not the session's migrated one)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    reason = postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    with throwaway_database(PG_ADMIN_URL, "molva_test") as url:
+        yield url
+
+
+def test_0105_backfills_first_reply_known_and_recounts_rollups(empty_url: str) -> None:
+    """Rows stored at 0104: a first reply of unknown time is answered but leaves no delay bucket."""
+    url = empty_url
+    config = alembic_config(url)
+    command.upgrade(config, "0104_i12_rollups")
+    engine = make_engine(url)
+    tables = MetaData()
+    tables.reflect(engine)
+    at = datetime(2025, 3, 1, 9, tzinfo=UTC)
+
+    def insert(connection: Connection, table: str, **values: object) -> None:
+        row: dict[str, object] = {}
+        for column in tables.tables[table].columns:  # every other required column gets a plain value
+            if column.name not in values and not (column.nullable or column.primary_key or column.server_default):
+                kind = column.type.python_type
+                row[column.name] = at if kind is datetime else 0 if kind in (int, float) else f"x{values.get('id')}"
+        connection.execute(tables.tables[table].insert().values(**row, **values))
+
+    replies = [(1, 60, False), (2, 60, True), (3, 30, False), (3, 120, True)]  # mention, minutes, known
+    with engine.begin() as connection:
+        insert(connection, "sources", id=1, name="s", kind="vk", enabled=True)
+        for i in (1, 2, 3):
+            insert(connection, "mentions", id=i, source_id=1, external_id=f"e{i}", kind="vk", published_at=at)
+            insert(connection, "brand_mentions", id=i, mention_id=i, brand="B", addressed=True, published_at=at)
+        for n, (mention, minutes, known) in enumerate(replies):
+            insert(connection, "official_replies", mention_id=mention, brand="B", reply_external_id=f"r{n}",
+                   replied_at=at + timedelta(minutes=minutes), replied_at_known=known)
+        connection.execute(text("UPDATE brand_mentions SET first_reply_at = (SELECT min(r.replied_at) "
+                                "FROM official_replies r WHERE r.mention_id = brand_mentions.mention_id)"))
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        flags = connection.execute(text("SELECT first_reply_known FROM brand_mentions ORDER BY mention_id")).all()
+        counts: dict[str, int] = dict(connection.execute(text(
+            "SELECT metric || ':' || value, count FROM brand_rollups WHERE metric IN ('answered', 'delay')")).all())
+    assert [bool(k) for (k,) in flags] == [False, True, False]
+    assert counts == {"answered:": 3, "delay:3600": 1}
+    engine.dispose()
+    command.downgrade(config, "0104_i12_rollups")

@@ -14,7 +14,7 @@ from molva.catalog import load_catalog
 from molva.corrections import correct_sentiment
 from molva.ingest import Ingestor, MentionData, ReplyData, get_or_create_source, start_run
 from molva.metrics import MetricsFilter, brand_stats, build_report, response_stats, rollup
-from molva.metrics.competitors import response_table
+from molva.metrics.competitors import response_by_source, response_table
 from molva.metrics.rollup import raw_only
 from molva.metrics.timeseries import mention_timeseries, source_breakdown
 from molva.models import BrandMention, OfficialReply
@@ -111,3 +111,50 @@ def test_metrics_from_rollups_equal_metrics_from_raw_rows(any_session: Session) 
     assert response_stats(any_session, MetricsFilter(since=T0))["Сбербанк"].answered == 2
     assert rollup.split(MetricsFilter(since=T0 + odd, until=T0 + timedelta(hours=3) + odd))[0] == MetricsFilter(
         since=T0 + timedelta(hours=1), until=T0 + timedelta(hours=3))
+
+
+def test_a_reply_of_unknown_time_counts_answered_but_no_delay(any_session: Session) -> None:
+    """A banki.ru-style answer with no date, already there at first sight: answered, no delay bucket, no answer
+    time; a reply of known time earlier than it brings the delay back (ingest and ORM paths, equal to a recount)."""
+    catalog = load_catalog()
+    source = get_or_create_source(any_session, SourceConfig(name="vk-u", kind="vk", targets=["x"]))
+    ingestor = Ingestor(any_session, catalog, source, start_run(any_session, source))
+    ingestor.store_many([_post(f"{SBER}_9_{n}", "Сбербанк, вопрос", n, addressed_accounts=[SBER]) for n in range(4)])
+    reply = {"kind": "vk", "account": SBER}
+
+    def answer(n: int, ext: str, minutes: int, known: bool) -> None:
+        assert ingestor.store_reply(ReplyData(parent_external_id=f"{SBER}_9_{n}", reply_external_id=ext,
+                                              replied_at=T0 + timedelta(minutes=minutes), replied_at_known=known,
+                                              **reply))
+
+    answer(0, "u0", 600, known=False)  # unknown only
+    answer(1, "u1", 600, known=False)  # unknown, then a known reply before it: known
+    answer(1, "k1", 31, known=True)
+    answer(2, "k2", 32, known=True)  # known, then an unknown one later: stays known
+    answer(2, "u2", 600, known=False)
+    any_session.add(OfficialReply(mention_id=ingestor._ids_of([f"{SBER}_9_3"])[f"{SBER}_9_3"], brand="Сбербанк",
+                                  account=SBER, reply_external_id="orm", replied_at=T0 + timedelta(hours=3),
+                                  replied_at_known=False))
+    any_session.flush()
+    stored = _nonzero(rollups.stored(any_session))
+    assert stored == _nonzero(rollups.recount(any_session))
+    counts: Counter[str] = Counter()
+    for key, n in stored.items():
+        counts[key[4]] += n
+    assert counts["addressed"] == 4 and counts["answered"] == 4 and counts["delay"] == 2
+    known = dict(any_session.execute(select(BrandMention.mention_id, BrandMention.first_reply_known)
+                                     .order_by(BrandMention.mention_id)).all())
+    assert list(known.values()) == [False, True, True, False]
+    for filters in (MetricsFilter(), MetricsFilter(since=T0 + timedelta(minutes=1), until=T0 + timedelta(hours=2))):
+        with raw_only():
+            expected = _metrics(any_session, filters)
+        assert _metrics(any_session, filters) == expected
+    stats = response_stats(any_session)["Сбербанк"]
+    assert (stats.addressed, stats.answered, stats.response_rate) == (4, 4, 1.0)
+    assert stats.median_response_seconds == 30 * 60  # (31 - 1) and (32 - 2) minutes: unknown times left out
+    row = {r["brand"]: r for r in build_report(any_session)["brands"]}["Сбербанк"]
+    assert row["answered"] == 4 and row["p90_response_seconds"] == 30 * 60
+    (by_source,) = [s.stats for s in response_by_source(any_session) if s.stats.brand == "Сбербанк"]
+    assert (by_source.answered, by_source.median_response_seconds) == (4, 30 * 60)
+    rollups.rebuild(any_session)
+    assert _nonzero(rollups.stored(any_session)) == stored
