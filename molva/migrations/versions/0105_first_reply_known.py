@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0105_first_reply_known'
-down_revision: str | None = '0104_i12_rollups'
+down_revision: str | None = '0102_i10_alerts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
