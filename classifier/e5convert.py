@@ -224,7 +224,7 @@ def bert_state(f: E5File) -> dict[str, np.ndarray]:
 def tokenizer_json(src: dict[str, Any], f: E5File) -> dict[str, Any]:
     """The Hugging Face ``tokenizer.json`` of multilingual-e5-small (``src``) restricted to ``f``'s pieces
     (ids renumbered in ``f``'s order; the unigram model then never emits a dropped piece)."""
-    out = json.loads(json.dumps(src))
+    out: dict[str, Any] = json.loads(json.dumps(src))
     scores = {p: float(s) for p, s in src["model"]["vocab"]}
     out["model"]["vocab"] = [[p, scores.get(p, float(f.scores[i]))] for i, p in enumerate(f.pieces)]
     out["model"]["unk_id"] = f.special[3]

@@ -130,7 +130,8 @@ def init_teacher(base_dir: Path, max_len: int = 128, layers: int | None = None,
     net = build_net(cfg)
     word = state["embeddings.word_embeddings.weight"]
     state["embeddings.word_embeddings.weight"] = np.concatenate([word, _marker_init(f, state)])
-    missing, unexpected = net.bert.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()},
+    encoder: Any = net.bert
+    missing, unexpected = encoder.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()},
                                                    strict=False)
     missing = [k for k in missing if not k.endswith("position_ids")]
     if missing or unexpected:
@@ -186,8 +187,8 @@ def train_from_base(base_dir: Path, data_dir: Path, out_dir: Path, cfg: TeacherT
     log(f"teacher {version}: {len(examples)} training examples ({sum(flags)} synthetic), device {dev}")
     net, info = train_teacher(net, tok, examples, val, cfg, dev, seed=seed, log=log, synthetic=flags,
                               deadline=deadline)
+    from classifier.arch import LABELS
     from classifier.metrics import classification_report
-    from classifier.teacher import LABELS
 
     val_probs = {}
     metrics: dict[str, Any] = {}
@@ -256,3 +257,24 @@ def expand_compact(compact_dir: Path, base_dir: Path, out_dir: Path) -> None:
 
 
 __all__ = ["N_MARKERS", "prepare_base", "train_from_base", "expand_compact", "distill_sets", "init_teacher"]
+
+
+def export_accurate(teacher_dir: Path, out_dir: Path, version: str | None = None, int8: bool = True) -> Path:
+    """Copy a trained teacher into the shipped accurate-model directory (shards already int8 + per-row
+    scale, under 16 MB each) with ``"int8": true`` (run-time dynamic quantization, see
+    ``classifier.teacher.quantize_linears``)."""
+    import shutil
+
+    from classifier.teacher import CONFIG_FILE, SHARD_PATTERN, TOKENIZER_FILE
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob(SHARD_PATTERN.format("*")):
+        old.unlink()
+    for p in list(teacher_dir.glob(SHARD_PATTERN.format("*"))) + [teacher_dir / TOKENIZER_FILE]:
+        shutil.copyfile(p, out_dir / p.name)
+    conf = json.loads((teacher_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    conf["int8"] = int8
+    if version:
+        conf["version"] = version
+    (out_dir / CONFIG_FILE).write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out_dir
