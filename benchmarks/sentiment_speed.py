@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ANCHOR = ROOT.parent / "shared" / "bench" / "transformer_speed.py"
+ANCHOR = next((p / "shared" / "bench" / "transformer_speed.py" for p in (ROOT.parent, ROOT.parent.parent)
+               if (p / "shared" / "bench" / "transformer_speed.py").exists()),
+              ROOT.parent / "shared" / "bench" / "transformer_speed.py")  # a worktree sits one level deeper
 BRANDS = ["Сбербанк", "сбер", "МТС", "мтс", "Билайн", "билайну", "ВТБ", "втб24", "Тинькофф", "МегаФон",
           "мегафоне", "Альфа-Банк", "альфу", "Tele2", "теле2", "Ростелеком", "Газпромбанк"]
 OPENERS = ["", "@support ", "RT @user: ", "Короче, ", "Блин, ", "Ну вот, ", "Господи, "]
