@@ -180,7 +180,9 @@ def _report_skipped(ctx: click.Context, stats: Any, rows: int, seconds: float) -
 @click.argument("infile", type=click.File("r", encoding="utf-8", errors="replace"))
 @click.option("-o", "--output", "outfile", type=click.File("w", encoding="utf-8"), required=True,
               help="Output JSONL ('-' for stdout).")
-@click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.option("--model", default=None,
+              help="fast (the small numpy model), a model directory or a transformers hub id (default: the "
+                   "accurate model).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=2048, show_default=True,
               help="Rows per chunk (memory stays constant: at most two chunks are held).")
 @click.pass_context
@@ -204,7 +206,9 @@ def analyze(ctx: click.Context, infile: IO[str], outfile: IO[str], model: str | 
 
 @main.command()
 @click.argument("infile", type=click.File("r", encoding="utf-8", errors="replace"))
-@click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.option("--model", default=None,
+              help="fast (the small numpy model), a model directory or a transformers hub id (default: the "
+                   "accurate model).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=2048, show_default=True,
               help="Rows per chunk (memory stays constant: at most two chunks are held).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
@@ -247,7 +251,9 @@ def evaluate(ctx: click.Context, infile: IO[str], model: str | None, batch_size:
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
               help="Brand mentions per transaction (default: scheduler.classify_batch_size).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Stop after this many.")
-@click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.option("--model", default=None,
+              help="fast (the small numpy model), a model directory or a transformers hub id (default: the "
+                   "accurate model).")
 @click.pass_context
 def classify(ctx: click.Context, batch_size: int | None, limit: int | None, model: str | None) -> None:
     """Score every unclassified brand mention in the database (sentiment, intent, urgency)."""

@@ -265,3 +265,25 @@ def test_accurate_model_is_the_default_and_scores_each_brand(accurate_model) -> 
     assert max(s_sber, key=s_sber.__getitem__) == "negative"
     assert max(s_tink, key=s_tink.__getitem__) == "positive"
     assert max(whole, key=whole.__getitem__) == "positive"
+
+
+def test_analyze_gives_each_brand_its_label_with_both_models(tmp_path: Path) -> None:
+    """`molva analyze` (default: accurate) and `--model fast`: every brand of a post gets its own entry."""
+    from click.testing import CliRunner
+
+    from molva.cli import main
+
+    text = "МТС опять без связи третий день, а у Билайна всё ловит отлично, спасибо им"
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    for extra in ([], ["--model", "fast"]):
+        out = tmp_path / "out.jsonl"
+        result = CliRunner().invoke(main, ["analyze", str(src), "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        row = json.loads(out.read_text(encoding="utf-8"))
+        brands = {b["brand"]: b for b in row["brands"]}
+        assert set(brands) == {"МТС", "Билайн"}
+        for b in brands.values():
+            assert abs(sum(b["scores"].values()) - 1) < 1e-5
+        if not extra:  # the accurate default tells the two apart
+            assert brands["МТС"]["label"] == "negative" and brands["Билайн"]["label"] == "positive"
