@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -489,15 +490,26 @@ class TeacherSentimentModel:
     neighbours (the label almost never); ``int8=False`` gives exact fp32 scores (slower)."""
 
     def __init__(self, model_dir: Path, batch_size: int = 64, int8: bool | None = None,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, runtime: str | None = None) -> None:
+        """``runtime`` (int8 only): "onnxruntime" (an int8 ONNX export made once from the weights and cached,
+        about 2x faster than torch here), "torch" (torch dynamic quantization), or "auto" / None
+        (``MOLVA_TEACHER_RUNTIME``, default: onnxruntime when installed, else torch)."""
         import torch
         if threads:
             torch.set_num_threads(threads)
         conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
         self.net, self.cfg = load_net(model_dir)
         self.int8 = bool(conf.get("int8", True)) if int8 is None else int8
+        self.runtime = "torch"
         if self.int8:
-            quantize_linears(self.net)
+            wanted = runtime or os.environ.get("MOLVA_TEACHER_RUNTIME", "auto")
+            ort_net = onnx_int8(self.net, self.cfg, model_dir) if wanted in ("auto", "onnxruntime") else None
+            if ort_net is not None:
+                self.net, self.runtime = ort_net, "onnxruntime"
+            elif wanted == "onnxruntime":
+                raise ValueError("onnxruntime runtime requested but onnxruntime/onnx are not installed")
+            else:
+                quantize_linears(self.net)
         self.tok = TeacherTokenizer.from_file(model_dir / TOKENIZER_FILE, self.cfg.vocab, self.cfg.max_len)
         self.version: str = str(conf.get("version", self.cfg.version)) + ("-int8" if self.int8 else "")
         self.batch_size = batch_size
@@ -530,6 +542,77 @@ class TeacherSentimentModel:
         probs = predict_rows(self.net, rows, [domains[i] for i in first], self.device, self.batch_size)
         out: np.ndarray = probs.astype(np.float64)[inverse]
         return out
+
+
+def _cache_dir() -> Path:
+    env = os.environ.get("MOLVA_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "molva"
+
+
+def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path) -> nn.Module | None:
+    """The network as an onnxruntime session with int8 dynamic quantization (per-channel weights; each
+    layer's second feed-forward matrix kept fp32, as in ``quantize_linears``), wrapped as a module with the
+    same call. The ONNX file is exported once per model (key: the weights' names, sizes and config) into
+    ``MOLVA_CACHE_DIR`` (default ``~/.cache/molva``). None when onnxruntime or onnx is missing or the
+    export fails (then the torch runtime is used)."""
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime as ort
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError:
+        return None
+    import hashlib
+    import tempfile
+    import warnings
+
+    import torch
+    from torch import nn
+
+    key = hashlib.sha256((model_dir / CONFIG_FILE).read_bytes())
+    for p in sorted(model_dir.glob(SHARD_PATTERN.format("*"))):
+        key.update(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}".encode())
+    target = _cache_dir() / f"{cfg.version}-{key.hexdigest()[:12]}-int8.onnx"
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+                fp32 = Path(tmp) / "fp32.onnx"
+                ids, mask, tpos, dom = pack_batch([([0, 5, 6, 2], 1), ([0, 7, 2], 0)], [0, 1])
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    torch.onnx.export(net, (ids, mask, tpos, dom), str(fp32), input_names=["ids", "mask", "tpos", "dom"],
+                                      output_names=["logits"], opset_version=17, dynamo=False,
+                                      dynamic_axes={"ids": {0: "n", 1: "w"}, "mask": {0: "n", 1: "w"},
+                                                    "tpos": {0: "n"}, "dom": {0: "n"}})
+                import onnx as onnx_mod
+
+                graph = onnx_mod.load(str(fp32)).graph
+                ffn2 = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense" in n.name
+                        and "attention" not in n.name]
+                out = Path(tmp) / "int8.onnx"
+                import logging
+
+                logging.disable(logging.WARNING)  # onnxruntime's "consider pre-processing" note on the root logger
+                try:
+                    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                                     nodes_to_exclude=ffn2)
+                finally:
+                    logging.disable(logging.NOTSET)
+                out.replace(target)
+        except Exception:
+            return None
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = torch.get_num_threads()
+    so.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(target), so, providers=["CPUExecutionProvider"])
+
+    class OrtNet(nn.Module):
+        def forward(self, ids: torch.Tensor, mask: torch.Tensor, tpos: torch.Tensor,
+                    domain: torch.Tensor) -> torch.Tensor:
+            feeds = {"ids": ids.numpy(), "mask": mask.numpy(), "tpos": tpos.numpy(), "dom": domain.numpy()}
+            return torch.from_numpy(np.asarray(session.run(None, feeds)[0]))
+
+    return OrtNet()
 
 
 def quantize_linears(net: nn.Module) -> nn.Module:

@@ -287,3 +287,26 @@ def test_analyze_gives_each_brand_its_label_with_both_models(tmp_path: Path) -> 
             assert abs(sum(b["scores"].values()) - 1) < 1e-5
         if not extra:  # the accurate default tells the two apart
             assert brands["МТС"]["label"] == "negative" and brands["Билайн"]["label"] == "positive"
+
+
+def test_onnxruntime_int8_matches_torch(tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The int8 onnxruntime export (made once, cached) scores like the fp32 torch network."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from classifier.teacher import TeacherSentimentModel, save_teacher
+    from classifier.teacher_train import init_teacher
+
+    monkeypatch.setenv("MOLVA_CACHE_DIR", str(tmp_path / "cache"))
+    net, cfg, _ = init_teacher(tiny_base, max_len=32)
+    save_teacher(net, cfg, tiny_base / "tokenizer.json", tmp_path / "m", extra={"int8": True})
+    text = "МТС опять без связи, а у Билайн всё ловит"
+    bee = (text.index("Билайн"), text.index("Билайн") + 6)
+    texts, targets, others = [text, text, "hello банк"], [[(0, 3)], [bee], None], [[bee], [(0, 3)], None]
+    ort_model = TeacherSentimentModel(tmp_path / "m", runtime="onnxruntime")
+    assert ort_model.runtime == "onnxruntime" and len(list((tmp_path / "cache").glob("*.onnx"))) == 1
+    fp32 = TeacherSentimentModel(tmp_path / "m", int8=False)
+    got, want = ort_model.predict(texts, targets, others=others), fp32.predict(texts, targets, others=others)
+    for g, w in zip(got, want, strict=True):
+        assert abs(sum(g.values()) - 1) < 1e-5
+        assert max(abs(g[k] - w[k]) for k in w) < 0.05
+    assert TeacherSentimentModel(tmp_path / "m", runtime="torch").runtime == "torch"
