@@ -604,7 +604,11 @@ def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path) -> nn.Module 
     so = ort.SessionOptions()
     so.intra_op_num_threads = torch.get_num_threads()
     so.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(target), so, providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(str(target), so, providers=["CPUExecutionProvider"])
+    except Exception:  # a damaged cache file: export again next time, torch now
+        target.unlink(missing_ok=True)
+        return None
 
     class OrtNet(nn.Module):
         def forward(self, ids: torch.Tensor, mask: torch.Tensor, tpos: torch.Tensor,
