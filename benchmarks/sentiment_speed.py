@@ -1,6 +1,7 @@
-"""Speed of `molva analyze` end to end on 10,000 generated tweet-like texts, against rubert-tiny2.
+"""Speed of `molva analyze` end to end on 10,000 generated tweet-like texts, against rubert-tiny2
+(or rubert-base: `--anchor rubert-base`, for the accurate default).
 
-    python benchmarks/sentiment_speed.py [--n 10000] [--threads 2]
+    python benchmarks/sentiment_speed.py [--n 10000] [--threads 2] [--model fast] [--anchor rubert-base]
 
 Runs `molva analyze` in a subprocess (JSON in and out, catalog brand matching, the shipped model), and
 ../shared/bench/transformer_speed.py --only rubert-tiny2 just before and just after it (their mean is the
@@ -21,7 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ANCHOR = ROOT.parent / "shared" / "bench" / "transformer_speed.py"
+ANCHOR = next((p / "shared" / "bench" / "transformer_speed.py" for p in (ROOT.parent, ROOT.parent.parent)
+               if (p / "shared" / "bench" / "transformer_speed.py").exists()),
+              ROOT.parent / "shared" / "bench" / "transformer_speed.py")  # a worktree sits one level deeper
 BRANDS = ["Сбербанк", "сбер", "МТС", "мтс", "Билайн", "билайну", "ВТБ", "втб24", "Тинькофф", "МегаФон",
           "мегафоне", "Альфа-Банк", "альфу", "Tele2", "теле2", "Ростелеком", "Газпромбанк"]
 OPENERS = ["", "@support ", "RT @user: ", "Короче, ", "Блин, ", "Ну вот, ", "Господи, "]
@@ -76,10 +79,10 @@ def run_analyze(path: Path, out: Path, threads: int, model: str | None = None) -
             "steady": float(summary.group(3)), "peak_kb": peak_kb}
 
 
-def rubert_tiny2(threads: int) -> float:
-    anchor = subprocess.run([sys.executable, str(ANCHOR), "--only", "rubert-tiny2"], capture_output=True, text=True,
+def rubert_tiny2(threads: int, arch: str = "rubert-tiny2") -> float:
+    anchor = subprocess.run([sys.executable, str(ANCHOR), "--only", arch], capture_output=True, text=True,
                             env=dict(os.environ, OMP_NUM_THREADS=str(threads)), check=True)
-    return float(json.loads(anchor.stdout.strip().splitlines()[-1])["texts_per_second"]["rubert-tiny2"])
+    return float(json.loads(anchor.stdout.strip().splitlines()[-1])["texts_per_second"][arch])
 
 
 def main() -> None:
@@ -87,17 +90,19 @@ def main() -> None:
     p.add_argument("--n", type=int, default=10_000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--unique", action="store_true", help="no repeated texts in the input")
-    p.add_argument("--model", default=None, help="model directory for `molva analyze --model` (default: shipped)")
+    p.add_argument("--model", default=None, help="`molva analyze --model`: fast, a directory (default: shipped)")
+    p.add_argument("--anchor", default="rubert-tiny2", choices=("rubert-tiny2", "rubert-base"),
+                   help="reference architecture (the accurate default is compared with rubert-base)")
     a = p.parse_args()
     load_before = os.getloadavg()[0]
-    tiny_before = rubert_tiny2(a.threads)
+    tiny_before = rubert_tiny2(a.threads, a.anchor)
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
         src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in make_texts(a.n, unique=a.unique)),
                        encoding="utf-8")
         run = run_analyze(src, out, a.threads, a.model)
         assert sum(1 for _ in out.open(encoding="utf-8")) == a.n
-    tiny_after = rubert_tiny2(a.threads)
+    tiny_after = rubert_tiny2(a.threads, a.anchor)
     tiny = (tiny_before + tiny_after) / 2  # measured just before and just after: the same conditions
     result = {
         "model": a.model or "shipped", "texts": a.n, "threads": a.threads, "unique_texts": a.unique,
@@ -106,7 +111,7 @@ def main() -> None:
         "analyze_load_seconds": run["load"],  # importing torch, loading the model and the catalog
         "analyze_texts_per_s_after_load": run["steady"],  # what a long (1M-line) file runs at
         "peak_rss_mb": round(run["peak_kb"] / 1024, 1),
-        "rubert_tiny2_texts_per_s": round(tiny, 1), "rubert_tiny2_before_after": [tiny_before, tiny_after],
+        "anchor": a.anchor, "anchor_texts_per_s": round(tiny, 1), "anchor_before_after": [tiny_before, tiny_after],
         "ratio_end_to_end": round(a.n / run["wall"] / tiny, 2),
         "ratio_after_load": round(run["steady"] / tiny, 2),
         "date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),

@@ -17,7 +17,12 @@ from classifier.text import Featurizer, Span, TokenBatch
 if TYPE_CHECKING:
     from classifier.model import SentimentNet
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "molva-sentiment"
+MODELS = Path(__file__).resolve().parent.parent / "models"
+# the fast model (numpy network; `molva train` writes it; `--model fast`)
+DEFAULT_MODEL_DIR = MODELS / "molva-sentiment"
+FAST_MODEL_DIR = DEFAULT_MODEL_DIR
+# the accurate model, the default of `analyze` / `classify`: fine-tuned e5 (classifier.teacher)
+ACCURATE_MODEL_DIR = MODELS / "molva-sentiment-accurate"
 Targets = Sequence[Sequence[Span] | None]
 
 
@@ -230,12 +235,34 @@ def _label_columns(id2label: dict[int, str]) -> dict[str, list[int]]:
 
 
 def load_model(path_or_hub_id: str | Path | None = None) -> SentimentModel:
-    """None: the shipped default; a Molva model directory; else a transformers checkpoint (dir or hub id)."""
-    if path_or_hub_id is None or str(path_or_hub_id) == "":
-        return MolvaSentimentModel(DEFAULT_MODEL_DIR)
-    path = Path(path_or_hub_id)
+    """None (or "accurate"): the shipped default, the accurate transformer (the fast model when its files
+    are missing); "fast": the fast numpy model; a Molva model directory (accurate: ``teacher.json``; fast:
+    ``weights-0.pt``); else a transformers checkpoint (directory or hub id)."""
+    from classifier.teacher import CONFIG_FILE as TEACHER_CONFIG
+
+    name = "" if path_or_hub_id is None else str(path_or_hub_id)
+    if name in ("", "accurate"):
+        if (ACCURATE_MODEL_DIR / TEACHER_CONFIG).exists():
+            return _load_teacher(ACCURATE_MODEL_DIR)
+        if name == "accurate":
+            raise ModelLoadError(f"{ACCURATE_MODEL_DIR}: the accurate model is not installed")
+        return MolvaSentimentModel(FAST_MODEL_DIR)
+    if name == "fast":
+        return MolvaSentimentModel(FAST_MODEL_DIR)
+    path = Path(name)
+    if path.is_dir() and (path / TEACHER_CONFIG).exists():
+        return _load_teacher(path)
     if path.is_dir() and (path / "weights-0.pt").exists():
         return MolvaSentimentModel(path)
     if path.exists() and not path.is_dir():
         raise ModelLoadError(f"{path}: not a model directory")
-    return TransformersSentimentModel(path_or_hub_id)
+    return TransformersSentimentModel(path_or_hub_id)  # type: ignore[arg-type]
+
+
+def _load_teacher(model_dir: Path) -> SentimentModel:
+    from classifier.teacher import TeacherSentimentModel
+
+    try:
+        return TeacherSentimentModel(model_dir)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelLoadError(f"cannot load {model_dir}: {exc}") from exc

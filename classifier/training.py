@@ -99,8 +99,9 @@ def _score(metrics: dict[str, dict[str, float]]) -> float:
 
 def train_member(train: list[Example], val: dict[str, list[Example]], feat: Featurizer, cfg: TrainConfig,
                  seed: int, device: torch.device, log: Callable[[str], None],
-                 soft: np.ndarray | None = None) -> tuple[SentimentNet, float]:
-    """One network, seeded; epochs selected on the validation split. With ``soft`` (teacher probabilities
+                 soft: np.ndarray | None = None, deadline: float | None = None) -> tuple[SentimentNet, float]:
+    """One network, seeded; epochs selected on the validation split (``deadline``, ``time.monotonic()``:
+    no new epoch starts after it). With ``soft`` (teacher probabilities
     per training example) it is a distilled student: loss = alpha * soft CE + (1 - alpha) * gold CE."""
     seed_everything(seed)
     nav = load_navec()
@@ -147,6 +148,9 @@ def train_member(train: list[Example], val: dict[str, list[Example]], feat: Feat
         if score > best_score:
             best_score = score
             best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        if deadline is not None and time.monotonic() > deadline:
+            log(f"deadline: stopped after epoch {epoch + 1}")
+            break
     assert best_state is not None
     net.load_state_dict(best_state)
     net.eval()

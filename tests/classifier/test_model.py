@@ -142,12 +142,12 @@ def test_numpy_runtime_matches_torch() -> None:
     assert np.array_equal(fast.predict_domains(texts, targets, None, domains), got)
 
 
-def test_default_model_runs_without_torch() -> None:
-    """The shipped default scores texts without importing torch (about a second of start-up)."""
+def test_fast_model_runs_without_torch() -> None:
+    """The shipped fast model scores texts without importing torch (about a second of start-up)."""
     import subprocess
     import sys
 
-    code = ("import sys; from classifier.inference import load_model; m = load_model(None); "
+    code = ("import sys; from classifier.inference import load_model; m = load_model('fast'); "
             "p = m.predict(['МТС опять без связи'], [[(0, 3)]]); "
             "assert m.runtime == 'numpy' and 'torch' not in sys.modules, sorted(sys.modules); print(p[0])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
