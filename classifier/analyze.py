@@ -13,6 +13,7 @@ from classifier.arch import LABELS
 from classifier.aspects import AspectClassifier
 from classifier.inference import SentimentModel
 from classifier.judge import judge_mention
+from classifier.structure import predict_brands
 from classifier.text import Span
 from classifier.urgency import URGENT_THRESHOLD
 from molva.memory import release_free_memory
@@ -258,7 +259,7 @@ def _score(pending: list[_Row | tuple[int, str, Any]], model: SentimentModel) ->
                 targets.append(tgt)
                 others.append(oth)
                 groups.append(grp)
-    return model.predict(texts, targets, others=others, groups=groups) if texts else []
+    return predict_brands(model, texts, targets, others=others, groups=groups) if texts else []
 
 
 def _judged(text: str, scores: dict[str, float], span: Span | None, others: tuple[Span, ...], group: str | None,

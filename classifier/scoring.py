@@ -14,6 +14,7 @@ from classifier.arch import LABELS
 from classifier.aspects import AspectClassifier
 from classifier.inference import SentimentModel
 from classifier.judge import judge_mention
+from classifier.structure import predict_brands
 from classifier.text import Span
 from molva.models import BrandMention, SentimentCorrection
 
@@ -74,7 +75,7 @@ def classify_pending(session: Session, model: SentimentModel, *, limit: int, now
             targets.append([own] if valid else None)
             others.append([s for s in siblings.get(bm.mention_id, []) if s != own])
         groups = [brand_group(catalog, bm.brand) for bm in chunk]
-        scores = model.predict(texts, targets, others=others, groups=groups)
+        scores = predict_brands(model, texts, targets, others=others, groups=groups)
         for bm, text, sc, span, other in zip(chunk, texts, scores, targets, others, strict=True):
             m = bm.mention
             label = max(LABELS, key=lambda k: sc[k])

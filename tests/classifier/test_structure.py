@@ -1,0 +1,115 @@
+"""The structural layer for two-brand posts (classifier.structure): switching and comparison."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from classifier.analyze import Stats, analyze_lines
+from classifier.structure import adjust, structural_label, with_label
+from molva.catalog import load_catalog
+
+Span = tuple[int, int]
+
+
+@pytest.fixture(scope="module")
+def catalog():  # type: ignore[no-untyped-def]
+    return load_catalog()
+
+
+def spans(catalog, text: str) -> dict[str, list[Span]]:  # type: ignore[no-untyped-def]
+    out: dict[str, list[Span]] = {}
+    for m in catalog.match(text):
+        out.setdefault(m.brand, []).append((m.start, m.end))
+    return out
+
+
+def labels(catalog, text: str) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+    found = spans(catalog, text)
+    result = {}
+    for brand, own in found.items():
+        others = [s for b, ss in found.items() if b != brand for s in ss]
+        result[brand] = structural_label(text, own, others)
+    return result
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("В прошлом месяце перешёл с МТС на Билайн, связь в метро наконец есть.",
+     {"МТС": "negative", "Билайн": "positive"}),
+    ("Перевела зарплатную карту из ВТБ в Альфа-Банк, пока всё нравится.",
+     {"ВТБ": "negative", "Альфа-Банк": "positive"}),
+    ("Сменил Мегафон на Теле2 и плачу вдвое меньше.", {"МегаФон": "negative", "Tele2": "positive"}),
+    ("Сбежали от Ростелекома к Дом.ру всем подъездом.", {"Ростелеком": "negative", "Дом.ру": "positive"}),
+])
+def test_switch_from_negative_to_positive(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert labels(catalog, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Кредитка в Сбере выгоднее, чем в ВТБ.", {"Сбербанк": "positive", "ВТБ": "negative"}),
+    ("Мегафон стабильнее МТС на даче.", {"МегаФон": "positive", "МТС": "negative"}),
+    ("Обслуживание в Альфа-Банке хуже, чем у Т-Банка.", {"Альфа-Банк": "negative", "Т-Банк": "positive"}),
+    ("По сравнению с Билайном тарифы Теле2 дешевле.", {"Билайн": "negative", "Tele2": "positive"}),
+    ("В отличие от ВТБ, в Газпромбанке ипотеку одобрили быстрее.", {"ВТБ": "negative", "Газпромбанк": "positive"}),
+])
+def test_comparison_better_side_positive(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert labels(catalog, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Перешёл с МТС на Билайн — зря, связь ещё хуже.",            # regret
+    "Ушла из ВТБ в Сбер, теперь жалею.",                          # regret
+    "Так и не перешёл с МТС на Билайн, лень возиться.",           # negated verb
+    "Сбер не лучше, чем ВТБ.",                                    # negated comparative
+    "Сбер дешевле, но медленнее, чем ВТБ.",                       # directions disagree
+    "У МТС и Билайна тарифы одинаковые.",                         # no construction
+    "Сбер выгоднее, чем ВТБ и Альфа-Банк.",                      # three brands in the sentence
+    "Ставка в Сбере выше, чем в ВТБ.",                            # comparative of unknown direction
+    "Ушёл из МТС. Билайн тоже не подарок.",                       # brands in different sentences
+])
+def test_no_confident_construction_leaves_model(catalog, text: str) -> None:  # type: ignore[no-untyped-def]
+    found = labels(catalog, text)
+    assert len(found) >= 2
+    assert set(found.values()) == {None}
+
+
+@pytest.mark.parametrize("text", [
+    "Ушёл из МТС и доволен.", "Перешла на Билайн, всё отлично.", "Сбер лучше, чем раньше.",
+    "Альфа-Банк быстрее всех одобрил кредит.",
+])
+def test_single_brand_never_fires(catalog, text: str) -> None:  # type: ignore[no-untyped-def]
+    found = spans(catalog, text)
+    assert len(found) == 1
+    (own,) = found.values()
+    assert structural_label(text, own, []) is None
+    assert structural_label(text, own, None) is None
+    assert structural_label(text, None, own) is None
+    scores = [{"negative": 0.2, "neutral": 0.5, "positive": 0.3}]
+    assert adjust([text], [own], [[]], scores) == scores
+
+
+def test_with_label_keeps_a_distribution() -> None:
+    scores = {"negative": 0.7, "neutral": 0.2, "positive": 0.1}
+    out = with_label(scores, "positive")
+    assert max(out, key=lambda k: out[k]) == "positive"
+    assert sorted(out.values()) == sorted(scores.values())
+    assert with_label(scores, "negative") == scores
+
+
+class _Flat:
+    """Stub model: the same neutral-leaning scores for every request."""
+
+    version = "stub"
+
+    def predict(self, texts: Sequence[str], targets, *, others=None, groups=None):  # type: ignore[no-untyped-def]
+        return [{"negative": 0.3, "neutral": 0.4, "positive": 0.3} for _ in texts]
+
+
+def test_analyze_applies_the_layer_per_brand(catalog) -> None:  # type: ignore[no-untyped-def]
+    lines = [json.dumps({"id": 1, "text": "Перешёл с МТС на Билайн, доволен."}, ensure_ascii=False),
+             json.dumps({"id": 2, "text": "Перешёл на Билайн, доволен."}, ensure_ascii=False)]
+    rows = list(analyze_lines(lines, _Flat(), catalog, Stats()))
+    assert {b["brand"]: b["label"] for b in rows[0]["brands"]} == {"МТС": "negative", "Билайн": "positive"}
+    assert [b["label"] for b in rows[1]["brands"]] == ["neutral"]
