@@ -31,6 +31,9 @@ Span = tuple[int, int]
 _SENTENCE = re.compile(r"[.!?;…]+(?=\s|$)|\n+")  # not the dot of "Дом.ру"
 _WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
 
+MAX_SENTENCE = 1000  # characters: a longer "sentence" is not one
+MAX_SPANS = 16  # more brand mentions than this: no two-brand construction to read (and linear time on huge posts)
+
 _SWITCH_VERBS = frozenset({
     "уйти", "уходить", "перейти", "переходить", "сбежать", "сбегать", "переехать", "съехать", "перевести",
     "переводить", "перевестись", "переключиться", "свалить", "слезть", "пересесть", "сменить", "поменять",
@@ -138,12 +141,12 @@ def _comparison_label(text: str, words: list[tuple[str, int, int]], target: list
 def structural_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
     """The label the sentence structure gives the brand at ``target`` (its spans), or None when no switching
     or comparison construction with exactly one other brand (``others``) is found with confidence."""
-    if not target or not others:
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
         return None
     for begin, end in sorted({_sentence(text, t[0]) for t in target}):
         near = [o for o in others if begin <= o[0] and o[1] <= end]
         own = [t for t in target if begin <= t[0] and t[1] <= end]
-        if len(near) != 1:
+        if len(near) != 1 or end - begin > MAX_SENTENCE:
             continue
         words = _words(text, begin, end)
         label = _switch_label(text, words, own, near[0]) or _comparison_label(text, words, own, near[0])

@@ -113,3 +113,9 @@ def test_analyze_applies_the_layer_per_brand(catalog) -> None:  # type: ignore[n
     rows = list(analyze_lines(lines, _Flat(), catalog, Stats()))
     assert {b["brand"]: b["label"] for b in rows[0]["brands"]} == {"МТС": "negative", "Билайн": "positive"}
     assert [b["label"] for b in rows[1]["brands"]] == ["neutral"]
+
+
+def test_a_post_with_many_mentions_is_left_alone_quickly(catalog) -> None:  # type: ignore[no-untyped-def]
+    text = "Перешёл с МТС на Билайн. " * 20_000
+    found = spans(catalog, text)
+    assert structural_label(text, found["МТС"], found["Билайн"]) is None
