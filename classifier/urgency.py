@@ -29,6 +29,10 @@ from molva.models import as_utc
 
 URGENT_THRESHOLD = 0.6
 RESOLVED_CAP = 0.25  # the most urgency a post that reports the problem fixed can get
+# the most urgency a post can get when nothing is at stake: no money lost, no fraud, nothing blocked, no real
+# outage (an app-only or intermittent failure does not count), no regulator/court/collectors, no threat to leave.
+# Waiting, anger and reach then say how upset the author is, not that support must drop everything.
+GRUMBLE_CAP = 0.55
 
 _WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
 
@@ -186,13 +190,21 @@ HYPOTHETICAL = _rx(r"как\s+(?:мне\s+)?(?:не\s|защитить|избе�
 # "Верните деньги!" is money lost when the post says what was taken (an amount, a charge); closing a grumble
 # about a chatbot or a price rise it is a figure of speech
 _DEMAND_MONEY = _rx(r"верните\s+(?:мои\s+)?(?:деньги|средства|\d)", r"вернуть\s+(?:мои\s+)?деньги")
-_TAKEN = _rx(r"\d", r"списа\w*", r"\bсня(?:л|ли|ло)\b", r"пропал\w*", r"\bуш(?:ли|ло|ел|ла)\b", r"не\s+(?:при|до)ш\w+",
+# what was taken is an amount ("1 500 ₽", "12к", "47000"), not any digit: an appeal number ("№1437968"), a
+# count ("звонил 7 раз") or a time ("с 17:40") says nothing about money
+_AMOUNT = (r"(?<![№#\d:.-])\d{1,3}(?:[ \u00a0]?\d{3})*(?:[.,]\d+)?\s*(?:₽|р\b|р\.|руб|тыс|к\b|т\.р|рубл|долл|\$|евро)",
+           r"(?<![№#\d:.-])\d{3,}(?:[ \u00a0]\d{3})*(?![\d:])(?!\s*раз)")
+_TAKEN = _rx(*_AMOUNT, r"списа\w*", r"\bсня(?:л|ли|ло)\b", r"пропал\w*\s+(?:\S+\s+)?(?:деньг|средств|\d)", r"\bуш(?:ли|ло|ел|ла)\b", r"не\s+(?:при|до)ш\w+",
              r"удержал\w*", r"\bвзял[аи]?\b", r"не\s+подключал\w*", r"не\s+заказывал\w*", r"ошибочн\w*")
 
 
+# a hashtag is a label the author pins on the post ("#сбой", "#позор", "#нетсвязи"), not a report of what happened
+_HASHTAG = re.compile(r"#[\w.-]+")
+
+
 def signals(text: str) -> list[str]:
-    """Codes of the signals found in ``text`` (see ``SIGNALS``), in their order there."""
-    surface, lemmas = views(text)
+    """Codes of the signals found in ``text`` (see ``SIGNALS``), in their order there; hashtags are not read."""
+    surface, lemmas = views(_HASHTAG.sub(" ", text))
     found = []
     for code, (_, srx, lrx) in SIGNALS.items():
         if (srx is not None and srx.search(surface)) or (lrx is not None and lrx.search(lemmas)):
@@ -203,7 +215,8 @@ def signals(text: str) -> list[str]:
 
 
 def intensity(text: str) -> float:
-    """0..1: exclamations, shouting in capitals, angry emoji, harsh words."""
+    """0..1: exclamations, shouting in capitals, angry emoji, harsh words (not in hashtags)."""
+    text = _HASHTAG.sub(" ", text)
     value = 0.0
     if "!!" in text or "?!" in text or "!?" in text:
         value += 0.4
@@ -268,6 +281,8 @@ def urgency_score(
           and not TOTAL.search(_CANNOT.sub(" ", text))):
         signal -= 0.6 * SIGNALS["no_service"][0]
         reasons.append("app_only")
+    if reasons and reasons[-1] in ("partial_outage", "app_only"):
+        strong.remove("no_service")  # a grumble about the app or a flaky network, not an emergency
     if len(strong) >= 2:  # several strong signals add up, but not without bound
         signal = min(signal, 0.6)
     heat = intensity(text)
@@ -300,6 +315,9 @@ def urgency_score(
     if is_switch_target(text, target):
         score *= 0.3
         reasons.append("switch_target")
+    if not strong and "threat_to_leave" not in found and score > GRUMBLE_CAP:
+        score = GRUMBLE_CAP
+        reasons.append("nothing_at_stake")
     score = min(RESOLVED_CAP if resolved else 1.0, score)  # recency scales the capped score, so an old post always ranks lower
     if published_at is not None and now is not None:
         age_days = (as_utc(now) - as_utc(published_at)).total_seconds() / 86400
