@@ -171,6 +171,15 @@ APP_OUTAGE = _rx(r"\bлежит\b|\bлег\b|\bупал\w*", r"\bсбой\w*", r
                  r"\bне\s+проходит\s+(?:оплата|платеж)|оплата\s+(?:\S+\s+)?не\s+проходит", r"\bбез\s+(?:доступа|денег)",
                  r"\b(?:оплатить|перевести|снять|заплатить)\s+(?:\S+\s+)?не\s+могу",
                  r"\bнет\s+доступа", r"\bвсе\s+деньги\s+там", r"\bзаблокирован\w*")
+# a price, a fee or a subscription the author disputes ("списывает 499 ₽ в месяц", "поднял цену", "скрытые
+# комиссии") is a billing complaint, not money lost, unless the author is left without money, is charged twice
+# or for something never ordered or already returned, or a penalty follows
+FEE = _rx(r"\bв\s+месяц\b", r"\bежемесячн\w*", r"\bцен[уаыое]\b", r"\bкомисси\w*", r"\bабонентск\w+\s+плат\w*",
+          r"\bподписк\w*", r"\bтариф\w*", r"\bнавязал\w*", r"\bобслуживани\w+")
+HARD_LOSS = _rx(r"\bвесь\s+баланс", r"\bвсе\s+деньги", r"\bвсю\s+(?:зарплат|пенси|сумм)", r"\bноль\b", r"\bпусто\b",
+                r"\bминус\w*", r"\bбез\s+(?:денег|средств)", r"\bпени\b", r"\bштраф\w*", r"\bдолг\w*", r"\bдважды\b",
+                r"\bдва\s+раза\b", r"\bповторно\b", r"\bне\s+(?:подключал|заказывал|брал|оформлял|подписывал|соглашал)\w*",
+                r"\bотключил\w*", r"\bвернул\w*", r"\bмошенн\w*", r"\bукрал\w*", r"\bчуж\w+")
 _CANNOT = _rx(r"\bне\s+могу\b")  # "не могу войти в приложение" is the app failing, not everything
 # an outage of everything: its extent ("вообще", "полностью", "ни звонков, ни смс", "у всех"); how long a failure
 # lasts ("третий день", "с утра") does not make an app glitch or a flaky network total
@@ -274,13 +283,17 @@ def urgency_score(
         score += 0.2
         reasons.append("complaint")
     found = signals(text)
+    plain = _HASHTAG.sub(" ", text)  # "#сбой" is a tag, not an outage: the dampers below read the words
+    if "money_lost" in found and FEE.search(plain) and not HARD_LOSS.search(plain):
+        found.remove("money_lost")  # a price or a fee the author disputes: billing, nothing lost or stolen
+        reasons.append("fee")
     strong = [code for code in found if code in STRONG]
     signal = sum(SIGNALS[code][0] for code in found)
-    if "no_service" in found and PARTIAL.search(text) and not TOTAL.search(text):
+    if "no_service" in found and PARTIAL.search(plain) and not TOTAL.search(plain):
         signal -= 0.6 * SIGNALS["no_service"][0]
         reasons.append("partial_outage")
-    elif ("no_service" in found and "deadline" not in found and APP.search(text) and not APP_OUTAGE.search(text)
-          and not TOTAL.search(_CANNOT.sub(" ", text))):
+    elif ("no_service" in found and "deadline" not in found and APP.search(plain) and not APP_OUTAGE.search(plain)
+          and not TOTAL.search(_CANNOT.sub(" ", plain))):
         signal -= 0.6 * SIGNALS["no_service"][0]
         reasons.append("app_only")
     if reasons and reasons[-1] in ("partial_outage", "app_only"):
