@@ -14,7 +14,10 @@ this week's complaints. Urgent means ``URGENT_THRESHOLD`` (the alert rule's defa
 
 Dampers, each named in the reasons: ``resolved`` (the post reports the problem fixed, "проблема устранена": at most
 ``RESOLVED_CAP``, so no support topic), ``news`` (a third-person report), ``partial_outage`` ("иногда падает",
-"вечером тормозит") and ``app_only`` (the app or site alone fails, with no deadline and no lock-out from money).
+"вечером тормозит") and ``app_only`` (the app or site alone fails, with no deadline and no lock-out from money):
+either way the outage is then no strong signal; ``fee`` (a disputed price or fee is billing, not money lost);
+``nothing_at_stake`` (no strong signal and no threat to leave: at most ``GRUMBLE_CAP``, however long the wait,
+loud the words or wide the reach). Hashtags ("#сбой") are labels, not reports: signals skip them.
 """
 
 from __future__ import annotations
