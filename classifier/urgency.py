@@ -14,7 +14,10 @@ this week's complaints. Urgent means ``URGENT_THRESHOLD`` (the alert rule's defa
 
 Dampers, each named in the reasons: ``resolved`` (the post reports the problem fixed, "проблема устранена": at most
 ``RESOLVED_CAP``, so no support topic), ``news`` (a third-person report), ``partial_outage`` ("иногда падает",
-"вечером тормозит") and ``app_only`` (the app or site alone fails, with no deadline and no lock-out from money).
+"вечером тормозит") and ``app_only`` (the app or site alone fails, with no deadline and no lock-out from money):
+either way the outage is then no strong signal; ``fee`` (a disputed price or fee is billing, not money lost);
+``nothing_at_stake`` (no strong signal and no threat to leave: at most ``GRUMBLE_CAP``, however long the wait,
+loud the words or wide the reach). Hashtags ("#сбой") are labels, not reports: signals skip them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from molva.models import as_utc
 
 URGENT_THRESHOLD = 0.6
 RESOLVED_CAP = 0.25  # the most urgency a post that reports the problem fixed can get
+# the most urgency a post can get when nothing is at stake: no money lost, no fraud, nothing blocked, no real
+# outage (an app-only or intermittent failure does not count), no regulator/court/collectors, no threat to leave.
+# Waiting, anger and reach then say how upset the author is, not that support must drop everything.
+GRUMBLE_CAP = 0.55
 
 _WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
 
@@ -165,12 +172,23 @@ APP = _rx(r"\bприложени\w*", r"\bсайт\w*", r"\bличн\w+\s+каб
 APP_OUTAGE = _rx(r"\bлежит\b|\bлег\b|\bупал\w*", r"\bсбой\w*", r"\bу\s+всех\b", r"\bни\s+\S+,?\s+ни\b",
                  r"\bне\s+могу\s+(?:\S+\s+)?(?:оплатить|перевести|снять|расплатиться|заплатить|платить)",
                  r"\bне\s+проходит\s+(?:оплата|платеж)|оплата\s+(?:\S+\s+)?не\s+проходит", r"\bбез\s+(?:доступа|денег)",
+                 r"\b(?:оплатить|перевести|снять|заплатить)\s+(?:\S+\s+)?не\s+могу",
                  r"\bнет\s+доступа", r"\bвсе\s+деньги\s+там", r"\bзаблокирован\w*")
+# a price, a fee or a subscription the author disputes ("списывает 499 ₽ в месяц", "поднял цену", "скрытые
+# комиссии") is a billing complaint, not money lost, unless the author is left without money, is charged twice
+# or for something never ordered or already returned, or a penalty follows
+FEE = _rx(r"\bв\s+месяц\b", r"\bежемесячн\w*", r"\bцен[уаыое]\b", r"\bкомисси\w*", r"\bабонентск\w+\s+плат\w*",
+          r"\bподписк\w*", r"\bтариф\w*", r"\bнавязал\w*", r"\bобслуживани\w+")
+HARD_LOSS = _rx(r"\bвесь\s+баланс", r"\bвсе\s+деньги", r"\bвсю\s+(?:зарплат|пенси|сумм)", r"\bноль\b", r"\bпусто\b",
+                r"\bминус\w*", r"\bбез\s+(?:денег|средств)", r"\bпени\b", r"\bштраф\w*", r"\bдолг\w*", r"\bдважды\b",
+                r"\bдва\s+раза\b", r"\bповторно\b", r"\bне\s+(?:подключал|заказывал|брал|оформлял|подписывал|соглашал)\w*",
+                r"\bотключил\w*", r"\bвернул\w*", r"\bмошенн\w*", r"\bукрал\w*", r"\bчуж\w+")
 _CANNOT = _rx(r"\bне\s+могу\b")  # "не могу войти в приложение" is the app failing, not everything
+# an outage of everything: its extent ("вообще", "полностью", "ни звонков, ни смс", "у всех"); how long a failure
+# lasts ("третий день", "с утра") does not make an app glitch or a flaky network total
 TOTAL = _rx(r"\bвообще\s+(?:нет|ничего|не\s+работает)", r"\bполностью\b", r"\bцеликом\b", r"\bни\s+\S+,?\s+ни\b",
-            r"\bс\s+(?:утра|ночи|обеда|вчера)", r"\bвесь\s+день", r"\bсутки|\bсуток", r"\b\d+\s+(?:дн|дня|дней|час)",
-            r"\b(?:второй|третий|пятый|который)\s+(?:день|час)", r"\bне\s+могу\b", r"\bглобальн\w*", r"\bу\s+всех\b",
-            r"\bс\s+\d+\s+числа", r"\bотсутству\w*", r"\bнет\s+(?:интернета|связи|сети)\s+(?:уже\s+)?с\b")
+            r"\bне\s+могу\b", r"\bглобальн\w*", r"\bу\s+всех\b", r"\bотсутству\w*",
+            r"\bнет\s+(?:интернета|связи|сети)\s+(?:уже\s+)?с\b")
 _ANGRY = re.compile(r"[😡🤬😤💢😠👎🤦😢😱]")
 _CAPS = re.compile(r"\b[А-ЯЁA-Z]{4,}\b")
 _HARSH = _rx(r"\bужас", r"кошмар", r"\bпозор", r"безобрази", r"беспредел", r"издева", r"\bпаник", r"помогите", r"караул")
@@ -186,13 +204,21 @@ HYPOTHETICAL = _rx(r"как\s+(?:мне\s+)?(?:не\s|защитить|избе�
 # "Верните деньги!" is money lost when the post says what was taken (an amount, a charge); closing a grumble
 # about a chatbot or a price rise it is a figure of speech
 _DEMAND_MONEY = _rx(r"верните\s+(?:мои\s+)?(?:деньги|средства|\d)", r"вернуть\s+(?:мои\s+)?деньги")
-_TAKEN = _rx(r"\d", r"списа\w*", r"\bсня(?:л|ли|ло)\b", r"пропал\w*", r"\bуш(?:ли|ло|ел|ла)\b", r"не\s+(?:при|до)ш\w+",
+# what was taken is an amount ("1 500 ₽", "12к", "47000"), not any digit: an appeal number ("№1437968"), a
+# count ("звонил 7 раз") or a time ("с 17:40") says nothing about money
+_AMOUNT = (r"(?<![№#\d:.-])\d{1,3}(?:[ \u00a0]?\d{3})*(?:[.,]\d+)?\s*(?:₽|р\b|р\.|руб|тыс|к\b|т\.р|рубл|долл|\$|евро)",
+           r"(?<![№#\d:.-])\d{3,}(?:[ \u00a0]\d{3})*(?![\d:])(?!\s*раз)")
+_TAKEN = _rx(*_AMOUNT, r"списа\w*", r"\bсня(?:л|ли|ло)\b", r"пропал\w*\s+(?:\S+\s+)?(?:деньг|средств|\d)", r"\bуш(?:ли|ло|ел|ла)\b", r"не\s+(?:при|до)ш\w+",
              r"удержал\w*", r"\bвзял[аи]?\b", r"не\s+подключал\w*", r"не\s+заказывал\w*", r"ошибочн\w*")
 
 
+# a hashtag is a label the author pins on the post ("#сбой", "#позор", "#нетсвязи"), not a report of what happened
+_HASHTAG = re.compile(r"#[\w.-]+")
+
+
 def signals(text: str) -> list[str]:
-    """Codes of the signals found in ``text`` (see ``SIGNALS``), in their order there."""
-    surface, lemmas = views(text)
+    """Codes of the signals found in ``text`` (see ``SIGNALS``), in their order there; hashtags are not read."""
+    surface, lemmas = views(_HASHTAG.sub(" ", text))
     found = []
     for code, (_, srx, lrx) in SIGNALS.items():
         if (srx is not None and srx.search(surface)) or (lrx is not None and lrx.search(lemmas)):
@@ -203,7 +229,8 @@ def signals(text: str) -> list[str]:
 
 
 def intensity(text: str) -> float:
-    """0..1: exclamations, shouting in capitals, angry emoji, harsh words."""
+    """0..1: exclamations, shouting in capitals, angry emoji, harsh words (not in hashtags)."""
+    text = _HASHTAG.sub(" ", text)
     value = 0.0
     if "!!" in text or "?!" in text or "!?" in text:
         value += 0.4
@@ -259,15 +286,21 @@ def urgency_score(
         score += 0.2
         reasons.append("complaint")
     found = signals(text)
+    plain = _HASHTAG.sub(" ", text)  # "#сбой" is a tag, not an outage: the dampers below read the words
+    if "money_lost" in found and FEE.search(plain) and not HARD_LOSS.search(plain):
+        found.remove("money_lost")  # a price or a fee the author disputes: billing, nothing lost or stolen
+        reasons.append("fee")
     strong = [code for code in found if code in STRONG]
     signal = sum(SIGNALS[code][0] for code in found)
-    if "no_service" in found and PARTIAL.search(text) and not TOTAL.search(text):
+    if "no_service" in found and PARTIAL.search(plain) and not TOTAL.search(plain):
         signal -= 0.6 * SIGNALS["no_service"][0]
         reasons.append("partial_outage")
-    elif ("no_service" in found and "deadline" not in found and APP.search(text) and not APP_OUTAGE.search(text)
-          and not TOTAL.search(_CANNOT.sub(" ", text))):
+    elif ("no_service" in found and "deadline" not in found and APP.search(plain) and not APP_OUTAGE.search(plain)
+          and not TOTAL.search(_CANNOT.sub(" ", plain))):
         signal -= 0.6 * SIGNALS["no_service"][0]
         reasons.append("app_only")
+    if reasons and reasons[-1] in ("partial_outage", "app_only"):
+        strong.remove("no_service")  # a grumble about the app or a flaky network, not an emergency
     if len(strong) >= 2:  # several strong signals add up, but not without bound
         signal = min(signal, 0.6)
     heat = intensity(text)
@@ -300,6 +333,9 @@ def urgency_score(
     if is_switch_target(text, target):
         score *= 0.3
         reasons.append("switch_target")
+    if not strong and "threat_to_leave" not in found and score > GRUMBLE_CAP:
+        score = GRUMBLE_CAP
+        reasons.append("nothing_at_stake")
     score = min(RESOLVED_CAP if resolved else 1.0, score)  # recency scales the capped score, so an old post always ranks lower
     if published_at is not None and now is not None:
         age_days = (as_utc(now) - as_utc(published_at)).total_seconds() / 86400

@@ -26,12 +26,15 @@ REASON_NAMES: dict[str, str] = {
     "hypothetical": "вопрос «что если», а не случившееся",
     "partial_outage": "частичные перебои",
     "app_only": "сбой только приложения или сайта",
+    "fee": "спор о цене или комиссии, деньги не пропали",
+    "nothing_at_stake": "ничего не под угрозой: ни денег, ни доступа, ни полного сбоя",
     "switch_target": "бренд, к которому автор уходит",
     "old": "давняя публикация",
 }
 
 # reasons that lower urgency: they explain why a mention is NOT urgent
-DAMPERS = frozenset({"resolved", "news", "hypothetical", "partial_outage", "app_only", "switch_target", "old"})
+DAMPERS = frozenset({"resolved", "news", "hypothetical", "partial_outage", "app_only", "fee", "nothing_at_stake",
+                     "switch_target", "old"})
 
 
 def reason_name(code: str) -> str:
