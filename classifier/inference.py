@@ -59,6 +59,23 @@ def _spans_key(spans: Sequence[Span] | None) -> tuple[Span, ...] | None:
     return None if spans is None else tuple((int(s), int(e)) for s, e in spans)
 
 
+def unique_requests(texts: Sequence[str], targets: Sequence[Sequence[Span] | None],
+                    others: Sequence[Sequence[Span] | None] | None,
+                    domains: Sequence[int]) -> tuple[list[int], np.ndarray]:
+    """Identical requests (reposts, retweets, the same text twice in a chunk) are scored once: the index of each
+    distinct request's first occurrence, and for every request the position of its distinct one."""
+    keys: dict[tuple[object, ...], int] = {}
+    inverse = np.empty(len(texts), dtype=np.int64)
+    first: list[int] = []
+    for i, text in enumerate(texts):
+        key = (text, _spans_key(targets[i]), _spans_key(others[i]) if others is not None else None, domains[i])
+        j = keys.setdefault(key, len(first))
+        if j == len(first):
+            first.append(i)
+        inverse[i] = j
+    return first, inverse
+
+
 class MolvaSentimentModel:
     """The default model: small target-aware CNNs over navec + hashed char n-grams (see MODEL_CARD.md).
 
@@ -137,16 +154,7 @@ class MolvaSentimentModel:
         """(n, 3) probabilities, rows summing to 1; ``domains`` are indices into ``DOMAINS``."""
         if len(texts) == 0:
             return np.zeros((0, len(LABELS)))
-        # identical requests (reposts, retweets, the same text twice in a chunk) are scored once
-        keys: dict[tuple[object, ...], int] = {}
-        inverse = np.empty(len(texts), dtype=np.int64)
-        first: list[int] = []
-        for i, text in enumerate(texts):
-            key = (text, _spans_key(targets[i]), _spans_key(others[i]) if others is not None else None, domains[i])
-            j = keys.setdefault(key, len(first))
-            if j == len(first):
-                first.append(i)
-            inverse[i] = j
+        first, inverse = unique_requests(texts, targets, others, domains)
         if len(first) < len(texts):
             texts, targets = [texts[i] for i in first], [targets[i] for i in first]
             others = [others[i] for i in first] if others is not None else None

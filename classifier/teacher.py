@@ -528,15 +528,9 @@ class TeacherSentimentModel:
                         others: Sequence[Sequence[Span] | None] | None, domains: Sequence[int]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, len(LABELS)))
-        keys: dict[tuple[object, ...], int] = {}
-        inverse = np.empty(len(texts), dtype=np.int64)
-        first: list[int] = []
-        for i, text in enumerate(texts):
-            key = (text, _key(targets[i]), _key(others[i]) if others is not None else None, domains[i])
-            j = keys.setdefault(key, len(first))
-            if j == len(first):
-                first.append(i)
-            inverse[i] = j
+        from classifier.inference import unique_requests
+
+        first, inverse = unique_requests(texts, targets, others, domains)
         rows = self.tok.encode_batch([texts[i] for i in first], [targets[i] for i in first],
                                      [others[i] for i in first] if others is not None else None)
         probs = predict_rows(self.net, rows, [domains[i] for i in first], self.device, self.batch_size)
@@ -640,10 +634,6 @@ def quantize_linears(net: nn.Module) -> nn.Module:
             q = quantize_dynamic(nn.Sequential(mod), {nn.Linear}, dtype=torch.qint8)  # type: ignore[no-untyped-call]
         setattr(net.get_submodule(parent), child, q[0])
     return net
-
-
-def _key(spans: Sequence[Span] | None) -> tuple[Span, ...] | None:
-    return None if spans is None else tuple((int(s), int(e)) for s, e in spans)
 
 
 def _domain(target: Sequence[Span] | None, group: str | None) -> int:
