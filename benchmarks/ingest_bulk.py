@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import random
 import resource
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,38 +31,21 @@ from molva.ingest import Ingestor, MentionData, get_or_create_source, start_run 
 from molva.models import BrandMention, Mention  # noqa: E402
 from molva.settings import SourceConfig  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-T0 = datetime(2025, 3, 1, tzinfo=UTC)
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from import_bulk import rows  # noqa: E402  (one generator of synthetic posts for both benchmarks)
 
-BRANDS = ["Сбербанк", "Сбера", "ВТБ", "Т-Банк", "Тинькофф", "Альфа-Банк", "МТС", "Билайн", "МегаФон", "Tele2",
-          "Ростелеком", "Газпромбанк", "Совкомбанк", "Почта Банк", "Yota", "Райффайзенбанк", None, None]
-OPENERS = ["Третий день", "Уже неделю", "Сегодня утром", "Вчера вечером", "Опять", "Снова", "В который раз",
-           "Честно говоря,", "Друзья,", "Коллеги,", "Внимание:", "Кто знает,"]
-EVENTS = ["не могу войти в приложение", "списали деньги дважды", "не работает перевод по СБП",
-          "заблокировали карту без объяснения", "пропал интернет во всём районе", "поддержка не отвечает",
-          "одобрили кредит за пять минут", "вернули комиссию после звонка", "подняли тариф без предупреждения",
-          "отличная скорость мобильного интернета", "очередь в отделении на два часа", "кешбэк так и не пришёл"]
-TAILS = ["Что делать?", "Спасибо за помощь!", "Больше не вернусь.", "Рекомендую.", "Кто сталкивался?",
-         "Пишу уже пятое обращение.", "Очень довольна.", "Это просто издевательство.", "Посоветуйте, куда жаловаться."]
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
 KINDS = ["vk", "telegram", "mastodon", "reviews", "rss"]
 
 
 def make_items(count: int, seed: int = 7) -> Iterator[MentionData]:
-    """``count`` mentions in one source's terms: unique ids; 3% reposts of an earlier text (near-duplicates)."""
-    rng = random.Random(seed)
-    texts: list[str] = []
-    for i in range(count):
-        brand = rng.choice(BRANDS)
-        if texts and rng.random() < 0.03:
-            text_ = "Репост: " + rng.choice(texts[-2000:])
-        else:
-            words = " ".join(rng.choice(EVENTS) for _ in range(rng.randint(1, 3)))
-            about = f"{brand}: " if brand else ""
-            text_ = f"{about}{rng.choice(OPENERS)} {words} (№{i}, {rng.randint(1, 10**6)}). {rng.choice(TAILS)}"
-            texts.append(text_)
-        yield MentionData(kind="vk", external_id=f"{1000 + i % 977}_{i}", url=f"https://vk.com/wall{1000 + i % 977}_{i}",
-                          text=text_, published_at=T0 + timedelta(seconds=30 * i), author=f"user{i % 5000}",
-                          author_id=str(1000 + i % 977), likes=rng.randint(0, 50), views=rng.randint(0, 10_000))
+    """``count`` mentions in one source's terms: unique ids; 3% reposts of an earlier text (near-duplicates).
+    The same posts ``molva import`` reads in ``benchmarks/import_bulk.py``."""
+    for row in rows(count, seed):
+        yield MentionData(kind="vk", external_id=row["external_id"], url=row["url"], text=row["text"],
+                          published_at=datetime.fromisoformat(row["published_at"]), author=row["author"],
+                          author_id=row["author_id"], likes=row["likes"], views=row["views"])
 
 
 def ingest(url: str, count: int, batch: int, analyze: bool = False) -> dict[str, Any]:
