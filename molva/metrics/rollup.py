@@ -85,9 +85,14 @@ def counts_by(session: Session, filters: MetricsFilter, metric: str, *columns: A
 
 def hour_bucket(session: Session, granularity: str) -> ColumnElement[Any]:
     """The hour/day/week bucket of a rollup row (as ``molva.metrics.timeseries`` buckets raw rows)."""
-    column = BrandRollup.hour
+    return time_bucket(session, granularity, BrandRollup.hour)
+
+
+def time_bucket(session: Session, granularity: str, column: Any) -> ColumnElement[Any]:
+    """The hour/day/week bucket (UTC) of a timestamp column, for raw rows and rollup rows alike."""
     if session.get_bind().dialect.name == "postgresql":
         return func.date_trunc(granularity, func.timezone("UTC", column))
+    # SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" in UTC: cut the string.
     if granularity == "hour":
         return func.substr(column, 1, 13)
     if granularity == "day":

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from molva.metrics import rollup
@@ -68,15 +68,7 @@ class PeriodComparison:
 
 
 def _bucket_expr(session: Session, granularity: Granularity) -> ColumnElement[Any]:
-    column = BrandMention.published_at
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date_trunc(granularity, func.timezone("UTC", column))
-    # SQLite stores "YYYY-MM-DD HH:MM:SS.ffffff" in UTC: cut the string.
-    if granularity == "hour":
-        return func.substr(column, 1, 13)
-    if granularity == "day":
-        return func.substr(column, 1, 10)
-    return func.date(func.substr(column, 1, 10), literal_column("'weekday 0'"), literal_column("'-6 days'"))
+    return rollup.time_bucket(session, granularity, BrandMention.published_at)
 
 
 def _parse_bucket(value: Any) -> datetime:
