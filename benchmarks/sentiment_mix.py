@@ -126,13 +126,22 @@ class Replay:
 
     version = "replay"
 
-    def __init__(self, table: dict[str, np.ndarray]) -> None:
-        self.table = table
+    def __init__(self, table: dict[str, np.ndarray], fallback: Any = None) -> None:
+        self.table, self.fallback = table, fallback
 
     def predict(self, texts: Any, targets: Any, *, others: Any = None, groups: Any = None) -> list[dict[str, float]]:
         out = []
+        others = others if others is not None else [None] * len(texts)
+        groups = groups if groups is not None else [None] * len(texts)
         for key in zip(texts, targets, others, groups, strict=True):
-            p = self.table[json.dumps([key[0], key[1], key[2], key[3]], ensure_ascii=False)]
+            k = json.dumps([key[0], key[1], key[2], key[3]], ensure_ascii=False)
+            if k not in self.table:  # a request the cache never saw (the structure layer's own): the real model
+                if self.fallback is None:
+                    raise KeyError(k)
+                self.table[k] = np.array([self.fallback.predict([key[0]], [key[1]], others=[key[2]],
+                                                                groups=[key[3]])[0][c]
+                                          for c in ("negative", "neutral", "positive")])
+            p = self.table[k]
             out.append({"negative": float(p[0]), "neutral": float(p[1]), "positive": float(p[2])})
         return out
 
