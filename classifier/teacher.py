@@ -594,7 +594,7 @@ def load_mix(model_dir: Path) -> FastMix | None:
         return None
     from classifier.inference import MolvaSentimentModel
 
-    return FastMix(MolvaSentimentModel(fast_dir), weights)
+    return FastMix(MolvaSentimentModel(fast_dir, priors=False), weights)  # the mix was tuned without them
 
 
 def _cache_dir() -> Path:

@@ -337,7 +337,7 @@ def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tm
     mixed_model = load_model(tmp_path / "m")
     assert isinstance(mixed_model, TeacherSentimentModel) and mixed_model.version.endswith("+fast(telecom:0.5)")
     mixed = mixed_model.predict_domains(*args)
-    fast = MolvaSentimentModel(FAST_MODEL_DIR).predict_domains(*args)
+    fast = MolvaSentimentModel(FAST_MODEL_DIR, priors=False).predict_domains(*args)  # the mix: without priors
     assert np.allclose(mixed[:2], mix_probs(alone[:2], fast[:2], 0.5), atol=1e-6)
     assert np.allclose(mixed[2], alone[2], atol=1e-6)  # banks: weight 0, the transformer alone
     assert np.allclose(TeacherSentimentModel(tmp_path / "m", mix=False).predict_domains(*args), alone, atol=1e-6)
@@ -354,3 +354,19 @@ def test_shipped_default_mixes_the_fast_model_on_telecom(accurate_model) -> None
         pytest.skip("accurate model not installed")
     assert accurate_model.version.startswith("molva-sentiment-accurate-")
     assert accurate_model.version.endswith("+fast(telecom:0.5)")
+
+
+def test_fast_model_class_log_prior() -> None:
+    """The shipped fast model's ``class_log_prior``: its probabilities are the network's times exp(offset),
+    renormalised; ``priors=False`` gives the network's own."""
+    from classifier.inference import FAST_MODEL_DIR, MolvaSentimentModel
+
+    bias = json.loads((FAST_MODEL_DIR / "config.json").read_text(encoding="utf-8")).get("class_log_prior")
+    if bias is None:
+        pytest.skip("the fast model has no class priors")
+    text = "Сбер опять заблокировал карту, а в Тинькофф всё отлично"
+    args = ([text, text, "ну такое"], [[(0, 4)], [(text.index("Тинькофф"), len(text))], None], None, [0, 0, 2])
+    raw = MolvaSentimentModel(FAST_MODEL_DIR, priors=False).predict_domains(*args)
+    shipped = MolvaSentimentModel(FAST_MODEL_DIR).predict_domains(*args)
+    want = raw * np.exp(np.asarray(bias))
+    assert np.allclose(shipped, want / want.sum(1, keepdims=True))
