@@ -3,6 +3,7 @@
     python benchmarks/sentiment_mix.py cache  [--data ../shared/data/sentiment]   # model probabilities, once
     python benchmarks/sentiment_mix.py tune                                      # instant, from the cache
     python benchmarks/sentiment_mix.py verify                                    # the shipped default path
+    python benchmarks/sentiment_mix.py speed [--n 1000] [--rounds 2]             # CPU cost, before / after
 
 ``cache`` scores every validation row of the fixed time split (``classifier/data.py``) with the accurate model
 (the shipped default runtime) and the fast model, and every brand request of the two-brand set
@@ -243,9 +244,50 @@ def verify(data: Path) -> None:
     print("two-brand all", score(rows2, pred2)["accuracy"]["all"])
 
 
+def speed(n: int, rounds: int) -> None:
+    """CPU cost of the mix and of the new structure rules: the same generated rows (``sentiment_speed``'s
+    generator, unique texts) through ``analyze_lines`` with the transformer alone and the layer of the
+    commit before this work (``--old-structure`` file), and with the shipped default; interleaved rounds."""
+    import importlib.util
+    import os
+    import subprocess
+
+    from benchmarks.sentiment_speed import make_texts
+    from classifier import analyze as an
+    from classifier.analyze import Stats, analyze_lines
+    from classifier.inference import ACCURATE_MODEL_DIR, load_model
+    from classifier.teacher import TeacherSentimentModel
+    from molva.catalog import load_catalog
+    from molva.settings import load_settings
+
+    old_src = subprocess.run(["git", "show", "e2f1f74:classifier/structure.py"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+    old_path = ROOT / "var" / "structure_before.py"
+    old_path.write_text(old_src, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("structure_before", old_path)
+    assert spec is not None and spec.loader is not None
+    old_mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old_mod)
+    new_predict = an.predict_brands
+    catalog = load_catalog(load_settings().catalog_path)
+    lines = [json.dumps(r, ensure_ascii=False) for r in make_texts(n, seed=11, unique=True)]
+    before, after = TeacherSentimentModel(ACCURATE_MODEL_DIR, mix=False), load_model(None)
+    print("threads", os.environ.get("OMP_NUM_THREADS"), "load average", os.getloadavg())
+    for r in range(rounds):
+        for name, model, fn in (("before", before, old_mod.predict_brands), ("after", after, new_predict)):
+            an.predict_brands = fn
+            c0, t0 = time.process_time(), time.perf_counter()
+            out = list(analyze_lines(lines, model, catalog, Stats()))
+            print(f"round {r} {name}: {len(out)} rows {time.perf_counter() - t0:.1f} s wall "
+                  f"{time.process_time() - c0:.1f} s CPU", flush=True)
+    an.predict_brands = new_predict
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("step", choices=("cache", "tune", "verify"))
+    p.add_argument("step", choices=("cache", "tune", "verify", "speed"))
+    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--cache", type=Path, default=CACHE)
     a = p.parse_args()
@@ -253,6 +295,8 @@ def main() -> None:
         cache(a.data, a.cache)
     elif a.step == "verify":
         verify(a.data)
+    elif a.step == "speed":
+        speed(a.n, a.rounds)
     else:
         tune(a.cache)
 
