@@ -13,6 +13,8 @@ Two constructions say plainly which brand is on which side, so a small rule laye
   opposite. Not when the comparative is negated ("не лучше") or directions disagree in the sentence.
 
 * **compensation** — the target's clause opens with "зато" ("..., зато у Билайна 4G"): positive.
+* **emoji rating** — nothing but emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅
+  мтс ❌"): the emoji's feeling (a small emoji lexicon, neutral faces included) when they agree.
 * **verbal comparison** — a verb of winning or losing ("проигрывать", "уступать" / "выигрывать",
   "обходить", "опережать", "превосходить") with the target or the other brand as its nearest preceding
   brand in the sentence: that brand takes the verb's side, the other the opposite.
@@ -83,6 +85,11 @@ _ADVICE = re.compile(r"\bподскаж|\bпосоветуй|\bчто\s+скаж
                      r"|\bесть\s+ли\s+смысл\b|\bкак\s+вам\b", re.IGNORECASE)
 _ADVERSATIVE = re.compile(r"(?:^|[,;:—–.!?…]\s*|\s)(?:а|но|зато|однако|тогда\s+как|в\s+то\s+время\s+как)(?=\s|$)",
                           re.IGNORECASE)
+# emoji that say the feeling when a brand is followed by nothing else (emoji-only "ratings": "МТС ❌ Билайн ✅")
+_EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉")
+_EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀")
+_EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
+_LETTERS = re.compile(r"[^\W_]", re.UNICODE)
 _CLAUSE = re.compile(r"[,:—–]\s*|\s-\s")
 
 
@@ -197,6 +204,27 @@ def _compensation_label(text: str, target: list[Span]) -> str | None:
     return "positive"
 
 
+def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
+    """The feeling of the emoji right after each target mention, when nothing but emoji, punctuation and
+    spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. None when
+    there is a word there, no known emoji, or the emoji disagree."""
+    starts = sorted(s for s, _ in (*target, *others))
+    found: set[str] = set()
+    for _, end in target:
+        nxt = next((s for s in starts if s >= end), len(text))
+        tail = text[end:nxt]
+        if _LETTERS.search(tail):
+            return None
+        for ch in tail:
+            if ch in _EMOJI_POSITIVE:
+                found.add("positive")
+            elif ch in _EMOJI_NEGATIVE:
+                found.add("negative")
+            elif ch in _EMOJI_NEUTRAL:
+                found.add("neutral")
+    return found.pop() if len(found) == 1 else None
+
+
 def structural_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
     """The label the sentence structure gives the brand at ``target`` (its spans), or None when no switching
     or comparison construction with exactly one other brand (``others``) is found with confidence."""
@@ -214,7 +242,7 @@ def structural_label(text: str, target: Sequence[Span] | None, others: Sequence[
         label = label or _verb_comparison_label(words, own, near)
         if label is not None:
             return label
-    return _compensation_label(text, list(target))
+    return _compensation_label(text, list(target)) or emoji_label(text, target, others)
 
 
 def _own_sentences(text: str, target: Sequence[Span], others: Sequence[Span]) -> list[tuple[int, int]] | None:

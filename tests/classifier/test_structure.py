@@ -127,6 +127,9 @@ def test_a_post_with_many_mentions_is_left_alone_quickly(catalog) -> None:  # ty
     ("МТС обходит Билайн по скорости в метро.", {"МТС": "positive", "Билайн": "negative"}),
     ("Связь у МТС опять пропала, зато Билайн ловит.", {"МТС": None, "Билайн": "positive"}),
     ("Приложение Альфы лагает. Зато Сбербанк Онлайн летает.", {"Альфа-Банк": None, "Сбербанк": "positive"}),
+    ("связь сегодня: билайн ✅ мтс ❌", {"Билайн": "positive", "МТС": "negative"}),
+    ("Мегафон 💯 Yota 🤷‍♀️", {"МегаФон": "positive", "Yota": "neutral"}),
+    ("МТС 👍 хотя бывает и 👎, Билайн 👎", {"МТС": None, "Билайн": "negative"}),  # a word after МТС: no rating
 ])
 def test_verbal_comparison_and_compensation(catalog, text: str, expected: dict[str, str | None]) -> None:  # type: ignore[no-untyped-def]
     assert labels(catalog, text) == expected
