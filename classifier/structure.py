@@ -346,9 +346,11 @@ def contrast_sides(model: SentimentModel, texts: Sequence[str], targets: Targets
     brand's own clause scored alone decides who is on which side (the clause that reads more positive is the
     positive brand). Returns {request: label}."""
     reqs: list[tuple[str, tuple[Span, ...], str | None]] = []
+    items = [(i, j) for i, j in items if adversative_split(texts[i], targets[i], others[i]) is not None]
     for i, _ in items:
         split = adversative_split(texts[i], targets[i], others[i])
-        assert split is not None
+        if split is None:  # filtered above
+            continue
         for spans in (targets[i], others[i]):
             text, shifted = _clause(texts[i], sorted(spans or ()), split)
             reqs.append((text, shifted, groups[i] if groups is not None else None))
