@@ -83,11 +83,15 @@ class MolvaSentimentModel:
     are sorted by token count and batched (almost no padding), and the results are put back in order."""
 
     def __init__(self, model_dir: Path, batch_size: int = 256, members: int | Sequence[int] | None = None,
-                 int8: bool | None = None, runtime: str | None = None) -> None:
+                 int8: bool | None = None, runtime: str | None = None, priors: bool = True) -> None:
         """``runtime``: "numpy" (torch-free, needs ``weights-{i}.npz``), "torch", or None: ``MOLVA_RUNTIME``
-        if set, else numpy when every chosen member has its npz export and int8 is off."""
+        if set, else numpy when every chosen member has its npz export and int8 is off. ``priors``: apply
+        the config's ``class_log_prior`` (log-offsets per class added to the network's log-probabilities,
+        tuned on the earlier half of the validation split; see BENCHMARKS.md) when it has one."""
         conf = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-        self.version: str = str(conf["version"])
+        bias = conf.get("class_log_prior") if priors else None
+        self.class_weight: np.ndarray | None = None if not bias else np.exp(np.asarray(bias, dtype=np.float64))
+        self.version: str = str(conf["version"]) + ("-prior" if bias else "")
         chosen: Any = members if members is not None else conf.get("inference_members", conf["members"])
         self.member_ids = [int(i) for i in chosen] if isinstance(chosen, (list, tuple)) else list(range(int(chosen)))
         self.int8 = bool(conf.get("int8", False)) if int8 is None else int8
@@ -135,6 +139,7 @@ class MolvaSentimentModel:
         """Wrap in-memory networks (eval mode), e.g. the teacher ensemble while distilling."""
         self = cls.__new__(cls)
         self.version, self.member_ids, self.nets, self.int8 = version, list(range(len(nets))), nets, int8
+        self.class_weight = None
         if int8:
             for net in nets:
                 net.quantize_for_inference()
@@ -186,6 +191,9 @@ class MolvaSentimentModel:
             for s in starts:
                 run(s)
         probs /= probs.sum(1, keepdims=True)
+        if self.class_weight is not None:
+            probs *= self.class_weight
+            probs /= probs.sum(1, keepdims=True)
         return probs[inverse] if n < len(inverse) else probs
 
 

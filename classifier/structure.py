@@ -12,15 +12,31 @@ Two constructions say plainly which brand is on which side, so a small rule laye
   ("удобнее ВТБ"): the other brand of the sentence takes the comparative's side, the compared brand the
   opposite. Not when the comparative is negated ("не лучше") or directions disagree in the sentence.
 
-Only sentences naming exactly the target brand and one other brand count; without a confident match the
-model's scores stay. No brand names in the rules: the brands are the catalog spans the caller passes.
+* **compensation** — the target's clause opens with "зато" ("..., зато у Билайна 4G"): positive.
+* **emoji rating** — nothing but emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅
+  мтс ❌"): the emoji's feeling (a small emoji lexicon, neutral faces included) when they agree.
+* **verbal comparison** — a verb of winning or losing ("проигрывать", "уступать" / "выигрывать",
+  "обходить", "опережать", "превосходить") with the target or the other brand as its nearest preceding
+  brand in the sentence: that brand takes the verb's side, the other the opposite.
+
+Two more look beyond one sentence (a brand whose every mention is in sentences without the other brands):
+
+* **contrast by reference** — the target's sentence negates "such" a thing ("Газпромбанк таких фокусов не
+  выкидывает", "С Теле2 такой «заботы» не было", "У Теле2 за год ни одного") or opens with "чего не скажешь
+  о/про": the target takes the side opposite to the other brand's label (the model's, when it is not neutral).
+* **neutral bystander** — every sentence with the target is an advice question ("Подскажите, X подходит
+  для ...?", "что скажете про X?") or a middling verdict ("ничего особенного", "ничего выдающегося",
+  "где-то посередине"): neutral, whatever the mood of the other brand's sentences.
+
+Only sentences naming exactly the target brand and one other brand count for switching and comparison;
+without a confident match the model's scores stay. No brand names in the rules: the brands are the catalog spans the caller passes.
 ``predict_brands`` is the one entry point that ``molva analyze`` and ``molva classify`` share.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
@@ -54,6 +70,27 @@ _WORSE = frozenset({
 })
 _THAN = re.compile(r"(?:\bчем|\bв\s+отличие\s+от|\bпо\s+сравнению\s+со?)\s+(?:(?:у|в|во|на)\s+)?$", re.IGNORECASE)
 
+
+
+_WIN_VERBS = frozenset({"выигрывать", "выиграть", "обходить", "обойти", "опережать", "опередить",
+                        "превосходить", "превзойти", "обгонять", "обогнать"})
+_LOSE_VERBS = frozenset({"проигрывать", "проиграть", "уступать", "уступить"})
+_COMPENSATION = frozenset({"зато"})
+_SUCH = frozenset({"такой", "подобный", "такое"})
+_NEGATION = frozenset({"не", "нет", "ни", "никогда", "ничего"})
+_NOT_SAY = re.compile(r"(?:\bчего|\bчто)\s+не\s+скажешь\s+(?:о|об|про)\s+$", re.IGNORECASE)
+_MIDDLING = re.compile(r"\bничего\s+(?:особенного|выдающегося|сверхъестественного|примечательного)\b"
+                       r"|\bни\s+рыба\s+ни\s+мясо\b|\bпосередине\b|\bсредненько\b", re.IGNORECASE)
+_ADVICE = re.compile(r"\bподскаж|\bпосоветуй|\bчто\s+скажете\b|\bкто\s+пользовал|\bстоит\s+ли\b"
+                     r"|\bесть\s+ли\s+смысл\b|\bкак\s+вам\b", re.IGNORECASE)
+_ADVERSATIVE = re.compile(r"(?:^|[,;:—–.!?…]\s*|\s)(?:а|но|зато|однако|тогда\s+как|в\s+то\s+время\s+как)(?=\s|$)",
+                          re.IGNORECASE)
+# emoji that say the feeling when a brand is followed by nothing else (emoji-only "ratings": "МТС ❌ Билайн ✅")
+_EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉")
+_EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀")
+_EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
+_LETTERS = re.compile(r"[^\W_]", re.UNICODE)
+_CLAUSE = re.compile(r"[,:—–]\s*|\s-\s")
 
 
 def _words(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
@@ -138,6 +175,56 @@ def _comparison_label(text: str, words: list[tuple[str, int, int]], target: list
     return "positive" if target_wins else "negative"
 
 
+def _verb_comparison_label(words: list[tuple[str, int, int]], target: list[Span], near: list[Span]) -> str | None:
+    sides: set[str] = set()
+    for i, (w, s, _) in enumerate(words):
+        lem = lemma(w)
+        side = "win" if lem in _WIN_VERBS else "lose" if lem in _LOSE_VERBS else None
+        if side is None:
+            continue
+        if i > 0 and words[i - 1][0] == "не":
+            return None
+        before = [(sp, True) for sp in target if sp[1] <= s] + [(sp, False) for sp in near if sp[1] <= s]
+        if not before:
+            return None
+        subject_is_target = max(before, key=lambda b: b[0][1])[1]
+        sides.add("positive" if (side == "win") == subject_is_target else "negative")
+    return sides.pop() if len(sides) == 1 else None
+
+
+def _compensation_label(text: str, target: list[Span]) -> str | None:
+    """"зато" opening the clause of every target mention: positive."""
+    for t in target:
+        head = text[:t[0]]
+        cut = max((m.end() for m in _CLAUSE.finditer(head)), default=0)
+        cut = max(cut, max((m.end() for m in _SENTENCE.finditer(head)), default=0))
+        clause = _WORD.findall(head[cut:])
+        if not clause or clause[0].lower() not in _COMPENSATION:
+            return None
+    return "positive"
+
+
+def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
+    """The feeling of the emoji right after each target mention, when nothing but emoji, punctuation and
+    spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. None when
+    there is a word there, no known emoji, or the emoji disagree."""
+    starts = sorted(s for s, _ in (*target, *others))
+    found: set[str] = set()
+    for _, end in target:
+        nxt = next((s for s in starts if s >= end), len(text))
+        tail = text[end:nxt]
+        if _LETTERS.search(tail):
+            return None
+        for ch in tail:
+            if ch in _EMOJI_POSITIVE:
+                found.add("positive")
+            elif ch in _EMOJI_NEGATIVE:
+                found.add("negative")
+            elif ch in _EMOJI_NEUTRAL:
+                found.add("neutral")
+    return found.pop() if len(found) == 1 else None
+
+
 def structural_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
     """The label the sentence structure gives the brand at ``target`` (its spans), or None when no switching
     or comparison construction with exactly one other brand (``others``) is found with confidence."""
@@ -146,13 +233,62 @@ def structural_label(text: str, target: Sequence[Span] | None, others: Sequence[
     for begin, end in sorted({_sentence(text, t[0]) for t in target}):
         near = [o for o in others if begin <= o[0] and o[1] <= end]
         own = [t for t in target if begin <= t[0] and t[1] <= end]
-        if len(near) != 1 or end - begin > MAX_SENTENCE:
+        if not near or end - begin > MAX_SENTENCE:
             continue
         words = _words(text, begin, end)
-        label = _switch_label(text, words, own, near[0]) or _comparison_label(text, words, own, near[0])
+        label = None
+        if len(near) == 1:
+            label = _switch_label(text, words, own, near[0]) or _comparison_label(text, words, own, near[0])
+        label = label or _verb_comparison_label(words, own, near)
         if label is not None:
             return label
-    return None
+    return _compensation_label(text, list(target)) or emoji_label(text, target, others)
+
+
+def _own_sentences(text: str, target: Sequence[Span], others: Sequence[Span]) -> list[tuple[int, int]] | None:
+    """The sentences of the target's mentions, when none of them names another brand (else None)."""
+    sentences = sorted({_sentence(text, t[0]) for t in target})
+    for begin, end in sentences:
+        if end - begin > MAX_SENTENCE or any(begin <= o[0] < end for o in others):
+            return None
+    return sentences
+
+
+def reference_contrast(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when the target's sentences contrast it with what the post said of the other brand by reference:
+    a negated "such" ("таких фокусов не выкидывает", "такой проблемы не было", "ни одного") or "чего не
+    скажешь о X". The caller gives the target the side opposite to the other brand's."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    sentences = _own_sentences(text, target, others)
+    if sentences is None:
+        return False
+    for t in target:
+        if _NOT_SAY.search(text[max(0, t[0] - 30):t[0]]):
+            return True
+    for begin, end in sentences:
+        words = [w for w, _, _ in _words(text, begin, end)]
+        lemmas = {lemma(w) for w in words}
+        negated = bool(_NEGATION & set(words))
+        if negated and (_SUCH & lemmas or "ни одного" in " ".join(words) or "ни разу" in " ".join(words)):
+            return True
+    return False
+
+
+def bystander_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when every sentence with the target (none naming another brand) is an advice question or a
+    middling verdict: the brand is mentioned, not judged, whatever is said of the others."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    sentences = _own_sentences(text, target, others)
+    if sentences is None:
+        return False
+    for begin, end in sentences:
+        sentence = text[begin:end]
+        question = text[end:end + 1] == "?"
+        if not (_MIDDLING.search(sentence) or (question and _ADVICE.search(sentence))):
+            return False
+    return True
 
 
 def with_label(scores: dict[str, float], label: str) -> dict[str, float]:
@@ -165,20 +301,136 @@ def with_label(scores: dict[str, float], label: str) -> dict[str, float]:
     return out
 
 
-def adjust(texts: Sequence[str], targets: Targets, others: Targets | None,
-           scores: list[dict[str, float]]) -> list[dict[str, float]]:
-    """Model ``scores`` corrected where a switching or comparison construction decides the brand's side."""
+def _key(text: str, spans: Sequence[Span]) -> tuple[str, tuple[Span, ...]]:
+    return text, tuple(sorted((int(s), int(e)) for s, e in spans))
+
+
+_OPPOSITE = {"negative": "positive", "positive": "negative"}
+
+
+def _top(scores: dict[str, float]) -> str:
+    return max(LABELS, key=lambda k: scores[k])
+
+
+def adversative_split(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> int | None:
+    """Where the adversative conjunction stands ("..., а у Билайна ...", "..., но ...", "А вот ...", "зато",
+    "тогда как") when every mention of the target is on one side of it and every mention of the other brand
+    on the other: the two brands are contrasted. None otherwise."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    if max(t[1] for t in target) <= min(o[0] for o in others):
+        first, second = target, others
+    elif max(o[1] for o in others) <= min(t[0] for t in target):
+        first, second = others, target
+    else:
+        return None
+    begin, end = max(s[1] for s in first), min(s[0] for s in second)
+    if end - begin > MAX_SENTENCE:
+        return None
+    m = _ADVERSATIVE.search(text, begin, end)
+    return None if m is None else m.start()
+
+
+def _clause(text: str, spans: Sequence[Span], split: int) -> tuple[str, tuple[Span, ...]]:
+    """The side of ``split`` holding ``spans``, within their sentence(s), with the spans shifted into it."""
+    if spans[0][0] < split:
+        begin, end = _sentence(text, spans[0][0])[0], split
+    else:
+        begin, end = split, _sentence(text, spans[-1][0])[1]
+    return text[begin:end], tuple((s - begin, e - begin) for s, e in spans)
+
+
+def contrast_sides(model: SentimentModel, texts: Sequence[str], targets: Targets, others: Targets,
+                   groups: Sequence[str | None] | None, items: list[tuple[int, int]]) -> dict[int, str]:
+    """For contrasted pairs (request i, the other brand's request j) that the model gave one feeling: each
+    brand's own clause scored alone decides who is on which side (the clause that reads more positive is the
+    positive brand). Returns {request: label}."""
+    reqs: list[tuple[str, tuple[Span, ...], str | None]] = []
+    items = [(i, j) for i, j in items if adversative_split(texts[i], targets[i], others[i]) is not None]
+    for i, _ in items:
+        split = adversative_split(texts[i], targets[i], others[i])
+        if split is None:  # filtered above
+            continue
+        for spans in (targets[i], others[i]):
+            text, shifted = _clause(texts[i], sorted(spans or ()), split)
+            reqs.append((text, shifted, groups[i] if groups is not None else None))
+    if not reqs:
+        return {}
+    scored = model.predict([r[0] for r in reqs], [r[1] for r in reqs], others=[() for _ in reqs],
+                           groups=[r[2] for r in reqs])
+    out: dict[int, str] = {}
+    for k, (i, _) in enumerate(items):
+        own, other = scored[2 * k], scored[2 * k + 1]
+        lean = (own["positive"] - own["negative"]) - (other["positive"] - other["negative"])
+        if lean != 0:
+            out[i] = "positive" if lean > 0 else "negative"
+    return out
+
+
+def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, scores: list[dict[str, float]],
+           other_scores: Callable[[int], dict[str, float] | None] | None = None,
+           contrast: dict[int, str] | None = None) -> list[dict[str, float]]:
+    """Model ``scores`` corrected where a construction decides the brand's side (see the module's text).
+    ``other_scores(i)``: the model's scores of request ``i``'s other brand (contrast by reference, adversative
+    contrast); without it, those of the request in the same call whose target spans are request ``i``'s
+    other spans. ``contrast``: labels that ``contrast_sides`` decided for contrasted brands that the model
+    gave one feeling (``predict_brands`` computes them; it needs the model)."""
     if others is None:
         return scores
+    index = {_key(t, tg): j for j, (t, tg) in enumerate(zip(texts, targets, strict=True)) if tg}
+
+    def in_call(i: int) -> dict[str, float] | None:
+        oth = others[i] if others is not None else None
+        j = index.get(_key(texts[i], oth)) if oth else None
+        return None if j is None else scores[j]
+
+    lookup = other_scores or in_call
     out = []
-    for text, tgt, oth, sc in zip(texts, targets, others, scores, strict=True):
+    for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
         label = structural_label(text, tgt, oth)
+        if label is None and reference_contrast(text, tgt, oth):
+            other = lookup(i)
+            label = _OPPOSITE.get(_top(other)) if other is not None else None
+        if label is None and bystander_neutral(text, tgt, oth):
+            label = "neutral"
+        if label is None and contrast is not None:
+            label = contrast.get(i)
         out.append(with_label(sc, label) if label is not None else sc)
     return out
 
 
 def predict_brands(model: SentimentModel, texts: Sequence[str], targets: Targets, *, others: Targets | None,
                    groups: Sequence[str | None] | None = None) -> list[dict[str, float]]:
-    """``model.predict`` plus the structural correction: what ``molva analyze`` and ``molva classify`` use."""
-    scores = model.predict(texts, targets, others=others, groups=groups)
-    return adjust(texts, targets, others, list(scores))
+    """``model.predict`` plus the structural correction: what ``molva analyze`` and ``molva classify`` use.
+    A contrast whose other brand (one mention) was not scored in this call scores it (one extra request);
+    with more other mentions than the call's requests account for, the contrast rules need the call's own."""
+    scores = list(model.predict(texts, targets, others=others, groups=groups))
+    if others is None:
+        return scores
+    index = {_key(t, tg): j for j, (t, tg) in enumerate(zip(texts, targets, strict=True)) if tg}
+    extra: dict[int, dict[str, float]] = {}
+    missing = [i for i, (t, tg, oth) in enumerate(zip(texts, targets, others, strict=True))
+               if oth is not None and len(oth) == 1 and _key(t, oth) not in index
+               and (reference_contrast(t, tg, oth) or adversative_split(t, tg, oth) is not None)]
+    if missing:
+        more = model.predict([texts[i] for i in missing], [others[i] for i in missing],
+                             others=[targets[i] for i in missing],
+                             groups=[groups[i] for i in missing] if groups is not None else None)
+        extra = dict(zip(missing, more, strict=True))
+
+    def other_scores(i: int) -> dict[str, float] | None:
+        if i in extra:
+            return extra[i]
+        oth = others[i] if others is not None else None
+        j = index.get(_key(texts[i], oth)) if oth else None
+        return None if j is None else scores[j]
+
+    # contrasted across "а"/"но" yet one feeling for both: each brand's own clause decides
+    same = []
+    for i, (t, tg, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
+        other = other_scores(i) if adversative_split(t, tg, oth) is not None else None
+        if other is not None and _top(sc) != "neutral" and _top(sc) == _top(other) \
+                and structural_label(t, tg, oth) is None:
+            same.append((i, 0))
+    contrast = contrast_sides(model, texts, targets, others, groups, same) if same else {}
+    return adjust(texts, targets, others, scores, other_scores, contrast)

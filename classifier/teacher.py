@@ -490,10 +490,11 @@ class TeacherSentimentModel:
     neighbours (the label almost never); ``int8=False`` gives exact fp32 scores (slower)."""
 
     def __init__(self, model_dir: Path, batch_size: int = 64, int8: bool | None = None,
-                 threads: int | None = None, runtime: str | None = None) -> None:
+                 threads: int | None = None, runtime: str | None = None, mix: bool = True) -> None:
         """``runtime`` (int8 only): "onnxruntime" (an int8 ONNX export made once from the weights and cached,
         about 2x faster than torch here), "torch" (torch dynamic quantization), or "auto" / None
-        (``MOLVA_TEACHER_RUNTIME``, default: onnxruntime when installed, else torch)."""
+        (``MOLVA_TEACHER_RUNTIME``, default: onnxruntime when installed, else torch). ``mix``: apply the
+        model directory's ``mix.json`` (see :func:`load_mix`) when it has one; False: the transformer alone."""
         import torch
         if threads:
             torch.set_num_threads(threads)
@@ -514,6 +515,9 @@ class TeacherSentimentModel:
         self.version: str = str(conf.get("version", self.cfg.version)) + ("-int8" if self.int8 else "")
         self.batch_size = batch_size
         self.device = torch.device("cpu")
+        self.mix: FastMix | None = load_mix(model_dir) if mix else None
+        if self.mix is not None:
+            self.version += self.mix.suffix
 
     def predict(self, texts: Sequence[str], targets: Sequence[Sequence[Span] | None], *,
                 others: Sequence[Sequence[Span] | None] | None = None,
@@ -535,7 +539,62 @@ class TeacherSentimentModel:
                                      [others[i] for i in first] if others is not None else None)
         probs = predict_rows(self.net, rows, [domains[i] for i in first], self.device, self.batch_size)
         out: np.ndarray = probs.astype(np.float64)[inverse]
+        if self.mix is not None:
+            out = self.mix.apply(out, texts, targets, others, domains)
         return out
+
+
+MIX_FILE = "mix.json"
+
+
+def mix_probs(accurate: np.ndarray, fast: np.ndarray, weight: float | np.ndarray) -> np.ndarray:
+    """Log-linear mix of two models' class probabilities: softmax((1 - w) log p_accurate + w log p_fast)
+    (``weight`` a number or one per row)."""
+    w = np.asarray(weight, dtype=np.float64).reshape(-1, 1) if np.ndim(weight) else float(weight)
+    z = (1 - w) * np.log(np.clip(accurate, 1e-9, 1.0)) + w * np.log(np.clip(fast, 1e-9, 1.0))
+    z -= z.max(1, keepdims=True)
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum(1, keepdims=True)
+    return out
+
+
+class FastMix:
+    """The fast model's probabilities mixed into the transformer's, with a weight per domain (``mix_probs``);
+    only rows of a domain with a weight above 0 are scored by the fast model."""
+
+    def __init__(self, fast: Any, weights: Mapping[int, float]) -> None:
+        self.fast, self.weights = fast, {int(d): float(w) for d, w in weights.items() if float(w) > 0}
+        self.suffix = "+fast(" + ",".join(f"{DOMAINS[d]}:{w:g}" for d, w in sorted(self.weights.items())) + ")"
+
+    def apply(self, probs: np.ndarray, texts: Sequence[str], targets: Sequence[Sequence[Span] | None],
+              others: Sequence[Sequence[Span] | None] | None, domains: Sequence[int]) -> np.ndarray:
+        idx = [i for i, d in enumerate(domains) if d in self.weights]
+        if not idx:
+            return probs
+        fast = self.fast.predict_domains([texts[i] for i in idx], [targets[i] for i in idx],
+                                         [others[i] for i in idx] if others is not None else None,
+                                         [domains[i] for i in idx])
+        out = probs.copy()
+        out[idx] = mix_probs(probs[idx], fast, np.array([self.weights[domains[i]] for i in idx]))
+        return out
+
+
+def load_mix(model_dir: Path) -> FastMix | None:
+    """``mix.json`` of an accurate model directory: ``{"fast_model": "../molva-sentiment",
+    "fast_weight": {"telecom": 0.5}}`` (the fast model's directory relative to ``model_dir``; weights per
+    domain name, tuned on the earlier half of the validation split, see BENCHMARKS.md). None without the
+    file or when the fast model is not there."""
+    path = model_dir / MIX_FILE
+    if not path.exists():
+        return None
+    conf = json.loads(path.read_text(encoding="utf-8"))
+    fast_dir = (model_dir / str(conf.get("fast_model", "../molva-sentiment"))).resolve()
+    weights = {DOMAINS.index(str(d)): float(w) for d, w in dict(conf.get("fast_weight") or {}).items()}
+    if not (fast_dir / "config.json").exists() or not any(w > 0 for w in weights.values()):
+        return None
+    from classifier.inference import MolvaSentimentModel
+
+    return FastMix(MolvaSentimentModel(fast_dir, priors=False), weights)  # the mix was tuned without them
 
 
 def _cache_dir() -> Path:

@@ -119,3 +119,67 @@ def test_a_post_with_many_mentions_is_left_alone_quickly(catalog) -> None:  # ty
     text = "Перешёл с МТС на Билайн. " * 20_000
     found = spans(catalog, text)
     assert structural_label(text, found["МТС"], found["Билайн"]) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Уралсиб против Открытия по вкладам — Открытие проигрывает по всем пунктам.",
+     {"Уралсиб": "positive", "Открытие": "negative"}),
+    ("МТС обходит Билайн по скорости в метро.", {"МТС": "positive", "Билайн": "negative"}),
+    ("Связь у МТС опять пропала, зато Билайн ловит.", {"МТС": None, "Билайн": "positive"}),
+    ("Приложение Альфы лагает. Зато Сбербанк Онлайн летает.", {"Альфа-Банк": None, "Сбербанк": "positive"}),
+    ("связь сегодня: билайн ✅ мтс ❌", {"Билайн": "positive", "МТС": "negative"}),
+    ("Мегафон 💯 Yota 🤷‍♀️", {"МегаФон": "positive", "Yota": "neutral"}),
+    ("МТС 👍 хотя бывает и 👎, Билайн 👎", {"МТС": None, "Билайн": "negative"}),  # a word after МТС: no rating
+])
+def test_verbal_comparison_and_compensation(catalog, text: str, expected: dict[str, str | None]) -> None:  # type: ignore[no-untyped-def]
+    assert labels(catalog, text) == expected
+
+
+def test_contrast_by_reference_and_neutral_bystanders(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import bystander_neutral, reference_contrast
+
+    def check(fn, text: str) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+        found = spans(catalog, text)
+        return {b: fn(text, own, [s for o, ss in found.items() if o != b for s in ss]) for b, own in found.items()}
+
+    assert check(reference_contrast, "Ага, «надёжный» банк Открытие, потерял мой платёж на неделю. "
+                                     "Газпромбанк таких фокусов не выкидывает.") == {"Открытие": False, "Газпромбанк": True}
+    assert check(reference_contrast, "Мегафон, так держать! Четвёртый сбой за месяц. У Теле2 за год ни одного.")["Tele2"]
+    assert check(reference_contrast, "Ростелеком работает без перебоев. Чего не скажешь о Wifire у тёщи.")["Wifire"]
+    assert not any(check(reference_contrast, "МТС опять без связи, а у Билайна всё ловит.").values())
+    assert check(bystander_neutral, "Подскажите, Райффайзенбанк подходит для валютных переводов? Открытие сказало "
+                                    "«только через отделение и с комиссией».") == {"Райффайзенбанк": True, "Открытие": False}
+    assert check(bystander_neutral, "МКБ обслужил как обычно, ничего особенного. А вот в Банке Москвы очередь и хамство."
+                 ) == {"МКБ": True, "Банк Москвы": False}
+    assert not any(check(bystander_neutral, "Почему Ростелеком обещает 500 Мбит и даёт 50? Дом.ру выдаёт 300.").values())
+
+
+class _Keywords:
+    """Stub model: a whole post gets the first keyword's feeling for every brand (the model's usual mistake);
+    a clause alone (no other brand marked) gets its own keyword's feeling."""
+
+    version = "stub"
+    words = {"вежливо": "positive", "переносил": "negative", "потерял": "negative"}
+
+    def predict(self, texts: Sequence[str], targets, *, others=None, groups=None):  # type: ignore[no-untyped-def]
+        out = []
+        for text in texts:
+            found = [(text.find(w), lab) for w, lab in self.words.items() if w in text]
+            label = min(found)[1] if found else "neutral"
+            scores = {"negative": 0.1, "neutral": 0.1, "positive": 0.1}
+            scores[label] = 0.8
+            out.append(scores)
+        return out
+
+
+def test_contrasted_brands_with_one_feeling_are_split_by_their_own_clauses(catalog) -> None:  # type: ignore[no-untyped-def]
+    lines = [json.dumps({"id": 1, "text": "Росбанк вежливо и быстро закрыл счёт, а ОТП Банк три раза переносил "
+                                          "встречу."}, ensure_ascii=False),
+             json.dumps({"id": 2, "text": "Открытие потерял мой платёж. Газпромбанк таких фокусов не выкидывает."},
+                        ensure_ascii=False),
+             json.dumps({"id": 3, "text": "Росбанк вежливо закрыл счёт, и ОТП Банк тоже."}, ensure_ascii=False)]
+    rows = list(analyze_lines(lines, _Keywords(), catalog, Stats()))
+    got = [{b["brand"]: b["label"] for b in r["brands"]} for r in rows]
+    assert got[0] == {"Росбанк": "positive", "ОТП Банк": "negative"}
+    assert got[1] == {"Открытие": "negative", "Газпромбанк": "positive"}
+    assert got[2] == {"Росбанк": "positive", "ОТП Банк": "positive"}  # no contrast: the model's labels stay

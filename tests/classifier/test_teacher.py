@@ -310,3 +310,63 @@ def test_onnxruntime_int8_matches_torch(tiny_base: Path, tmp_path: Path, monkeyp
         assert abs(sum(g.values()) - 1) < 1e-5
         assert max(abs(g[k] - w[k]) for k in w) < 0.05
     assert TeacherSentimentModel(tmp_path / "m", runtime="torch").runtime == "torch"
+
+
+def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tmp_path: Path) -> None:
+    """An accurate model directory with ``mix.json``: rows of a weighted domain get the log-linear mix of the
+    transformer's and the fast model's probabilities, other domains the transformer's alone; mix=False and a
+    missing fast model give the transformer alone."""
+    from classifier.inference import FAST_MODEL_DIR, MolvaSentimentModel, load_model
+    from classifier.teacher import MIX_FILE, TeacherSentimentModel, mix_probs, save_teacher
+    from classifier.teacher_train import init_teacher
+
+    a = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    b = np.array([[0.1, 0.2, 0.7], [0.3, 0.4, 0.3]])
+    assert np.allclose(mix_probs(a, b, 0.0), a) and np.allclose(mix_probs(a, b, 1.0), b)
+    half = mix_probs(a, b, 0.5)
+    assert np.allclose(half.sum(1), 1) and np.allclose(half[0], np.sqrt(a[0] * b[0]) / np.sqrt(a[0] * b[0]).sum())
+
+    net, cfg, _ = init_teacher(tiny_base, max_len=32)
+    save_teacher(net, cfg, tiny_base / "tokenizer.json", tmp_path / "m", extra={"int8": False})
+    text = "МТС опять без связи, а у Билайна всё ловит"
+    mts, bee = (0, 3), (text.index("Билайна"), text.index("Билайна") + 7)
+    args = ([text, text, text], [[mts], [bee], [mts]], [[bee], [mts], [bee]], [1, 1, 0])  # telecom, telecom, banks
+    alone = TeacherSentimentModel(tmp_path / "m").predict_domains(*args)
+    (tmp_path / "m" / MIX_FILE).write_text(json.dumps({"fast_model": str(FAST_MODEL_DIR),
+                                                       "fast_weight": {"telecom": 0.5}}), encoding="utf-8")
+    mixed_model = load_model(tmp_path / "m")
+    assert isinstance(mixed_model, TeacherSentimentModel) and mixed_model.version.endswith("+fast(telecom:0.5)")
+    mixed = mixed_model.predict_domains(*args)
+    fast = MolvaSentimentModel(FAST_MODEL_DIR, priors=False).predict_domains(*args)  # the mix: without priors
+    assert np.allclose(mixed[:2], mix_probs(alone[:2], fast[:2], 0.5), atol=1e-6)
+    assert np.allclose(mixed[2], alone[2], atol=1e-6)  # banks: weight 0, the transformer alone
+    assert np.allclose(TeacherSentimentModel(tmp_path / "m", mix=False).predict_domains(*args), alone, atol=1e-6)
+    (tmp_path / "m" / MIX_FILE).write_text(json.dumps({"fast_model": "../nowhere", "fast_weight": {"telecom": 0.5}}),
+                                           encoding="utf-8")
+    assert np.allclose(TeacherSentimentModel(tmp_path / "m").predict_domains(*args), alone, atol=1e-6)
+
+
+def test_shipped_default_mixes_the_fast_model_on_telecom(accurate_model) -> None:  # type: ignore[no-untyped-def]
+    from classifier.inference import ACCURATE_MODEL_DIR
+    from classifier.teacher import MIX_FILE
+
+    if not (ACCURATE_MODEL_DIR / MIX_FILE).exists():
+        pytest.skip("accurate model not installed")
+    assert accurate_model.version.startswith("molva-sentiment-accurate-")
+    assert accurate_model.version.endswith("+fast(telecom:0.5)")
+
+
+def test_fast_model_class_log_prior() -> None:
+    """The shipped fast model's ``class_log_prior``: its probabilities are the network's times exp(offset),
+    renormalised; ``priors=False`` gives the network's own."""
+    from classifier.inference import FAST_MODEL_DIR, MolvaSentimentModel
+
+    bias = json.loads((FAST_MODEL_DIR / "config.json").read_text(encoding="utf-8")).get("class_log_prior")
+    if bias is None:
+        pytest.skip("the fast model has no class priors")
+    text = "Сбер опять заблокировал карту, а в Тинькофф всё отлично"
+    args = ([text, text, "ну такое"], [[(0, 4)], [(text.index("Тинькофф"), len(text))], None], None, [0, 0, 2])
+    raw = MolvaSentimentModel(FAST_MODEL_DIR, priors=False).predict_domains(*args)
+    shipped = MolvaSentimentModel(FAST_MODEL_DIR).predict_domains(*args)
+    want = raw * np.exp(np.asarray(bias))
+    assert np.allclose(shipped, want / want.sum(1, keepdims=True))
