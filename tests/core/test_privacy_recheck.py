@@ -101,6 +101,9 @@ def test_vk_posts_and_comments_deleted_at_the_source_are_erased(db_url: str, tmp
         monkeypatch.setenv("MOLVA_VK_TOKEN", TOKEN)
         caplog.set_level(logging.INFO)
         erased = privacy_upkeep(load_settings(_config(tmp_path, "vk", sim.base_url, "options = { rps = 1000 }\n")))
+        # One wall.getById for the posts (and the posts the comments sit under), one wall.getComment per comment
+        # whose post is still there: the comment under the deleted post goes with it, unasked.
+        assert sim.requests == 3
     assert erased == 3  # the deleted post, the comment under it, the deleted comment
     assert _left(db_url) == sorted([kept_post.external_id, kept_comment.external_id])
     assert "wall.getById" in caplog.text and TOKEN not in caplog.text
@@ -188,3 +191,21 @@ def test_telegram_embed_verdicts() -> None:
     assert telegram_embed_verdict(private, "chan/5") is None
     assert telegram_embed_verdict(page("<html><body>changed markup</body></html>"), "chan/5") is None
     assert telegram_embed_verdict(None, "chan/5") is None
+
+
+def test_vk_asks_wall_get_by_id_in_batches_of_100(db_url: str, tmp_path: Path) -> None:
+    from molva.privacy import recheck_access, recheck_deleted
+
+    world, _, _, kept_post, _, _ = _vk_world()
+    missing = [(f"-77_{n}", f"https://vk.com/wall-77_{n}") for n in range(1, 151)]  # never existed: absent
+    _store(db_url, "vk", "vk", [*missing, *_vk_rows(kept_post)])
+    engine = make_engine(db_url)
+    with SimServer(world, port=0, vk_token=TOKEN, vk_rps=1000) as sim:
+        settings = load_settings(_config(tmp_path, "vk", sim.base_url, f'options = {{ rps = 1000, token = "{TOKEN}" }}\n'))
+        pauses: list[float] = []
+        with Session(engine) as session, session.begin(), httpx.Client(timeout=5) as client:
+            checked, result = recheck_deleted(session, recheck_access(settings), client, 10, sleep=pauses.append)
+        assert sim.requests == 2 and pauses == [pytest.approx(1 / 1000)]  # 151 posts: two calls, paced
+    engine.dispose()
+    assert (checked, result.mentions) == (151, 150)
+    assert _left(db_url) == [kept_post.external_id]
