@@ -45,6 +45,7 @@ CHUNK = 500
 # Kinds whose deletion at the source is observable (see :mod:`molva.recheck` for how each is asked).
 RECHECKABLE_KINDS = tuple(CHECKERS)
 
+
 @dataclass
 class ErasureResult:
     mentions: int = 0
