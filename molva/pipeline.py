@@ -85,7 +85,7 @@ def privacy_upkeep(settings: Settings, *, now: datetime | None = None, http_clie
     (``privacy.recheck_days``; see :data:`molva.privacy.RECHECKABLE_KINDS`). Returns how many were erased."""
     import httpx
 
-    from molva.privacy import purge_expired, recheck_deleted
+    from molva.privacy import purge_expired, recheck_access, recheck_deleted
 
     privacy = settings.privacy
     if not privacy.retention_days and not privacy.recheck_days:
@@ -103,9 +103,9 @@ def privacy_upkeep(settings: Settings, *, now: datetime | None = None, http_clie
             client = http_client or httpx.Client(timeout=settings.crawl.download_timeout, follow_redirects=True,
                                                  headers={"User-Agent": settings.crawl.user_agent})
             try:
-                bases = {s.name: s.effective_base_url for s in settings.sources}
                 with session_scope(factory) as session:
-                    checked, gone = recheck_deleted(session, bases, client, privacy.recheck_days, now)
+                    checked, gone = recheck_deleted(session, recheck_access(settings), client, privacy.recheck_days,
+                                                    now)
             finally:
                 if http_client is None:
                     client.close()

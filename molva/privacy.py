@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,15 +36,14 @@ from molva.models import (
     SupportTopic,
     TopicMention,
 )
+from molva.recheck import CHECKERS, SourceAccess, page_deleted, real_sleep
 
 log = logging.getLogger(__name__)
 
 ERASED_TEXT = "Текст публикации удалён (требования о персональных данных)."
 CHUNK = 500
-# Kinds whose deletion at the source is observable without credentials: a 404/410 for the post's own address
-# (Mastodon's status API; review and article pages). Telegram and VK are not re-checked: a deleted Telegram post
-# and a VK post without a token are not reliably told apart from an unreachable page.
-RECHECKABLE_KINDS = ("mastodon", "reviews", "rss")
+# Kinds whose deletion at the source is observable (see :mod:`molva.recheck` for how each is asked).
+RECHECKABLE_KINDS = tuple(CHECKERS)
 
 
 @dataclass
@@ -142,47 +141,51 @@ def purge_expired(session: Session, retention_days: int | None, now: datetime | 
 
 
 def deleted_at_source(client: httpx.Client, mention: Mention, base_url: str) -> bool | None:
-    """True when the source says the post is gone (404/410), False when it is there, None when unknown."""
-    if mention.kind == "mastodon":
-        status_id = mention.external_id.rsplit("/", 1)[-1]
-        if not status_id.isdigit():
-            return None
-        url = f"{base_url}/api/v1/statuses/{status_id}"
-    elif mention.kind in ("reviews", "rss"):
-        url = mention.url
-    else:
-        return None
-    try:
-        response = client.get(url)
-    except httpx.HTTPError:
-        return None
-    if response.status_code in (404, 410):
-        return True
-    return False if response.status_code < 400 else None
+    """True when the source says the post is gone (404/410), False when it is there, None when unknown
+    (Mastodon, review and RSS pages; Telegram and VK are asked by :func:`recheck_deleted`)."""
+    return page_deleted(client, mention, base_url)
+
+
+def recheck_access(settings: Any) -> dict[str, SourceAccess]:
+    """How to ask each configured source (``settings``: :class:`molva.settings.Settings`): its effective base
+    URL and, for VK, the token (``MOLVA_VK_TOKEN`` wins over ``options.token``) and ``options.rps``."""
+    token = settings.vk_token.get_secret_value() if settings.vk_token else ""
+    access: dict[str, SourceAccess] = {}
+    for source in settings.sources:
+        options = dict(source.options or {})
+        if source.kind == "vk":
+            access[source.name] = SourceAccess(source.effective_base_url, token or str(options.get("token") or ""),
+                                               float(options.get("rps") or 3.0))
+        else:
+            access[source.name] = SourceAccess(source.effective_base_url)
+    return access
 
 
 def recheck_deleted(
-    session: Session, base_urls: dict[str, str], client: httpx.Client, days: int, now: datetime | None = None,
-    limit: int = 1000,
+    session: Session, sources: Mapping[str, str | SourceAccess], client: httpx.Client, days: int,
+    now: datetime | None = None, limit: int = 1000, sleep: Callable[[float], None] = real_sleep,
 ) -> tuple[int, ErasureResult]:
     """Ask the sources about posts of the last ``days`` days (kinds in :data:`RECHECKABLE_KINDS`) and erase
-    those deleted there. ``base_urls``: source name -> its effective base URL. Returns (checked, erased)."""
+    those the source positively says are gone (an error or an unreadable answer erases nothing).
+    ``sources``: source name -> its effective base URL, or a :class:`molva.recheck.SourceAccess` (see
+    :func:`recheck_access`). Returns (checked: posts with a definite answer, erased)."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
     query = (
         select(Mention, Source.name).join(Source, Source.id == Mention.source_id)
         .where(Mention.kind.in_(RECHECKABLE_KINDS), Mention.published_at >= since)
         .order_by(Mention.published_at.desc()).limit(limit)
     )
+    groups: dict[tuple[str, str], list[Mention]] = {}
+    for mention, source_name in session.execute(query).all():
+        groups.setdefault((source_name, mention.kind), []).append(mention)
     gone: list[int] = []
     checked = 0
-    for mention, source_name in session.execute(query).all():
-        base = base_urls.get(source_name)
-        if base is None and mention.kind == "mastodon":
-            continue
-        verdict = deleted_at_source(client, mention, base or "")
-        checked += verdict is not None
-        if verdict:
-            gone.append(mention.id)
+    for (source_name, kind), mentions in groups.items():
+        given = sources.get(source_name)
+        access = SourceAccess(given) if isinstance(given, str) else given
+        verdicts = CHECKERS[kind](client, mentions, access, sleep)
+        checked += sum(verdict is not None for verdict in verdicts.values())
+        gone += [mention_id for mention_id, verdict in verdicts.items() if verdict]
     return checked, erase_mentions(session, gone)
 
 

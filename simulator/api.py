@@ -13,7 +13,7 @@ from simulator.world import World, iso
 
 # --- VK ---------------------------------------------------------------------------------------------
 
-VK_METHODS = ("wall.get", "wall.getComments", "newsfeed.search")
+VK_METHODS = ("wall.get", "wall.getById", "wall.getComments", "wall.getComment", "newsfeed.search")
 
 
 def vk_error(code: int, msg: str, params: dict[str, str], method: str) -> dict[str, Any]:
@@ -55,6 +55,10 @@ def vk_method(world: World, posts: list[Post], method: str, params: dict[str, st
             return _wall_get(world, posts, params, now)
         if method == "wall.getComments":
             return _wall_comments(posts, params, now)
+        if method == "wall.getById":
+            return _wall_get_by_id(world, posts, params, now)
+        if method == "wall.getComment":
+            return _wall_get_comment(world, posts, params, now)
         if method == "newsfeed.search":
             return _newsfeed_search(world, posts, params, now)
     except VkParamError as exc:
@@ -126,6 +130,61 @@ def _wall_comments(posts: list[Post], params: dict[str, str], now: datetime) -> 
     total = sum(2 if c.answered_at(now) else 1 for c in comments)
     items = [_vk_comment(c, now, thread_items) for c in comments[offset:offset + count]]
     return {"response": {"count": total, "items": items, "current_level_count": len(comments), **base}}
+
+
+def _access_denied(world: World, owners: set[str], params: dict[str, str], method: str) -> dict[str, Any] | None:
+    if owners & world.vk_closed:
+        return vk_error(15, "Access denied: this wall is available only to community members", params, method)
+    return None
+
+
+def _wall_get_by_id(world: World, posts: list[Post], params: dict[str, str], now: datetime) -> dict[str, Any]:
+    """``posts=<owner>_<id>,...`` (at most 100): the posts that exist, in the asked order; deleted or unknown
+    ones are left out (as VK does)."""
+    asked = [key.strip() for key in params.get("posts", "").split(",") if key.strip()]
+    pairs = [tuple(key.split("_", 1)) for key in asked]
+    if not pairs or len(pairs) > 100 or not all(len(p) == 2 and p[0].lstrip("-").isdigit() and p[1].isdigit()
+                                                for p in pairs):
+        raise VkParamError("One of the parameters specified was missing or invalid: posts is undefined")
+    denied = _access_denied(world, {owner for owner, _ in pairs}, params, "wall.getById")
+    if denied is not None:
+        return denied
+    walls = {(p.target, str(p.local_id)): p for p in posts if p.kind == "vk" and p.parent is None}
+    items = []
+    for owner, post_id in pairs:
+        post = walls.get((owner, post_id))
+        if post is not None:
+            items.append(_vk_post(post, _comment_counts(posts, owner, now), now))
+    body: dict[str, Any] = {"items": items}
+    if params.get("extended") == "1":
+        body.update(profiles=[], groups=[])
+    return {"response": body}
+
+
+def _wall_get_comment(world: World, posts: list[Post], params: dict[str, str], now: datetime) -> dict[str, Any]:
+    """One comment by ``owner_id`` + ``comment_id``: a deleted one comes back flagged ``deleted: true`` without
+    its text, an unknown id as no item."""
+    owner, comment_id = params.get("owner_id", ""), params.get("comment_id", "")
+    if not owner.lstrip("-").isdigit() or not comment_id.isdigit():
+        raise VkParamError("One of the parameters specified was missing or invalid: comment_id is undefined")
+    denied = _access_denied(world, {owner}, params, "wall.getComment")
+    if denied is not None:
+        return denied
+    cid = int(comment_id)
+    items: list[dict[str, Any]] = []
+    for p in posts:
+        if p.sub != "vk_comment" or p.target != owner or p.parent is None:
+            continue
+        if p.local_id == cid:
+            items = [_vk_comment(p, now, 0)]
+        elif p.reply is not None and p.reply.local_id == cid and p.answered_at(now):
+            items = [_vk_reply(p)]
+    gone = next((p for p in world.deleted if p.sub == "vk_comment" and p.target == owner and p.local_id == cid
+                 and p.parent is not None), None)
+    if not items and gone is not None and gone.parent is not None:
+        items = [{"id": cid, "from_id": 0, "post_id": gone.parent.local_id, "owner_id": int(owner),
+                  "date": int(gone.published.timestamp()), "text": "", "deleted": True}]
+    return {"response": {"items": items, "can_post": True, "show_reply_button": True, "groups_can_post": True}}
 
 
 def vk_search_matches(world: World, p: Post, query: str) -> bool:

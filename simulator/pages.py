@@ -58,6 +58,17 @@ def telegram_page(world: World, posts: list[Post], channel: str, before: int | N
     return "".join(parts)
 
 
+def telegram_embed(world: World, posts: list[Post], channel: str, message_id: int, base: str) -> str:
+    """``/<channel>/<id>?embed=1``: the message's widget, or t.me's "Post not found" widget (HTTP 200 either way,
+    as t.me answers; an unknown channel too)."""
+    post = next((p for p in posts if p.kind == "telegram" and p.target == channel and p.local_id == message_id),
+                None)
+    body = (_tg_message(world, post, base) if post is not None
+            else '<div class="tgme_widget_message_error">Post not found</div>')
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>Telegram Widget</title></head>'
+            f'<body class="body_widget_post emoji_image nogoogle">{body}</body></html>')
+
+
 def _tg_message(world: World, p: Post, base: str) -> str:
     ch = p.target
     owner = escape(world.channels.get(ch) or ch)

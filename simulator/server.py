@@ -163,6 +163,8 @@ class SimServer:
             before = params.get("before", "")
             html = pages.telegram_page(self.world, posts, m.group(1), int(before) if before.isdigit() else None, base)
             return Response(200, html, HTML) if html is not None else Response(404, "<h1>Not found</h1>", HTML)
+        if (m := re.fullmatch(r"/([A-Za-z0-9_]+)/(\d+)/?", path)) and params.get("embed") == "1":
+            return Response(200, pages.telegram_embed(self.world, posts, m.group(1), int(m.group(2)), base), HTML)
         if m := re.fullmatch(r"/method/([A-Za-z]+\.[A-Za-z]+)", path):
             return self._vk(m.group(1), params, posts, now)
         if path in FEEDS:

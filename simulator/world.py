@@ -61,6 +61,8 @@ class World:
     qa_ids: dict[str, str] = field(default_factory=dict)  # banki.ru Q&A id -> review slug of the bank
     tags: list[str] = field(default_factory=list)  # Mastodon hashtags that cover every status
     vk_queries: list[str] = field(default_factory=list)  # newsfeed.search queries that cover user posts
+    deleted: list[Post] = field(default_factory=list)  # posts deleted at the source (``delete_post``)
+    vk_closed: set[str] = field(default_factory=set)  # VK owner ids whose walls answer "access denied" (error 15)
     live_interval: float = 0.0  # >0: a new post every so many seconds after ``end`` (see ``advance``)
     live_speedup: float = 60.0  # reply delays of live posts are divided by this
     _gen: Any = None
@@ -90,6 +92,17 @@ class World:
         with self._lock:
             times = [p.published for p in self.posts]
             return self.posts[: bisect_right(times, now)]
+
+    def delete_post(self, kind: str, external_id: str) -> Post | None:
+        """Delete a post at the source, as its author would: it is no longer served (Telegram's embed shows
+        "Post not found", VK's wall.getById leaves it out and wall.getComment flags a comment ``deleted``, the
+        Mastodon API and review/article pages answer 404) and leaves the truth."""
+        with self._lock:
+            post = next((p for p in self.posts if p.kind == kind and p.external_id == external_id), None)
+            if post is not None:
+                self.posts.remove(post)
+                self.deleted.append(post)
+            return post
 
     def brand(self, name: str) -> SimBrand | None:
         return next((b for b in self.brands if b.name == name), None)

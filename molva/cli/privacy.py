@@ -59,14 +59,14 @@ def purge_command(ctx: click.Context, days: int | None) -> None:
 @click.option("--days", type=click.IntRange(1), default=None, help="Posts this recent (default: privacy.recheck_days or 7).")
 @click.pass_context
 def recheck_command(ctx: click.Context, days: int | None) -> None:
-    """Ask the sources (Mastodon, review sites, RSS articles) about recent posts; erase those deleted there."""
+    """Ask the sources (Mastodon, review sites, RSS articles, Telegram, VK) about recent posts; erase those deleted there."""
     import httpx
 
-    from molva.privacy import recheck_deleted
+    from molva.privacy import recheck_access, recheck_deleted
 
     settings = get_settings(ctx)
     require_schema(ctx)
-    bases = {s.name: s.effective_base_url for s in settings.sources}
+    bases = recheck_access(settings)
     with httpx.Client(timeout=settings.crawl.download_timeout, follow_redirects=True,
                       headers={"User-Agent": settings.crawl.user_agent}) as client, session_scope(ctx) as session:
         checked, result = recheck_deleted(session, bases, client, days or settings.privacy.recheck_days or 7)
