@@ -86,3 +86,22 @@ def test_0105_backfills_first_reply_known_and_recounts_rollups(empty_url: str) -
     assert counts == {"answered:": 3, "delay:3600": 1}
     engine.dispose()
     command.downgrade(config, "0104_i12_rollups")
+
+
+def test_the_fast_head_check_agrees_with_alembic(tmp_path: Path) -> None:
+    """``molva.db.at_head`` reads the head from the migration files without Alembic: the same head as Alembic's,
+    true only at that revision, and an older database is still upgraded by ``upgrade_if_needed``."""
+    from alembic.script import ScriptDirectory
+
+    from molva.db import at_head, head_revisions, upgrade_if_needed
+
+    url = f"sqlite:///{tmp_path / 'head.db'}"
+    assert head_revisions() == frozenset(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = make_engine(url)
+    assert not at_head(engine)  # no schema at all
+    upgrade(url, "0004")
+    assert not at_head(engine)
+    upgrade_if_needed(url, engine)
+    assert at_head(engine)
+    assert "brand_rollups" in inspect(engine).get_table_names()
+    engine.dispose()
