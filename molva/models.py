@@ -147,6 +147,9 @@ class BrandMention(Base):
         # response rates read the addressed rows of a period, answered or not, without the table (molva.metrics)
         Index("ix_brand_mentions_addressed", "addressed", "published_at", "first_reply_at", "first_reply_known",
               "brand", "mention_id", "reply_delay_ms"),
+        # a brand's answer times in order: its median and percentile are read at an offset (molva.metrics.delays)
+        Index("ix_brand_mentions_reply_delay", "brand", "reply_delay_ms", "addressed", "published_at", "mention_id",
+              sqlite_where=text("reply_delay_ms IS NOT NULL"), postgresql_where=text("reply_delay_ms IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -189,6 +192,8 @@ class BrandRollup(Base):
         UniqueConstraint("brand", "hour", "source_id", "official", "metric", "value"),
         # every metric query reads one metric over a period: covering, no table rows read
         Index("ix_brand_rollups_metric_hour", "metric", "hour", "brand", "source_id", "official", "value", "count"),
+        # long periods (all time): per brand and value in index order, summed without sorting every row
+        Index("ix_brand_rollups_metric_brand", "metric", "brand", "value", "official", "hour", "source_id", "count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

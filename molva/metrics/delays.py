@@ -5,7 +5,8 @@ An answer time is the delay from a post to the brand's first official reply when
 ``statistics.quantiles``. The delays are read from ``brand_mentions.reply_delay_ms`` (kept by
 :func:`molva.rollups.record_reply`) through the covering ``ix_brand_mentions_addressed`` index, and posts of
 official accounts are left out by their ids (``ix_mentions_official``), so no mention row is joined unless
-sources are filtered or grouped. Inside :func:`molva.metrics.rollup.raw_only` the delays are computed from the
+sources are filtered or grouped. Per brand, only the values at the median's and the percentile's positions are
+read, along ``ix_brand_mentions_reply_delay`` (each brand's answer times in order). Inside :func:`molva.metrics.rollup.raw_only` the delays are computed from the
 timestamps instead, which the tests compare against.
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from molva.metrics import rollup
@@ -40,6 +41,42 @@ def quantiles_of(values: list[float]) -> Quantiles:
     return (statistics.median(values) if values else None), percentile(values, 0.9)
 
 
+def _from_ranks(n: int, middle: list[float], high: list[float]) -> Quantiles:
+    """Median and 90th percentile of ``n`` sorted values, given the two at 0-based position ``(n - 1) // 2``
+    (``middle``) and at ``90 * (n - 1) // 100`` (``high``): the arithmetic of ``statistics.median`` and of
+    ``statistics.quantiles(n=100, method="inclusive")[89]``."""
+    median = middle[0] if n % 2 else (middle[0] + middle[1]) / 2
+    if n == 1:
+        return median, high[0]
+    delta = 90 * (n - 1) % 100
+    return median, float((high[0] * (100 - delta) + high[1] * delta) / 100)
+
+
+INDEX_BY_BRAND = "INDEXED BY ix_brand_mentions_reply_delay"
+
+
+def _by_brand(session: Session, filters: MetricsFilter) -> dict[tuple[Any, ...], Quantiles]:
+    """Per brand, without reading every delay: count each brand's answer times, then read the two values at
+    the median's and at the percentile's position (``ORDER BY … LIMIT 2 OFFSET k`` along
+    ``ix_brand_mentions_reply_delay``)."""
+    counts = session.execute(
+        _query(filters, [BrandMention.brand], False, func.count())
+        .where(BrandMention.reply_delay_ms.is_not(None))
+        .with_hint(BrandMention, INDEX_BY_BRAND, "sqlite")
+        .group_by(BrandMention.brand)
+    ).all()
+    result: dict[tuple[Any, ...], Quantiles] = {}
+    for brand, n in counts:
+        query = (_query(replace(filters, brands=(brand,)), [], False, BrandMention.reply_delay_ms)
+                 .where(BrandMention.reply_delay_ms.is_not(None))
+                 .with_hint(BrandMention, INDEX_BY_BRAND, "sqlite")
+                 .order_by(BrandMention.reply_delay_ms).limit(2))
+        middle, high = ([ms / 1000 for ms in session.scalars(query.offset(k))]
+                        for k in ((n - 1) // 2, 90 * (n - 1) // 100))
+        result[(brand,)] = _from_ranks(int(n), middle, high)
+    return result
+
+
 def _query(filters: MetricsFilter, keys: Sequence[Any], join_source: bool, *columns: Any) -> Any:
     query = select(*keys, *columns).select_from(BrandMention).where(BrandMention.addressed.is_(True))
     if join_source or filters.sources:  # the source is the mention's: join it
@@ -58,6 +95,9 @@ def delay_quantiles(session: Session, filters: MetricsFilter, keys: Sequence[Any
     percentile of the answer times, in seconds, of the filtered addressed brand mentions. Groups without an
     answer time are left out."""
     delays: dict[tuple[Any, ...], list[float]] = {}
+    if not rollup.is_raw_only() and len(keys) == 1 and keys[0] is BrandMention.brand and not (
+            join_source or filters.sources):
+        return _by_brand(session, filters)
     if rollup.is_raw_only():  # from the timestamps
         query = _query(filters, keys, join_source, BrandMention.published_at, BrandMention.first_reply_at).where(
             BrandMention.first_reply_at.is_not(None), BrandMention.first_reply_known.is_(True))

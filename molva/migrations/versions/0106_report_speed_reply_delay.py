@@ -1,5 +1,7 @@
-"""brand_mentions.reply_delay_ms (the first reply's delay when its time is known) in the addressed index, and a
-partial index of official posts: answer-time medians without reading timestamps or joining every mention
+"""brand_mentions.reply_delay_ms (the first reply's delay when its time is known) in the addressed index and in
+an index of each brand's answer times in order, a partial index of official posts (answer-time medians without
+reading timestamps or joining every mention), and brand_rollups by metric and brand (long periods summed
+without sorting every rollup row)
 
 Revision ID: 0106_report_speed_reply_delay
 Revises: 0105_first_reply_known
@@ -38,6 +40,13 @@ def upgrade() -> None:
                        "WHERE first_reply_at IS NOT NULL AND first_reply_known = :yes").bindparams(yes=True))
     with op.batch_alter_table('brand_mentions', schema=None) as batch_op:
         batch_op.create_index('ix_brand_mentions_addressed', [*OLD_ADDRESSED, 'reply_delay_ms'], unique=False)
+        batch_op.create_index('ix_brand_mentions_reply_delay',
+                              ['brand', 'reply_delay_ms', 'addressed', 'published_at', 'mention_id'], unique=False,
+                              sqlite_where=sa.text('reply_delay_ms IS NOT NULL'),
+                              postgresql_where=sa.text('reply_delay_ms IS NOT NULL'))
+    with op.batch_alter_table('brand_rollups', schema=None) as batch_op:
+        batch_op.create_index('ix_brand_rollups_metric_brand',
+                              ['metric', 'brand', 'value', 'official', 'hour', 'source_id', 'count'], unique=False)
     with op.batch_alter_table('mentions', schema=None) as batch_op:
         batch_op.create_index('ix_mentions_official', ['id'], unique=False,
                               sqlite_where=sa.text('official_brand IS NOT NULL'),
@@ -45,9 +54,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('brand_rollups', schema=None) as batch_op:
+        batch_op.drop_index('ix_brand_rollups_metric_brand')
     with op.batch_alter_table('mentions', schema=None) as batch_op:
         batch_op.drop_index('ix_mentions_official')
     with op.batch_alter_table('brand_mentions', schema=None) as batch_op:
+        batch_op.drop_index('ix_brand_mentions_reply_delay')
         batch_op.drop_index('ix_brand_mentions_addressed')
         batch_op.create_index('ix_brand_mentions_addressed', OLD_ADDRESSED, unique=False)
         batch_op.drop_column('reply_delay_ms')
