@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from molva.metrics import rollup
@@ -52,26 +52,37 @@ def _from_ranks(n: int, middle: list[float], high: list[float]) -> Quantiles:
     return median, float((high[0] * (100 - delta) + high[1] * delta) / 100)
 
 
-INDEX_BY_BRAND = "INDEXED BY ix_brand_mentions_reply_delay"
+def _ordered_sql(session: Session, filters: MetricsFilter) -> tuple[str, list[Any]]:
+    """FROM and WHERE of the answer times along ``ix_brand_mentions_reply_delay`` (named on SQLite, whose
+    planner would rather read a period's rows through the addressed index and sort them for every offset)."""
+    hint = " INDEXED BY ix_brand_mentions_reply_delay" if session.get_bind().dialect.name == "sqlite" else ""
+    sql = f"FROM brand_mentions{hint} WHERE reply_delay_ms IS NOT NULL AND addressed = :yes"
+    binds: list[Any] = [bindparam("yes", True, type_=Boolean)]
+    moment = BrandMention.published_at.type
+    if filters.since is not None:
+        sql += " AND published_at >= :since"
+        binds.append(bindparam("since", filters.since, type_=moment))
+    if filters.until is not None:
+        sql += " AND published_at < :until"
+        binds.append(bindparam("until", filters.until, type_=moment))
+    if filters.brands:
+        sql += " AND brand IN :brands"
+        binds.append(bindparam("brands", list(filters.brands), expanding=True))
+    if not filters.include_official:
+        sql += " AND mention_id NOT IN (SELECT id FROM mentions WHERE official_brand IS NOT NULL)"
+    return sql, binds
 
 
 def _by_brand(session: Session, filters: MetricsFilter) -> dict[tuple[Any, ...], Quantiles]:
     """Per brand, without reading every delay: count each brand's answer times, then read the two values at
     the median's and at the percentile's position (``ORDER BY … LIMIT 2 OFFSET k`` along
-    ``ix_brand_mentions_reply_delay``)."""
-    counts = session.execute(
-        _query(filters, [BrandMention.brand], False, func.count())
-        .where(BrandMention.reply_delay_ms.is_not(None))
-        .with_hint(BrandMention, INDEX_BY_BRAND, "sqlite")
-        .group_by(BrandMention.brand)
-    ).all()
+    ``ix_brand_mentions_reply_delay``, each brand's answer times in order)."""
+    where, binds = _ordered_sql(session, filters)
+    counts = session.execute(text(f"SELECT brand, count(*) {where} GROUP BY brand").bindparams(*binds)).all()
+    nth = text(f"SELECT reply_delay_ms {where} AND brand = :brand ORDER BY reply_delay_ms LIMIT 2 OFFSET :k")
     result: dict[tuple[Any, ...], Quantiles] = {}
     for brand, n in counts:
-        query = (_query(replace(filters, brands=(brand,)), [], False, BrandMention.reply_delay_ms)
-                 .where(BrandMention.reply_delay_ms.is_not(None))
-                 .with_hint(BrandMention, INDEX_BY_BRAND, "sqlite")
-                 .order_by(BrandMention.reply_delay_ms).limit(2))
-        middle, high = ([ms / 1000 for ms in session.scalars(query.offset(k))]
+        middle, high = ([ms / 1000 for ms in session.scalars(nth.bindparams(*binds, brand=brand, k=k))]
                         for k in ((n - 1) // 2, 90 * (n - 1) // 100))
         result[(brand,)] = _from_ranks(int(n), middle, high)
     return result
