@@ -16,6 +16,7 @@ from molva.ingest import Ingestor, MentionData, ReplyData, get_or_create_source,
 from molva.metrics import MetricsFilter, brand_stats, build_report, response_stats, rollup
 from molva.metrics.competitors import response_by_source, response_slices, response_table
 from molva.metrics.rollup import raw_only
+from molva.metrics.sources import source_stats
 from molva.metrics.timeseries import mention_timeseries, source_breakdown
 from molva.models import BrandMention, OfficialReply
 from molva.settings import SourceConfig
@@ -91,7 +92,7 @@ def _metrics(session: Session, filters: MetricsFilter) -> list[object]:
             source_breakdown(session, filters), mention_timeseries(session, filters, "hour"),
             mention_timeseries(session, filters, "day"), mention_timeseries(session, filters, "week"),
             build_report(session, filters)["brands"], response_slices(session, filters, "day"),
-            response_slices(session, filters, "hour")]
+            response_slices(session, filters, "hour"), source_stats(session, filters)]
 
 
 def test_metrics_from_rollups_equal_metrics_from_raw_rows(any_session: Session) -> None:
