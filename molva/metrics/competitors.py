@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from molva.metrics import rollup
-from molva.metrics.delays import delay_quantiles
+from molva.metrics.delays import delay_lists, quantiles_of
 from molva.metrics.filters import MetricsFilter
 from molva.metrics.report import BrandStats, ResponseStats, brand_stats, response_stats
 from molva.metrics.timeseries import Granularity, _bucket_expr, _parse_bucket
@@ -145,13 +145,18 @@ def response_slices(
 
     Each (brand, source) slice equals ``response_stats`` filtered to that source; buckets are by the post's
     publication time. Addressed and answered counts come from the rollups; the answer times' median and 90th
-    percentile are picked by the database (:mod:`molva.metrics.delays`); a first reply of unknown time
-    (``first_reply_known`` false) counts as answered, not in the answer times.
+    percentile come from one read of the period's answer times (:mod:`molva.metrics.delays`); a first reply of
+    unknown time (``first_reply_known`` false) counts as answered, not in the answer times.
     """
     counts_by_source, counts_by_bucket = _response_counts(session, filters, granularity)
-    times_by_source = delay_quantiles(session, filters, [BrandMention.brand, Source.name], join_source=True)
-    times_by_bucket = {(brand, _parse_bucket(value)): times for (brand, value), times in delay_quantiles(
-        session, filters, [BrandMention.brand, _bucket_expr(session, granularity)]).items()}
+    lists_by_source: dict[tuple[str, str], list[float]] = {}
+    lists_by_bucket: dict[tuple[str, datetime], list[float]] = {}
+    keys = [BrandMention.brand, Source.name, _bucket_expr(session, granularity)]
+    for (brand, source, value), delays in delay_lists(session, filters, keys, join_source=True).items():
+        lists_by_source.setdefault((brand, source), []).extend(delays)
+        lists_by_bucket.setdefault((brand, _parse_bucket(value)), []).extend(delays)
+    times_by_source = {key: quantiles_of(delays) for key, delays in lists_by_source.items()}
+    times_by_bucket = {key: quantiles_of(delays) for key, delays in lists_by_bucket.items()}
     sources = [ResponseSlice(str(source), _stats(brand, row, times_by_source.get((brand, source))))
                for (brand, source), row in sorted(counts_by_source.items()) if row[0]]
     trend = [ResponseSlice(key, _stats(brand, row, times_by_bucket.get((brand, key))))

@@ -100,23 +100,29 @@ def _query(filters: MetricsFilter, keys: Sequence[Any], join_source: bool, *colu
     return query
 
 
-def delay_quantiles(session: Session, filters: MetricsFilter, keys: Sequence[Any],
-                    join_source: bool = False) -> dict[tuple[Any, ...], Quantiles]:
-    """Per group of ``keys`` (columns of BrandMention, or of Source with ``join_source``): the median and 90th
-    percentile of the answer times, in seconds, of the filtered addressed brand mentions. Groups without an
-    answer time are left out."""
+def delay_lists(session: Session, filters: MetricsFilter, keys: Sequence[Any],
+                join_source: bool = False) -> dict[tuple[Any, ...], list[float]]:
+    """Per group of ``keys`` (columns of BrandMention, or of Source with ``join_source``): the answer times, in
+    seconds, of the filtered addressed brand mentions (groups without one left out)."""
     delays: dict[tuple[Any, ...], list[float]] = {}
-    if not rollup.is_raw_only() and len(keys) == 1 and keys[0] is BrandMention.brand and not (
-            join_source or filters.sources):
-        return _by_brand(session, filters)
     if rollup.is_raw_only():  # from the timestamps
         query = _query(filters, keys, join_source, BrandMention.published_at, BrandMention.first_reply_at).where(
             BrandMention.first_reply_at.is_not(None), BrandMention.first_reply_known.is_(True))
         for *key, published_at, replied_at in session.execute(query):
             delays.setdefault(tuple(key), []).append(reply_delay_ms(published_at, replied_at) / 1000)
-    else:
-        query = _query(filters, keys, join_source, BrandMention.reply_delay_ms).where(
-            BrandMention.reply_delay_ms.is_not(None))
-        for *key, milliseconds in session.execute(query):
-            delays.setdefault(tuple(key), []).append(milliseconds / 1000)
-    return {key: quantiles_of(values) for key, values in delays.items()}
+        return delays
+    query = _query(filters, keys, join_source, BrandMention.reply_delay_ms).where(
+        BrandMention.reply_delay_ms.is_not(None))
+    for *key, milliseconds in session.execute(query).tuples():
+        delays.setdefault(tuple(key), []).append(milliseconds / 1000)
+    return delays
+
+
+def delay_quantiles(session: Session, filters: MetricsFilter, keys: Sequence[Any],
+                    join_source: bool = False) -> dict[tuple[Any, ...], Quantiles]:
+    """Per group of ``keys`` (as :func:`delay_lists`): the median and 90th percentile of the answer times, in
+    seconds. Per brand alone they are read at two offsets (:func:`_by_brand`), not from every delay."""
+    if not rollup.is_raw_only() and len(keys) == 1 and keys[0] is BrandMention.brand and not (
+            join_source or filters.sources):
+        return _by_brand(session, filters)
+    return {key: quantiles_of(values) for key, values in delay_lists(session, filters, keys, join_source).items()}
