@@ -75,8 +75,10 @@ def cold_times(url: str) -> dict[str, float]:
 def renders(url: str, repeats: int = 3) -> tuple[dict[str, float], dict[str, float]]:
     """Per page: a full AppTest run on an empty data cache, and the median of runs once it is warm."""
     import streamlit as st
+    from streamlit import config
     from streamlit.testing.v1 import AppTest
 
+    config.set_option("server.address", "127.0.0.1")  # as `molva dashboard` binds it: no login on loopback
     cold, warm = {}, {}
     for page in PAGES:
         app = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
