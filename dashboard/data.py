@@ -131,12 +131,15 @@ def catalog_groups(catalog_path: str | None) -> dict[str, list[str]]:
     from pathlib import Path
 
     try:
-        from molva.catalog import load_catalog
+        from molva.catalog import load_brands
 
-        catalog = load_catalog(Path(catalog_path) if catalog_path else None)
+        brands = load_brands(Path(catalog_path) if catalog_path else None)  # names and groups: no matcher
     except Exception:  # a missing or broken catalog must not take the dashboard down
         return {}
-    return {group: [b.name for b in brands] for group, brands in catalog.groups().items()}
+    groups: dict[str, list[str]] = {}
+    for brand in brands:
+        groups.setdefault(brand.group, []).append(brand.name)
+    return groups
 
 
 def brand_groups() -> dict[str, list[str]]:

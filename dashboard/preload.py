@@ -31,6 +31,10 @@ LAZY = (
     "streamlit.runtime.scriptrunner.magic_funcs",
     "streamlit.elements.arrow",
     "streamlit.elements.vega_charts",
+    "streamlit.components.v2.manifest_scanner",
+    "molva.db",
+    "molva.catalog",
+    "sqlite3",
 )
 
 
@@ -74,7 +78,8 @@ def warm_charts() -> None:
 
 
 def preload(names: Iterable[str] | None = None) -> float:
-    """Import the dashboard's modules (``names``: :func:`modules`) and warm Altair; returns the seconds spent."""
+    """Import the dashboard's modules (``names``: :func:`modules`), warm Altair and the source-kind registry;
+    returns the seconds spent."""
     started = time.perf_counter()
     # st.cache_data checks its options when a module is imported; with no server running yet it warns that it
     # would use memory storage (the storage is chosen at the first call, when the server runs): not a problem
@@ -87,4 +92,7 @@ def preload(names: Iterable[str] | None = None) -> float:
     finally:
         quiet.setLevel(level)
     warm_charts()
+    from molva.sources import kinds
+
+    kinds()  # the source-kind registry reads its entry points (the crawler kinds) once
     return time.perf_counter() - started
