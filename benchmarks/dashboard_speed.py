@@ -174,9 +174,14 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--sqlite", type=Path, default=Path("/tmp/molva-bench-1m.db"))
     parser.add_argument("--postgres", default=None, help="admin URL; a throwaway database is created and dropped")
+    parser.add_argument("--postgres-db", default=None,
+                        help="an existing, filled PostgreSQL database URL to measure instead (e.g. pg_bulk_fill.py's)")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "out" / "dashboard.md")
     args = parser.parse_args()
-    results = [measure("SQLite", f"sqlite:///{args.sqlite.resolve()}", args.count)]
+    if args.postgres_db:
+        results = [measure("PostgreSQL", args.postgres_db, args.count)]
+    else:
+        results = [measure("SQLite", f"sqlite:///{args.sqlite.resolve()}", args.count)]
     if args.postgres:
         with throwaway_database(args.postgres, "molva_bench") as url:
             results.append(measure("PostgreSQL", url, args.count))

@@ -31,14 +31,14 @@ DELAY_CASE = ("CASE " + " ".join(f"WHEN s <= {b} THEN '{b}'" for b in (
 
 FILL = """
 SET TIME ZONE 'UTC';
-CREATE TEMP TABLE src AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, kind FROM sources;
+CREATE TEMP TABLE src ON COMMIT DROP AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id, kind FROM sources;
 INSERT INTO mentions (id, source_id, kind, external_id, url, canonical_url, text, language, published_at,
                       fetched_at, content_hash, likes, author, author_id)
 SELECT g, src.id, src.kind, 'b' || g, 'https://e.org/' || g, 'https://e.org/' || g,
        'пост ' || g, 'ru', now() - make_interval(secs => floor(random() * 90 * 86400)), now(),
        lpad(to_hex(g), 64, '0'), (g % 100)::int, 'user' || (g % 50000), (g % 50000)::text
 FROM generate_series(:first, :last) AS g JOIN src ON src.n = g % 5;
-CREATE TEMP TABLE pick AS
+CREATE TEMP TABLE pick ON COMMIT DROP AS
 SELECT m.id AS mention_id, m.published_at, m.kind, b.brand, b.nr, random() AS r_sent, random() AS r_addr,
        random() AS r_reply, random() AS u1, random() AS u2, random() AS r_intent
 FROM mentions m
@@ -101,15 +101,19 @@ GROUP BY 1, 2, 3, 4, 5, 6;
 
 def fill(url: str, count: int) -> None:
     started = time.perf_counter()
-    generate(url, HEAD, seed=1, topics=40)
-    print(f"head of {HEAD:,} generated: {time.perf_counter() - started:.0f} s", flush=True)
     engine = make_engine(url)
+    with engine.begin() as conn:
+        have = int(conn.scalar(text("SELECT count(*) FROM mentions")) or 0)
+    if not have:  # (a stopped fill resumes where it stopped)
+        generate(url, HEAD, seed=1, topics=40)
+        have = HEAD
+        print(f"head of {HEAD:,} generated: {time.perf_counter() - started:.0f} s", flush=True)
     brands = [name for name, _ in BRANDS]
     with engine.begin() as conn:
         first = int(conn.scalar(text("SELECT max(id) FROM mentions"))) + 1
     step = 1_000_000
-    for low in range(first, first + count - HEAD, step):
-        high = min(low + step - 1, first + count - HEAD - 1)
+    for low in range(first, first + count - have, step):
+        high = min(low + step - 1, first + count - have - 1)
         with engine.begin() as conn:
             base = int(conn.scalar(text("SELECT max(id) FROM brand_mentions")))
             values = {"first": low, "last": high, "brands": brands, "bm_base": base}
