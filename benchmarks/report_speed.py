@@ -67,6 +67,13 @@ def main() -> int:
             print(f"{label:12} outputs equal: {same}")
             if not same:
                 return 1
+    imports = []
+    for _ in range(args.repeats):  # the floor of a fresh process: interpreter and imports, no database
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", "import molva.cli, molva.metrics, molva.db"], cwd=ROOT, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        imports.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    print(f"imports only (this tree): CPU {statistics.median(imports):.2f} s (median of {len(imports)})")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0
 
