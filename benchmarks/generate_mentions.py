@@ -262,6 +262,8 @@ def generate(url: str, count: int, *, seed: int = 1, days: int = 90, end: dateti
                     "urgency": urgency if label else None,
                     "classified_at": published if label else None, "first_reply_at": first_reply_at,
                     "first_reply_known": first_reply_at is not None,
+                    "reply_delay_ms": (rollups.reply_delay_ms(published, first_reply_at)
+                                       if first_reply_at is not None else None),
                 })
             stats.mentions += 1
         writer.flush()

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from molva.board import TopicDetail
@@ -38,7 +38,7 @@ from molva.metrics.timeseries import (
     source_breakdown,
     spikes,
 )
-from molva.models import BrandMention, Source
+from molva.models import BrandRollup, Source
 from molva.settings import Settings, load_settings
 
 TTL = 300
@@ -131,12 +131,15 @@ def catalog_groups(catalog_path: str | None) -> dict[str, list[str]]:
     from pathlib import Path
 
     try:
-        from molva.catalog import load_catalog
+        from molva.catalog import load_brands
 
-        catalog = load_catalog(Path(catalog_path) if catalog_path else None)
+        brands = load_brands(Path(catalog_path) if catalog_path else None)  # names and groups: no matcher
     except Exception:  # a missing or broken catalog must not take the dashboard down
         return {}
-    return {group: [b.name for b in brands] for group, brands in catalog.groups().items()}
+    groups: dict[str, list[str]] = {}
+    for brand in brands:
+        groups.setdefault(brand.group, []).append(brand.name)
+    return groups
 
 
 def brand_groups() -> dict[str, list[str]]:
@@ -160,8 +163,10 @@ def group_of() -> dict[str, str]:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def known_brands(url: str) -> list[str]:
+    """The catalog's brands and every brand with a stored mention (from the rollups: a few rows per brand)."""
     with read_session(url) as session:
-        stored = set(session.scalars(select(BrandMention.brand).distinct()))
+        stored = set(session.scalars(select(BrandRollup.brand).where(BrandRollup.metric == "mentions")
+                                     .group_by(BrandRollup.brand).having(func.sum(BrandRollup.count) > 0)))
     catalog = {b for brands in brand_groups().values() for b in brands}
     return sorted(stored | catalog)
 

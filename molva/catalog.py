@@ -570,6 +570,12 @@ def default_catalog_path() -> Path:
 
 def load_catalog(path: Path | None = None) -> Catalog:
     """Read and check a catalog file (``None``: the shipped one); any problem is a :class:`CatalogError`."""
+    return Catalog(load_brands(path))
+
+
+def load_brands(path: Path | None = None) -> list[Brand]:
+    """The brands of a catalog file, checked as by :func:`load_catalog`, without building the matcher (for
+    commands that only need names and groups)."""
     path = Path(path) if path is not None else default_catalog_path()
     try:
         raw = path.read_text(encoding="utf-8")
@@ -585,7 +591,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
         line = int(m.group(1)) if m and m.group(1) else (raw.count("\n") + 1 if m else None)
         problem = msg[: m.start()] if m else msg
         raise CatalogError(path, line, f"ошибка синтаксиса TOML: {problem}") from None
-    return Catalog(_parse_brands(path, raw, data))
+    return _parse_brands(path, raw, data)
 
 
 class _Lines:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session, sessionmaker
 
 from molva.errors import UsageError
+
+if TYPE_CHECKING:  # Alembic is imported only when the schema has to change (about 0.2 s)
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 LOST_CONNECTION_RETRIES = 6  # a lost database connection: roll back, reconnect, do the work again
@@ -137,6 +140,8 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -145,6 +150,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (creating the SQLite file if needed)."""
+    from alembic import command
+
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
@@ -153,6 +160,54 @@ def upgrade(url: str, revision: str = "head") -> None:
             command.upgrade(config, revision)
     finally:
         engine.dispose()
+
+
+_REVISION_LINE = re.compile(r"^(down_revision|revision)\b[^=\n]*=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def head_revisions() -> frozenset[str]:
+    """The head revision(s) of the migrations, read from the ``revision``/``down_revision`` lines of the files in
+    ``migrations/versions`` without importing Alembic; empty when a file cannot be read that way."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(found["revision"])
+            down = ast.literal_eval(found["down_revision"])
+        except (KeyError, ValueError, SyntaxError):
+            return frozenset()
+        if not isinstance(revision, str):
+            return frozenset()
+        revisions.add(revision)
+        parents.update([down] if isinstance(down, str) else down or ())
+    return frozenset(revisions - parents)
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database's Alembic revision is the migrations' head (then there is nothing to upgrade)."""
+    heads = head_revisions()
+    if not heads:
+        return False
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        current = {row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    return current == heads
+
+
+def upgrade_if_needed(url: str, engine: Engine | None = None) -> None:
+    """:func:`upgrade` ``url`` unless it is already at the head revision (checked without Alembic, on ``engine``
+    when given): a command that only reads starts faster."""
+    own = engine is None
+    engine = engine or make_engine(url)
+    try:
+        if at_head(engine):
+            return
+    finally:
+        if own:
+            engine.dispose()
+    upgrade(url)
 
 
 def missing_sqlite_file(url: str) -> Path | None:

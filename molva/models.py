@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -96,6 +97,9 @@ class Mention(Base):
         UniqueConstraint("source_id", "external_id"),
         Index("ix_mentions_published_at", "published_at"),
         Index("ix_mentions_source_published", "source_id", "published_at"),
+        # the few posts of official accounts, which answer-time metrics leave out without joining every mention
+        Index("ix_mentions_official", "id", sqlite_where=text("official_brand IS NOT NULL"),
+              postgresql_where=text("official_brand IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,7 +146,10 @@ class BrandMention(Base):
         Index("ix_brand_mentions_published_at", "published_at"),
         # response rates read the addressed rows of a period, answered or not, without the table (molva.metrics)
         Index("ix_brand_mentions_addressed", "addressed", "published_at", "first_reply_at", "first_reply_known",
-              "brand", "mention_id"),
+              "brand", "mention_id", "reply_delay_ms"),
+        # a brand's answer times in order: its median and percentile are read at an offset (molva.metrics.delays)
+        Index("ix_brand_mentions_reply_delay", "brand", "reply_delay_ms", "addressed", "published_at", "mention_id",
+              sqlite_where=text("reply_delay_ms IS NOT NULL"), postgresql_where=text("reply_delay_ms IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,6 +173,9 @@ class BrandMention(Base):
     first_reply_at: Mapped[datetime | None]  # the brand's first official reply to the mention (molva.rollups)
     # whether that first reply's time is known (official_replies.replied_at_known): only then it is an answer time
     first_reply_known: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # milliseconds from the post to that first reply when its time is known (else NULL), for the answer-time
+    # median and percentile without reading timestamps (molva.rollups.reply_delay_ms)
+    reply_delay_ms: Mapped[int | None] = mapped_column(BigInteger)
 
     mention: Mapped[Mention] = relationship(back_populates="brand_mentions")
 
@@ -182,6 +192,8 @@ class BrandRollup(Base):
         UniqueConstraint("brand", "hour", "source_id", "official", "metric", "value"),
         # every metric query reads one metric over a period: covering, no table rows read
         Index("ix_brand_rollups_metric_hour", "metric", "hour", "brand", "source_id", "official", "value", "count"),
+        # long periods (all time): per brand and value in index order, summed without sorting every row
+        Index("ix_brand_rollups_metric_brand", "metric", "brand", "value", "official", "hour", "source_id", "count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

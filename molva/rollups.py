@@ -45,6 +45,14 @@ def hour_of(moment: datetime) -> datetime:
     return as_utc(moment).replace(minute=0, second=0, microsecond=0)
 
 
+def reply_delay_ms(published_at: datetime, replied_at: datetime) -> int:
+    """Milliseconds from a post to a reply, as ``brand_mentions.reply_delay_ms`` keeps them: exact, rounded half
+    up, 0 for a reply stamped before its post."""
+    delta = as_utc(replied_at) - as_utc(published_at)
+    micro = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (max(micro, 0) + 500) // 1000
+
+
 def delay_bucket(seconds: float) -> str:
     for bound in DELAY_BUCKETS:
         if seconds <= bound:
@@ -135,8 +143,8 @@ def rebuild(connection: Connection | Session) -> int:
 def record_reply(connection: Connection | Session, mention_id: int, brand: str, replied_at: datetime,
                  known: bool = True) -> None:
     """An official reply of ``brand`` to a mention: keep ``brand_mentions.first_reply_at`` (the earliest
-    reply), ``first_reply_known`` (whether a reply at that moment has a known time, ``known``) and the answered
-    and delay counts current."""
+    reply), ``first_reply_known`` (whether a reply at that moment has a known time, ``known``), its
+    ``reply_delay_ms`` (when known) and the answered and delay counts current."""
     bm = BRAND_MENTIONS.c
     row = connection.execute(
         select(bm.id, bm.published_at, bm.sentiment, bm.intent, bm.aspects, bm.addressed, bm.first_reply_at,
@@ -155,7 +163,8 @@ def record_reply(connection: Connection | Session, mention_id: int, brand: str, 
     else:
         return
     connection.execute(update(BRAND_MENTIONS).where(bm.id == row.id).values(
-        first_reply_at=new_at, first_reply_known=new_known))
+        first_reply_at=new_at, first_reply_known=new_known,
+        reply_delay_ms=reply_delay_ms(row.published_at, new_at) if new_known else None))
     if not row.addressed:
         return
     counts: Counter[Key] = Counter()

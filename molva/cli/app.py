@@ -163,11 +163,12 @@ def require_schema(ctx: click.Context, announce: bool = True) -> None:
 
     Says on stderr which database the command reads, so a user never wonders why a number is 0.
     """
-    from molva.db import upgrade
+    from molva.db import upgrade_if_needed
 
     settings = get_settings(ctx)
     refuse_missing_database(ctx)
-    upgrade(settings.db_url)
+    factory = get_session_factory(ctx)
+    upgrade_if_needed(settings.db_url, factory.kw["bind"])
     # Named once reached: an unreachable database or a bad URL stays the one error line.
     if announce and not ctx.params.get("as_json"):  # JSON output stays pure even when 2>&1 joins the streams
         click.echo(f"molva: база данных: {database_label(settings.db_url)}", err=True)

@@ -1,11 +1,10 @@
-"""``molva dashboard``: runs the Streamlit dashboard with the CLI's settings; ``molva corrections``: export."""
+"""``molva dashboard``: runs the Streamlit dashboard with the CLI's settings (in this process, its modules imported
+first); ``molva corrections``: export."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -48,11 +47,11 @@ def check_login(settings: Settings, host: str, app_dir: Path) -> None:
 
 
 def streamlit_command(settings: Settings, host: str, port: int) -> tuple[list[str], dict[str, str]]:
-    """The ``streamlit run`` command line and environment for the dashboard."""
+    """The ``streamlit run`` arguments and the environment for the dashboard."""
     app = dashboard_app_path()
     check_login(settings, host, app.parent)
     argv = [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        "run", str(app),
         "--server.address", host,
         "--server.port", str(port),
         "--server.headless", "true",
@@ -77,15 +76,18 @@ def dashboard(ctx: click.Context, host: str | None, port: int | None) -> None:
     argv, env = streamlit_command(settings, host or settings.dashboard.host, port or settings.dashboard.port)
     refuse_missing_database(ctx)
     click.echo(f"molva: база данных: {database_label(settings.db_url)}", err=True)
+    os.environ.update(env)
+    # The pages' modules (pandas, Altair, SQLAlchemy, the metrics layer) are imported now, in the process that
+    # will serve them: Streamlit runs in it (`streamlit run`'s own entry point), so no visitor waits for them.
+    from dashboard.preload import preload
+
+    seconds = preload()
+    click.echo(f"molva: модули панели загружены за {seconds:.1f} с", err=True)
     click.echo(f"Панель Молвы: http://{argv[argv.index('--server.address') + 1]}:{argv[argv.index('--server.port') + 1]}",
                err=True)
-    if os.name == "posix":  # become the Streamlit server: signals (Ctrl-C, SIGTERM) reach it directly
-        os.execve(argv[0], argv, env)
-    try:  # pragma: no cover - other platforms
-        code = subprocess.call(argv, env=env)
-    except KeyboardInterrupt:  # pragma: no cover
-        code = 0
-    ctx.exit(code)
+    from streamlit.web import cli as streamlit_cli
+
+    streamlit_cli.main(args=argv, prog_name="streamlit")  # serves until stopped (Ctrl-C, SIGTERM); then exits
 
 
 @main.command("corrections")

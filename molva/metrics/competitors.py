@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from molva.metrics import rollup
+from molva.metrics.delays import delay_lists, quantiles_of
 from molva.metrics.filters import MetricsFilter
-from molva.metrics.report import (
-    BrandStats,
-    ResponseStats,
-    _percentile,
-    brand_stats,
-    reply_delay,
-    response_stats,
-)
+from molva.metrics.report import BrandStats, ResponseStats, brand_stats, response_stats
 from molva.metrics.timeseries import Granularity, _bucket_expr, _parse_bucket
 from molva.models import BrandMention, BrandRollup, Mention, Source
 
@@ -95,47 +89,52 @@ def response_table(session: Session, filters: MetricsFilter = MetricsFilter()) -
     ]
 
 
-def _stats(brand: str, addressed: int, replies: list[float | None]) -> ResponseStats:
-    """``replies``: the delay of each answered mention, ``None`` where the first reply's time is unknown."""
-    delays = [d for d in replies if d is not None]
+def _stats(brand: str, counts: list[int], times: tuple[float | None, float | None] | None) -> ResponseStats:
+    """``counts``: addressed, answered; ``times``: median and 90th percentile of the known answer times."""
+    addressed, answered = counts
+    median, p90 = times or (None, None)
     return ResponseStats(
         brand=brand,
         addressed=addressed,
-        answered=len(replies),
-        response_rate=len(replies) / addressed if addressed else None,
-        median_response_seconds=statistics.median(delays) if delays else None,
-        p90_response_seconds=_percentile(delays, 0.9),
+        answered=answered,
+        response_rate=answered / addressed if addressed else None,
+        median_response_seconds=median,
+        p90_response_seconds=p90,
     )
 
 
-def _addressed_counts(session: Session, filters: MetricsFilter, granularity: Granularity
-                      ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, datetime], int]]:
-    """Addressed brand mentions per (brand, source) and per (brand, bucket): whole hours from the rollups,
-    the period's partial edge hours from the raw rows."""
-    by_source: dict[tuple[str, str], int] = {}
-    by_bucket: dict[tuple[str, datetime], int] = {}
+Counts = dict[tuple[str, Any], list[int]]  # (brand, source name or bucket) -> addressed, answered
+
+
+def _response_counts(session: Session, filters: MetricsFilter, granularity: Granularity) -> tuple[Counts, Counts]:
+    """Addressed and answered brand mentions per (brand, source) and per (brand, bucket): whole hours from the
+    rollups, the period's partial edge hours from the raw rows."""
+    by_source: Counts = {}
+    by_bucket: Counts = {}
     middle, edges = rollup.split(filters)
     if middle is not None:
-        for brand, source, _value, count in rollup.counts_by(session, middle, "addressed", BrandRollup.brand,
-                                                              Source.name, join_source=True):
-            by_source[(brand, source)] = by_source.get((brand, source), 0) + int(count or 0)
         hour = rollup.hour_bucket(session, granularity)
-        for brand, value, _value, count in rollup.counts_by(session, middle, "addressed", BrandRollup.brand, hour):
-            key = (brand, _parse_bucket(value))
-            by_bucket[key] = by_bucket.get(key, 0) + int(count or 0)
+        for i, metric in enumerate(("addressed", "answered")):
+            for brand, source, _value, count in rollup.counts_by(session, middle, metric, BrandRollup.brand,
+                                                                  Source.name, join_source=True):
+                by_source.setdefault((brand, source), [0, 0])[i] += int(count or 0)
+            for brand, value, _value, count in rollup.counts_by(session, middle, metric, BrandRollup.brand, hour):
+                by_bucket.setdefault((brand, _parse_bucket(value)), [0, 0])[i] += int(count or 0)
     bucket = _bucket_expr(session, granularity)
+    answered = func.sum(case((BrandMention.first_reply_at.is_not(None), 1), else_=0))
     for edge in edges:
         query = (
-            select(BrandMention.brand, Source.name, bucket, func.count(BrandMention.id))
+            select(BrandMention.brand, Source.name, bucket, func.count(BrandMention.id), answered)
             .join(Mention, Mention.id == BrandMention.mention_id)
             .join(Source, Source.id == Mention.source_id)
             .where(BrandMention.addressed.is_(True))
         )
-        for brand, source, value, count in session.execute(edge.apply(query).group_by(
+        for brand, source, value, count, replied in session.execute(edge.apply(query).group_by(
                 BrandMention.brand, Source.name, bucket)):
-            by_source[(brand, source)] = by_source.get((brand, source), 0) + int(count)
-            key = (brand, _parse_bucket(value))
-            by_bucket[key] = by_bucket.get(key, 0) + int(count)
+            for row in (by_source.setdefault((brand, source), [0, 0]),
+                        by_bucket.setdefault((brand, _parse_bucket(value)), [0, 0])):
+                row[0] += int(count or 0)
+                row[1] += int(replied or 0)
     return by_source, by_bucket
 
 
@@ -145,28 +144,23 @@ def response_slices(
     """Response stats per (brand, source) and per (brand, time bucket).
 
     Each (brand, source) slice equals ``response_stats`` filtered to that source; buckets are by the post's
-    publication time. Addressed counts come from the rollups; only the answered rows of the period are read
-    (``brand_mentions.first_reply_at``, the delay computed by the database); a first reply of unknown time
-    (``first_reply_known`` false) counts as answered, not in the answer times.
+    publication time. Addressed and answered counts come from the rollups; the answer times' median and 90th
+    percentile come from one read of the period's answer times (:mod:`molva.metrics.delays`); a first reply of
+    unknown time (``first_reply_known`` false) counts as answered, not in the answer times.
     """
-    addressed_by_source, addressed_by_bucket = _addressed_counts(session, filters, granularity)
-    by_source: dict[tuple[str, str], list[float | None]] = {}
-    by_bucket: dict[tuple[str, datetime], list[float | None]] = {}
-    bucket = _bucket_expr(session, granularity)
-    query = (
-        select(BrandMention.brand, Source.name, bucket, reply_delay(session), BrandMention.first_reply_known)
-        .join(Mention, Mention.id == BrandMention.mention_id)
-        .join(Source, Source.id == Mention.source_id)
-        .where(BrandMention.addressed.is_(True), BrandMention.first_reply_at.is_not(None))
-    )
-    for brand, source, value, delay, known in session.execute(filters.apply(query)):
-        seconds = max(float(delay), 0.0) if known else None
-        by_source.setdefault((brand, source), []).append(seconds)
-        by_bucket.setdefault((brand, _parse_bucket(value)), []).append(seconds)
-    sources = [ResponseSlice(str(source), _stats(brand, total, by_source.get((brand, source), [])))
-               for (brand, source), total in sorted(addressed_by_source.items()) if total]
-    trend = [ResponseSlice(key, _stats(brand, total, by_bucket.get((brand, key), [])))
-             for (brand, key), total in addressed_by_bucket.items() if total]
+    counts_by_source, counts_by_bucket = _response_counts(session, filters, granularity)
+    lists_by_source: dict[tuple[str, str], list[float]] = {}
+    lists_by_bucket: dict[tuple[str, datetime], list[float]] = {}
+    keys = [BrandMention.brand, Source.name, _bucket_expr(session, granularity)]
+    for (brand, source, value), delays in delay_lists(session, filters, keys, join_source=True).items():
+        lists_by_source.setdefault((brand, source), []).extend(delays)
+        lists_by_bucket.setdefault((brand, _parse_bucket(value)), []).extend(delays)
+    times_by_source = {key: quantiles_of(delays) for key, delays in lists_by_source.items()}
+    times_by_bucket = {key: quantiles_of(delays) for key, delays in lists_by_bucket.items()}
+    sources = [ResponseSlice(str(source), _stats(brand, row, times_by_source.get((brand, source))))
+               for (brand, source), row in sorted(counts_by_source.items()) if row[0]]
+    trend = [ResponseSlice(key, _stats(brand, row, times_by_bucket.get((brand, key))))
+             for (brand, key), row in counts_by_bucket.items() if row[0]]
     return sources, sorted(trend, key=lambda s: (s.key, s.stats.brand))
 
 

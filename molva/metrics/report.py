@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, case, cast, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from molva.metrics import rollup
+from molva.metrics.delays import delay_quantiles
 from molva.metrics.filters import MetricsFilter
 from molva.models import BrandMention, BrandRollup, CrawlRun, Mention, Source, as_utc
 
@@ -113,64 +113,41 @@ def brand_stats(
     return sorted(result, key=lambda s: (-s.mentions, s.brand))
 
 
-def reply_delay(session: Session) -> ColumnElement[Any]:
-    """Seconds from a brand mention's post to the brand's first reply, computed by the database (to the
-    millisecond)."""
-    if session.get_bind().dialect.name == "postgresql":
-        seconds: ColumnElement[Any] = func.extract("epoch", BrandMention.first_reply_at - BrandMention.published_at)
-    else:
-        seconds = (func.julianday(BrandMention.first_reply_at) - func.julianday(BrandMention.published_at)) * 86400.0
-    return func.round(cast(seconds, Numeric), 3)
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return float(statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1])
-
-
 def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -> dict[str, ResponseStats]:
     """Per brand: posts addressed to it, how many its official accounts answered, and how fast.
 
-    The first reply is ``brand_mentions.first_reply_at`` (kept by the ingestor); for whole hours the addressed
-    count comes from the rollups and only the answered rows of the period are read for the delays. A first reply
-    whose time is unknown (``first_reply_known`` false: a banki.ru Q&A answer already there at first sight) counts
-    as answered but not in the answer times.
+    The first reply is ``brand_mentions.first_reply_at`` (kept by the ingestor). The addressed and answered
+    counts of whole hours come from the rollups; the median and 90th percentile of the answer times are picked
+    by the database (:mod:`molva.metrics.delays`). A first reply whose time is unknown (``first_reply_known``
+    false: a banki.ru Q&A answer already there at first sight) counts as answered but not in the answer times.
     """
-    addressed: dict[str, int] = {}
-    answered_by: dict[str, int] = {}
-    delays: dict[str, list[float]] = {}
+    counts: dict[str, list[int]] = {}
     middle, edges = rollup.split(filters)
     if middle is not None:
-        for brand, _value, count in rollup.counts_by(session, middle, "addressed", BrandRollup.brand):
-            addressed[brand] = addressed.get(brand, 0) + int(count or 0)
+        for i, metric in enumerate(("addressed", "answered")):
+            for brand, _value, count in rollup.counts_by(session, middle, metric, BrandRollup.brand):
+                counts.setdefault(brand, [0, 0])[i] += int(count or 0)
     for edge in edges:
-        query = _brand_base(edge).add_columns(func.count(BrandMention.id)).where(BrandMention.addressed.is_(True))
-        for brand, count in session.execute(edge.apply(query).group_by(BrandMention.brand)):
-            addressed[brand] = addressed.get(brand, 0) + int(count or 0)
-    answered = (
-        _brand_base(filters)
-        .add_columns(reply_delay(session), BrandMention.first_reply_known)
-        .where(BrandMention.addressed.is_(True), BrandMention.first_reply_at.is_not(None))
-    )
-    for brand, delay, known in session.execute(filters.apply(answered)):
-        answered_by[brand] = answered_by.get(brand, 0) + 1
-        times = delays.setdefault(brand, [])
-        if known:
-            times.append(max(float(delay), 0.0))
-    addressed = {brand: total for brand, total in addressed.items() if total}
+        query = _brand_base(edge).add_columns(
+            func.count(BrandMention.id), func.sum(case((BrandMention.first_reply_at.is_not(None), 1), else_=0))
+        ).where(BrandMention.addressed.is_(True))
+        for brand, addressed, answered in session.execute(edge.apply(query).group_by(BrandMention.brand)):
+            row = counts.setdefault(brand, [0, 0])
+            row[0] += int(addressed or 0)
+            row[1] += int(answered or 0)
+    times = delay_quantiles(session, filters, [BrandMention.brand])
     result = {}
-    for brand, total in addressed.items():
-        times = delays.get(brand, [])
+    for brand, (addressed, answered) in counts.items():
+        if not addressed:
+            continue
+        median, p90 = times.get((brand,), (None, None))
         result[brand] = ResponseStats(
             brand=brand,
-            addressed=total,
-            answered=answered_by.get(brand, 0),
-            response_rate=answered_by.get(brand, 0) / total if total else None,
-            median_response_seconds=statistics.median(times) if times else None,
-            p90_response_seconds=_percentile(times, 0.9),
+            addressed=addressed,
+            answered=answered,
+            response_rate=answered / addressed,
+            median_response_seconds=median,
+            p90_response_seconds=p90,
         )
     return result
 
@@ -234,13 +211,18 @@ def build_report(
         row["p90_response_seconds"] = response.p90_response_seconds if response else None
         brands.append(row)
     sources = []
-    for health in source_health(session):
+    healths = source_health(session)
+    for health in healths:
         row = asdict(health)
         row["last_crawl"] = _iso(health.last_crawl)
         sources.append(row)
+    if filters.since is None and filters.until is None:  # every mention belongs to one source: already counted
+        total = sum(health.mentions for health in healths)
+    else:
+        total = int(session.scalar(total_query) or 0)
     return {
         "period": {"since": _iso(filters.since), "until": _iso(filters.until)},
-        "mentions_total": int(session.scalar(total_query) or 0),
+        "mentions_total": total,
         "brands": brands,
         "sources": sources,
     }

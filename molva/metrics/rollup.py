@@ -33,6 +33,11 @@ def raw_only() -> Iterator[None]:
         _RAW_ONLY.reset(token)
 
 
+def is_raw_only() -> bool:
+    """Whether metrics are counting raw rows only (inside :func:`raw_only`)."""
+    return _RAW_ONLY.get()
+
+
 def _floor(moment: datetime) -> datetime:
     return as_utc(moment).replace(minute=0, second=0, microsecond=0)
 

@@ -86,3 +86,62 @@ def test_0105_backfills_first_reply_known_and_recounts_rollups(empty_url: str) -
     assert counts == {"answered:": 3, "delay:3600": 1}
     engine.dispose()
     command.downgrade(config, "0104_i12_rollups")
+
+
+def test_the_fast_head_check_agrees_with_alembic(tmp_path: Path) -> None:
+    """``molva.db.at_head`` reads the head from the migration files without Alembic: the same head as Alembic's,
+    true only at that revision, and an older database is still upgraded by ``upgrade_if_needed``."""
+    from alembic.script import ScriptDirectory
+
+    from molva.db import at_head, head_revisions, upgrade_if_needed
+
+    url = f"sqlite:///{tmp_path / 'head.db'}"
+    assert head_revisions() == frozenset(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = make_engine(url)
+    assert not at_head(engine)  # no schema at all
+    upgrade(url, "0004")
+    assert not at_head(engine)
+    upgrade_if_needed(url, engine)
+    assert at_head(engine)
+    assert "brand_rollups" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_0106_backfills_reply_delay_ms_exactly(empty_url: str) -> None:
+    """Rows stored at 0105: ``reply_delay_ms`` is filled as ``molva.rollups.reply_delay_ms`` computes it (exact,
+    rounded half up, 0 for a reply before its post), only for first replies of known time."""
+    from molva.rollups import reply_delay_ms
+
+    url = empty_url
+    config = alembic_config(url)
+    command.upgrade(config, "0105_first_reply_known")
+    engine = make_engine(url)
+    tables = MetaData()
+    tables.reflect(engine)
+    at = datetime(2025, 3, 1, 23, 59, 59, 999_700, tzinfo=UTC)
+    delays = [timedelta(milliseconds=1500), timedelta(microseconds=499), timedelta(microseconds=500),
+              timedelta(days=3, seconds=7, microseconds=1_499), timedelta(seconds=-30), timedelta(microseconds=301)]
+
+    def insert(connection: Connection, table: str, **values: object) -> None:
+        row: dict[str, object] = {}
+        for column in tables.tables[table].columns:  # every other required column gets a plain value
+            if column.name not in values and not (column.nullable or column.primary_key or column.server_default):
+                kind = column.type.python_type
+                row[column.name] = at if kind is datetime else 0 if kind in (int, float) else f"x{values.get('id')}"
+        connection.execute(tables.tables[table].insert().values(**row, **values))
+
+    with engine.begin() as connection:
+        insert(connection, "sources", id=1, name="s", kind="vk", enabled=True)
+        for i, delay in enumerate([*delays, None], start=1):
+            insert(connection, "mentions", id=i, source_id=1, external_id=f"e{i}", kind="vk", published_at=at)
+            insert(connection, "brand_mentions", id=i, mention_id=i, brand="B", addressed=True, published_at=at,
+                   first_reply_at=at + delay if delay is not None else None,
+                   first_reply_known=delay is not None and i != 2)
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        stored = [v for (v,) in connection.execute(text("SELECT reply_delay_ms FROM brand_mentions ORDER BY id"))]
+    expected = [reply_delay_ms(at, at + d) if i != 1 else None for i, d in enumerate(delays)] + [None]
+    assert stored == expected
+    assert expected == [1500, None, 1, 3 * 86_400_000 + 7_001, 0, 0, None]
+    engine.dispose()
+    command.downgrade(config, "0105_first_reply_known")

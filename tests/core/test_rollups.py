@@ -14,8 +14,9 @@ from molva.catalog import load_catalog
 from molva.corrections import correct_sentiment
 from molva.ingest import Ingestor, MentionData, ReplyData, get_or_create_source, start_run
 from molva.metrics import MetricsFilter, brand_stats, build_report, response_stats, rollup
-from molva.metrics.competitors import response_by_source, response_table
+from molva.metrics.competitors import response_by_source, response_slices, response_table
 from molva.metrics.rollup import raw_only
+from molva.metrics.sources import source_stats
 from molva.metrics.timeseries import mention_timeseries, source_breakdown
 from molva.models import BrandMention, OfficialReply
 from molva.settings import SourceConfig
@@ -90,7 +91,8 @@ def _metrics(session: Session, filters: MetricsFilter) -> list[object]:
     return [brand_stats(session, filters), response_stats(session, filters), response_table(session, filters),
             source_breakdown(session, filters), mention_timeseries(session, filters, "hour"),
             mention_timeseries(session, filters, "day"), mention_timeseries(session, filters, "week"),
-            build_report(session, filters)["brands"]]
+            build_report(session, filters)["brands"], response_slices(session, filters, "day"),
+            response_slices(session, filters, "hour"), source_stats(session, filters)]
 
 
 def test_metrics_from_rollups_equal_metrics_from_raw_rows(any_session: Session) -> None:
@@ -158,3 +160,36 @@ def test_a_reply_of_unknown_time_counts_answered_but_no_delay(any_session: Sessi
     assert (by_source.answered, by_source.median_response_seconds) == (4, 30 * 60)
     rollups.rebuild(any_session)
     assert _nonzero(rollups.stored(any_session)) == stored
+
+
+def test_answer_time_quantiles_picked_by_the_database_equal_python_statistics(any_session: Session) -> None:
+    """The median and 90th percentile picked by the database (window functions) equal ``statistics`` over every
+    delay, for odd and even counts, ties, sub-second and negative delays, per brand, source and bucket."""
+    catalog = load_catalog()
+    delays = [0.5, 45, 45, 61.25, 130, 3600, 7, 86400 * 3, 900.125, 12, 12, 5000, -30, 2400, 333.333, 18000, 95]
+    for name in ("vk-q1", "vk-q2"):
+        source = get_or_create_source(any_session, SourceConfig(name=name, kind="vk", targets=["x"]))
+        ingestor = Ingestor(any_session, catalog, source, start_run(any_session, source))
+        ingestor.store_many([_post(f"{SBER}_q{name}_{n}", "Сбербанк, ответьте", 37 * n, addressed_accounts=[SBER])
+                             for n in range(len(delays))])
+        for n, delay in enumerate(delays[: len(delays) - (name == "vk-q2") * 4]):  # 17 and 13 answered
+            assert ingestor.store_reply(ReplyData(
+                parent_external_id=f"{SBER}_q{name}_{n}", reply_external_id=f"r{n}", kind="vk", account=SBER,
+                replied_at=T0 + timedelta(minutes=37 * n, seconds=delay)))
+    any_session.flush()
+    checked = 0
+    for start in range(0, 17 * 37, 41):  # sliding periods: every count from 1 up, odd and even
+        for length in (19, 77, 200, 700):
+            since, until = T0 + timedelta(minutes=start), T0 + timedelta(minutes=start + length)
+            for sources in ((), ("vk-q2",)):
+                filters = MetricsFilter(since=since, until=until, sources=sources)
+                with raw_only():
+                    expected = _metrics(any_session, filters)
+                assert _metrics(any_session, filters) == expected, (since, until, sources)
+                checked += 1
+    assert checked > 50
+    with raw_only():
+        expected = _metrics(any_session, MetricsFilter())
+    assert _metrics(any_session, MetricsFilter()) == expected
+    stats = response_stats(any_session)["Сбербанк"]
+    assert stats.answered == 30 and stats.median_response_seconds is not None

@@ -1,4 +1,4 @@
-"""A real browser: ``streamlit run`` on a free port, headless Chromium takes a screenshot of the overview."""
+"""A real browser: ``molva dashboard`` on a free port, headless Chromium takes a screenshot of the overview."""
 
 from __future__ import annotations
 
@@ -38,15 +38,13 @@ def free_port() -> int:
 
 @contextmanager
 def serving(db_url: str, tmp_path: Path, **env: str) -> Iterator[str]:
-    """``streamlit run dashboard/app.py`` on a free port until the block ends."""
+    """``molva dashboard`` (Streamlit serving ``dashboard/app.py``) on a free port until the block ends."""
     port = free_port()
     environment = {**os.environ, "MOLVA_DATABASE_URL": db_url, "MOLVA_DASHBOARD__HOST": "127.0.0.1", **env}
     log_path = tmp_path / f"streamlit-{port}.log"
     log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--client.toolbarMode", "viewer"],
+    process = subprocess.Popen(  # as users start it: the pages' modules imported, then Streamlit in-process
+        [sys.executable, "-m", "molva", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
         env=environment, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
