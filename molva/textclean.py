@@ -31,6 +31,15 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
+_PLAIN = frozenset({str, type(None)})
+
+
+def is_clean(*values: str | None) -> bool:
+    """Whether every value is ``None`` or a plain ``str`` that :func:`clean_text` leaves as it is (one search,
+    no Python loop: the usual case of every collected item)."""
+    return _PLAIN.issuperset(map(type, values)) and _DIRTY.search(" ".join(filter(None, values))) is None
+
+
 def clean_optional(value: str | None) -> str | None:
     return clean_text(value) if value else value
 
@@ -42,12 +51,8 @@ def clean_fields(item: Any) -> Any:
     names = _FIELDS.get(type(item))
     if names is None:
         names = _FIELDS[type(item)] = tuple(field.name for field in dataclasses.fields(item))
-    values = [getattr(item, name) for name in names]
-    strings = [value for value in values if isinstance(value, str)]
-    if (all(type(value) is str for value in strings) and not any(isinstance(value, list) and value for value in values)
-            and _DIRTY.search(" ".join(strings)) is None):
-        return item  # plain strings, no lists, all clean: the usual case, one search
-    for name, value in zip(names, values, strict=True):
+    for name in names:
+        value = getattr(item, name)
         if isinstance(value, str):
             setattr(item, name, clean_text(value))
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):

@@ -452,8 +452,10 @@ class Ingestor:
             if other is None:
                 self._forwards.setdefault(forwarded, []).append(mention_id)
         if other is None and row["official_brand"] is None and grams:
-            same = [(published, other_id) for published, other_id in copies.get(row["content_hash"], ())
-                    if other_id != mention_id and other_id not in pending]
+            stored = copies.get(row["content_hash"], ())  # usually just this very row (it is stored already)
+            same = [(published, other_id) for published, other_id in stored
+                    if other_id != mention_id and other_id not in pending] if (
+                len(stored) > 1 or (stored and stored[0][1] != mention_id)) else []
             other = min(same)[1] if same else self.index.nearest(grams, exclude=mention_id, brands=brands, keys=keys)
         self.index.add(mention_id, grams, brands, keys=keys)
         waiting = self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
