@@ -392,32 +392,41 @@ class Ingestor:
         """Link the batch's reposts one by one, in order, as if its later mentions were not stored yet."""
         if not stored:
             return
-        copies = self._hash_copies({row["content_hash"] for _, _, row in stored if row["official_brand"] is None})
+        batch = {row["id"] for _, _, row in stored}
+        copies = self._hash_copies({row["content_hash"] for _, _, row in stored if row["official_brand"] is None},
+                                   batch)
         forwards = self._forward_targets(list({row["forwarded_from"] for _, _, row in stored
                                                if row["forwarded_from"] and "://" in row["forwarded_from"]}))
-        pending = {row["id"] for _, _, row in stored}
+        earlier: dict[str, list[tuple[Any, int]]] = {}  # the batch's own copies, as they are linked in turn
         prepared = self.index.prepare([self._normalized(row) for _, _, row in stored])
         for (_, _, row), (row_grams, row_keys) in zip(stored, prepared, strict=True):
-            pending.discard(row["id"])
-            row["near_duplicate_of"] = self._link(row, brands[row["id"]], copies, forwards, pending, row_grams,
+            row["near_duplicate_of"] = self._link(row, brands[row["id"]], copies, earlier, forwards, row_grams,
                                                   row_keys)
 
-    def _hash_copies(self, hashes: set[str]) -> dict[str, list[tuple[Any, int]]]:
-        """``(published_at, id)`` of the stored non-official mentions with these content hashes."""
+    def _hash_copies(self, hashes: set[str], batch: set[int]) -> dict[str, list[tuple[Any, int]]]:
+        """``(published_at, id)`` of the stored non-official mentions with these content hashes, but for the
+        ``batch`` just inserted (usually none: a copy of an earlier post)."""
         found: dict[str, list[tuple[Any, int]]] = {}
         if self._sqlite:
+            # this transaction has held the write lock since before the batch's INSERT: every other row has
+            # a lower id
             for digest, published, mention_id in sqlite_in(
                     self._cursor(), "SELECT content_hash, published_at, id FROM mentions "
-                    "WHERE content_hash IN ({}) AND official_brand IS NULL", list(hashes)):
-                # SQLAlchemy's fixed-width UTC text: sorts as the times do (only compared with each other)
+                    "WHERE id < ? AND content_hash IN ({}) AND official_brand IS NULL", list(hashes), (min(batch),)):
+                # SQLAlchemy's fixed-width UTC text: sorts as the times do (see _copy_key)
                 found.setdefault(digest, []).append((published, mention_id))
             return found
         for chunk in _chunks(list(hashes)):
             query = select(MENTIONS.c.content_hash, MENTIONS.c.published_at, MENTIONS.c.id).where(
                 one_of(self.session, MENTIONS.c.content_hash, chunk), MENTIONS.c.official_brand.is_(None))
             for digest, published, mention_id in self.session.execute(query):
-                found.setdefault(digest, []).append((as_utc(published), mention_id))
+                if mention_id not in batch:
+                    found.setdefault(digest, []).append((as_utc(published), mention_id))
         return found
+
+    def _copy_key(self, published: datetime) -> Any:
+        """``published_at`` as :meth:`_hash_copies` hands it back (comparable with what it finds)."""
+        return self._datetime(published) if self._sqlite else published
 
     def _forward_targets(self, urls: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -441,9 +450,10 @@ class Ingestor:
         return normalized
 
     def _link(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[Any, int]]],
-              forwards: dict[str, int], pending: set[int], grams: frozenset[int],
+              earlier: dict[str, list[tuple[Any, int]]], forwards: dict[str, int], grams: frozenset[int],
               keys: tuple[int, ...] | None) -> int | None:
-        """Link a repost to the earliest copy (the new mention may itself be the earlier one)."""
+        """Link a repost to the earliest copy (the new mention may itself be the earlier one); ``copies``: the
+        stored ones before this batch, ``earlier``: those of this batch before this row."""
         mention_id: int = row["id"]
         other: int | None = None
         forwarded = row["forwarded_from"]
@@ -451,12 +461,12 @@ class Ingestor:
             other = forwards.get(forwarded)
             if other is None:
                 self._forwards.setdefault(forwarded, []).append(mention_id)
+        digest = row["content_hash"]
         if other is None and row["official_brand"] is None and grams:
-            stored = copies.get(row["content_hash"], ())  # usually just this very row (it is stored already)
-            same = [(published, other_id) for published, other_id in stored
-                    if other_id != mention_id and other_id not in pending] if (
-                len(stored) > 1 or (stored and stored[0][1] != mention_id)) else []
+            same = [*copies.get(digest, ()), *earlier.get(digest, ())]
             other = min(same)[1] if same else self.index.nearest(grams, exclude=mention_id, brands=brands, keys=keys)
+        if row["official_brand"] is None:
+            earlier.setdefault(digest, []).append((self._copy_key(row["published_at"]), mention_id))
         self.index.add(mention_id, grams, brands, keys=keys)
         waiting = self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
         if waiting:
