@@ -87,8 +87,9 @@ def reference_tuples(path: Path) -> list[tuple[Any, ...]]:
     return out
 
 
-def sqlite_reference(tmp: Path, tuples: list[tuple[Any, ...]], batch: int) -> dict[str, Any]:
-    """Plain sqlite3 executemany of the same rows into a fresh database of the same schema (WAL, NORMAL)."""
+def sqlite_reference(tmp: Path, tuples: list[tuple[Any, ...]], batch: int, every: int = 0) -> dict[str, Any]:
+    """Plain sqlite3 executemany of the same rows into a fresh database of the same schema (WAL, NORMAL);
+    with ``every``, also the CPU seconds of each ``every`` rows."""
     db = tmp / "reference.db"
     upgrade(f"sqlite:///{db}")
     conn = sqlite3.connect(db, isolation_level=None)
@@ -98,14 +99,22 @@ def sqlite_reference(tmp: Path, tuples: list[tuple[Any, ...]], batch: int) -> di
                  "VALUES (1, 'ref', 'vk', 1, 0, '2025-01-01 00:00:00')")
     sql = (f"INSERT INTO mentions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
            "ON CONFLICT (source_id, external_id) DO NOTHING")
+    times: list[float] = []
     cpu, wall = time.process_time(), time.perf_counter()
+    t = cpu
     for start in range(0, len(tuples), batch):
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(sql, tuples[start:start + batch])
         conn.execute("COMMIT")
+        if every and (start + batch) % every == 0:
+            times.append(round(time.process_time() - t, 3))
+            t = time.process_time()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     conn.close()
-    return {"rows_per_s": round(len(tuples) / wall), "rows_per_cpu_s": round(len(tuples) / cpu)}
+    out: dict[str, Any] = {"rows_per_s": round(len(tuples) / wall), "rows_per_cpu_s": round(len(tuples) / cpu)}
+    if every:
+        out["seconds_per_slice"] = times
+    return out
 
 
 def molva_import(url: str, path: Path, config: Path, batch: int) -> dict[str, Any]:
@@ -187,6 +196,11 @@ def main() -> None:
             result["without_matching_per_cpu_s"] = round(
                 args.count / (measured["cpu_seconds"] - measured["brand_matching_cpu_seconds"]))
             print(json.dumps(result, ensure_ascii=False), flush=True)
+            # the database alone: plain executemany of the same rows, timed per slice the same way
+            reference = sqlite_reference(tmp, reference_tuples(data), args.batch, every=10_000)
+            times = reference["seconds_per_slice"]
+            reference["last_vs_first"] = round(times[-1] / times[0], 2)
+            print(json.dumps({"sqlite_reference": reference}), flush=True)
             return
         tuples = reference_tuples(data)
         result["sqlite_reference"] = sqlite_reference(tmp, tuples, args.batch)

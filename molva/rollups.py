@@ -83,12 +83,23 @@ def contribution(counts: Counter[Key], sign: int, *, brand: str, published_at: d
 
 def apply(connection: Connection | Session, counts: Counter[Key]) -> None:
     """Add ``counts`` to the rollup rows (upsert, in key order so that concurrent writers never deadlock)."""
-    rows = [{"brand": k[0], "hour": k[1], "source_id": k[2], "official": k[3], "metric": k[4], "value": k[5],
-             "count": n} for k, n in sorted(counts.items()) if n]
-    if not rows:
+    items = [(k, n) for k, n in sorted(counts.items()) if n]
+    if not items:
         return
-    from molva.ingest.bulk import copy_insert, is_postgres
+    from molva.ingest.bulk import copy_insert, driver_connection, is_postgres
 
+    engine = connection.get_bind() if isinstance(connection, Session) else connection
+    if engine.dialect.driver == "pysqlite":  # the driver's executemany: no per-row work in SQLAlchemy
+        hour = ROLLUPS.c.hour.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+        assert hour is not None
+        driver_connection(connection).executemany(
+            "INSERT INTO brand_rollups (brand, hour, source_id, official, metric, value, count) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brand, hour, source_id, official, metric, value) "
+            "DO UPDATE SET count = brand_rollups.count + excluded.count",
+            [(k[0], hour(k[1]), k[2], bool(k[3]), k[4], k[5], n) for k, n in items])
+        return
+    rows = [{"brand": k[0], "hour": k[1], "source_id": k[2], "official": k[3], "metric": k[4], "value": k[5],
+             "count": n} for k, n in items]
     if is_postgres(connection):  # COPY into a staging table, one INSERT … SELECT … ON CONFLICT
         copy_insert(connection, ROLLUPS, rows, conflict=(
             "ON CONFLICT (brand, hour, source_id, official, metric, value) "

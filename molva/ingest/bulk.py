@@ -28,26 +28,66 @@ def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElemen
     return column.in_(values)  # type: ignore[no-any-return]
 
 
-def copy_insert(bind: Session | Connection, table: Table, rows: Sequence[dict[str, Any]], *, conflict: str = "",
-                returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
-    """PostgreSQL: insert ``rows`` (dicts with the same keys) through COPY into a staging table, in order.
+def driver_connection(bind: Session | Connection) -> Any:
+    """The DBAPI connection under ``bind`` (its statements run in the same transaction)."""
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    dbapi = connection.connection.driver_connection
+    assert dbapi is not None
+    return dbapi
+
+
+def sqlite_in(cursor: Any, sql: str, values: Sequence[Any], params: Sequence[Any] = (),
+              chunk: int = 500) -> list[tuple[Any, ...]]:
+    """SQLite: the rows of ``sql`` for each ``chunk`` of ``values``; ``{}`` in ``sql`` becomes ``?, ?, …``
+    (after the fixed ``params``)."""
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), chunk):
+        part = values[start:start + chunk]
+        out.extend(cursor.execute(sql.format(",".join("?" * len(part))), (*params, *part)).fetchall())
+    return out
+
+
+def sqlite_insert(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                  conflict: str = "", returning: str = "", chunk: int = 0) -> list[tuple[Any, ...]]:
+    """SQLite: multi-row ``INSERT … VALUES (…), (…) {conflict} {returning}`` of tuples, in chunks that stay under
+    SQLite's 32,766 parameters; the rows ``returning`` names come back."""
+    if not rows:
+        return []
+    width = len(columns)
+    chunk = chunk or max(1, min(500, 32_000 // width))
+    one = "(" + ",".join("?" * width) + ")"
+    head = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES '
+    tail = f" {conflict}" + (f" RETURNING {returning}" if returning else "")
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        values = [value for row in part for value in row]
+        found = cursor.execute(head + ",".join([one] * len(part)) + tail, values)
+        if returning:
+            out.extend(found.fetchall())
+    return out
+
+
+def copy_insert(bind: Session | Connection, table: Table, rows: Sequence[Any], *, conflict: str = "",
+                returning: Sequence[str] = (), columns: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+    """PostgreSQL: insert ``rows`` through COPY into a staging table, in order: dicts with the same keys, or
+    tuples of ``columns``.
 
     ``conflict``: the ``ON CONFLICT …`` clause; ``returning``: columns to hand back (for the rows inserted).
     """
     if not rows:
         return []
-    columns = list(rows[0])
+    if not columns:
+        columns = list(rows[0])
+        rows = [tuple(row[c] for c in columns) for row in rows]
     names = ", ".join(f'"{c}"' for c in columns)
     stage = f"molva_stage_{table.name}"
-    connection = bind.connection() if isinstance(bind, Session) else bind
-    dbapi = connection.connection.driver_connection
-    assert dbapi is not None
-    with dbapi.cursor() as cursor:
+    with driver_connection(bind).cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS "  # the columns' types, no constraints
                        f'SELECT 0::bigint AS molva_ord, t.* FROM "{table.name}" t WITH NO DATA')
         with cursor.copy(f"COPY {stage} (molva_ord, {names}) FROM STDIN") as copy:
             for number, row in enumerate(rows):
-                copy.write_row([number, *(row[c] for c in columns)])
+                copy.write_row((number, *row))
         tail = f" RETURNING {', '.join(returning)}" if returning else ""
         cursor.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {stage} ORDER BY molva_ord '
                        f"{conflict}{tail}")

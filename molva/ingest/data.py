@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from molva.textclean import clean_fields
+from molva.textclean import clean_fields, is_clean
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,7 +39,11 @@ class MentionData:
     addressed_accounts: list[str] = field(default_factory=list)  # official accounts the post is addressed to
 
     def __post_init__(self) -> None:
-        clean_fields(self)  # NUL, control and zero-width characters out before storage and matching
+        # NUL, control and zero-width characters out before storage and matching (one search when there are none)
+        if self.addressed_accounts or not is_clean(
+                self.kind, self.external_id, self.url, self.text, self.title, self.author, self.author_id,
+                self.language, self.parent_external_id, self.thread_external_id, self.forwarded_from):
+            clean_fields(self)
 
 
 @dataclass
@@ -56,7 +60,9 @@ class ReplyData:
     replied_at_known: bool = True  # False: ``replied_at`` is only when the reply was first seen (no date shown)
 
     def __post_init__(self) -> None:
-        clean_fields(self)
+        if not is_clean(self.kind, self.parent_external_id, self.account, self.reply_external_id, self.text,
+                        self.url):
+            clean_fields(self)
 
 
 class StoreResult:

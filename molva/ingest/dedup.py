@@ -22,28 +22,70 @@ from molva.ingest.urls import normalize_text
 
 NEAR_DUPLICATE_CONTAINMENT = 0.85
 MIN_SHINGLE_WORDS = 8
-COMMON_SHINGLE = 200  # the most recent members a bucket keeps
 SCANNED = 16  # the most recent members of each bucket checked for a new text
+COMMON_SHINGLE = SCANNED  # the most recent members a bucket keeps (older ones would never be checked again)
 BANDS = 16
 ROWS = 4
 WINDOW = 50_000  # texts kept in the index (the latest ones); about 1.5 kB each
 
 
-def shingles(text: str) -> frozenset[int]:
-    """Hashes of the word 3-shingles of the normalised text (empty for texts too short to compare).
+_VOCABULARY: dict[str, int] = {}  # a word -> its number (CRC-32 of the word, never 0)
+VOCABULARY_LIMIT = 500_000  # words remembered (forgotten all at once past this: the numbers stay the same)
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+_LOW62 = np.uint64((1 << 62) - 1)
 
-    CRC-32 of each shingle: the same in every process (Python's own string hash is salted per process, which
-    would make the LSH candidates, and so the rare borderline matches, differ from run to run).
+
+def _word_numbers(words: list[str]) -> list[int]:
+    vocabulary = _VOCABULARY
+    numbers = list(map(vocabulary.get, words))
+    if None in numbers:
+        if len(vocabulary) > VOCABULARY_LIMIT:
+            vocabulary.clear()
+        for i, word in enumerate(words):
+            if numbers[i] is None:
+                numbers[i] = vocabulary[word] = crc32(word.encode()) | 1 << 32
+    return numbers  # type: ignore[return-value]
+
+
+def shingle_hashes(normalized: list[str]) -> tuple[np.ndarray, list[int]]:
+    """The word 3-shingle hashes of many normalised texts at once: one array of each text's hashes in turn
+    (repeats kept), and how many each text has (0 for texts under ``MIN_SHINGLE_WORDS`` words).
+
+    A shingle's hash mixes the numbers of its three words (CRC-32 of each word): the same in every process
+    (Python's own string hash is salted per process, which would make the LSH candidates, and so the rare
+    borderline matches, differ from run to run), and computed for a whole batch in a few numpy steps.
     """
+    numbers: list[int] = []
+    starts: list[int] = []
+    sizes: list[int] = []
+    for text in normalized:
+        words = text.split()
+        if len(words) < MIN_SHINGLE_WORDS:
+            sizes.append(0)
+            continue
+        starts.append(len(numbers))
+        sizes.append(len(words) - 2)
+        numbers.extend(_word_numbers(words))
+    if not numbers:
+        return np.zeros(0, dtype=np.uint64), sizes
+    x = np.array(numbers, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = (x[:-2] * _MIX[0] + x[1:-1] * _MIX[1] + x[2:] * _MIX[2]) & _LOW62
+    # keep each text's own shingles (drop the two that straddle it and the next text)
+    keep = np.concatenate([np.arange(start, start + size) for start, size in
+                           zip(starts, (n for n in sizes if n), strict=True)])
+    return mixed[keep], sizes
+
+
+def shingles(text: str) -> frozenset[int]:
+    """Hashes of the word 3-shingles of the normalised text (empty for texts too short to compare)."""
     return shingles_normalized(normalize_text(text))
 
 
 def shingles_normalized(normalized: str) -> frozenset[int]:
     """:func:`shingles` of a text already normalised."""
-    words = normalized.split()
-    if len(words) < MIN_SHINGLE_WORDS:
-        return frozenset()
-    return frozenset(crc32(f"{a} {b} {c}".encode()) for a, b, c in zip(words, words[1:], words[2:], strict=False))
+    hashes, _sizes = shingle_hashes([normalized])
+    return frozenset(hashes.tolist())
 
 
 class ShingleIndex:
@@ -70,6 +112,32 @@ class ShingleIndex:
             hashed = (np.multiply.outer(self._a, x) + self._b[:, None]) >> np.uint64(32)
             signature = hashed.min(axis=1).reshape(BANDS, ROWS)
             return tuple((signature @ self._mix + self._band).tolist())
+
+    def prepare(self, normalized: list[str | None]) -> list[tuple[frozenset[int], tuple[int, ...] | None]]:
+        """The shingles and band keys of many normalised texts (``None``: not compared, no shingles) in a few
+        numpy calls per batch."""
+        hashes, sizes = shingle_hashes([text or "" for text in normalized])
+        keys = self._keys_of(hashes, [size for size in sizes if size])
+        out: list[tuple[frozenset[int], tuple[int, ...] | None]] = []
+        position = 0
+        present = iter(keys)
+        for size in sizes:
+            if not size:
+                out.append((frozenset(), None))
+                continue
+            out.append((frozenset(hashes[position:position + size].tolist()), next(present)))
+            position += size
+        return out
+
+    def _keys_of(self, x: np.ndarray, sizes: list[int]) -> list[tuple[int, ...]]:
+        """Band keys of texts whose shingle hashes lie one after another in ``x`` (``sizes``: how many each)."""
+        if not sizes:
+            return []
+        offsets = np.cumsum([0, *sizes[:-1]])
+        with np.errstate(over="ignore"):
+            hashed = (np.multiply.outer(self._a, x) + self._b[:, None]) >> np.uint64(32)
+            signatures = np.minimum.reduceat(hashed, offsets, axis=1).T.reshape(len(sizes), BANDS, ROWS)
+            return [tuple(row) for row in (signatures @ self._mix + self._band).tolist()]
 
     def keys_many(self, texts: list[frozenset[int]]) -> list[tuple[int, ...] | None]:
         """:meth:`keys` of many texts at once (a few numpy calls per batch instead of per text)."""
@@ -119,10 +187,10 @@ class ShingleIndex:
                 if bucket == old_id:
                     del self._buckets[key]
                 continue
-            if bucket and bucket[0] == old_id:
-                del bucket[0]
-            elif old_id in bucket:
-                bucket.remove(old_id)
+            # members are in the order they were added, so the oldest text of the window is first or gone
+            if bucket[0] != old_id:
+                continue
+            del bucket[0]
             if len(bucket) == 1:
                 self._buckets[key] = bucket[0]
 
@@ -141,7 +209,7 @@ class ShingleIndex:
             if isinstance(bucket, int):
                 candidates.add(bucket)
             else:
-                candidates.update(bucket[-SCANNED:])
+                candidates.update(bucket)  # its latest members only: no more than SCANNED
         if exclude is not None:
             candidates.discard(exclude)
         best: tuple[float, int] | None = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +37,7 @@ _INTS = {"followers": "author_followers", "author_followers": "author_followers"
 _STRINGS = ("title", "author", "author_id", "language", "parent_external_id", "thread_external_id",
             "forwarded_from")
 MAX_ERRORS_KEPT = 100
+SQLITE_CACHE_KIB = 256 * 1024  # the import's own SQLite page cache
 STALE_RUN = timedelta(hours=6)  # another process's run older than this was killed (as crawlers.runner)
 
 
@@ -70,6 +71,8 @@ def _parse_time(value: Any) -> datetime:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as exc:
         raise RowError(f"published_at: не дата ISO-8601: {value!r}") from exc
+    if parsed.tzinfo is UTC:  # "+00:00" gives the UTC singleton: nothing to convert
+        return parsed
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -84,23 +87,28 @@ def _int(name: str, value: Any) -> int | None:
         raise RowError(f"{name}: нужно целое число, а не {value!r}") from exc
 
 
-def parse_row(row: dict[str, Any]) -> tuple[str, MentionData]:
-    """The source name and the mention of one row (``RowError`` says what is wrong)."""
+def parse_row(row: dict[str, Any], known: Collection[str] | None = None) -> tuple[str, MentionData]:
+    """The source name and the mention of one row (``RowError`` says what is wrong).
+
+    ``known``: the source kinds (default: Molva's own and those of installed plugins, looked up per call).
+    """
     missing = [key for key in REQUIRED if row.get(key) in (None, "")]
     if missing:
         raise RowError(f"нет обязательных полей: {', '.join(missing)}")
     kind = str(row["kind"]).strip()
-    known = source_kinds.kinds()  # Molva's own kinds and those of installed plugins
+    if known is None:
+        known = source_kinds.kinds()
     if kind not in known:
         raise RowError(f"kind: {kind!r} не из {', '.join(sorted(known))}")
     extra: dict[str, Any] = {}
     for key, attr in _INTS.items():
         if key in row:
-            extra[attr] = _int(key, row[key])
+            value = row[key]
+            extra[attr] = value if type(value) is int else _int(key, value)
     for key in _STRINGS:
         value = row.get(key)
-        if value not in (None, ""):
-            extra[key] = str(value)
+        if value is not None and value != "":
+            extra[key] = value if type(value) is str else str(value)
     data = MentionData(kind=kind, external_id=str(row["external_id"]), url=str(row["url"]), text=str(row["text"]),
                        published_at=_parse_time(row["published_at"]), **extra)
     return str(row["source"]).strip(), data
@@ -143,6 +151,8 @@ class Importer:
         self.late_replies: list[tuple[str, int, ReplyData]] = []
         self.stored = 0
         self.analyze_at = 2 * batch
+        self.kinds = frozenset(source_kinds.kinds())  # Molva's own kinds and those of installed plugins
+        self.names: dict[tuple[str, str], str | None] = {}  # (source, kind) -> why it is not a valid source
 
     def _ingestor(self, name: str, kind: str) -> Ingestor:
         ingestor = self.ingestors.get(name)
@@ -158,16 +168,27 @@ class Importer:
             self.session.commit()
         return ingestor
 
+    def _check_source(self, name: str, kind: str) -> None:
+        """``RowError`` when ``name`` cannot name a source (checked once per name and kind)."""
+        key = (name, kind)
+        if key not in self.names:
+            try:
+                SourceConfig(name=name, kind=kind, targets=["import"])
+            except ValueError:
+                self.names[key] = f"source: недопустимое имя источника {name!r}"
+            else:
+                self.names[key] = None
+        problem = self.names[key]
+        if problem is not None:
+            raise RowError(problem)
+
     def add(self, number: int, row: dict[str, Any] | RowError) -> None:
         self.summary.lines += 1
         try:
             if isinstance(row, RowError):
                 raise row
-            name, data = parse_row(row)
-            try:
-                SourceConfig(name=name, kind=data.kind, targets=["import"])
-            except ValueError as exc:
-                raise RowError(f"source: недопустимое имя источника {name!r}") from exc
+            name, data = parse_row(row, self.kinds)
+            self._check_source(name, data.kind)
             ingestor = self._ingestor(name, data.kind)
         except RowError as exc:
             self.summary.error(number, str(exc))
@@ -187,6 +208,10 @@ class Importer:
         if not items:
             return
         ingestor = self.ingestors[name]
+        if self.session.get_bind().dialect.driver == "pysqlite":
+            # this connection's page cache (default 2 MB) holds the indexes a bulk load writes at random
+            # places (ids, URLs, hashes); without it each insert reads their pages back from the OS
+            self.session.connection().exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         mentions = [item for _, item in items if isinstance(item, MentionData)]
         ingestor.store_many(mentions)
         self._analyze_as_it_grows(len(mentions))

@@ -21,8 +21,9 @@ Duplicates are handled in three layers:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
@@ -31,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from molva import rollups
 from molva.catalog import Catalog
-from molva.ingest.bulk import copy_insert, is_postgres, one_of
+from molva.ingest.bulk import copy_insert, driver_connection, is_postgres, one_of, sqlite_in, sqlite_insert
 from molva.ingest.data import MentionData, ReplyData, StoreResult
-from molva.ingest.dedup import ShingleIndex, shingles, shingles_normalized
+from molva.ingest.dedup import ShingleIndex
 from molva.ingest.urls import canonical_or_text, canonical_url, hash_normalized, normalize_text
 from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source, as_utc, utcnow
 
@@ -48,6 +49,10 @@ COLUMNS = ("source_id", "kind", "external_id", "url", "canonical_url", "author",
            "title", "text", "language", "published_at", "fetched_at", "likes", "reposts", "comments", "views",
            "rating", "parent_id", "parent_external_id", "thread_external_id", "forwarded_from", "content_hash",
            "near_duplicate_of_id", "official_brand", "crawl_run_id")
+BRAND_COLUMNS = ("mention_id", "brand", "alias", "span_start", "span_end", "published_at", "addressed",
+                 "first_reply_at", "first_reply_known")
+_VALUES = itemgetter(*COLUMNS)
+_PUBLISHED, _FETCHED = COLUMNS.index("published_at"), COLUMNS.index("fetched_at")
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -73,11 +78,18 @@ class Ingestor:
         self.run = run
         self.run_id = run.id if run is not None else None
         self._postgres = is_postgres(session)
+        dialect = session.get_bind().dialect
+        # SQLite through the driver itself (same connection, same transaction): SQLAlchemy's per-row parameter
+        # processing was most of the cost of a bulk insert. Datetimes are written as SQLAlchemy writes them.
+        self._sqlite = dialect.driver == "pysqlite"
+        when = MENTIONS.c.published_at.type.dialect_impl(dialect).bind_processor(dialect)
+        self._datetime: Callable[[datetime], Any] = when if when is not None else (lambda value: value)
+        self._hours: dict[datetime, datetime] = {}  # published_at -> its hour (rollups)
+        self._officials: dict[tuple[str, str], str | None] = {}  # (kind, author id) -> official brand
         self.index = ShingleIndex()
         self.counts: dict[str, int] = {"new": 0, "known": 0, "duplicate_url": 0, "near_duplicate": 0,
                                        "replies": 0, "ignored_replies": 0}
         self._forwards: dict[str, list[int]] = {}  # original's canonical URL -> forwards not linked yet
-        self._normalized: dict[str, str] = {}  # external id -> normalised text, for the batch being stored
         self._insert_mentions = insert_ignoring_conflicts(session, MENTIONS, ["source_id", "external_id"]).returning(
             MENTIONS.c.id, MENTIONS.c.external_id)
         self._insert_brands = insert_ignoring_conflicts(session, BRAND_MENTIONS, ["mention_id", "brand"])
@@ -107,7 +119,7 @@ class Ingestor:
             .order_by(MENTIONS.c.id.desc())
             .limit(PRELOAD_TEXTS)
         )
-        texts = self.session.execute(query).all()
+        texts = list(self.session.execute(query).all())
         if not texts:
             return
         brands: dict[int, set[str]] = {}
@@ -116,8 +128,10 @@ class Ingestor:
             select(BRAND_MENTIONS.c.mention_id, BRAND_MENTIONS.c.brand).where(BRAND_MENTIONS.c.mention_id >= low)
         ):
             brands.setdefault(mention_id, set()).add(brand)
-        for mention_id, title, text in reversed(texts):
-            self.index.add(mention_id, shingles(f"{title or ''} {text}"), frozenset(brands.get(mention_id, ())))
+        texts.reverse()
+        prepared = self.index.prepare([normalize_text(f"{title or ''} {text}") for _, title, text in texts])
+        for (mention_id, _, _), (grams, keys) in zip(texts, prepared, strict=True):
+            self.index.add(mention_id, grams, frozenset(brands.get(mention_id, ())), keys=keys)
 
     # --- mentions ---------------------------------------------------------------------------------------
 
@@ -170,10 +184,7 @@ class Ingestor:
                 [{"_id": row["id"], **{name: row[name] for name in COUNTERS}} for row in changed.values()],
             )
         if fresh:
-            try:
-                self._insert(fresh)
-            finally:
-                self._normalized.clear()
+            self._insert(fresh)
         for index, _, row in fresh:
             result = results[index]
             result.mention_id = row.get("id")
@@ -189,8 +200,17 @@ class Ingestor:
                 result.mention_id = row.get("id")
         return results
 
+    def _cursor(self) -> Any:
+        return driver_connection(self.session).cursor()
+
     def _known(self, external_ids: list[str]) -> dict[str, dict[str, Any]]:
         known: dict[str, dict[str, Any]] = {}
+        if self._sqlite:
+            names = ("id", "external_id", *COUNTERS)
+            for found in sqlite_in(self._cursor(), f"SELECT {', '.join(names)} FROM mentions "
+                                   "WHERE source_id = ? AND external_id IN ({})", external_ids, (self.source_id,)):
+                known[found[1]] = dict(zip(names, found, strict=True))
+            return known
         columns = (MENTIONS.c.id, MENTIONS.c.external_id, *(MENTIONS.c[name] for name in COUNTERS))
         for chunk in _chunks(external_ids):
             query = select(*columns).where(MENTIONS.c.source_id == self.source_id, one_of(self.session, MENTIONS.c.external_id, chunk))
@@ -199,6 +219,9 @@ class Ingestor:
         return known
 
     def _taken_urls(self, urls: list[str]) -> set[str]:
+        if self._sqlite:
+            return {url for (url,) in sqlite_in(
+                self._cursor(), "SELECT canonical_url FROM mentions WHERE canonical_url IN ({})", urls)}
         taken: set[str] = set()
         for chunk in _chunks(urls):
             taken.update(self.session.scalars(
@@ -215,21 +238,34 @@ class Ingestor:
                 changed = True
         return changed
 
+    def _official(self, kind: str, account: str) -> str | None:
+        """The brand whose official account posted (``Catalog.official_brand``, remembered per account)."""
+        key = (kind, account)
+        if key in self._officials:
+            return self._officials[key]
+        if len(self._officials) > 100_000:
+            self._officials.clear()
+        brand = self.catalog.official_brand(kind, account)
+        name = self._officials[key] = brand.name if brand is not None else None
+        return name
+
     def _row(self, data: MentionData, canonical: str, now: datetime) -> dict[str, Any]:
-        official = self.catalog.official_brand(data.kind, data.author_id) if data.author_id else None
-        normalized = normalize_text(f"{data.title or ''} {data.text}")
-        self._normalized[data.external_id] = normalized
+        official = self._official(data.kind, data.author_id) if data.author_id else None
+        normalized = normalize_text(f"{data.title} {data.text}" if data.title else f" {data.text}")
+        published = data.published_at
         return {
             "source_id": self.source_id, "kind": data.kind, "external_id": data.external_id, "url": data.url,
             "canonical_url": canonical, "author": data.author, "author_id": data.author_id,
             "author_followers": data.author_followers, "title": data.title, "text": data.text,
-            "language": data.language, "published_at": as_utc(data.published_at), "fetched_at": now,
+            "language": data.language, "fetched_at": now,
+            "published_at": published if published.tzinfo is UTC else as_utc(published),
             "likes": data.likes, "reposts": data.reposts, "comments": data.comments, "views": data.views,
             "rating": data.rating, "parent_id": None, "parent_external_id": data.parent_external_id,
             "thread_external_id": data.thread_external_id,
             "forwarded_from": canonical_or_text(data.forwarded_from),
             "content_hash": hash_normalized(normalized), "near_duplicate_of_id": None,
-            "official_brand": official.name if official else None, "crawl_run_id": self.run_id,
+            "official_brand": official, "crawl_run_id": self.run_id,
+            "normalized": normalized,
         }
 
     def _insert(self, fresh: list[tuple[int, MentionData, dict[str, Any]]]) -> None:
@@ -241,9 +277,21 @@ class Ingestor:
                 row["parent_id"] = parent_ids.get(item.parent_external_id)
         rows = [row for _, _, row in fresh]
         if self._postgres:  # COPY into a staging table, one INSERT … SELECT
-            returned = copy_insert(session, MENTIONS, [{c: row[c] for c in COLUMNS} for row in rows],
+            returned = copy_insert(session, MENTIONS, [_VALUES(row) for row in rows], columns=COLUMNS,
                                    conflict="ON CONFLICT (source_id, external_id) DO NOTHING",
                                    returning=("id", "external_id"))
+        elif self._sqlite:
+            process = self._datetime
+            fetched = process(rows[0]["fetched_at"])
+            values = []
+            for row in rows:
+                value = list(_VALUES(row))
+                value[_PUBLISHED] = process(value[_PUBLISHED])
+                value[_FETCHED] = fetched
+                values.append(value)
+            returned = sqlite_insert(self._cursor(), "mentions", COLUMNS, values,
+                                     conflict="ON CONFLICT (source_id, external_id) DO NOTHING",
+                                     returning="id, external_id")
         else:
             returned = [tuple(r) for r in session.execute(self._insert_mentions, rows)]
         inserted = {external_id: mention_id for mention_id, external_id in returned}
@@ -267,24 +315,41 @@ class Ingestor:
                 if item.external_id in raced:
                     row["id"] = ids.get(item.external_id)
                     row["raced"] = True
-        brand_rows: list[dict[str, Any]] = []
+        brand_rows: list[tuple[Any, ...]] = []
         brands: dict[int, frozenset[str]] = {}
+        counts: Counter[rollups.Key] = Counter()
+        hours = self._hours
         for _, item, row in stored:
             found = self._brand_rows(row, item)
             brands[row["id"]] = frozenset(found)
+            if not found:
+                continue
             brand_rows.extend(found.values())
+            # what each new brand mention counts for (rollups.contribution of an unclassified, unanswered one)
+            published = row["published_at"]
+            hour = hours.get(published)
+            if hour is None:
+                if len(hours) > 100_000:
+                    hours.clear()
+                hour = hours[published] = rollups.hour_of(published)
+            official = row["official_brand"] is not None
+            for brand, found_row in found.items():
+                base = (brand, hour, self.source_id, official)
+                counts[(*base, "mentions", "")] += 1
+                counts[(*base, "sentiment", "")] += 1
+                if found_row[6]:
+                    counts[(*base, "addressed", "")] += 1
         if brand_rows:
             if self._postgres:  # fresh mention ids: no conflict possible
-                copy_insert(session, BRAND_MENTIONS, brand_rows)
+                copy_insert(session, BRAND_MENTIONS, brand_rows, columns=BRAND_COLUMNS)
+            elif self._sqlite:
+                process = self._datetime
+                self._cursor().executemany(
+                    f"INSERT INTO brand_mentions ({', '.join(BRAND_COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
+                    "ON CONFLICT (mention_id, brand) DO NOTHING",
+                    [(*r[:5], process(r[5]), *r[6:]) for r in brand_rows])
             else:
-                session.execute(self._insert_brands, brand_rows)
-            counts: Counter[rollups.Key] = Counter()
-            official = {row["id"]: row["official_brand"] is not None for _, _, row in stored}
-            for brand_row in brand_rows:
-                rollups.contribution(counts, 1, brand=brand_row["brand"], published_at=brand_row["published_at"],
-                                     source_id=self.source_id, official=official[brand_row["mention_id"]],
-                                     sentiment=None, intent=None, aspects=None, addressed=brand_row["addressed"],
-                                     first_reply_at=None)
+                session.execute(self._insert_brands, [dict(zip(BRAND_COLUMNS, r, strict=True)) for r in brand_rows])
             rollups.apply(session, counts)
         self._link_batch(stored, brands)
 
@@ -296,27 +361,28 @@ class Ingestor:
             ids.update((external_id, mention_id) for external_id, mention_id in self.session.execute(query))
         return ids
 
-    def _brand_rows(self, row: dict[str, Any], data: MentionData) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
+    def _brand_rows(self, row: dict[str, Any], data: MentionData) -> dict[str, tuple[Any, ...]]:
+        """The ``brand_mentions`` rows of a stored mention (tuples of ``BRAND_COLUMNS``), by brand: the first
+        match of each brand in the text, else in the title, else the accounts it is addressed to."""
+        found: dict[str, tuple[Any, ...]] = {}
         mention_id, published = row["id"], row["published_at"]
-
-        def add(brand: str, alias: str, start: int, end: int) -> dict[str, Any]:
-            return found.setdefault(brand, {
-                "mention_id": mention_id, "brand": brand, "alias": alias[:200], "span_start": start,
-                "span_end": end, "published_at": published, "addressed": False, "first_reply_at": None,
-                "first_reply_known": False,
-            })
-
         for match in self.catalog.match(data.text):
-            add(match.brand, match.alias, match.start, match.end)
+            if match.brand not in found:
+                found[match.brand] = (mention_id, match.brand, match.alias[:200], match.start, match.end, published,
+                                      False, None, False)
         if data.title:
             for match in self.catalog.match(data.title):
-                add(match.brand, match.alias, 0, 0)
+                if match.brand not in found:
+                    found[match.brand] = (mention_id, match.brand, match.alias[:200], 0, 0, published, False, None,
+                                          False)
         if row["official_brand"] is None:
             for account in data.addressed_accounts:
                 brand = self.catalog.official_brand(data.kind, account)
-                if brand is not None:
-                    add(brand.name, account, 0, 0)["addressed"] = True
+                if brand is None:
+                    continue
+                old = found.get(brand.name)
+                found[brand.name] = (*old[:6], True, None, False) if old is not None else (
+                    mention_id, brand.name, account[:200], 0, 0, published, True, None, False)
         return found
 
     # --- near-duplicates --------------------------------------------------------------------------------
@@ -326,48 +392,68 @@ class Ingestor:
         """Link the batch's reposts one by one, in order, as if its later mentions were not stored yet."""
         if not stored:
             return
-        copies = self._hash_copies({row["content_hash"] for _, _, row in stored if row["official_brand"] is None})
+        batch = {row["id"] for _, _, row in stored}
+        copies = self._hash_copies({row["content_hash"] for _, _, row in stored if row["official_brand"] is None},
+                                   batch)
         forwards = self._forward_targets(list({row["forwarded_from"] for _, _, row in stored
                                                if row["forwarded_from"] and "://" in row["forwarded_from"]}))
-        pending = {row["id"] for _, _, row in stored}
-        grams = [self._grams(row) for _, _, row in stored]
-        keys = self.index.keys_many(grams)
-        for (_, _, row), row_grams, row_keys in zip(stored, grams, keys, strict=True):
-            pending.discard(row["id"])
-            row["near_duplicate_of"] = self._link(row, brands[row["id"]], copies, forwards, pending, row_grams,
+        earlier: dict[str, list[tuple[Any, int]]] = {}  # the batch's own copies, as they are linked in turn
+        prepared = self.index.prepare([self._normalized(row) for _, _, row in stored])
+        for (_, _, row), (row_grams, row_keys) in zip(stored, prepared, strict=True):
+            row["near_duplicate_of"] = self._link(row, brands[row["id"]], copies, earlier, forwards, row_grams,
                                                   row_keys)
 
-    def _hash_copies(self, hashes: set[str]) -> dict[str, list[tuple[datetime, int]]]:
-        """``(published_at, id)`` of the stored non-official mentions with these content hashes."""
-        found: dict[str, list[tuple[datetime, int]]] = {}
+    def _hash_copies(self, hashes: set[str], batch: set[int]) -> dict[str, list[tuple[Any, int]]]:
+        """``(published_at, id)`` of the stored non-official mentions with these content hashes, but for the
+        ``batch`` just inserted (usually none: a copy of an earlier post)."""
+        found: dict[str, list[tuple[Any, int]]] = {}
+        if self._sqlite:
+            # this transaction has held the write lock since before the batch's INSERT: every other row has
+            # a lower id
+            for digest, published, mention_id in sqlite_in(
+                    self._cursor(), "SELECT content_hash, published_at, id FROM mentions "
+                    "WHERE id < ? AND content_hash IN ({}) AND official_brand IS NULL", list(hashes), (min(batch),)):
+                # SQLAlchemy's fixed-width UTC text: sorts as the times do (see _copy_key)
+                found.setdefault(digest, []).append((published, mention_id))
+            return found
         for chunk in _chunks(list(hashes)):
             query = select(MENTIONS.c.content_hash, MENTIONS.c.published_at, MENTIONS.c.id).where(
                 one_of(self.session, MENTIONS.c.content_hash, chunk), MENTIONS.c.official_brand.is_(None))
             for digest, published, mention_id in self.session.execute(query):
-                found.setdefault(digest, []).append((as_utc(published), mention_id))
+                if mention_id not in batch:
+                    found.setdefault(digest, []).append((as_utc(published), mention_id))
         return found
+
+    def _copy_key(self, published: datetime) -> Any:
+        """``published_at`` as :meth:`_hash_copies` hands it back (comparable with what it finds)."""
+        return self._datetime(published) if self._sqlite else published
 
     def _forward_targets(self, urls: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for chunk in _chunks(urls):
-            query = select(MENTIONS.c.canonical_url, MENTIONS.c.id).where(
-                one_of(self.session, MENTIONS.c.canonical_url, chunk))
-            for url, mention_id in self.session.execute(query):
-                found[url] = min(mention_id, found.get(url, mention_id))
+        if self._sqlite:
+            rows = sqlite_in(self._cursor(), "SELECT canonical_url, id FROM mentions WHERE canonical_url IN ({})", urls)
+        else:
+            rows = []
+            for chunk in _chunks(urls):
+                query = select(MENTIONS.c.canonical_url, MENTIONS.c.id).where(
+                    one_of(self.session, MENTIONS.c.canonical_url, chunk))
+                rows.extend(tuple(r) for r in self.session.execute(query))
+        for url, mention_id in rows:
+            found[url] = min(mention_id, found.get(url, mention_id))
         return found
 
-    def _grams(self, row: dict[str, Any]) -> frozenset[int]:
-        normalized = self._normalized.pop(row["external_id"], None)
+    @staticmethod
+    def _normalized(row: dict[str, Any]) -> str | None:
+        normalized: str = row.pop("normalized")
         if row["official_brand"] is not None:  # brands' own posts repeat their templates; they are not reposts
-            return frozenset()
-        if normalized is not None:
-            return shingles_normalized(normalized)
-        return shingles(f"{row['title'] or ''} {row['text']}")
+            return None
+        return normalized
 
-    def _link(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[datetime, int]]],
-              forwards: dict[str, int], pending: set[int], grams: frozenset[int],
+    def _link(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[Any, int]]],
+              earlier: dict[str, list[tuple[Any, int]]], forwards: dict[str, int], grams: frozenset[int],
               keys: tuple[int, ...] | None) -> int | None:
-        """Link a repost to the earliest copy (the new mention may itself be the earlier one)."""
+        """Link a repost to the earliest copy (the new mention may itself be the earlier one); ``copies``: the
+        stored ones before this batch, ``earlier``: those of this batch before this row."""
         mention_id: int = row["id"]
         other: int | None = None
         forwarded = row["forwarded_from"]
@@ -375,10 +461,12 @@ class Ingestor:
             other = forwards.get(forwarded)
             if other is None:
                 self._forwards.setdefault(forwarded, []).append(mention_id)
+        digest = row["content_hash"]
         if other is None and row["official_brand"] is None and grams:
-            same = [(published, other_id) for published, other_id in copies.get(row["content_hash"], ())
-                    if other_id != mention_id and other_id not in pending]
+            same = [*copies.get(digest, ()), *earlier.get(digest, ())]
             other = min(same)[1] if same else self.index.nearest(grams, exclude=mention_id, brands=brands, keys=keys)
+        if row["official_brand"] is None:
+            earlier.setdefault(digest, []).append((self._copy_key(row["published_at"]), mention_id))
         self.index.add(mention_id, grams, brands, keys=keys)
         waiting = self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
         if waiting:
@@ -392,20 +480,32 @@ class Ingestor:
         return self._attach(mention_id, as_utc(row["published_at"]), other)
 
     def _attach(self, mention_id: int, published: datetime, other: int) -> int | None:
-        found = self.session.execute(self._select_root, {"other": other}).first()
+        cursor = self._cursor() if self._sqlite else None
+        if cursor is not None:
+            found = cursor.execute(
+                "SELECT m.id, m.published_at, root.id, root.published_at FROM mentions m "
+                "LEFT JOIN mentions root ON root.id = m.near_duplicate_of_id WHERE m.id = ?", (other,)).fetchone()
+        else:
+            found = self.session.execute(self._select_root, {"other": other}).first()
         if found is None:
             return None
-        if found.root_id is not None:
-            root_id, root_published = found.root_id, found.root_published
-        else:
-            root_id, root_published = found.id, found.published_at
+        root_id, root_published = (found[2], found[3]) if found[2] is not None else (found[0], found[1])
         if root_id == mention_id:
             return None
         self.counts["near_duplicate"] += 1
+        if cursor is not None:
+            root_published = _parse_sqlite_time(root_published)
         if published < as_utc(root_published):  # the new mention is the earlier copy: it becomes the root
-            self.session.execute(self._repoint, {"old": root_id, "new": mention_id})
+            if cursor is not None:
+                cursor.execute("UPDATE mentions SET near_duplicate_of_id = ? WHERE near_duplicate_of_id = ? OR id = ?",
+                               (mention_id, root_id, root_id))
+            else:
+                self.session.execute(self._repoint, {"old": root_id, "new": mention_id})
             return None
-        self.session.execute(self._link_to, {"_id": mention_id, "near_duplicate_of_id": root_id})
+        if cursor is not None:
+            cursor.execute("UPDATE mentions SET near_duplicate_of_id = ? WHERE id = ?", (root_id, mention_id))
+        else:
+            self.session.execute(self._link_to, {"_id": mention_id, "near_duplicate_of_id": root_id})
         return int(root_id)
 
     # --- official replies -------------------------------------------------------------------------------
@@ -429,6 +529,13 @@ class Ingestor:
         self.counts["replies"] += 1
         rollups.record_reply(self.session, parent, brand.name, data.replied_at, known=data.replied_at_known)
         return True
+
+
+def _parse_sqlite_time(value: Any) -> datetime:
+    """A datetime as SQLite hands it back through the driver (SQLAlchemy's text form), in UTC."""
+    if isinstance(value, datetime):
+        return as_utc(value)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def store_all(ingestor: Ingestor, items: Iterable[MentionData | ReplyData]) -> list[StoreResult | bool]:

@@ -55,7 +55,9 @@ def canonical_or_text(value: str | None) -> str | None:
 
 def normalize_text(text: str) -> str:
     """Lower case, ``ё`` → ``е``, no URLs, words only, single spaces."""
-    text = _URL_RE.sub(" ", text.lower().replace("ё", "е"))
+    text = text.lower().replace("ё", "е")
+    if "http" in text:
+        text = _URL_RE.sub(" ", text)
     return " ".join(_WORD_RE.findall(text))
 
 
