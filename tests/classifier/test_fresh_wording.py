@@ -37,8 +37,9 @@ def test_suggestions_in_new_wording_are_ideas(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "Выражаю признательность сотруднице отделения, терпеливо всё объяснила про ипотеку",
     "Низкий поклон мастеру, который в воскресенье приехал и поменял роутер",
-    "Консультант Ирина быстро оформила карту, рекомендую этот офис",
+    "Консультанту Ирине моё почтение, карту оформила за десять минут",
     "Оператор связи, вы лучшие, в поездке ни разу не подвели",
+    "Перенесли подключение на удобный день без вопросов, приятно",
 ])
 def test_gratitude_without_the_word_spasibo_is_thanks(text: str) -> None:
     assert classify_intent(text, NEUTRAL) == "thanks"
@@ -60,6 +61,8 @@ def test_thanks_for_a_fixed_emergency_are_not_urgent_despite_negative_words() ->
     "Карта вдруг перестала проходить, кто-нибудь знает, как до банка достучаться",  # remedial "how to"
     "Деньги со счёта списали, а я что, теперь как жить буду",
     "У вас банкоматы вообще кто-нибудь проверяет? На вокзале месяц пишут «нет купюр»",  # rhetorical "вообще"
+    "Когда вы уже научитесь отвечать на письма? Пишу вам с понедельника",  # rhetorical "when will you learn"
+    "Почему абонентка подорожала на сто рублей? Никто не предупредил",  # "why did you raise" = imposed change
 ])
 def test_questions_that_report_the_authors_own_failure_are_problems(text: str) -> None:
     assert classify_intent(text, ANGRY) == "problem"
@@ -91,6 +94,8 @@ def test_grumbles_in_new_wording_are_problems_but_not_urgent(text: str) -> None:
     ("Оплата картой перестала проходить, я в другом городе", "no_service"),
     ("Банк снова отказал в переводе на мою же карту в другом банке, деньги нужны сегодня", "card_blocked"),
     ("Банкомат не отдал карту, а на ней вся зарплата", "money_lost"),
+    ("Оплатил ремонт 80 000, с карты списано, а мастерская ничего не получила", "money_lost"),
+    ("Пришёл код для входа с чужого устройства, я его не запрашивала, а потом списание 9 000", "fraud"),
 ])
 def test_lemma_rules_hold_for_any_person_and_word_order(text: str, signal: str) -> None:
     value, reasons = urgency_score(text, ANGRY, "problem")
