@@ -36,6 +36,7 @@ RESOLVED_CAP = 0.25  # the most urgency a post that reports the problem fixed ca
 # outage (an app-only or intermittent failure does not count), no regulator/court/collectors, no threat to leave.
 # Waiting, anger and reach then say how upset the author is, not that support must drop everything.
 GRUMBLE_CAP = 0.55
+WIDE_OUTAGE = 0.1  # added when the outage is total in extent: the author has no way around it
 
 _WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
 
@@ -204,7 +205,7 @@ _CANNOT = _rx(r"\bне\s+могу\b")  # "не могу войти в прило
 # lasts ("третий день", "с утра") does not make an app glitch or a flaky network total
 TOTAL = _rx(r"\bвообще\s+(?:нет|ничего|не\s+работает)", r"\bполностью\b", r"\bцеликом\b", r"\bни\s+\S+,?\s+ни\b",
             r"\bне\s+могу\b", r"\bглобальн\w*", r"\bу\s+всех\b", r"\bотсутству\w*",
-            r"\bнет\s+(?:интернета|связи|сети)\s+(?:уже\s+)?с\b", r"\bво\s+вс[её]м\s+(?:район|город|доме|поселке|регион)\w*",
+            r"\bнет\s+(?:интернета|связи|сети)\s+(?:уже\s+)?с\b", r"\b(?:во|по)\s+вс[её]му?\s+(?:район|город|доме?|поселк|посёлк|регион|област|улиц)\w*",
             r"\bнигде\b")
 _ANGRY = re.compile(r"[😡🤬😤💢😠👎🤦😢😱]")
 _CAPS = re.compile(r"\b[А-ЯЁA-Z]{4,}\b")
@@ -318,6 +319,9 @@ def urgency_score(
         reasons.append("app_only")
     if reasons and reasons[-1] in ("partial_outage", "app_only"):
         strong.remove("no_service")  # a grumble about the app or a flaky network, not an emergency
+    if "no_service" in strong and TOTAL.search(_CANNOT.sub(" ", plain)):  # all down: "по всему городу", "ни звонков ни смс"
+        signal += WIDE_OUTAGE
+        reasons.append("wide_outage")
     if len(strong) >= 2:  # several strong signals add up, but not without bound
         signal = min(signal, 0.6)
     heat = intensity(text)

@@ -129,3 +129,11 @@ def test_fresh_batch_is_labelled_with_known_codes_and_balanced_halves() -> None:
         strata[row["split"]][(first["intent"], first["urgent"])] += 1
     assert set(strata["dev"]) == set(strata["heldout"])
     assert all(abs(strata["dev"][k] - strata["heldout"][k]) <= 1 for k in strata["dev"])
+
+
+def test_an_outage_total_in_extent_is_urgent_even_when_the_model_is_calm() -> None:
+    calm = {"negative": 0.1, "neutral": 0.85, "positive": 0.05}
+    value, reasons = urgency_score("Пропала связь по всему городу, ни звонков ни смс", calm, "problem")
+    assert "wide_outage" in reasons and value >= URGENT_THRESHOLD
+    value, reasons = urgency_score("В метро иногда пропадает связь", calm, "problem")
+    assert "wide_outage" not in reasons and value < URGENT_THRESHOLD
