@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SET = ROOT / "tests" / "data" / "support_posts_set.jsonl"
-# more dev posts written after the freeze (batches extra-a, -b, -c; -b and -c measured before the rules saw them)
+# more dev posts written after the freeze (batches extra-a, -b, -c, -d; -b, -c and -d measured before the rules saw them)
 EXTRA = ROOT / "tests" / "data" / "support_posts_dev_extra.jsonl"
 # a fresh batch written 2026-11-30 in wording unlike the sets above, committed before the rules saw it; its
 # dev half may be tuned on, its heldout half is reported only (its mistakes are never printed)
