@@ -137,3 +137,26 @@ def test_an_outage_total_in_extent_is_urgent_even_when_the_model_is_calm() -> No
     assert "wide_outage" in reasons and value >= URGENT_THRESHOLD
     value, reasons = urgency_score("В метро иногда пропадает связь", calm, "problem")
     assert "wide_outage" not in reasons and value < URGENT_THRESHOLD
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Ну и сервис, в отделении меня гоняли от окна к окну, цирк какой-то", "problem"),  # negative evaluation
+    ("Вы там вообще читаете, что вам пишут?", "problem"),  # "вы там …?" challenges, asks nothing
+    ("Стоит ли переводить зарплату на вашу карту ради кэшбэка", "question"),  # interrogative "ли"
+    ("На сколько дней можно заморозить номер на время поездки", "question"),
+    ("Идея: показывать в приложении, сколько осталось до конца льготного периода", "idea"),
+    ("Хочу сказать добрые слова мастеру, который настроил нам роутер", "thanks"),
+    ("Поддержке плюсик в карму, разобрались с начислением за пять минут", "thanks"),
+])
+def test_second_round_cues(text: str, intent: str) -> None:
+    assert classify_intent(text, NEUTRAL) == intent
+
+
+@pytest.mark.parametrize(("text", "signal"), [
+    ("Банк закрыл мне доступ к счетам после крупного поступления, сижу без копейки", "card_blocked"),
+    ("Прямо сейчас кто-то пытается войти в мой кабинет, приходят коды", "fraud"),
+    ("Пришло уведомление, что карта скомпрометирована, а я в командировке и другой карты нет", "card_blocked"),
+])
+def test_second_round_urgency_signals(text: str, signal: str) -> None:
+    value, reasons = urgency_score(text, ANGRY, "problem")
+    assert signal in reasons and value >= URGENT_THRESHOLD
