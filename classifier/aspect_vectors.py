@@ -4,10 +4,11 @@ navec space.
 Every configured aspect gets one vector: the mean of its keywords' vectors (a keyword's vector is the mean of
 its lemmas' navec vectors) and of its Russian name's, computed once when the classifier is built, so an aspect
 added in the catalog gets one too. A post's vector is the mean of its content words' vectors: pymorphy3 lemmas of
-nouns, adjectives, verbs, participles and adverbs, less stop words and the catalog's brand names. Both sides are
-centred on the mean of the group's aspect vectors (navec vectors share a large common direction, which would
-make every aspect look alike) and compared by cosine. The back-off only speaks where the keyword rules found
-nothing (``classifier.aspects``); its threshold was chosen on the dev halves only (BENCHMARKS.md)."""
+nouns, adjectives, verbs, participles and adverbs, less stop words and the catalog's brand names; a word navec
+does not know (slang, diminutives: "ипотечка", "приложуха") stands for the group's keyword lemmas that share its
+first five letters. The two are compared by cosine (centring on the group's mean vector, nearest keyword word
+instead of mean vectors were both worse on the dev halves: BENCHMARKS.md). The back-off only speaks where the
+keyword rules found nothing (``classifier.aspects``); its threshold was chosen on the dev halves only."""
 
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ import numpy as np
 from classifier.urgency import _WORD, _morph
 from molva.aspects import AspectConfig
 
-SIMILARITY_THRESHOLD = 0.30  # cosine of the centred vectors; below it the post keeps the rules' answer
+# cosine of the post's and the aspect's vectors; below it the post keeps the rules' answer. Chosen on the dev
+# halves only: top-aspect accuracy is flat from 0 to 0.20 and falls above; the highest value of that plateau
+SIMILARITY_THRESHOLD = 0.20
 NAME_WEIGHT = 3.0  # the aspect's name counts as this many keywords
+PREFIX = 5  # a word navec does not know stands for the group's keyword lemmas that start with its first letters
 
 _CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "COMP", "VERB", "INFN", "PRTF", "PRTS", "GRND", "ADVB"})
 # words that say nothing about the subject of a post (lemmas); pymorphy3's part of speech drops the rest
@@ -90,55 +94,64 @@ def brand_words(names: Iterable[str]) -> frozenset[str]:
 
 
 class AspectVectors:
-    """Per group: a (aspects, dim) matrix of centred unit vectors, and the centre."""
+    """Per group: the aspect codes and a (aspects, dim) matrix of unit aspect vectors; the keyword lemmas that
+    navec knows, by their first ``PREFIX`` letters (for post words navec does not know)."""
 
     def __init__(self, config: AspectConfig, vector: Callable[[str], np.ndarray | None],
                  skip: frozenset[str] = frozenset()) -> None:
         self._vector = vector
         self._skip = skip
-        self._groups: dict[str, tuple[tuple[str, ...], np.ndarray, np.ndarray]] = {}
+        self._groups: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+        self._stems: dict[str, dict[str, list[str]]] = {}
         for group, defs in config.items():
             codes, vecs = [], []
+            stems: dict[str, list[str]] = {}
             for d in defs:
                 parts: list[tuple[np.ndarray, float]] = []
                 for raw, _weight in d.keywords:
-                    v = self._mean(content_lemmas(raw.rstrip("*")) or [raw.rstrip("*").lower()])
+                    lemmas = content_lemmas(raw.rstrip("*")) or [raw.rstrip("*").lower()]
+                    v = self._mean(lemmas)
                     if v is not None:
                         parts.append((v, 1.0))
+                    for w in lemmas:
+                        if len(w) >= PREFIX and self._vector(w) is not None and w not in stems.get(w[:PREFIX], ()):
+                            stems.setdefault(w[:PREFIX], []).append(w)
                 name = self._mean(content_lemmas(d.name))
                 if name is not None:
                     parts.append((name, NAME_WEIGHT))
                 if not parts:
                     continue
-                total = sum(w for _, w in parts)
                 codes.append(d.code)
-                vecs.append(sum(v * w for v, w in parts) / total)
-            if not vecs:
-                continue
-            matrix = np.stack(vecs).astype(np.float32)
-            centre = matrix.mean(axis=0)
-            matrix = matrix - centre
-            matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
-            self._groups[group] = (tuple(codes), matrix, centre)
+                vecs.append(sum(v * w for v, w in parts) / sum(w for _, w in parts))
+            if vecs:
+                matrix = np.stack(vecs).astype(np.float32)
+                matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
+                self._groups[group] = (tuple(codes), matrix)
+                self._stems[group] = stems
 
     def _mean(self, lemmas: list[str]) -> np.ndarray | None:
         vecs = [v for v in (self._vector(w) for w in lemmas) if v is not None]
         if not vecs:
             return None
-        unit = [v / (np.linalg.norm(v) + 1e-9) for v in vecs]
-        return np.mean(unit, axis=0)
+        mean: np.ndarray = np.mean([v / (np.linalg.norm(v) + 1e-9) for v in vecs], axis=0)
+        return mean
 
     def similarities(self, text: str, group: str | None) -> dict[str, float]:
-        """Cosine of the post to every aspect of the group (empty: unknown group or no known content word)."""
+        """Cosine of the post to every aspect of the group (empty: unknown group or no usable content word)."""
         if group not in self._groups:
             return {}
-        codes, matrix, centre = self._groups[group]
-        post = self._mean(content_lemmas(text, self._skip))
+        codes, matrix = self._groups[group]
+        stems = self._stems[group]
+        words: list[str] = []
+        for w in content_lemmas(text, self._skip):
+            if self._vector(w) is not None:
+                words.append(w)
+            elif len(w) >= PREFIX:  # unknown to navec: "ипотечка" -> "ипотека", "приложуха" -> "приложение"
+                words.extend(stems.get(w[:PREFIX], ()))
+        post = self._mean(words)
         if post is None:
             return {}
-        post = post - centre
-        post /= np.linalg.norm(post) + 1e-9
-        sims = matrix @ post
+        sims = matrix @ (post / (np.linalg.norm(post) + 1e-9))
         return {c: float(s) for c, s in zip(codes, sims, strict=True)}
 
     def best(self, text: str, group: str | None, threshold: float | None = None) -> str | None:

@@ -11,10 +11,9 @@ can read and extend per group in the catalog (top-aspect accuracy: BENCHMARKS.md
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import logging
 from typing import TYPE_CHECKING
 
 from classifier.urgency import lemma, views
