@@ -30,7 +30,8 @@ SETS = (("frozen_dev", "support_posts_set.jsonl", "dev"), ("frozen_heldout", "su
         ("dev_extra", "support_posts_dev_extra.jsonl", None),
         ("fresh_dev", "support_posts_fresh.jsonl", "dev"), ("fresh_heldout", "support_posts_fresh.jsonl", "heldout"),
         ("aspects_dev", "support_posts_aspects.jsonl", "dev"),
-        ("aspects_heldout", "support_posts_aspects.jsonl", "heldout"))
+        ("aspects_heldout", "support_posts_aspects.jsonl", "heldout"),
+        ("vague_dev", "support_posts_vague.jsonl", "dev"))  # no aspect fits: the share that gets one anyway
 
 
 def cases(file: str, split: str | None) -> list[tuple[str, str, str, list[str]]]:
@@ -50,8 +51,6 @@ def cases(file: str, split: str | None) -> list[tuple[str, str, str, list[str]]]
         for m in catalog.match(row["text"]):
             spans.setdefault(m.brand, []).append((m.start, m.end))
         for label in row["labels"]:
-            if not label["aspects"]:
-                continue
             own = spans[label["brand"]]
             others = [s for b, ss in spans.items() if b != label["brand"] for s in ss]
             out.append((own_part(row["text"], own[0], others), label["group"], label["brand"], label["aspects"]))
@@ -59,6 +58,9 @@ def cases(file: str, split: str | None) -> list[tuple[str, str, str, list[str]]]
 
 
 def score(clf: Any, items: list[tuple[str, str, str, list[str]]]) -> dict[str, Any]:
+    if not any(gold for *_, gold in items):  # posts labelled with no aspect: how many get one anyway
+        given = sum(1 for t, g, b, _ in items if clf.classify(t, g, b))
+        return {"labels": len(items), "given_an_aspect": round(given / len(items), 3)}
     preds = [clf.classify(t, g, b) for t, g, b, _ in items]
     top = sum(1 for p, (_, _, _, gold) in zip(preds, items, strict=True) if p and p[0] == gold[0])
     anywhere = sum(1 for p, (_, _, _, gold) in zip(preds, items, strict=True) if gold[0] in p)
@@ -114,6 +116,7 @@ def main() -> None:
             sweep[th] = {n: score(both, data[n])["top"] for n in ("frozen_dev", "dev_extra", "fresh_dev",
                                                                   "aspects_dev")}
             sweep[th]["all_dev"] = score(both, dev)["top"]
+            sweep[th]["vague_given"] = score(both, data["vague_dev"])["given_an_aspect"]
         out["dev_sweep"] = sweep
     if args.errors:
         errs = []
