@@ -14,6 +14,7 @@ import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from classifier.urgency import lemma, views
@@ -46,10 +47,13 @@ def _lemmas(phrase: str) -> tuple[str, ...]:
 class AspectClassifier:
     """Compiled keyword rules for every configured group."""
 
-    def __init__(self, config: AspectConfig, semantic: bool | AspectVectors = True) -> None:
+    def __init__(self, config: AspectConfig, semantic: bool | AspectVectors = True,
+                 catalog_path: Path | None = None) -> None:
         """``semantic``: the navec back-off for posts no keyword matches (``classifier.aspect_vectors``):
-        True builds it on first need, False turns it off, or a ready one."""
+        True builds it on first need, False turns it off, or a ready one. ``catalog_path``: the catalog whose
+        brand names the back-off ignores (default: the shipped one)."""
         self._config = config
+        self._catalog_path = catalog_path
         self._semantic: bool | AspectVectors | None = semantic
         self.codes: dict[str, tuple[str, ...]] = {}
         self._brands: dict[str, dict[str, int]] = {}
@@ -114,7 +118,7 @@ class AspectClassifier:
                 from classifier.aspect_vectors import AspectVectors, brand_words, word_vectors
                 from molva.catalog import load_catalog
 
-                names = [n for b in load_catalog().brands for n in (b.name, *b.aliases, *b.former_names)]
+                names = [n for b in load_catalog(self._catalog_path).brands for n in (b.name, *b.aliases, *b.former_names)]
                 names += [b for defs in self._config.values() for d in defs for b in d.brands]
                 self._semantic = AspectVectors(self._config, word_vectors(), brand_words(names))
             except (ImportError, OSError) as exc:  # no natasha / navec: keyword rules only

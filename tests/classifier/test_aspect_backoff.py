@@ -77,6 +77,10 @@ def test_an_aspect_added_in_the_catalog_gets_a_vector(tmp_path: Path) -> None:
     assert clf.classify("стоимость продуктов выросла вдвое", "retail") == ["prices"]
     sims = back.similarities("заказ так и не привезли, курьерская служба молчит", "retail")
     assert sims["delivery"] > sims["prices"]
+    path.write_text(path.read_text(encoding="utf-8") + '\n[[brand]]\nid = "romashka"\nname = "Ромашка"\n'
+                    'group = "retail"\naliases = ["Ромашка"]\n', encoding="utf-8")
+    own = AspectClassifier(load_aspects(path), catalog_path=path).semantic()  # the catalog's brands are ignored
+    assert own is not None and own.similarities("Ромашка, цены!", "retail") == back.similarities("цены", "retail")
 
 
 def test_without_navec_the_keyword_rules_still_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
