@@ -93,3 +93,29 @@ def test_without_navec_the_keyword_rules_still_answer(tmp_path: Path, monkeypatc
         assert clf.semantic() is None
     finally:
         load_navec.cache_clear()
+
+
+def test_new_wording_batch_is_labelled_with_known_codes_and_split_per_aspect() -> None:
+    import json
+    from collections import Counter
+
+    from classifier.intent import INTENTS
+    from molva.aspects import DEFAULT_ASPECTS
+    from molva.catalog import load_catalog
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    rows = [json.loads(line) for line in (data / "support_posts_aspects.jsonl").read_text(encoding="utf-8")
+            .splitlines() if line.strip()]
+    assert len(rows) >= 80 and len({r["id"] for r in rows}) == len(rows)
+    catalog = load_catalog()
+    per_split: dict[str, Counter[str]] = {"dev": Counter(), "heldout": Counter()}
+    for row in rows:
+        matched = {m.brand for m in catalog.match(row["text"])}
+        for label in row["labels"]:
+            assert label["brand"] in matched and label["intent"] in INTENTS and isinstance(label["urgent"], bool)
+            assert label["aspects"] and set(label["aspects"]) <= set(DEFAULT_ASPECTS[label["group"]])
+            per_split[row["split"]][f"{label['group']}.{label['aspects'][0]}"] += 1
+    assert set(per_split["dev"]) == set(per_split["heldout"])  # every aspect on both sides
+    vague = [json.loads(line) for line in (data / "support_posts_vague.jsonl").read_text(encoding="utf-8")
+             .splitlines() if line.strip()]
+    assert {r["split"] for r in vague} == {"dev"} and all(not lb["aspects"] for r in vague for lb in r["labels"])
