@@ -6,7 +6,8 @@ both reduced to pymorphy3 lemmas, so one keyword matches every form of a word. E
 text, weighted more near the start of the post, where its subject usually is; the aspects are ranked by their
 total weight (ties: the order of the configuration). Rules rather than a learned model: the ~370 dev labels of
 ``tests/data/support_posts_set*.jsonl`` are too few to learn seventeen aspects from, and rules are what a user
-can read and extend per group in the catalog (top-aspect accuracy: BENCHMARKS.md)."""
+can read and extend per group in the catalog (top-aspect accuracy: BENCHMARKS.md). A post that no keyword
+matches goes to a navec back-off built from the same keywords and names (``classifier.aspect_vectors``)."""
 
 from __future__ import annotations
 
