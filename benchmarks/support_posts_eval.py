@@ -35,6 +35,9 @@ EXTRA = ROOT / "tests" / "data" / "support_posts_dev_extra.jsonl"
 # a fresh batch written 2026-11-30 in wording unlike the sets above, committed before the rules saw it; its
 # dev half may be tuned on, its heldout half is reported only (its mistakes are never printed)
 FRESH = ROOT / "tests" / "data" / "support_posts_fresh.jsonl"
+# a batch written 2026-11-30 to name each aspect in words unlike the keyword lists (slang, synonyms, paraphrase),
+# committed before the aspect back-off was tuned; dev half tuned on, heldout half reported only
+ASPECTS = ROOT / "tests" / "data" / "support_posts_aspects.jsonl"
 INTENTS = ("problem", "question", "idea", "thanks", "other")
 
 
@@ -138,7 +141,7 @@ def errors(items: list[tuple[dict[str, Any], dict[str, Any], Any, dict[str, floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--errors", choices=("dev", "dev-extra", "dev-fresh"),
+    parser.add_argument("--errors", choices=("dev", "dev-extra", "dev-fresh", "dev-aspects"),
                         help="list the mistakes on a dev half (never heldout)")
     parser.add_argument("--threshold", type=float, default=None, help="urgent threshold (default: alerts')")
     parser.add_argument("--sim", action="store_true", help="also the simulator world (seed 1, 7 days)")
@@ -171,12 +174,18 @@ def main() -> None:
     fresh_items = judged(fresh, model, threshold)
     for split in ("dev", "heldout"):
         out[f"fresh_{split}"] = report([it for it in fresh_items if it[0]["split"] == split], threshold)
+    aspect_rows = [json.loads(line) for line in ASPECTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    aspect_items = judged(aspect_rows, model, threshold)
+    for split in ("dev", "heldout"):
+        out[f"aspects_{split}"] = report([it for it in aspect_items if it[0]["split"] == split], threshold)
     if args.errors == "dev":
         out["errors_dev"] = errors([it for it in items if it[0]["split"] == "dev"])
     elif args.errors == "dev-extra":
         out["errors_dev_extra"] = errors(extra_items)
     elif args.errors == "dev-fresh":  # the fresh heldout half's mistakes are never printed
         out["errors_fresh_dev"] = errors([it for it in fresh_items if it[0]["split"] == "dev"])
+    elif args.errors == "dev-aspects":  # likewise never the aspects batch's heldout half
+        out["errors_aspects_dev"] = errors([it for it in aspect_items if it[0]["split"] == "dev"])
     if args.sim:
         out["simulator"] = simulator(Path(args.workdir), args.seed, args.days, args.posts_per_day, args.rescore,
                                      args.show)

@@ -6,16 +6,25 @@ both reduced to pymorphy3 lemmas, so one keyword matches every form of a word. E
 text, weighted more near the start of the post, where its subject usually is; the aspects are ranked by their
 total weight (ties: the order of the configuration). Rules rather than a learned model: the ~370 dev labels of
 ``tests/data/support_posts_set*.jsonl`` are too few to learn seventeen aspects from, and rules are what a user
-can read and extend per group in the catalog (top-aspect accuracy: BENCHMARKS.md)."""
+can read and extend per group in the catalog (top-aspect accuracy: BENCHMARKS.md). A post that no keyword
+matches goes to a navec back-off built from the same keywords and names (``classifier.aspect_vectors``)."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from classifier.urgency import lemma, views
 from molva.aspects import AspectConfig, load_aspects
+
+if TYPE_CHECKING:
+    from classifier.aspect_vectors import AspectVectors
+
+log = logging.getLogger(__name__)
 
 MIN_SCORE = 1.0  # an aspect needs at least one ordinary keyword
 SECONDARY_SHARE = 0.5  # further aspects are listed when they reach this share of the top one
@@ -39,7 +48,14 @@ def _lemmas(phrase: str) -> tuple[str, ...]:
 class AspectClassifier:
     """Compiled keyword rules for every configured group."""
 
-    def __init__(self, config: AspectConfig) -> None:
+    def __init__(self, config: AspectConfig, semantic: bool | AspectVectors = True,
+                 catalog_path: Path | None = None) -> None:
+        """``semantic``: the navec back-off for posts no keyword matches (``classifier.aspect_vectors``):
+        True builds it on first need, False turns it off, or a ready one. ``catalog_path``: the catalog whose
+        brand names the back-off ignores (default: the shipped one)."""
+        self._config = config
+        self._catalog_path = catalog_path
+        self._semantic: bool | AspectVectors | None = semantic
         self.codes: dict[str, tuple[str, ...]] = {}
         self._brands: dict[str, dict[str, int]] = {}
         self._by_first: dict[str, dict[str, list[_Keyword]]] = {}
@@ -70,8 +86,12 @@ class AspectClassifier:
 
     def scores(self, text: str, group: str | None, brand: str | None = None) -> dict[str, float]:
         """Total keyword weight per aspect code of the group (only aspects with some weight)."""
+        return self._scores(text, group, brand)[0]
+
+    def _scores(self, text: str, group: str | None, brand: str | None) -> tuple[dict[str, float], bool]:
+        """(scores, whether any keyword matched: the brand's leaning aspect alone is not a match)."""
         if group not in self.codes:
-            return {}
+            return {}, False
         tokens = views(text)[1].split()
         found: dict[tuple[str, ...], tuple[_Keyword, int]] = {}
         index = self._by_first[group]
@@ -90,11 +110,31 @@ class AspectClassifier:
         if lean is not None:
             totals[lean] = totals.get(lean, 0.0) + BRAND_LEAN * (1.0 + POSITION_BONUS)  # the brand opens the post
         codes = self.codes[group]
-        return {codes[i]: w for i, w in sorted(totals.items())}
+        return {codes[i]: w for i, w in sorted(totals.items())}, bool(found)
+
+    def semantic(self) -> AspectVectors | None:
+        """The navec back-off (built on first use; None when turned off or navec cannot be loaded)."""
+        if self._semantic is True:
+            try:
+                from classifier.aspect_vectors import AspectVectors, brand_words, word_vectors
+                from molva.catalog import load_catalog
+
+                names = [n for b in load_catalog(self._catalog_path).brands for n in (b.name, *b.aliases, *b.former_names)]
+                names += [b for defs in self._config.values() for d in defs for b in d.brands]
+                self._semantic = AspectVectors(self._config, word_vectors(), brand_words(names))
+            except (ImportError, OSError) as exc:  # no natasha / navec: keyword rules only
+                log.warning("aspects: navec back-off unavailable (%s); keyword rules only", exc)
+                self._semantic = None
+        return self._semantic or None
 
     def classify(self, text: str, group: str | None, brand: str | None = None) -> list[str]:
         """Aspect codes of the group, most relevant first (empty: none found, or an unknown group)."""
-        scores = self.scores(text, group, brand)
+        scores, matched = self._scores(text, group, brand)
+        if not matched and group in self.codes:  # no keyword: the closest aspect in meaning, if close enough
+            back = self.semantic()
+            best = back.best(text, group) if back is not None else None
+            if best is not None:
+                return [best, *[c for c in scores if c != best]][:MAX_ASPECTS]
         if not scores:
             return []
         order = self.codes[group or ""]

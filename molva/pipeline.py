@@ -42,7 +42,7 @@ def classify_pending(
 
     model = model if model is not None else load_sentiment_model(settings.model_path)
     catalog = load_catalog(settings.catalog_path)
-    aspects = AspectClassifier(load_aspects(settings.catalog_path))
+    aspects = AspectClassifier(load_aspects(settings.catalog_path), catalog_path=settings.catalog_path)
     factory = make_sessionmaker(settings.db_url)
     batch_size = settings.scheduler.classify_batch_size
     total = 0

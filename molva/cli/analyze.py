@@ -176,7 +176,8 @@ def _judging(ctx: click.Context) -> Any:
     from molva.aspects import load_aspects
 
     settings = get_settings(ctx)
-    return Judging(settings.alerts.urgency_threshold, AspectClassifier(load_aspects(settings.catalog_path)))
+    return Judging(settings.alerts.urgency_threshold,
+                   AspectClassifier(load_aspects(settings.catalog_path), catalog_path=settings.catalog_path))
 
 
 def _report_skipped(ctx: click.Context, stats: Any, rows: int, seconds: float) -> None:
