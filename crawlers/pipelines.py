@@ -29,6 +29,7 @@ from molva.db import (
     make_sessionmaker,
     retry_lost_connection,
 )
+from molva.errors import sample_errors
 from molva.ingest import Ingestor, MentionData, ReplyData, finish_run, set_state
 from molva.models import CrawlRun, Source
 from molva.redaction import redact_all, redact_optional
@@ -36,7 +37,7 @@ from molva.redaction import redact_all, redact_optional
 log = logging.getLogger(__name__)
 
 COMMIT_SECONDS = 2.0
-ERROR_SAMPLES = 20  # error messages kept in CrawlRun.stats
+ERROR_SAMPLES = 20  # error messages kept in CrawlRun.stats (every shape of error first: molva.errors)
 RACE_RETRIES = 3
 
 
@@ -315,7 +316,7 @@ class StorePipeline:
         stats: dict[str, Any] = {**ingestor.counts, "pages": molva_spider.pages_ok, "close_reason": reason,
                                  "fetched": self.fetched, "unstored": self.unstored,
                                  "reconnects": self.reconnects,
-                                 "error_samples": [e[:500] for e in errors[:ERROR_SAMPLES]]}
+                                 "error_samples": [e[:500] for e in sample_errors(errors, ERROR_SAMPLES)]}
         run.items_seen = ingestor.counts["new"] + ingestor.counts["known"] + ingestor.counts["duplicate_url"]
         run.items_new = ingestor.counts["new"]
         status = finish_run(session, source, run, errors=len(errors), error_message=message,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -37,3 +38,30 @@ class ConfigFileError(MolvaError):
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else f"{self.path}"
         return f"{where}: {self.problem}"
+
+
+_VARIABLE_PARTS = re.compile(r"\S*://\S*|\d+")
+
+
+def error_shape(message: str) -> str:
+    """A message with its URLs and numbers removed: messages of one shape differ only in where and how many."""
+    return _VARIABLE_PARTS.sub("", message)[:80]
+
+
+def sample_errors(messages: list[str], limit: int) -> list[str]:
+    """At most ``limit`` of ``messages``, in their order, the first of each shape before any repeat, so that a
+    run with hundreds of timeouts still shows its one changed-markup error."""
+    if len(messages) <= limit:
+        return list(messages)
+    chosen: set[int] = set()
+    shapes: set[str] = set()
+    for index, message in enumerate(messages):
+        shape = error_shape(message)
+        if shape not in shapes and len(chosen) < limit:
+            shapes.add(shape)
+            chosen.add(index)
+    for index in range(len(messages)):
+        if len(chosen) >= limit:
+            break
+        chosen.add(index)
+    return [messages[i] for i in sorted(chosen)]
