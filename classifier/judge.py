@@ -54,6 +54,27 @@ def own_part(text: str, target: tuple[int, int] | None, others: Sequence[tuple[i
     return text[begin:end] or text
 
 
+JUDGED_CHARS = 8_000  # the most of a post the rules read for one brand: the part around its mention
+
+
+def around_mention(text: str, target: tuple[int, int] | None, others: Sequence[tuple[int, int]],
+                   limit: int = JUDGED_CHARS) -> tuple[str, tuple[int, int] | None, list[tuple[int, int]]]:
+    """A post longer than ``limit`` cut to ``limit`` characters around the brand's mention (from the start of
+    the sentence it opens in), with the spans moved to match: the rules' cost stays linear in ``limit``, not
+    in the post (a 1 MB text naming six brands), and what is said about the brand is next to its name."""
+    if len(text) <= limit:
+        return text, target, list(others)
+    start = 0
+    if target is not None:
+        start = max(0, min(target[0] - limit // 2, len(text) - limit))
+        sentence = max(text.rfind(mark, start, target[0]) for mark in ".!?\n")
+        start = sentence + 1 if sentence >= start and target[0] - sentence < limit else start
+    end = start + limit
+    moved = (target[0] - start, target[1] - start) if target is not None else None
+    kept = [(o[0] - start, o[1] - start) for o in others if start <= o[0] and o[1] <= end]
+    return text[start:end], moved, kept
+
+
 def judge_mention(text: str, sentiment: Mapping[str, float], *, target: tuple[int, int] | None = None,
                   others: Sequence[tuple[int, int]] = (), group: str | None = None, brand: str | None = None,
                   urgent_threshold: float = URGENT_THRESHOLD, author_followers: int | None = None,
@@ -61,6 +82,7 @@ def judge_mention(text: str, sentiment: Mapping[str, float], *, target: tuple[in
                   now: datetime | None = None, aspects: AspectClassifier | None = None) -> Judgment:
     """Judge the mention of ``brand`` (its span ``target``, its catalog ``group``) in ``text``; ``others``:
     the spans of the other brands the post mentions (intent and aspects then come from this brand's part)."""
+    text, target, others = around_mention(text, target, others)
     intent = classify_intent(own_part(text, target, others), sentiment)
     if is_switch_target(text, target):
         intent = "other"
