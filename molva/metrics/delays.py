@@ -113,7 +113,7 @@ def delay_lists(session: Session, filters: MetricsFilter, keys: Sequence[Any],
         return delays
     query = _query(filters, keys, join_source, BrandMention.reply_delay_ms).where(
         BrandMention.reply_delay_ms.is_not(None))
-    for *key, milliseconds in session.execute(query).tuples():
+    for *key, milliseconds in session.execute(query):
         delays.setdefault(tuple(key), []).append(milliseconds / 1000)
     return delays
 
