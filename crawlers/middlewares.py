@@ -14,6 +14,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from molva.db import backoff_seconds
+
 log = logging.getLogger(__name__)
 
 
@@ -89,5 +91,5 @@ class VkRateLimitMiddleware(_Base):
             return response
         retry = request.replace(dont_filter=True)
         retry.meta["vk_rate_retries"] = attempt + 1
-        await _sleep(min(0.5 * 2**attempt, self.max_wait))
+        await _sleep(backoff_seconds(attempt, first=0.5, longest=self.max_wait))
         return retry

@@ -49,8 +49,11 @@ def _unreachable(exc: BaseException) -> bool:
                                              "no such host", "unable to open database file"))
 
 
-def backoff_seconds(attempt: int) -> float:
-    return float(min(LOST_CONNECTION_BACKOFF[0] * 2**attempt, LOST_CONNECTION_BACKOFF[1]))
+def backoff_seconds(attempt: int, first: float = LOST_CONNECTION_BACKOFF[0],
+                    longest: float = LOST_CONNECTION_BACKOFF[1]) -> float:
+    """The pause before retry ``attempt`` (0-based): ``first``, doubling each time, at most ``longest``; the one
+    back-off of lost connections and of remote rate limits (VK error 6)."""
+    return float(min(first * 2**attempt, longest))
 
 
 def retry_lost_connection(work: Callable[[], T], what: str, attempts: int = LOST_CONNECTION_RETRIES) -> T:

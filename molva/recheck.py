@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from molva.db import backoff_seconds
 from molva.models import Mention
 from molva.redaction import redact
 
@@ -205,7 +206,7 @@ class _VkApi:
             if isinstance(error, dict):
                 code, message = error.get("error_code"), redact(str(error.get("error_msg", "")))
                 if code == 6 and attempt + 1 < VK_RETRIES:
-                    self.sleep(max(self.delay, 1.0) * (attempt + 1))
+                    self.sleep(backoff_seconds(attempt, first=max(self.delay, 1.0), longest=60.0))
                     continue
                 if code in (5, 6, 9):
                     raise _VkStop(f"VK {method} error {code}: {message}")
