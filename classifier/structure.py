@@ -28,6 +28,16 @@ Two more look beyond one sentence (a brand whose every mention is in sentences w
   для ...?", "что скажете про X?") or a middling verdict ("ничего особенного", "ничего выдающегося",
   "где-то посередине"): neutral, whatever the mood of the other brand's sentences.
 
+Before the rules, each brand's **own part** of the post (``own_segment``: its sentences up to the next
+brand's, or its clauses when the brands share a sentence; not an enumeration, the compared side of a
+comparison, a post that talks to a brand with "вы/вам", or a brand a switch leaves or reaches) is scored alone
+(one extra model request per brand); that part decides how the brand's positive/negative mass is split, the
+whole post how neutral it is.
+
+Switching also reads regret: "перешёл из X в Y — и зря", "лучше бы осталась" put the from-brand on the
+positive side and the to-brand on the negative; "не жалею", "возвращаться не хочу" keep the usual sides; a
+planned switch ("думаю уйти из X в Y") leaves the to-brand neutral.
+
 Only sentences naming exactly the target brand and one other brand count for switching and comparison;
 without a confident match the model's scores stay. No brand names in the rules: the brands are the catalog spans the caller passes.
 ``predict_brands`` is the one entry point that ``molva analyze`` and ``molva classify`` share.
@@ -59,7 +69,15 @@ _OBJECT_FROM_VERBS = frozenset({"сменить", "поменять", "меня�
 _FROM_PREP = frozenset({"из", "с", "со", "от"})
 _TO_PREP = frozenset({"в", "во", "на", "к", "ко"})
 _REGRET = re.compile(r"\bзря\b|\bжаль\b|жалею|пожалел|\bошибк|напрасно|не\s+стоило|разочаров|верн(?:усь|уться)"
-                     r"|\bхуже\b", re.IGNORECASE)
+                     r"|\bхуже\b|лучше\s+бы\s+остал", re.IGNORECASE)
+# regret that says the move was a mistake: the from-brand was the better one ("перешёл ... — и зря")
+_MISTAKE = re.compile(r"\bзря\b|\bжалею|пожалел|напрасно|не\s+стоило|лучше\s+бы\s+остал", re.IGNORECASE)
+# regret or return denied: "не жалею", "ни разу не пожалел", "вернуться не тянет", "возвращаться не хочу"
+_NO_REGRET = re.compile(r"\bне\s+(?:\w+\s+)?(?:жалею|пожалел\w*)|\bни\s+(?:разу|секунды|капли)\s+не\s+"
+                        r"(?:жалею|пожалел\w*)|верн\w*\s+(?:\w+\s+)?не\s+(?:тянет|хочу|хочется|собираюсь|планирую)"
+                        r"|\bне\s+(?:тянет|хочу|хочется|собираюсь)\s+(?:\w+\s+)?верн", re.IGNORECASE)
+# the switch is only intended: the to-brand is not judged yet ("думаю уйти из X в Y")
+_INTENT_VERBS = frozenset({"думать", "подумывать", "хотеть", "собираться", "планировать", "решать"})
 
 _BETTER = frozenset({
     "лучше", "дешевле", "быстрее", "надежнее", "удобнее", "стабильнее", "выгоднее", "проще", "вежливее",
@@ -120,14 +138,20 @@ def _is_past(word: str) -> bool:
 
 def _switch_label(text: str, words: list[tuple[str, int, int]], target: list[Span], other: Span) -> str | None:
     verbs = [(w, s, e) for w, s, e in words if lemma(w) in _SWITCH_VERBS]
-    if not verbs or _REGRET.search(text):
+    if not verbs:
         return None
+    calm = _NO_REGRET.sub(" ", text)
+    mistake = bool(_MISTAKE.search(calm))
+    if _REGRET.search(calm) and not mistake:
+        return None
+    intended = False
     for w, s, _ in verbs:
         prev = _prev_word(words, (s, s))
         if prev is not None and prev[0] == "не":
             return None
         if lemma(w) == "вернуться" and not _is_past(w):
             return None
+        intended = intended or (prev is not None and lemma(prev[0]) in _INTENT_VERBS)
 
     def role(span: Span) -> str | None:
         prev = _prev_word(words, span)
@@ -144,6 +168,10 @@ def _switch_label(text: str, words: list[tuple[str, int, int]], target: list[Spa
     own = {r for r in map(role, target) if r is not None}
     if len(own) != 1 or {*own, role(other)} != {"from", "to"}:
         return None
+    if intended and not mistake:  # "думаю уйти из X в Y": X is why, Y is only a plan
+        return "negative" if own == {"from"} else "neutral"
+    if mistake:  # "перешёл из X в Y — и зря": the from-brand was the better one
+        return "positive" if own == {"from"} else "negative"
     return "negative" if own == {"from"} else "positive"
 
 
@@ -298,6 +326,10 @@ def with_label(scores: dict[str, float], label: str) -> dict[str, float]:
         return scores
     out = dict(scores)
     out[top], out[label] = scores[label], scores[top]
+    tied = [k for k in LABELS if k != label and out[k] >= out[label]]
+    for k in tied:  # a tie at the top: the label must win it (label_of takes the first of equals)
+        out[k] -= 1e-6
+        out[label] += 1e-6
     return out
 
 
@@ -338,6 +370,63 @@ def _clause(text: str, spans: Sequence[Span], split: int) -> tuple[str, tuple[Sp
     else:
         begin, end = split, _sentence(text, spans[-1][0])[1]
     return text[begin:end], tuple((s - begin, e - begin) for s, e in spans)
+
+
+_SEGMENT_CUT = re.compile(r"[,;]\s+|:\s+|\s[—–-]\s|[—–]\s*")
+_PREDICATIVE = re.compile(r"\s*$")  # a dash or colon right after a brand: "X — ...", "X: ..." (not a cut)
+_LISTED = re.compile(r"\s*(?:,|\bи\b|\bили\b|/)\s*(?:и\s+)?", re.IGNORECASE)
+_ADDRESS = re.compile(r"\b(?:вы|вам|вас|вами|ваш\w*)\b", re.IGNORECASE)
+_COMPARED = re.compile(r"^[\s,;:—–-]*(?:чем|нежели|как|в\s+отличие|по\s+сравнению)\b", re.IGNORECASE)
+
+
+def own_segment(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> Span | None:
+    """The stretch of the post that speaks of the target alone: from where the previous other brand's part
+    ends to where the next other brand's part begins. Whole sentences (with the brandless sentences after
+    the target's) when the brands are in different sentences, else the clauses around the target (cut at
+    ",", ";", ":", dashes and "а/но/зато ..."; a dash or colon right after a brand is its predicate, not a
+    cut). None when another brand sits between two target mentions, when no cut parts them, when a part is
+    the compared side of a comparison ("..., чем у X") or would be the whole post."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    first, last = min(t[0] for t in target), max(t[1] for t in target)
+    if any(first < o[0] < last for o in others):
+        return None
+    for t in target:  # an enumeration ("Сбербанк, ВТБ и Газпромбанк") says nothing of one brand
+        for o in others:
+            gap = text[t[1]:o[0]] if o[0] >= t[1] else text[o[1]:t[0]]
+            if _LISTED.fullmatch(gap) and (len(others) > 1 or "," not in gap):  # "X, Y" alone: a clause cut
+                return None
+    ends = {sp[1] for sp in (*target, *others)}
+    cuts = [m.start() for m in _ADVERSATIVE.finditer(text)]
+    for m in _SEGMENT_CUT.finditer(text):
+        glued = any(text[e:m.start()].strip() == "" for e in ends if e <= m.start())
+        if not glued or text[m.start()] in ",;":
+            cuts.append(m.end())
+    cuts.sort()
+    before = [o[1] for o in others if o[1] <= first]
+    after = [o[0] for o in others if o[0] >= last]
+    sent_begin = _sentence(text, first)[0]
+    if not before or sent_begin >= max(before):
+        begin = sent_begin if before else 0
+    else:
+        begin = next((c for c in cuts if max(before) < c <= first), -1)
+    if not after:
+        end = len(text)
+    elif _sentence(text, min(after))[0] >= last:
+        end = _sentence(text, min(after))[0]
+    else:
+        end = next((c for c in cuts if last < c <= min(after)), -1)
+    if begin < 0 or end < 0 or end - begin > MAX_SENTENCE * 4 or (begin == 0 and end == len(text)):
+        return None
+    if _COMPARED.search(text[begin:first]) or (after and _COMPARED.search(text[end:min(after)])):
+        return None
+    if _ADDRESS.search(text[:begin]) or _ADDRESS.search(text[end:]):  # "вам" elsewhere: the post talks to a brand
+        return None
+    rest = "".join(text[a:b] for a, b in zip([begin, *(t[1] for t in sorted(target))],
+                                             [*(t[0] for t in sorted(target)), end], strict=True))
+    if not _WORD.search(rest):  # a list ("Сбербанк, ВТБ, ...") says nothing of one brand
+        return None
+    return begin, end
 
 
 def contrast_sides(model: SentimentModel, texts: Sequence[str], targets: Targets, others: Targets,
@@ -399,6 +488,49 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     return out
 
 
+def _switch_party(text: str, target: Sequence[Span]) -> bool:
+    """A target mention that a switch leaves or reaches ("меняю симку на МТС", "на Мегафон переходить",
+    "перешёл с МТС"): its own words are about the move, not about the brand."""
+    for t in target:
+        begin, end = _sentence(text, t[0])
+        words = _words(text, begin, end)
+        at = next((k for k, w in enumerate(words) if w[1] >= t[0]), len(words))
+        if at == 0 or words[at - 1][0] not in _TO_PREP | _FROM_PREP:
+            continue
+        near = words[max(0, at - 5):at - 1] + [w for w in words[at:at + 4] if w[1] >= t[1]][:2]
+        if any(lemma(w) in _SWITCH_VERBS for w, _, _ in near):
+            return True
+    return False
+
+
+def _with_own_segments(model: SentimentModel, texts: Sequence[str], targets: Targets, others: Targets,
+                       groups: Sequence[str | None] | None,
+                       scores: list[dict[str, float]]) -> list[dict[str, float]]:
+    """Each brand's side from its own part of the post: where ``own_segment`` finds the part that speaks of
+    the brand alone, that part is scored alone (one extra request) and decides the split between positive
+    and negative; the whole post still decides how neutral the brand is (a short part alone reads neutral
+    too often). Not for a brand that a switch leaves or reaches (the switch rule reads those)."""
+    todo: list[tuple[int, Span]] = []
+    for i, (t, tg, oth) in enumerate(zip(texts, targets, others, strict=True)):
+        seg = own_segment(t, tg, oth)
+        if seg is not None and not _switch_party(t, tg or ()):
+            todo.append((i, seg))
+    if not todo:
+        return scores
+    reqs = [(texts[i][b:e], tuple((s - b, s_end - b) for s, s_end in (targets[i] or ()))) for i, (b, e) in todo]
+    got = model.predict([r[0] for r in reqs], [r[1] for r in reqs], others=[() for _ in reqs],
+                        groups=[groups[i] for i, _ in todo] if groups is not None else None)
+    out = list(scores)
+    for (i, _), own in zip(todo, got, strict=True):
+        full = scores[i]
+        if own["positive"] == own["negative"]:  # the part alone leans nowhere: nothing to say
+            continue
+        polar = full["positive"] + full["negative"]
+        share = own["positive"] / max(own["positive"] + own["negative"], 1e-9)
+        out[i] = {"negative": polar * (1 - share), "neutral": full["neutral"], "positive": polar * share}
+    return out
+
+
 def predict_brands(model: SentimentModel, texts: Sequence[str], targets: Targets, *, others: Targets | None,
                    groups: Sequence[str | None] | None = None) -> list[dict[str, float]]:
     """``model.predict`` plus the structural correction: what ``molva analyze`` and ``molva classify`` use.
@@ -408,6 +540,7 @@ def predict_brands(model: SentimentModel, texts: Sequence[str], targets: Targets
     if others is None:
         return scores
     index = {_key(t, tg): j for j, (t, tg) in enumerate(zip(texts, targets, strict=True)) if tg}
+    scores = _with_own_segments(model, texts, targets, others, groups, scores)
     extra: dict[int, dict[str, float]] = {}
     missing = [i for i, (t, tg, oth) in enumerate(zip(texts, targets, others, strict=True))
                if oth is not None and len(oth) == 1 and _key(t, oth) not in index

@@ -58,9 +58,26 @@ def test_comparison_better_side_positive(catalog, text: str, expected: dict[str,
     assert labels(catalog, text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Перешёл с МТС на Билайн — зря, связь ещё хуже.", {"МТС": "positive", "Билайн": "negative"}),
+    ("Ушла из ВТБ в Сбер, теперь жалею.", {"ВТБ": "positive", "Сбербанк": "negative"}),
+    ("Ушла из Альфы в ВТБ за ипотекой, лучше бы осталась.", {"Альфа-Банк": "positive", "ВТБ": "negative"}),
+])
+def test_switch_regretted_inverts_sides(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert labels(catalog, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ушёл с МТС на Билайн и ни разу не пожалел.", {"МТС": "negative", "Билайн": "positive"}),
+    ("Перешла из Сбера в Альфу, возвращаться не хочу.", {"Сбербанк": "negative", "Альфа-Банк": "positive"}),
+    ("Думаю уйти из Мегафона в Билайн, достали отключения.", {"МегаФон": "negative", "Билайн": "neutral"}),
+])
+def test_switch_denied_regret_and_plans(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert labels(catalog, text) == expected
+
+
 @pytest.mark.parametrize("text", [
-    "Перешёл с МТС на Билайн — зря, связь ещё хуже.",            # regret
-    "Ушла из ВТБ в Сбер, теперь жалею.",                          # regret
+    "Перешёл с МТС на Билайн, вернусь наверное.",                 # maybe coming back
     "Так и не перешёл с МТС на Билайн, лень возиться.",           # negated verb
     "Сбер не лучше, чем ВТБ.",                                    # negated comparative
     "Сбер дешевле, но медленнее, чем ВТБ.",                       # directions disagree
@@ -183,3 +200,48 @@ def test_contrasted_brands_with_one_feeling_are_split_by_their_own_clauses(catal
     assert got[0] == {"Росбанк": "positive", "ОТП Банк": "negative"}
     assert got[1] == {"Открытие": "negative", "Газпромбанк": "positive"}
     assert got[2] == {"Росбанк": "positive", "ОТП Банк": "positive"}  # no contrast: the model's labels stay
+
+
+def test_own_segment_is_the_part_about_the_brand_alone(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import own_segment
+
+    def parts(text: str) -> dict[str, str | None]:
+        found = spans(catalog, text)
+        out: dict[str, str | None] = {}
+        for b, own in found.items():
+            seg = own_segment(text, own, [s for o, ss in found.items() if o != b for s in ss])
+            out[b] = None if seg is None else text[seg[0]:seg[1]].strip(" ,")
+        return out
+
+    assert parts("Мегафон дорогой, но хотя бы работает. Теле2 дешёвый, но толку ноль") == {
+        "МегаФон": "Мегафон дорогой, но хотя бы работает.", "Tele2": "Теле2 дешёвый, но толку ноль"}
+    assert parts("Самое тупое приложение у Почта Банка, самое удобное — у Альфы. Спорьте") == {
+        "Почта Банк": "Самое тупое приложение у Почта Банка", "Альфа-Банк": "самое удобное — у Альфы. Спорьте"}
+    # a dash right after the brand is its predicate, not a cut
+    assert parts("Райффайзен — лучший по валютным счетам, Газпромбанк не советую")["Райффайзенбанк"] == \
+        "Райффайзен — лучший по валютным счетам"
+    assert parts("МТС: «Мы улучшили сеть!» Сеть: пропала совсем. Зато у Билайна 4G.")["МТС"] == \
+        "МТС: «Мы улучшили сеть!» Сеть: пропала совсем."
+    # no part of its own: one clause for both, a list, the compared side, a post that talks to a brand
+    assert set(parts("У МТС и Билайна тарифы одинаковые.").values()) == {None}
+    assert set(parts("В рейтинг надёжности снова вошли Сбербанк, ВТБ, Газпромбанк").values()) == {None}
+    assert parts("У Теле2 тариф дешевле, чем у МТС, при том же объёме")["МТС"] is None
+    assert parts("@Beeline_RUS Когда уже в Твери? Ушла с МТС к вам, а у вас тут до сих пор 3г.")["Билайн"] is None
+
+
+class _Clauses(_Keywords):
+    """Stub model: a whole post reads positive for every brand; a part alone gets its keyword's feeling."""
+
+    words = {"лагает": "negative", "летает": "positive"}
+
+    def predict(self, texts: Sequence[str], targets, *, others=None, groups=None):  # type: ignore[no-untyped-def]
+        whole = [bool(o) for o in (others or [None] * len(texts))]
+        parts = super().predict(texts, targets)
+        return [{"negative": 0.2, "neutral": 0.1, "positive": 0.7} if w else p for w, p in zip(whole, parts, strict=True)]
+
+
+def test_each_brand_takes_its_side_from_its_own_part(catalog) -> None:  # type: ignore[no-untyped-def]
+    lines = [json.dumps({"id": 1, "text": "Приложение Альфы лагает после обновления. Сбербанк Онлайн летает."},
+                        ensure_ascii=False)]
+    got = {b["brand"]: b["label"] for b in next(iter(analyze_lines(lines, _Clauses(), catalog, Stats())))["brands"]}
+    assert got == {"Альфа-Банк": "negative", "Сбербанк": "positive"}
