@@ -38,6 +38,11 @@ Switching also reads regret: "перешёл из X в Y — и зря", "луч
 positive side and the to-brand on the negative; "не жалею", "возвращаться не хочу" keep the usual sides; a
 planned switch ("думаю уйти из X в Y") leaves the to-brand neutral.
 
+Two more neutral cases: a **news-style mention** (every sentence with the brand reports what the company did,
+in the third person, with a reporting verb or source — "сообщил", "по данным", "говорят" — or a corporate
+action with a date or number, and nothing of the author's own: no "я/мы/вы", "!", "?", emoji, "опять", "не"),
+and an **alternative question** ("Сбер или Альфа для ипотеки?").
+
 Only sentences naming exactly the target brand and one other brand count for switching and comparison;
 without a confident match the model's scores stay. No brand names in the rules: the brands are the catalog spans the caller passes.
 ``predict_brands`` is the one entry point that ``molva analyze`` and ``molva classify`` share.
@@ -107,6 +112,7 @@ _ADVERSATIVE = re.compile(r"(?:^|[,;:—–.!?…]\s*|\s)(?:а|но|зато|о�
 _EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉")
 _EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀")
 _EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
+_EMOJI_ANY = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 _LETTERS = re.compile(r"[^\W_]", re.UNICODE)
 _CLAUSE = re.compile(r"[,:—–]\s*|\s-\s")
 
@@ -137,7 +143,9 @@ def _is_past(word: str) -> bool:
 
 
 def _switch_label(text: str, words: list[tuple[str, int, int]], target: list[Span], other: Span) -> str | None:
-    verbs = [(w, s, e) for w, s, e in words if lemma(w) in _SWITCH_VERBS]
+    denied = [m.span() for m in _NO_REGRET.finditer(text)]
+    verbs = [(w, s, e) for w, s, e in words if lemma(w) in _SWITCH_VERBS
+             and not any(a <= s < b for a, b in denied)]
     if not verbs:
         return None
     calm = _NO_REGRET.sub(" ", text)
@@ -319,6 +327,66 @@ def bystander_neutral(text: str, target: Sequence[Span] | None, others: Sequence
     return True
 
 
+_REPORTING = frozenset({"сообщить", "сообщать", "объявить", "объявлять", "заявить", "заявлять", "анонсировать"})
+_REPORTED = re.compile(r"\bговорят\b|\bпо\s+данным\b|\bпо\s+информации\b|\bсообщает\b|\bсообщают\b"
+                       r"|\bв\s+новостях\b", re.IGNORECASE)
+_NEWS_REPOST = re.compile(r"\s*RT\s+@\w*news", re.IGNORECASE)  # a repost of a news account
+# what a company does, as news reports it (with a date, a number or a "meanwhile" after it)
+_CORPORATE = frozenset({"запустить", "запускать", "открыть", "открывать", "закрыть", "повысить", "повышать",
+                        "снизить", "снижать", "изменить", "менять", "ограничить", "ограничивать", "завершить",
+                        "провести", "проводить", "войти", "назначить", "продать", "продавать", "купить",
+                        "объединиться", "представить", "выпустить"})
+_MEANWHILE = re.compile(r"^\W*(?:тем\s+временем|между\s+тем)\b", re.IGNORECASE)
+_PERSONAL = frozenset({"я", "мне", "меня", "мной", "мой", "моя", "мое", "мои", "моего", "моей", "моих", "мы",
+                       "нам", "нас", "наш", "наша", "наши", "нашего", "ты", "тебе", "тебя", "вы", "вам", "вас",
+                       "ваш", "ваша", "ваши"})
+_LOADED = frozenset({"опять", "снова", "вообще", "даже", "наконец", "уже", "только", "всего", "целых", "не", "ни"})
+
+
+def _is_news(text: str, begin: int, end: int) -> bool:
+    """A sentence that reports what a company did, in the third person, without a word of the author's own
+    ("Сбербанк повысил ставки по вкладам до 18%", "Билайн сообщил о росте выручки", "Говорят, Уралсиб
+    продают"): no first or second person, no "!"/"?", no emoji, no "опять/даже/не ..."."""
+    sentence = text[begin:end]
+    if re.search(r"[!?]", text[begin:min(len(text), end + 1)]) or _EMOJI_ANY.search(sentence):
+        return False
+    words = [w for w, _, _ in _words(text, begin, end)]
+    if not words or _PERSONAL & set(words) or _LOADED & set(words):
+        return False
+    if any("1per" in p.tag or "2per" in p.tag for w in words for p in _morph().parse(w)[:1]):
+        return False
+    lemmas = {lemma(w) for w in words}
+    if _REPORTING & lemmas or _REPORTED.search(sentence) or _NEWS_REPOST.match(text):
+        return True
+    framed = bool(re.search(r"\d", sentence)) or bool(_MEANWHILE.search(text[end:end + 40]))
+    return bool(_CORPORATE & lemmas) and framed
+
+
+def news_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when every sentence with the target (none naming another brand) is a news-style report: the
+    brand is mentioned beside the others, not judged."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    sentences = _own_sentences(text, target, others)
+    return sentences is not None and all(_is_news(text, b, e) for b, e in sentences)
+
+
+def alternative_question(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when every mention of the target is in a question that offers it "или" another brand ("Сбер или
+    Альфа для ипотеки?", "Билайн или Теле2 на дачу?"): a choice asked about, no judgment."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    for t in target:
+        begin, end = _sentence(text, t[0])
+        if text[end:end + 1] != "?" or end - begin > MAX_SENTENCE:
+            return False
+        near = [o for o in others if begin <= o[0] < end]
+        if not any(re.fullmatch(r"[\s,]*или\s+", text[min(t[1], o[1]):max(t[0], o[0])], re.IGNORECASE)
+                   for o in near):
+            return False
+    return True
+
+
 def with_label(scores: dict[str, float], label: str) -> dict[str, float]:
     """``scores`` with ``label`` on top: its value and the top value swap (still a distribution)."""
     top = max(LABELS, key=lambda k: scores[k])
@@ -480,7 +548,8 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None
-        if label is None and bystander_neutral(text, tgt, oth):
+        if label is None and (bystander_neutral(text, tgt, oth) or news_neutral(text, tgt, oth)
+                              or alternative_question(text, tgt, oth)):
             label = "neutral"
         if label is None and contrast is not None:
             label = contrast.get(i)

@@ -245,3 +245,28 @@ def test_each_brand_takes_its_side_from_its_own_part(catalog) -> None:  # type: 
                         ensure_ascii=False)]
     got = {b["brand"]: b["label"] for b in next(iter(analyze_lines(lines, _Clauses(), catalog, Stats())))["brands"]}
     assert got == {"Альфа-Банк": "negative", "Сбербанк": "positive"}
+
+
+def test_news_mentions_and_alternative_questions_are_neutral(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import alternative_question, news_neutral
+
+    def check(fn, text: str) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+        found = spans(catalog, text)
+        return {b: fn(text, own, [s for o, ss in found.items() if o != b for s in ss]) for b, own in found.items()}
+
+    assert check(news_neutral, "Сбербанк повысил ставки по вкладам до 18%. Тем временем ВТБ снова лежит второй "
+                               "час") == {"Сбербанк": True, "ВТБ": False}
+    assert check(news_neutral, "Билайн сообщил о росте выручки за квартал. Yota на даче реально выручает 👍"
+                 ) == {"Билайн": True, "Yota": False}
+    assert check(news_neutral, "Говорят, Уралсиб продают. У меня Райффайзен, и я им очень довольна.")["Уралсиб"]
+    # the author's own words, a complaint, or no news frame: not news
+    assert not check(news_neutral, "МТС опять повысил тариф на 20%. Билайн держит цену.")["МТС"]
+    assert not check(news_neutral, "Мне Сбер повысил лимит до 300к. ВТБ отказал.")["Сбербанк"]
+    assert not check(news_neutral, "Газпромбанк выдал карту за 10 минут. В ВТБ сказали ждать неделю.")["Газпромбанк"]
+    assert not check(news_neutral, "ВТБ Онлайн опять не пускает, пишет «ошибка 500». Хорошо, что зарплата "
+                                   "приходит в Альфу, там всё работает.")["Альфа-Банк"]
+    assert check(alternative_question, "Сбер или Альфа для ипотеки — у кого сейчас ставка ниже?") == {
+        "Сбербанк": True, "Альфа-Банк": True}
+    assert check(alternative_question, "ВТБ или Газпромбанк для ипотеки? В ВТБ менеджер дважды потерял "
+                                       "документы.") == {"ВТБ": False, "Газпромбанк": True}
+    assert not any(check(alternative_question, "Почему МТС списал деньги, а у Билайна такого нет?").values())
