@@ -38,6 +38,11 @@ Switching also reads regret: "перешёл из X в Y — и зря", "луч
 positive side and the to-brand on the negative; "не жалею", "возвращаться не хочу" keep the usual sides; a
 planned switch ("думаю уйти из X в Y") leaves the to-brand neutral.
 
+A **verdict** in the brand's own part decides its side outright: a superlative of known direction ("самый
+удобный", "лучший", "самое тупое"; not in an ironic part: "ну вы лучшие, конечно"), "никогда больше не ...",
+advice ("рекомендую" / "не советую"), a defence against criticism ("не понимаю, за что ругают X", "зря хейтят",
+"ничего плохого сказать не могу", "не так уж плох").
+
 Two more neutral cases: a **news-style mention** (every sentence with the brand reports what the company did,
 in the third person, with a reporting verb or source — "сообщил", "по данным", "говорят" — or a corporate
 action with a date or number, and nothing of the author's own: no "я/мы/вы", "!", "?", emoji, "опять", "не"),
@@ -362,6 +367,66 @@ def _is_news(text: str, begin: int, end: int) -> bool:
     return bool(_CORPORATE & lemmas) and framed
 
 
+# evaluative adjectives (lemmas) for superlatives: the positive degree of the comparatives above, and a few more
+_GOOD_ADJ = frozenset({"хороший", "дешевый", "быстрый", "надежный", "удобный", "стабильный", "выгодный", "простой",
+                       "вежливый", "адекватный", "приятный", "понятный", "честный", "шустрый", "щедрый", "доступный",
+                       "качественный", "лучший", "наилучший", "крутой", "клиентоориентированный"})
+_BAD_ADJ = frozenset({"плохой", "дорогой", "медленный", "сложный", "неудобный", "запутанный", "тормозной",
+                      "нестабильный", "худший", "наихудший", "тупой", "бестолковый", "жадный", "ужасный", "кривой",
+                      "глючный", "отвратительный", "бесполезный", "хамский", "наглый", "ненадежный"})
+_SUPERLATIVE_HEAD = frozenset({"самый", "наиболее"})
+_CRITICISE = frozenset({"ругать", "хейтить", "критиковать", "хаять", "гнать", "поливать", "жаловаться"})
+_IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
+_VERDICT_NEG = re.compile(r"\b(?:никогда\s+больше|больше\s+никогда)\s+не\b|\bноги\s+моей\b"
+                          r"|\bобходите\s+стороной\b", re.IGNORECASE)
+
+
+def _superlative(words: list[tuple[str, int, int]]) -> set[str]:
+    """Sides of the superlatives in ``words``: "самый удобный", "лучший", "самое тупое" (not negated)."""
+    sides: set[str] = set()
+    for k, (w, _, _) in enumerate(words):
+        lem = lemma(w)
+        negated = k > 0 and words[k - 1][0] == "не"
+        adj: set[str] = set()
+        if re.match(r"(?:наи)?(?:лучш|худш)(?:ий|ая|ее|ие|его|ей|ую|их|им)$", w) and not negated:
+            adj = {"худший" if "худш" in w else "лучший"}
+        elif lem in _SUPERLATIVE_HEAD and k + 1 < len(words) and not negated:
+            adj = {str(p.normal_form).replace("ё", "е") for p in _morph().parse(words[k + 1][0])}
+        if adj & _GOOD_ADJ and not adj & _BAD_ADJ:
+            sides.add("positive")
+        elif adj & _BAD_ADJ and not adj & _GOOD_ADJ:
+            sides.add("negative")
+    return sides
+
+
+def verdict_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """The side the brand's own part of the post states outright: a superlative of known direction ("самый
+    удобный", "лучший", "самое тупое"), "никогда больше не ...", advice for or against it ("рекомендую", "не
+    советую"), or a defence against criticism ("не понимаю, за что ругают X", "зря хейтят", "ничего плохого
+    сказать не могу", "не так уж плох"). None when there is none or the cues disagree."""
+    seg = own_segment(text, target, others)
+    if seg is None:
+        return None
+    begin, end = seg
+    words = _words(text, begin, end)
+    part = text[begin:end]
+    sides = set() if _IRONY.search(part) else _superlative(words)
+    if _VERDICT_NEG.search(part):
+        sides.add("negative")
+    for k, (w, _, _) in enumerate(words):
+        lem = lemma(w)
+        before = [x[0] for x in words[max(0, k - 6):k]]
+        if lem in ("советовать", "рекомендовать") and "1per" in str(_morph().parse(w)[0].tag):
+            sides.add("negative" if "не" in before[-2:] else "positive")
+        if lem in _CRITICISE and ("зря" in before or "напрасно" in before or "что" in before and "не" in before):
+            sides.add("positive")
+    lowered = part.lower().replace("ё", "е")
+    if re.search(r"ничего\s+плохого", lowered) and re.search(r"\bне\b", lowered) \
+            or re.search(r"\bне\s+(?:так(?:ой)?\s+)?уж\s+(?:и\s+)?плох", lowered):
+        sides.add("positive")
+    return sides.pop() if len(sides) == 1 else None
+
+
 def news_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
     """True when every sentence with the target (none naming another brand) is a news-style report: the
     brand is mentioned beside the others, not judged."""
@@ -544,7 +609,7 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     lookup = other_scores or in_call
     out = []
     for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
-        label = structural_label(text, tgt, oth)
+        label = structural_label(text, tgt, oth) or verdict_label(text, tgt, oth)
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None

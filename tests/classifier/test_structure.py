@@ -270,3 +270,28 @@ def test_news_mentions_and_alternative_questions_are_neutral(catalog) -> None:  
     assert check(alternative_question, "ВТБ или Газпромбанк для ипотеки? В ВТБ менеджер дважды потерял "
                                        "документы.") == {"ВТБ": False, "Газпромбанк": True}
     assert not any(check(alternative_question, "Почему МТС списал деньги, а у Билайна такого нет?").values())
+
+
+def test_verdicts_in_a_brands_own_part(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import verdict_label
+
+    def check(text: str) -> dict[str, str | None]:
+        found = spans(catalog, text)
+        return {b: verdict_label(text, own, [s for o, ss in found.items() if o != b for s in ss])
+                for b, own in found.items()}
+
+    assert check("Самый быстрый интернет в городе у Дом.ру, самый медленный — у Ростелекома") == {
+        "Дом.ру": "positive", "Ростелеком": "negative"}
+    assert check("Из всех операторов Yota самая честная, Билайн самый жадный") == {
+        "Yota": "positive", "Билайн": "negative"}
+    assert check("Никогда больше не возьму кредит в Ренессанс Кредите. В ОТП всё прозрачно")["Ренессанс Кредит"] \
+        == "negative"
+    assert check("Райффайзен — лучший по валютным счетам, Газпромбанк не советую") == {
+        "Райффайзенбанк": "positive", "Газпромбанк": "negative"}
+    assert check("Не понимаю, за что все ругают Совкомбанк. Мне норм. Вот Хоум Банк — да, кошмар")["Совкомбанк"] \
+        == "positive"
+    assert check("Не могу сказать ничего плохого про Райффайзенбанк. Про Почта Банк могу.")["Райффайзенбанк"] \
+        == "positive"
+    # no verdict of its own: the model decides
+    assert set(check("МТС опять без связи, а у Билайна всё ловит.").values()) == {None}
+    assert check("Сбер не самый удобный, но Альфа ещё хуже")["Сбербанк"] is None
