@@ -43,6 +43,10 @@ A **verdict** in the brand's own part decides its side outright: a superlative o
 advice ("рекомендую" / "не советую"), a defence against criticism ("не понимаю, за что ругают X", "зря хейтят",
 "ничего плохого сказать не могу", "не так уж плох").
 
+A **complaint question** ("Почему МТС опять списал деньги, а у Билайна такого нет?", "И где обещанный
+кэшбэк, Альфа?", "Это нормально, что ...?"): the brand asked about is negative, a brand set against it in the
+same question ("а у X", "если в X") positive.
+
 Two more neutral cases: a **news-style mention** (every sentence with the brand reports what the company did,
 in the third person, with a reporting verb or source — "сообщил", "по данным", "говорят" — or a corporate
 action with a date or number, and nothing of the author's own: no "я/мы/вы", "!", "?", emoji, "опять", "не"),
@@ -427,6 +431,35 @@ def verdict_label(text: str, target: Sequence[Span] | None, others: Sequence[Spa
     return sides.pop() if len(sides) == 1 else None
 
 
+_COMPLAINT_Q = re.compile(r"\b(?:почему(?!-)|зачем(?!-)|сколько\s+можно|когда\s+(?:уже|же|наконец|вернете|верните|починит\w*)"
+                          r"|где\s+(?:обещанн\w*|мои|мой|моя|мое)|это\s+нормально|как\s+так|доколе"
+                          r"|вы\s+(?:там\s+)?(?:серьезно|совсем|с\s+ума)|с\s+какой\s+стати|какого\s+(?:черта|хрена))\b",
+                          re.IGNORECASE)
+_COUNTER = re.compile(r"(?:^|[,;:—–]\s*|\s)(?:а|если|хотя|тогда\s+как|в\s+то\s+время\s+как|когда\s+как)(?=\s)",
+                      re.IGNORECASE)
+
+
+def complaint_question_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """A rhetorical question that complains ("Почему МТС опять списал деньги, а у Билайна такого нет?", "И где
+    обещанный кэшбэк, Альфа?", "Это нормально, что в ВТБ ...?"): the brand it asks about is negative; a brand
+    set against it in the same question ("..., а у X", "если в X это бесплатно") is positive. Not in an
+    advice question ("подскажите, почему ...")."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    sides: set[str] = set()
+    for t in target:
+        begin, end = _sentence(text, t[0])
+        sentence = text[begin:end].replace("ё", "е")
+        cue = _COMPLAINT_Q.search(sentence)
+        if text[end:end + 1] != "?" or cue is None or _ADVICE.search(sentence) or end - begin > MAX_SENTENCE:
+            return None
+        at = t[0] - begin
+        lo, hi = sorted((cue.start(), at))
+        countered = _COUNTER.search(sentence, lo, hi) is not None and at > cue.start()
+        sides.add("positive" if countered else "negative")
+    return sides.pop() if len(sides) == 1 else None
+
+
 def news_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
     """True when every sentence with the target (none naming another brand) is a news-style report: the
     brand is mentioned beside the others, not judged."""
@@ -609,7 +642,8 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     lookup = other_scores or in_call
     out = []
     for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
-        label = structural_label(text, tgt, oth) or verdict_label(text, tgt, oth)
+        label = structural_label(text, tgt, oth) or verdict_label(text, tgt, oth) \
+            or complaint_question_label(text, tgt, oth)
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None

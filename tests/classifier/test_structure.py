@@ -295,3 +295,21 @@ def test_verdicts_in_a_brands_own_part(catalog) -> None:  # type: ignore[no-unty
     # no verdict of its own: the model decides
     assert set(check("МТС опять без связи, а у Билайна всё ловит.").values()) == {None}
     assert check("Сбер не самый удобный, но Альфа ещё хуже")["Сбербанк"] is None
+
+
+def test_complaint_questions(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import complaint_question_label
+
+    def check(text: str) -> dict[str, str | None]:
+        found = spans(catalog, text)
+        return {b: complaint_question_label(text, own, [s for o, ss in found.items() if o != b for s in ss])
+                for b, own in found.items()}
+
+    assert check("Почему МТС опять списал деньги, а у Билайна такого нет?") == {"МТС": "negative", "Билайн": "positive"}
+    assert check("Зачем Т-Банк берёт 2% за снятие, если в Газпромбанке это бесплатно?") == {
+        "Т-Банк": "negative", "Газпромбанк": "positive"}
+    assert check("И где обещанный кэшбэк, Альфа? Т-Банк начислил ещё пятого числа")["Альфа-Банк"] == "negative"
+    # an advice question, a plain question, or no question: nothing
+    assert set(check("Подскажите, почему Сбер не переводит в Альфу?").values()) == {None}
+    assert set(check("Билайн или Теле2 на дачу?").values()) == {None}
+    assert set(check("Почему-то МТС сегодня ловит лучше Билайна?").values()) == {None}
