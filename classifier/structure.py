@@ -43,6 +43,9 @@ A **verdict** in the brand's own part decides its side outright: a superlative o
 advice ("рекомендую" / "не советую"), a defence against criticism ("не понимаю, за что ругают X", "зря хейтят",
 "ничего плохого сказать не могу", "не так уж плох").
 
+**Likewise**: the target's own part says "тоже", "та же песня", "такой же", or the post says "оба/обе",
+"одинаково", "и там и там" (and no "но/а" follows): both brands take the feeling of the two scores together.
+
 A **complaint question** ("Почему МТС опять списал деньги, а у Билайна такого нет?", "И где обещанный
 кэшбэк, Альфа?", "Это нормально, что ...?"): the brand asked about is negative, a brand set against it in the
 same question ("а у X", "если в X") positive.
@@ -460,6 +463,25 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
     return sides.pop() if len(sides) == 1 else None
 
 
+_LIKEWISE = re.compile(r"\bтоже\b|\bтакже\b|\bта\s+же\b|\bто\s+же\s+самое\b|\bтакая\s+же\b|\bтакой\s+же\b"
+                       r"|\bтак\s+же\b", re.IGNORECASE)
+_BOTH = re.compile(r"\b(?:оба|обе|обоих|обеих|обоим|обеим|одинаково|одинаковые|одинаковы)\b|\bи\s+там\s*,?\s+и\s+там\b"
+                   r"|\bни\s+там\s*,?\s+ни\s+там\b|\bни\s+те\s*,?\s+ни\s+другие\b", re.IGNORECASE)
+
+
+def likewise(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when the post puts the brands on one side: the target's own part says "тоже", "та же песня", "такой
+    же", or the post says "оба/обе", "одинаково", "и там и там", "ни там ни там". The caller gives both brands
+    the feeling of the two together."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    both = _BOTH.search(text)
+    if both is not None:  # "одинаковые по цене, но у X ...": the likeness is not the verdict
+        return _ADVERSATIVE.search(text, both.end()) is None
+    seg = own_segment(text, target, others)
+    return seg is not None and seg[0] > min(o[0] for o in others) and bool(_LIKEWISE.search(text, seg[0], seg[1]))
+
+
 def news_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
     """True when every sentence with the target (none naming another brand) is a news-style report: the
     brand is mentioned beside the others, not judged."""
@@ -647,6 +669,10 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None
+        if label is None and likewise(text, tgt, oth):
+            other = lookup(i)
+            together = {k: sc[k] + other[k] for k in LABELS} if other is not None else None
+            label = _top(together) if together is not None and _top(together) != "neutral" else None
         if label is None and (bystander_neutral(text, tgt, oth) or news_neutral(text, tgt, oth)
                               or alternative_question(text, tgt, oth)):
             label = "neutral"

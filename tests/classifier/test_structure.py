@@ -313,3 +313,26 @@ def test_complaint_questions(catalog) -> None:  # type: ignore[no-untyped-def]
     assert set(check("Подскажите, почему Сбер не переводит в Альфу?").values()) == {None}
     assert set(check("Билайн или Теле2 на дачу?").values()) == {None}
     assert set(check("Почему-то МТС сегодня ловит лучше Билайна?").values()) == {None}
+
+
+def test_likewise_puts_brands_on_one_side(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import likewise
+
+    def check(text: str) -> dict[str, bool]:
+        found = spans(catalog, text)
+        return {b: likewise(text, own, [s for o, ss in found.items() if o != b for s in ss]) for b, own in found.items()}
+
+    assert check("Три дня звоню в Почта Банк, робот кидает по кругу. В Совкомбанке та же песня")["Совкомбанк"]
+    assert all(check("Т-Банк и Сбер заблокировали переводы, спасибо обоим").values())
+    assert check("Т-Банк молодцы, Альфа тоже не подвела")["Альфа-Банк"]
+    assert not any(check("Ростелеком и Дом.ру по цене одинаковые, но у Дом.ру поддержка адекватная").values())
+    assert not any(check("МТС опять без связи, а у Билайна всё ловит.").values())
+
+
+def test_likewise_gives_both_the_feeling_of_the_two(catalog) -> None:  # type: ignore[no-untyped-def]
+    text = "Три дня звоню в Почта Банк, робот кидает по кругу. В Совкомбанке та же песня"
+    found = spans(catalog, text)
+    post, sovkom = found["Почта Банк"], found["Совкомбанк"]
+    scores = [{"negative": 0.9, "neutral": 0.05, "positive": 0.05}, {"negative": 0.3, "neutral": 0.1, "positive": 0.6}]
+    out = adjust([text, text], [post, sovkom], [sovkom, post], scores)
+    assert [max(o, key=lambda k: o[k]) for o in out] == ["negative", "negative"]
