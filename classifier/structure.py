@@ -43,6 +43,9 @@ A **verdict** in the brand's own part decides its side outright: a superlative o
 advice ("рекомендую" / "не советую"), a defence against criticism ("не понимаю, за что ругают X", "зря хейтят",
 "ничего плохого сказать не могу", "не так уж плох").
 
+**Numbers**: each brand's own part gives its number ("МТС 85 Мбит, Теле2 12 Мбит", "Сбер 1,5%, Альфа 0") and
+the post's units say whether more is better (speed, deposit, cashback) or less (fee, price, credit).
+
 **Likewise**: the target's own part says "тоже", "та же песня", "такой же", or the post says "оба/обе",
 "одинаково", "и там и там" (and no "но/а" follows): both brands take the feeling of the two scores together.
 
@@ -482,6 +485,37 @@ def likewise(text: str, target: Sequence[Span] | None, others: Sequence[Span] | 
     return seg is not None and seg[0] > min(o[0] for o in others) and bool(_LIKEWISE.search(text, seg[0], seg[1]))
 
 
+_NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w.,]*\d)")
+_MORE_IS_BETTER = re.compile(r"мбит|мегабит|гбит|скорост|кэшб[эе]к|вклад|депозит|накопит|доходност|гигов|\bгб\b",
+                             re.IGNORECASE)
+_LESS_IS_BETTER = re.compile(r"комисс|\bцен[аеуы]|стоит|стоимост|\bруб|\bр\b|₽|тариф|абонентк|переплат|ипотек"
+                             r"|кредит|одобр|займ|рассрочк", re.IGNORECASE)
+
+
+def _last_number(text: str, begin: int, end: int) -> float | None:
+    found = _NUMBER.findall(text, begin, end)
+    return float(found[-1].replace(",", ".")) if found else None
+
+
+def numeric_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """Brands compared by numbers ("МТС 85 Мбит, Теле2 12 Мбит", "Комиссия: Сбер 1,5%, Альфа 0", "у Газпромбанка
+    19%, у Сбера 14%" of a deposit): each brand's own part gives its number, and the post's units say whether
+    more is better (speed, deposit rate, cashback) or less (fee, price, credit rate). None when the units are
+    mixed or unknown, a part has no number, or the numbers are equal."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    more, less = bool(_MORE_IS_BETTER.search(text)), bool(_LESS_IS_BETTER.search(text))
+    if more == less:
+        return None
+    own, other = own_segment(text, target, others), own_segment(text, others, target)
+    if own is None or other is None:
+        return None
+    a, b = _last_number(text, *own), _last_number(text, *other)
+    if a is None or b is None or a == b:
+        return None
+    return "positive" if (a > b) == more else "negative"
+
+
 def news_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
     """True when every sentence with the target (none naming another brand) is a news-style report: the
     brand is mentioned beside the others, not judged."""
@@ -665,7 +699,7 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     out = []
     for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
         label = structural_label(text, tgt, oth) or verdict_label(text, tgt, oth) \
-            or complaint_question_label(text, tgt, oth)
+            or complaint_question_label(text, tgt, oth) or numeric_label(text, tgt, oth)
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None

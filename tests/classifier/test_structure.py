@@ -336,3 +336,20 @@ def test_likewise_gives_both_the_feeling_of_the_two(catalog) -> None:  # type: i
     scores = [{"negative": 0.9, "neutral": 0.05, "positive": 0.05}, {"negative": 0.3, "neutral": 0.1, "positive": 0.6}]
     out = adjust([text, text], [post, sovkom], [sovkom, post], scores)
     assert [max(o, key=lambda k: o[k]) for o in out] == ["negative", "negative"]
+
+
+def test_brands_compared_by_numbers(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import numeric_label
+
+    def check(text: str) -> dict[str, str | None]:
+        found = spans(catalog, text)
+        return {b: numeric_label(text, own, [s for o, ss in found.items() if o != b for s in ss])
+                for b, own in found.items()}
+
+    assert check("Тест скорости: МТС 85 Мбит, Теле2 12 Мбит.") == {"МТС": "positive", "Tele2": "negative"}
+    assert check("Комиссия за перевод: Сбер 1,5%, Альфа 0. Думайте") == {"Сбербанк": "negative", "Альфа-Банк": "positive"}
+    assert check("Сравнила вклады: у Газпромбанка 19%, у Сбера 14%.") == {"Газпромбанк": "positive", "Сбербанк": "negative"}
+    # units that disagree (price and speed), no number on one side, equal numbers: nothing
+    assert set(check("Дом.ру за 600 р даёт 500 мегабит, Ростелеком за 900 — сотку.").values()) == {None}
+    assert set(check("Тест скорости: МТС 85 Мбит, Теле2 — почти ничего.").values()) == {None}
+    assert set(check("Вклад: у ВТБ 15%, у Альфы 15%.").values()) == {None}
