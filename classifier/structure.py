@@ -28,7 +28,7 @@ Two more look beyond one sentence (a brand whose every mention is in sentences w
   для ...?", "что скажете про X?") or a middling verdict ("ничего особенного", "ничего выдающегося",
   "где-то посередине"): neutral, whatever the mood of the other brand's sentences.
 
-Before the rules, each brand's **own part** of the post (``own_segment``: its sentences up to the next
+Before the rules, for a model with ``own_part_split`` (the fast one), each brand's **own part** of the post (``own_segment``: its sentences up to the next
 brand's, or its clauses when the brands share a sentence; not an enumeration, the compared side of a
 comparison, a post that talks to a brand with "вы/вам", or a brand a switch leaves or reaches) is scored alone
 (one extra model request per brand); that part decides how the brand's positive/negative mass is split, the
@@ -45,9 +45,6 @@ advice ("рекомендую" / "не советую"), a defence against criti
 
 **Numbers**: each brand's own part gives its number ("МТС 85 Мбит, Теле2 12 Мбит", "Сбер 1,5%, Альфа 0") and
 the post's units say whether more is better (speed, deposit, cashback) or less (fee, price, credit).
-
-**Likewise**: the target's own part says "тоже", "та же песня", "такой же", or the post says "оба/обе",
-"одинаково", "и там и там" (and no "но/а" follows): both brands take the feeling of the two scores together.
 
 A **complaint question** ("Почему МТС опять списал деньги, а у Билайна такого нет?", "И где обещанный
 кэшбэк, Альфа?", "Это нормально, что ...?"): the brand asked about is negative, a brand set against it in the
@@ -466,25 +463,6 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
     return sides.pop() if len(sides) == 1 else None
 
 
-_LIKEWISE = re.compile(r"\bтоже\b|\bтакже\b|\bта\s+же\b|\bто\s+же\s+самое\b|\bтакая\s+же\b|\bтакой\s+же\b"
-                       r"|\bтак\s+же\b", re.IGNORECASE)
-_BOTH = re.compile(r"\b(?:оба|обе|обоих|обеих|обоим|обеим|одинаково|одинаковые|одинаковы)\b|\bи\s+там\s*,?\s+и\s+там\b"
-                   r"|\bни\s+там\s*,?\s+ни\s+там\b|\bни\s+те\s*,?\s+ни\s+другие\b", re.IGNORECASE)
-
-
-def likewise(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
-    """True when the post puts the brands on one side: the target's own part says "тоже", "та же песня", "такой
-    же", or the post says "оба/обе", "одинаково", "и там и там", "ни там ни там". The caller gives both brands
-    the feeling of the two together."""
-    if not target or not others or len(target) + len(others) > MAX_SPANS:
-        return False
-    both = _BOTH.search(text)
-    if both is not None:  # "одинаковые по цене, но у X ...": the likeness is not the verdict
-        return _ADVERSATIVE.search(text, both.end()) is None
-    seg = own_segment(text, target, others)
-    return seg is not None and seg[0] > min(o[0] for o in others) and bool(_LIKEWISE.search(text, seg[0], seg[1]))
-
-
 _NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w.,]*\d)")
 _MORE_IS_BETTER = re.compile(r"мбит|мегабит|гбит|скорост|кэшб[эе]к|вклад|депозит|накопит|доходност|гигов|\bгб\b",
                              re.IGNORECASE)
@@ -703,10 +681,6 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None
-        if label is None and likewise(text, tgt, oth):
-            other = lookup(i)
-            together = {k: sc[k] + other[k] for k in LABELS} if other is not None else None
-            label = _top(together) if together is not None and _top(together) != "neutral" else None
         if label is None and (bystander_neutral(text, tgt, oth) or news_neutral(text, tgt, oth)
                               or alternative_question(text, tgt, oth)):
             label = "neutral"
@@ -737,7 +711,11 @@ def _with_own_segments(model: SentimentModel, texts: Sequence[str], targets: Tar
     """Each brand's side from its own part of the post: where ``own_segment`` finds the part that speaks of
     the brand alone, that part is scored alone (one extra request) and decides the split between positive
     and negative; the whole post still decides how neutral the brand is (a short part alone reads neutral
-    too often). Not for a brand that a switch leaves or reaches (the switch rule reads those)."""
+    too often). Not for a brand that a switch leaves or reaches (the switch rule reads those). Only for a
+    model that says it gains from it (``own_part_split``: the fast model; the accurate one lost labels on
+    the held-back halves with it, see BENCHMARKS.md)."""
+    if not getattr(model, "own_part_split", False):
+        return scores
     todo: list[tuple[int, Span]] = []
     for i, (t, tg, oth) in enumerate(zip(texts, targets, others, strict=True)):
         seg = own_segment(t, tg, oth)

@@ -232,6 +232,7 @@ def test_own_segment_is_the_part_about_the_brand_alone(catalog) -> None:  # type
 class _Clauses(_Keywords):
     """Stub model: a whole post reads positive for every brand; a part alone gets its keyword's feeling."""
 
+    own_part_split = True
     words = {"лагает": "negative", "летает": "positive"}
 
     def predict(self, texts: Sequence[str], targets, *, others=None, groups=None):  # type: ignore[no-untyped-def]
@@ -245,6 +246,12 @@ def test_each_brand_takes_its_side_from_its_own_part(catalog) -> None:  # type: 
                         ensure_ascii=False)]
     got = {b["brand"]: b["label"] for b in next(iter(analyze_lines(lines, _Clauses(), catalog, Stats())))["brands"]}
     assert got == {"Альфа-Банк": "negative", "Сбербанк": "positive"}
+    _Clauses.own_part_split = False  # a model that reads the whole post better: its labels stay
+    try:
+        row = next(iter(analyze_lines(lines, _Clauses(), catalog, Stats())))
+    finally:
+        _Clauses.own_part_split = True
+    assert {b["brand"]: b["label"] for b in row["brands"]} == {"Альфа-Банк": "positive", "Сбербанк": "positive"}
 
 
 def test_news_mentions_and_alternative_questions_are_neutral(catalog) -> None:  # type: ignore[no-untyped-def]
@@ -313,29 +320,6 @@ def test_complaint_questions(catalog) -> None:  # type: ignore[no-untyped-def]
     assert set(check("Подскажите, почему Сбер не переводит в Альфу?").values()) == {None}
     assert set(check("Билайн или Теле2 на дачу?").values()) == {None}
     assert set(check("Почему-то МТС сегодня ловит лучше Билайна?").values()) == {None}
-
-
-def test_likewise_puts_brands_on_one_side(catalog) -> None:  # type: ignore[no-untyped-def]
-    from classifier.structure import likewise
-
-    def check(text: str) -> dict[str, bool]:
-        found = spans(catalog, text)
-        return {b: likewise(text, own, [s for o, ss in found.items() if o != b for s in ss]) for b, own in found.items()}
-
-    assert check("Три дня звоню в Почта Банк, робот кидает по кругу. В Совкомбанке та же песня")["Совкомбанк"]
-    assert all(check("Т-Банк и Сбер заблокировали переводы, спасибо обоим").values())
-    assert check("Т-Банк молодцы, Альфа тоже не подвела")["Альфа-Банк"]
-    assert not any(check("Ростелеком и Дом.ру по цене одинаковые, но у Дом.ру поддержка адекватная").values())
-    assert not any(check("МТС опять без связи, а у Билайна всё ловит.").values())
-
-
-def test_likewise_gives_both_the_feeling_of_the_two(catalog) -> None:  # type: ignore[no-untyped-def]
-    text = "Три дня звоню в Почта Банк, робот кидает по кругу. В Совкомбанке та же песня"
-    found = spans(catalog, text)
-    post, sovkom = found["Почта Банк"], found["Совкомбанк"]
-    scores = [{"negative": 0.9, "neutral": 0.05, "positive": 0.05}, {"negative": 0.3, "neutral": 0.1, "positive": 0.6}]
-    out = adjust([text, text], [post, sovkom], [sovkom, post], scores)
-    assert [max(o, key=lambda k: o[k]) for o in out] == ["negative", "negative"]
 
 
 def test_brands_compared_by_numbers(catalog) -> None:  # type: ignore[no-untyped-def]
