@@ -32,6 +32,7 @@ class Memo:
 
     def __init__(self, model: SentimentModel) -> None:
         self.model, self.version, self.requests = model, model.version, 0
+        self.own_part_split = bool(getattr(model, "own_part_split", False))  # as the wrapped model says
         self.seen: dict[Any, dict[str, float]] = {}
 
     def predict(self, texts: Sequence[str], targets: Sequence[Sequence[Span] | None], *,
