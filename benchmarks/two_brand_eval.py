@@ -4,7 +4,8 @@
                                         [--split dev|heldout|all] [--errors] [--json]
 
 Every post in ``tests/data/two_brand_set.jsonl`` names two (sometimes three) catalog brands with different
-feelings. The set runs through ``molva analyze`` itself (same model selection, same brand matching, same
+feelings; ``tests/data/two_brand_fresh.jsonl`` (``--data``, frozen 2026-11-30) also has posts whose brands share
+one feeling. The set runs through ``molva analyze`` itself (same model selection, same brand matching, same
 per-brand requests), so ``--model`` takes exactly what ``molva analyze --model`` takes; without it the
 default model runs. A brand label counts as right when the ``brands`` entry that analyze wrote for that
 brand has the gold label; a labelled brand that analyze did not find counts as wrong (``missed``).
@@ -63,7 +64,7 @@ def score(rows: list[dict[str, Any]], pred: dict[str, dict[str, str]]) -> dict[s
     for row in rows:
         got = pred.get(row["id"], {})
         labels = [got.get(b) for b in row["labels"]]
-        if len(set(labels)) == 1 and labels[0] is not None:
+        if len(set(labels)) == 1 and labels[0] is not None and len(set(row["labels"].values())) > 1:
             same += 1
         wrong = {}
         for brand, gold in row["labels"].items():

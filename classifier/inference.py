@@ -82,6 +82,11 @@ class MolvaSentimentModel:
     Fast path: texts are tokenized once into token-table ids, per-token embeddings are cached, requests
     are sorted by token count and batched (almost no padding), and the results are put back in order."""
 
+    # In a post naming several brands, this small network's reading of the whole post mixes the brands up;
+    # scored alone, each brand's own part decides its positive/negative split better (classifier.structure;
+    # two-brand sets, BENCHMARKS.md). The accurate model reads the whole post better than its parts.
+    own_part_split = True
+
     def __init__(self, model_dir: Path, batch_size: int = 256, members: int | Sequence[int] | None = None,
                  int8: bool | None = None, runtime: str | None = None, priors: bool = True) -> None:
         """``runtime``: "numpy" (torch-free, needs ``weights-{i}.npz``), "torch", or None: ``MOLVA_RUNTIME``

@@ -28,6 +28,33 @@ Two more look beyond one sentence (a brand whose every mention is in sentences w
   для ...?", "что скажете про X?") or a middling verdict ("ничего особенного", "ничего выдающегося",
   "где-то посередине"): neutral, whatever the mood of the other brand's sentences.
 
+Before the rules, for a model with ``own_part_split`` (the fast one), each brand's **own part** of the post (``own_segment``: its sentences up to the next
+brand's, or its clauses when the brands share a sentence; not an enumeration, the compared side of a
+comparison, a post that talks to a brand with "вы/вам", or a brand a switch leaves or reaches) is scored alone
+(one extra model request per brand); that part decides how the brand's positive/negative mass is split, the
+whole post how neutral it is.
+
+Switching also reads regret: "перешёл из X в Y — и зря", "лучше бы осталась" put the from-brand on the
+positive side and the to-brand on the negative; "не жалею", "возвращаться не хочу" keep the usual sides; a
+planned switch ("думаю уйти из X в Y") leaves the to-brand neutral.
+
+A **verdict** in the brand's own part decides its side outright: a superlative of known direction ("самый
+удобный", "лучший", "самое тупое"; not in an ironic part: "ну вы лучшие, конечно"), "никогда больше не ...",
+advice ("рекомендую" / "не советую"), a defence against criticism ("не понимаю, за что ругают X", "зря хейтят",
+"ничего плохого сказать не могу", "не так уж плох").
+
+**Numbers**: each brand's own part gives its number ("МТС 85 Мбит, Теле2 12 Мбит", "Сбер 1,5%, Альфа 0") and
+the post's units say whether more is better (speed, deposit, cashback) or less (fee, price, credit).
+
+A **complaint question** ("Почему МТС опять списал деньги, а у Билайна такого нет?", "И где обещанный
+кэшбэк, Альфа?", "Это нормально, что ...?"): the brand asked about is negative, a brand set against it in the
+same question ("а у X", "если в X") positive.
+
+Two more neutral cases: a **news-style mention** (every sentence with the brand reports what the company did,
+in the third person, with a reporting verb or source — "сообщил", "по данным", "говорят" — or a corporate
+action with a date or number, and nothing of the author's own: no "я/мы/вы", "!", "?", emoji, "опять", "не"),
+and an **alternative question** ("Сбер или Альфа для ипотеки?").
+
 Only sentences naming exactly the target brand and one other brand count for switching and comparison;
 without a confident match the model's scores stay. No brand names in the rules: the brands are the catalog spans the caller passes.
 ``predict_brands`` is the one entry point that ``molva analyze`` and ``molva classify`` share.
@@ -59,7 +86,15 @@ _OBJECT_FROM_VERBS = frozenset({"сменить", "поменять", "меня�
 _FROM_PREP = frozenset({"из", "с", "со", "от"})
 _TO_PREP = frozenset({"в", "во", "на", "к", "ко"})
 _REGRET = re.compile(r"\bзря\b|\bжаль\b|жалею|пожалел|\bошибк|напрасно|не\s+стоило|разочаров|верн(?:усь|уться)"
-                     r"|\bхуже\b", re.IGNORECASE)
+                     r"|\bхуже\b|лучше\s+бы\s+остал", re.IGNORECASE)
+# regret that says the move was a mistake: the from-brand was the better one ("перешёл ... — и зря")
+_MISTAKE = re.compile(r"\bзря\b|\bжалею|пожалел|напрасно|не\s+стоило|лучше\s+бы\s+остал", re.IGNORECASE)
+# regret or return denied: "не жалею", "ни разу не пожалел", "вернуться не тянет", "возвращаться не хочу"
+_NO_REGRET = re.compile(r"\bне\s+(?:\w+\s+)?(?:жалею|пожалел\w*)|\bни\s+(?:разу|секунды|капли)\s+не\s+"
+                        r"(?:жалею|пожалел\w*)|верн\w*\s+(?:\w+\s+)?не\s+(?:тянет|хочу|хочется|собираюсь|планирую)"
+                        r"|\bне\s+(?:тянет|хочу|хочется|собираюсь)\s+(?:\w+\s+)?верн", re.IGNORECASE)
+# the switch is only intended: the to-brand is not judged yet ("думаю уйти из X в Y")
+_INTENT_VERBS = frozenset({"думать", "подумывать", "хотеть", "собираться", "планировать", "решать"})
 
 _BETTER = frozenset({
     "лучше", "дешевле", "быстрее", "надежнее", "удобнее", "стабильнее", "выгоднее", "проще", "вежливее",
@@ -89,6 +124,7 @@ _ADVERSATIVE = re.compile(r"(?:^|[,;:—–.!?…]\s*|\s)(?:а|но|зато|о�
 _EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉")
 _EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀")
 _EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
+_EMOJI_ANY = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 _LETTERS = re.compile(r"[^\W_]", re.UNICODE)
 _CLAUSE = re.compile(r"[,:—–]\s*|\s-\s")
 
@@ -119,15 +155,23 @@ def _is_past(word: str) -> bool:
 
 
 def _switch_label(text: str, words: list[tuple[str, int, int]], target: list[Span], other: Span) -> str | None:
-    verbs = [(w, s, e) for w, s, e in words if lemma(w) in _SWITCH_VERBS]
-    if not verbs or _REGRET.search(text):
+    denied = [m.span() for m in _NO_REGRET.finditer(text)]
+    verbs = [(w, s, e) for w, s, e in words if lemma(w) in _SWITCH_VERBS
+             and not any(a <= s < b for a, b in denied)]
+    if not verbs:
         return None
+    calm = _NO_REGRET.sub(" ", text)
+    mistake = bool(_MISTAKE.search(calm))
+    if _REGRET.search(calm) and not mistake:
+        return None
+    intended = False
     for w, s, _ in verbs:
         prev = _prev_word(words, (s, s))
         if prev is not None and prev[0] == "не":
             return None
         if lemma(w) == "вернуться" and not _is_past(w):
             return None
+        intended = intended or (prev is not None and lemma(prev[0]) in _INTENT_VERBS)
 
     def role(span: Span) -> str | None:
         prev = _prev_word(words, span)
@@ -144,6 +188,10 @@ def _switch_label(text: str, words: list[tuple[str, int, int]], target: list[Spa
     own = {r for r in map(role, target) if r is not None}
     if len(own) != 1 or {*own, role(other)} != {"from", "to"}:
         return None
+    if intended and not mistake:  # "думаю уйти из X в Y": X is why, Y is only a plan
+        return "negative" if own == {"from"} else "neutral"
+    if mistake:  # "перешёл из X в Y — и зря": the from-brand was the better one
+        return "positive" if own == {"from"} else "negative"
     return "negative" if own == {"from"} else "positive"
 
 
@@ -291,6 +339,186 @@ def bystander_neutral(text: str, target: Sequence[Span] | None, others: Sequence
     return True
 
 
+_REPORTING = frozenset({"сообщить", "сообщать", "объявить", "объявлять", "заявить", "заявлять", "анонсировать"})
+_REPORTED = re.compile(r"\bговорят\b|\bпо\s+данным\b|\bпо\s+информации\b|\bсообщает\b|\bсообщают\b"
+                       r"|\bв\s+новостях\b", re.IGNORECASE)
+_NEWS_REPOST = re.compile(r"\s*RT\s+@\w*news", re.IGNORECASE)  # a repost of a news account
+# what a company does, as news reports it (with a date, a number or a "meanwhile" after it)
+_CORPORATE = frozenset({"запустить", "запускать", "открыть", "открывать", "закрыть", "повысить", "повышать",
+                        "снизить", "снижать", "изменить", "менять", "ограничить", "ограничивать", "завершить",
+                        "провести", "проводить", "войти", "назначить", "продать", "продавать", "купить",
+                        "объединиться", "представить", "выпустить"})
+_MEANWHILE = re.compile(r"^\W*(?:тем\s+временем|между\s+тем)\b", re.IGNORECASE)
+_PERSONAL = frozenset({"я", "мне", "меня", "мной", "мой", "моя", "мое", "мои", "моего", "моей", "моих", "мы",
+                       "нам", "нас", "наш", "наша", "наши", "нашего", "ты", "тебе", "тебя", "вы", "вам", "вас",
+                       "ваш", "ваша", "ваши"})
+_LOADED = frozenset({"опять", "снова", "вообще", "даже", "наконец", "уже", "только", "всего", "целых", "не", "ни"})
+
+
+def _is_news(text: str, begin: int, end: int) -> bool:
+    """A sentence that reports what a company did, in the third person, without a word of the author's own
+    ("Сбербанк повысил ставки по вкладам до 18%", "Билайн сообщил о росте выручки", "Говорят, Уралсиб
+    продают"): no first or second person, no "!"/"?", no emoji, no "опять/даже/не ..."."""
+    sentence = text[begin:end]
+    if re.search(r"[!?]", text[begin:min(len(text), end + 1)]) or _EMOJI_ANY.search(sentence):
+        return False
+    words = [w for w, _, _ in _words(text, begin, end)]
+    if not words or _PERSONAL & set(words) or _LOADED & set(words):
+        return False
+    if any("1per" in p.tag or "2per" in p.tag for w in words for p in _morph().parse(w)[:1]):
+        return False
+    lemmas = {lemma(w) for w in words}
+    if _REPORTING & lemmas or _REPORTED.search(sentence) or _NEWS_REPOST.match(text):
+        return True
+    framed = bool(re.search(r"\d", sentence)) or bool(_MEANWHILE.search(text[end:end + 40]))
+    return bool(_CORPORATE & lemmas) and framed
+
+
+# evaluative adjectives (lemmas) for superlatives: the positive degree of the comparatives above, and a few more
+_GOOD_ADJ = frozenset({"хороший", "дешевый", "быстрый", "надежный", "удобный", "стабильный", "выгодный", "простой",
+                       "вежливый", "адекватный", "приятный", "понятный", "честный", "шустрый", "щедрый", "доступный",
+                       "качественный", "лучший", "наилучший", "крутой", "клиентоориентированный"})
+_BAD_ADJ = frozenset({"плохой", "дорогой", "медленный", "сложный", "неудобный", "запутанный", "тормозной",
+                      "нестабильный", "худший", "наихудший", "тупой", "бестолковый", "жадный", "ужасный", "кривой",
+                      "глючный", "отвратительный", "бесполезный", "хамский", "наглый", "ненадежный"})
+_SUPERLATIVE_HEAD = frozenset({"самый", "наиболее"})
+_CRITICISE = frozenset({"ругать", "хейтить", "критиковать", "хаять", "гнать", "поливать", "жаловаться"})
+_IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
+_VERDICT_NEG = re.compile(r"\b(?:никогда\s+больше|больше\s+никогда)\s+не\b|\bноги\s+моей\b"
+                          r"|\bобходите\s+стороной\b", re.IGNORECASE)
+
+
+def _superlative(words: list[tuple[str, int, int]]) -> set[str]:
+    """Sides of the superlatives in ``words``: "самый удобный", "лучший", "самое тупое" (not negated)."""
+    sides: set[str] = set()
+    for k, (w, _, _) in enumerate(words):
+        lem = lemma(w)
+        negated = k > 0 and words[k - 1][0] == "не"
+        adj: set[str] = set()
+        if re.match(r"(?:наи)?(?:лучш|худш)(?:ий|ая|ее|ие|его|ей|ую|их|им)$", w) and not negated:
+            adj = {"худший" if "худш" in w else "лучший"}
+        elif lem in _SUPERLATIVE_HEAD and k + 1 < len(words) and not negated:
+            adj = {str(p.normal_form).replace("ё", "е") for p in _morph().parse(words[k + 1][0])}
+        if adj & _GOOD_ADJ and not adj & _BAD_ADJ:
+            sides.add("positive")
+        elif adj & _BAD_ADJ and not adj & _GOOD_ADJ:
+            sides.add("negative")
+    return sides
+
+
+def verdict_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """The side the brand's own part of the post states outright: a superlative of known direction ("самый
+    удобный", "лучший", "самое тупое"), "никогда больше не ...", advice for or against it ("рекомендую", "не
+    советую"), or a defence against criticism ("не понимаю, за что ругают X", "зря хейтят", "ничего плохого
+    сказать не могу", "не так уж плох"). None when there is none or the cues disagree."""
+    seg = own_segment(text, target, others)
+    if seg is None:
+        return None
+    begin, end = seg
+    words = _words(text, begin, end)
+    part = text[begin:end]
+    sides = set() if _IRONY.search(part) else _superlative(words)
+    if _VERDICT_NEG.search(part):
+        sides.add("negative")
+    for k, (w, _, _) in enumerate(words):
+        lem = lemma(w)
+        before = [x[0] for x in words[max(0, k - 6):k]]
+        if lem in ("советовать", "рекомендовать") and "1per" in str(_morph().parse(w)[0].tag):
+            sides.add("negative" if "не" in before[-2:] else "positive")
+        if lem in _CRITICISE and ("зря" in before or "напрасно" in before or "что" in before and "не" in before):
+            sides.add("positive")
+    lowered = part.lower().replace("ё", "е")
+    if re.search(r"ничего\s+плохого", lowered) and re.search(r"\bне\b", lowered) \
+            or re.search(r"\bне\s+(?:так(?:ой)?\s+)?уж\s+(?:и\s+)?плох", lowered):
+        sides.add("positive")
+    return sides.pop() if len(sides) == 1 else None
+
+
+_COMPLAINT_Q = re.compile(r"\b(?:почему(?!-)|зачем(?!-)|сколько\s+можно|когда\s+(?:уже|же|наконец|вернете|верните|починит\w*)"
+                          r"|где\s+(?:обещанн\w*|мои|мой|моя|мое)|это\s+нормально|как\s+так|доколе"
+                          r"|вы\s+(?:там\s+)?(?:серьезно|совсем|с\s+ума)|с\s+какой\s+стати|какого\s+(?:черта|хрена))\b",
+                          re.IGNORECASE)
+_COUNTER = re.compile(r"(?:^|[,;:—–]\s*|\s)(?:а|если|хотя|тогда\s+как|в\s+то\s+время\s+как|когда\s+как)(?=\s)",
+                      re.IGNORECASE)
+
+
+def complaint_question_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """A rhetorical question that complains ("Почему МТС опять списал деньги, а у Билайна такого нет?", "И где
+    обещанный кэшбэк, Альфа?", "Это нормально, что в ВТБ ...?"): the brand it asks about is negative; a brand
+    set against it in the same question ("..., а у X", "если в X это бесплатно") is positive. Not in an
+    advice question ("подскажите, почему ...")."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    sides: set[str] = set()
+    for t in target:
+        begin, end = _sentence(text, t[0])
+        sentence = text[begin:end].replace("ё", "е")
+        cue = _COMPLAINT_Q.search(sentence)
+        if text[end:end + 1] != "?" or cue is None or _ADVICE.search(sentence) or end - begin > MAX_SENTENCE:
+            return None
+        at = t[0] - begin
+        lo, hi = sorted((cue.start(), at))
+        countered = _COUNTER.search(sentence, lo, hi) is not None and at > cue.start()
+        sides.add("positive" if countered else "negative")
+    return sides.pop() if len(sides) == 1 else None
+
+
+_NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w.,]*\d)")
+_MORE_IS_BETTER = re.compile(r"мбит|мегабит|гбит|скорост|кэшб[эе]к|вклад|депозит|накопит|доходност|гигов|\bгб\b",
+                             re.IGNORECASE)
+_LESS_IS_BETTER = re.compile(r"комисс|\bцен[аеуы]|стоит|стоимост|\bруб|\bр\b|₽|тариф|абонентк|переплат|ипотек"
+                             r"|кредит|одобр|займ|рассрочк", re.IGNORECASE)
+
+
+def _last_number(text: str, begin: int, end: int) -> float | None:
+    found = _NUMBER.findall(text, begin, end)
+    return float(found[-1].replace(",", ".")) if found else None
+
+
+def numeric_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """Brands compared by numbers ("МТС 85 Мбит, Теле2 12 Мбит", "Комиссия: Сбер 1,5%, Альфа 0", "у Газпромбанка
+    19%, у Сбера 14%" of a deposit): each brand's own part gives its number, and the post's units say whether
+    more is better (speed, deposit rate, cashback) or less (fee, price, credit rate). None when the units are
+    mixed or unknown, a part has no number, or the numbers are equal."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    more, less = bool(_MORE_IS_BETTER.search(text)), bool(_LESS_IS_BETTER.search(text))
+    if more == less:
+        return None
+    own, other = own_segment(text, target, others), own_segment(text, others, target)
+    if own is None or other is None:
+        return None
+    a, b = _last_number(text, *own), _last_number(text, *other)
+    if a is None or b is None or a == b:
+        return None
+    return "positive" if (a > b) == more else "negative"
+
+
+def news_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when every sentence with the target (none naming another brand) is a news-style report: the
+    brand is mentioned beside the others, not judged."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    sentences = _own_sentences(text, target, others)
+    return sentences is not None and all(_is_news(text, b, e) for b, e in sentences)
+
+
+def alternative_question(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when every mention of the target is in a question that offers it "или" another brand ("Сбер или
+    Альфа для ипотеки?", "Билайн или Теле2 на дачу?"): a choice asked about, no judgment."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    for t in target:
+        begin, end = _sentence(text, t[0])
+        if text[end:end + 1] != "?" or end - begin > MAX_SENTENCE:
+            return False
+        near = [o for o in others if begin <= o[0] < end]
+        if not any(re.fullmatch(r"[\s,]*или\s+", text[min(t[1], o[1]):max(t[0], o[0])], re.IGNORECASE)
+                   for o in near):
+            return False
+    return True
+
+
 def with_label(scores: dict[str, float], label: str) -> dict[str, float]:
     """``scores`` with ``label`` on top: its value and the top value swap (still a distribution)."""
     top = max(LABELS, key=lambda k: scores[k])
@@ -298,6 +526,10 @@ def with_label(scores: dict[str, float], label: str) -> dict[str, float]:
         return scores
     out = dict(scores)
     out[top], out[label] = scores[label], scores[top]
+    tied = [k for k in LABELS if k != label and out[k] >= out[label]]
+    for k in tied:  # a tie at the top: the label must win it (label_of takes the first of equals)
+        out[k] -= 1e-6
+        out[label] += 1e-6
     return out
 
 
@@ -338,6 +570,63 @@ def _clause(text: str, spans: Sequence[Span], split: int) -> tuple[str, tuple[Sp
     else:
         begin, end = split, _sentence(text, spans[-1][0])[1]
     return text[begin:end], tuple((s - begin, e - begin) for s, e in spans)
+
+
+_SEGMENT_CUT = re.compile(r"[,;]\s+|:\s+|\s[—–-]\s|[—–]\s*")
+_PREDICATIVE = re.compile(r"\s*$")  # a dash or colon right after a brand: "X — ...", "X: ..." (not a cut)
+_LISTED = re.compile(r"\s*(?:,|\bи\b|\bили\b|/)\s*(?:и\s+)?", re.IGNORECASE)
+_ADDRESS = re.compile(r"\b(?:вы|вам|вас|вами|ваш\w*)\b", re.IGNORECASE)
+_COMPARED = re.compile(r"^[\s,;:—–-]*(?:чем|нежели|как|в\s+отличие|по\s+сравнению)\b", re.IGNORECASE)
+
+
+def own_segment(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> Span | None:
+    """The stretch of the post that speaks of the target alone: from where the previous other brand's part
+    ends to where the next other brand's part begins. Whole sentences (with the brandless sentences after
+    the target's) when the brands are in different sentences, else the clauses around the target (cut at
+    ",", ";", ":", dashes and "а/но/зато ..."; a dash or colon right after a brand is its predicate, not a
+    cut). None when another brand sits between two target mentions, when no cut parts them, when a part is
+    the compared side of a comparison ("..., чем у X") or would be the whole post."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    first, last = min(t[0] for t in target), max(t[1] for t in target)
+    if any(first < o[0] < last for o in others):
+        return None
+    for t in target:  # an enumeration ("Сбербанк, ВТБ и Газпромбанк") says nothing of one brand
+        for o in others:
+            gap = text[t[1]:o[0]] if o[0] >= t[1] else text[o[1]:t[0]]
+            if _LISTED.fullmatch(gap) and (len(others) > 1 or "," not in gap):  # "X, Y" alone: a clause cut
+                return None
+    ends = {sp[1] for sp in (*target, *others)}
+    cuts = [m.start() for m in _ADVERSATIVE.finditer(text)]
+    for m in _SEGMENT_CUT.finditer(text):
+        glued = any(text[e:m.start()].strip() == "" for e in ends if e <= m.start())
+        if not glued or text[m.start()] in ",;":
+            cuts.append(m.end())
+    cuts.sort()
+    before = [o[1] for o in others if o[1] <= first]
+    after = [o[0] for o in others if o[0] >= last]
+    sent_begin = _sentence(text, first)[0]
+    if not before or sent_begin >= max(before):
+        begin = sent_begin if before else 0
+    else:
+        begin = next((c for c in cuts if max(before) < c <= first), -1)
+    if not after:
+        end = len(text)
+    elif _sentence(text, min(after))[0] >= last:
+        end = _sentence(text, min(after))[0]
+    else:
+        end = next((c for c in cuts if last < c <= min(after)), -1)
+    if begin < 0 or end < 0 or end - begin > MAX_SENTENCE * 4 or (begin == 0 and end == len(text)):
+        return None
+    if _COMPARED.search(text[begin:first]) or (after and _COMPARED.search(text[end:min(after)])):
+        return None
+    if _ADDRESS.search(text[:begin]) or _ADDRESS.search(text[end:]):  # "вам" elsewhere: the post talks to a brand
+        return None
+    rest = "".join(text[a:b] for a, b in zip([begin, *(t[1] for t in sorted(target))],
+                                             [*(t[0] for t in sorted(target)), end], strict=True))
+    if not _WORD.search(rest):  # a list ("Сбербанк, ВТБ, ...") says nothing of one brand
+        return None
+    return begin, end
 
 
 def contrast_sides(model: SentimentModel, texts: Sequence[str], targets: Targets, others: Targets,
@@ -387,15 +676,64 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     lookup = other_scores or in_call
     out = []
     for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
-        label = structural_label(text, tgt, oth)
+        label = structural_label(text, tgt, oth) or verdict_label(text, tgt, oth) \
+            or complaint_question_label(text, tgt, oth) or numeric_label(text, tgt, oth)
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None
-        if label is None and bystander_neutral(text, tgt, oth):
+        if label is None and (bystander_neutral(text, tgt, oth) or news_neutral(text, tgt, oth)
+                              or alternative_question(text, tgt, oth)):
             label = "neutral"
         if label is None and contrast is not None:
             label = contrast.get(i)
         out.append(with_label(sc, label) if label is not None else sc)
+    return out
+
+
+def _switch_party(text: str, target: Sequence[Span]) -> bool:
+    """A target mention that a switch leaves or reaches ("меняю симку на МТС", "на Мегафон переходить",
+    "перешёл с МТС"): its own words are about the move, not about the brand."""
+    for t in target:
+        begin, end = _sentence(text, t[0])
+        words = _words(text, begin, end)
+        at = next((k for k, w in enumerate(words) if w[1] >= t[0]), len(words))
+        if at == 0 or words[at - 1][0] not in _TO_PREP | _FROM_PREP:
+            continue
+        near = words[max(0, at - 5):at - 1] + [w for w in words[at:at + 4] if w[1] >= t[1]][:2]
+        if any(lemma(w) in _SWITCH_VERBS for w, _, _ in near):
+            return True
+    return False
+
+
+def _with_own_segments(model: SentimentModel, texts: Sequence[str], targets: Targets, others: Targets,
+                       groups: Sequence[str | None] | None,
+                       scores: list[dict[str, float]]) -> list[dict[str, float]]:
+    """Each brand's side from its own part of the post: where ``own_segment`` finds the part that speaks of
+    the brand alone, that part is scored alone (one extra request) and decides the split between positive
+    and negative; the whole post still decides how neutral the brand is (a short part alone reads neutral
+    too often). Not for a brand that a switch leaves or reaches (the switch rule reads those). Only for a
+    model that says it gains from it (``own_part_split``: the fast model; the accurate one lost labels on
+    the held-back halves with it, see BENCHMARKS.md)."""
+    if not getattr(model, "own_part_split", False):
+        return scores
+    todo: list[tuple[int, Span]] = []
+    for i, (t, tg, oth) in enumerate(zip(texts, targets, others, strict=True)):
+        seg = own_segment(t, tg, oth)
+        if seg is not None and not _switch_party(t, tg or ()):
+            todo.append((i, seg))
+    if not todo:
+        return scores
+    reqs = [(texts[i][b:e], tuple((s - b, s_end - b) for s, s_end in (targets[i] or ()))) for i, (b, e) in todo]
+    got = model.predict([r[0] for r in reqs], [r[1] for r in reqs], others=[() for _ in reqs],
+                        groups=[groups[i] for i, _ in todo] if groups is not None else None)
+    out = list(scores)
+    for (i, _), own in zip(todo, got, strict=True):
+        full = scores[i]
+        if own["positive"] == own["negative"]:  # the part alone leans nowhere: nothing to say
+            continue
+        polar = full["positive"] + full["negative"]
+        share = own["positive"] / max(own["positive"] + own["negative"], 1e-9)
+        out[i] = {"negative": polar * (1 - share), "neutral": full["neutral"], "positive": polar * share}
     return out
 
 
@@ -408,6 +746,7 @@ def predict_brands(model: SentimentModel, texts: Sequence[str], targets: Targets
     if others is None:
         return scores
     index = {_key(t, tg): j for j, (t, tg) in enumerate(zip(texts, targets, strict=True)) if tg}
+    scores = _with_own_segments(model, texts, targets, others, groups, scores)
     extra: dict[int, dict[str, float]] = {}
     missing = [i for i, (t, tg, oth) in enumerate(zip(texts, targets, others, strict=True))
                if oth is not None and len(oth) == 1 and _key(t, oth) not in index

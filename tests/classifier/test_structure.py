@@ -58,9 +58,26 @@ def test_comparison_better_side_positive(catalog, text: str, expected: dict[str,
     assert labels(catalog, text) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Перешёл с МТС на Билайн — зря, связь ещё хуже.", {"МТС": "positive", "Билайн": "negative"}),
+    ("Ушла из ВТБ в Сбер, теперь жалею.", {"ВТБ": "positive", "Сбербанк": "negative"}),
+    ("Ушла из Альфы в ВТБ за ипотекой, лучше бы осталась.", {"Альфа-Банк": "positive", "ВТБ": "negative"}),
+])
+def test_switch_regretted_inverts_sides(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert labels(catalog, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ушёл с МТС на Билайн и ни разу не пожалел.", {"МТС": "negative", "Билайн": "positive"}),
+    ("Перешла из Сбера в Альфу, возвращаться не хочу.", {"Сбербанк": "negative", "Альфа-Банк": "positive"}),
+    ("Думаю уйти из Мегафона в Билайн, достали отключения.", {"МегаФон": "negative", "Билайн": "neutral"}),
+])
+def test_switch_denied_regret_and_plans(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert labels(catalog, text) == expected
+
+
 @pytest.mark.parametrize("text", [
-    "Перешёл с МТС на Билайн — зря, связь ещё хуже.",            # regret
-    "Ушла из ВТБ в Сбер, теперь жалею.",                          # regret
+    "Перешёл с МТС на Билайн, вернусь наверное.",                 # maybe coming back
     "Так и не перешёл с МТС на Билайн, лень возиться.",           # negated verb
     "Сбер не лучше, чем ВТБ.",                                    # negated comparative
     "Сбер дешевле, но медленнее, чем ВТБ.",                       # directions disagree
@@ -183,3 +200,140 @@ def test_contrasted_brands_with_one_feeling_are_split_by_their_own_clauses(catal
     assert got[0] == {"Росбанк": "positive", "ОТП Банк": "negative"}
     assert got[1] == {"Открытие": "negative", "Газпромбанк": "positive"}
     assert got[2] == {"Росбанк": "positive", "ОТП Банк": "positive"}  # no contrast: the model's labels stay
+
+
+def test_own_segment_is_the_part_about_the_brand_alone(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import own_segment
+
+    def parts(text: str) -> dict[str, str | None]:
+        found = spans(catalog, text)
+        out: dict[str, str | None] = {}
+        for b, own in found.items():
+            seg = own_segment(text, own, [s for o, ss in found.items() if o != b for s in ss])
+            out[b] = None if seg is None else text[seg[0]:seg[1]].strip(" ,")
+        return out
+
+    assert parts("Мегафон дорогой, но хотя бы работает. Теле2 дешёвый, но толку ноль") == {
+        "МегаФон": "Мегафон дорогой, но хотя бы работает.", "Tele2": "Теле2 дешёвый, но толку ноль"}
+    assert parts("Самое тупое приложение у Почта Банка, самое удобное — у Альфы. Спорьте") == {
+        "Почта Банк": "Самое тупое приложение у Почта Банка", "Альфа-Банк": "самое удобное — у Альфы. Спорьте"}
+    # a dash right after the brand is its predicate, not a cut
+    assert parts("Райффайзен — лучший по валютным счетам, Газпромбанк не советую")["Райффайзенбанк"] == \
+        "Райффайзен — лучший по валютным счетам"
+    assert parts("МТС: «Мы улучшили сеть!» Сеть: пропала совсем. Зато у Билайна 4G.")["МТС"] == \
+        "МТС: «Мы улучшили сеть!» Сеть: пропала совсем."
+    # no part of its own: one clause for both, a list, the compared side, a post that talks to a brand
+    assert set(parts("У МТС и Билайна тарифы одинаковые.").values()) == {None}
+    assert set(parts("В рейтинг надёжности снова вошли Сбербанк, ВТБ, Газпромбанк").values()) == {None}
+    assert parts("У Теле2 тариф дешевле, чем у МТС, при том же объёме")["МТС"] is None
+    assert parts("@Beeline_RUS Когда уже в Твери? Ушла с МТС к вам, а у вас тут до сих пор 3г.")["Билайн"] is None
+
+
+class _Clauses(_Keywords):
+    """Stub model: a whole post reads positive for every brand; a part alone gets its keyword's feeling."""
+
+    own_part_split = True
+    words = {"лагает": "negative", "летает": "positive"}
+
+    def predict(self, texts: Sequence[str], targets, *, others=None, groups=None):  # type: ignore[no-untyped-def]
+        whole = [bool(o) for o in (others or [None] * len(texts))]
+        parts = super().predict(texts, targets)
+        return [{"negative": 0.2, "neutral": 0.1, "positive": 0.7} if w else p for w, p in zip(whole, parts, strict=True)]
+
+
+def test_each_brand_takes_its_side_from_its_own_part(catalog) -> None:  # type: ignore[no-untyped-def]
+    lines = [json.dumps({"id": 1, "text": "Приложение Альфы лагает после обновления. Сбербанк Онлайн летает."},
+                        ensure_ascii=False)]
+    got = {b["brand"]: b["label"] for b in next(iter(analyze_lines(lines, _Clauses(), catalog, Stats())))["brands"]}
+    assert got == {"Альфа-Банк": "negative", "Сбербанк": "positive"}
+    _Clauses.own_part_split = False  # a model that reads the whole post better: its labels stay
+    try:
+        row = next(iter(analyze_lines(lines, _Clauses(), catalog, Stats())))
+    finally:
+        _Clauses.own_part_split = True
+    assert {b["brand"]: b["label"] for b in row["brands"]} == {"Альфа-Банк": "positive", "Сбербанк": "positive"}
+
+
+def test_news_mentions_and_alternative_questions_are_neutral(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import alternative_question, news_neutral
+
+    def check(fn, text: str) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+        found = spans(catalog, text)
+        return {b: fn(text, own, [s for o, ss in found.items() if o != b for s in ss]) for b, own in found.items()}
+
+    assert check(news_neutral, "Сбербанк повысил ставки по вкладам до 18%. Тем временем ВТБ снова лежит второй "
+                               "час") == {"Сбербанк": True, "ВТБ": False}
+    assert check(news_neutral, "Билайн сообщил о росте выручки за квартал. Yota на даче реально выручает 👍"
+                 ) == {"Билайн": True, "Yota": False}
+    assert check(news_neutral, "Говорят, Уралсиб продают. У меня Райффайзен, и я им очень довольна.")["Уралсиб"]
+    # the author's own words, a complaint, or no news frame: not news
+    assert not check(news_neutral, "МТС опять повысил тариф на 20%. Билайн держит цену.")["МТС"]
+    assert not check(news_neutral, "Мне Сбер повысил лимит до 300к. ВТБ отказал.")["Сбербанк"]
+    assert not check(news_neutral, "Газпромбанк выдал карту за 10 минут. В ВТБ сказали ждать неделю.")["Газпромбанк"]
+    assert not check(news_neutral, "ВТБ Онлайн опять не пускает, пишет «ошибка 500». Хорошо, что зарплата "
+                                   "приходит в Альфу, там всё работает.")["Альфа-Банк"]
+    assert check(alternative_question, "Сбер или Альфа для ипотеки — у кого сейчас ставка ниже?") == {
+        "Сбербанк": True, "Альфа-Банк": True}
+    assert check(alternative_question, "ВТБ или Газпромбанк для ипотеки? В ВТБ менеджер дважды потерял "
+                                       "документы.") == {"ВТБ": False, "Газпромбанк": True}
+    assert not any(check(alternative_question, "Почему МТС списал деньги, а у Билайна такого нет?").values())
+
+
+def test_verdicts_in_a_brands_own_part(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import verdict_label
+
+    def check(text: str) -> dict[str, str | None]:
+        found = spans(catalog, text)
+        return {b: verdict_label(text, own, [s for o, ss in found.items() if o != b for s in ss])
+                for b, own in found.items()}
+
+    assert check("Самый быстрый интернет в городе у Дом.ру, самый медленный — у Ростелекома") == {
+        "Дом.ру": "positive", "Ростелеком": "negative"}
+    assert check("Из всех операторов Yota самая честная, Билайн самый жадный") == {
+        "Yota": "positive", "Билайн": "negative"}
+    assert check("Никогда больше не возьму кредит в Ренессанс Кредите. В ОТП всё прозрачно")["Ренессанс Кредит"] \
+        == "negative"
+    assert check("Райффайзен — лучший по валютным счетам, Газпромбанк не советую") == {
+        "Райффайзенбанк": "positive", "Газпромбанк": "negative"}
+    assert check("Не понимаю, за что все ругают Совкомбанк. Мне норм. Вот Хоум Банк — да, кошмар")["Совкомбанк"] \
+        == "positive"
+    assert check("Не могу сказать ничего плохого про Райффайзенбанк. Про Почта Банк могу.")["Райффайзенбанк"] \
+        == "positive"
+    # no verdict of its own: the model decides
+    assert set(check("МТС опять без связи, а у Билайна всё ловит.").values()) == {None}
+    assert check("Сбер не самый удобный, но Альфа ещё хуже")["Сбербанк"] is None
+
+
+def test_complaint_questions(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import complaint_question_label
+
+    def check(text: str) -> dict[str, str | None]:
+        found = spans(catalog, text)
+        return {b: complaint_question_label(text, own, [s for o, ss in found.items() if o != b for s in ss])
+                for b, own in found.items()}
+
+    assert check("Почему МТС опять списал деньги, а у Билайна такого нет?") == {"МТС": "negative", "Билайн": "positive"}
+    assert check("Зачем Т-Банк берёт 2% за снятие, если в Газпромбанке это бесплатно?") == {
+        "Т-Банк": "negative", "Газпромбанк": "positive"}
+    assert check("И где обещанный кэшбэк, Альфа? Т-Банк начислил ещё пятого числа")["Альфа-Банк"] == "negative"
+    # an advice question, a plain question, or no question: nothing
+    assert set(check("Подскажите, почему Сбер не переводит в Альфу?").values()) == {None}
+    assert set(check("Билайн или Теле2 на дачу?").values()) == {None}
+    assert set(check("Почему-то МТС сегодня ловит лучше Билайна?").values()) == {None}
+
+
+def test_brands_compared_by_numbers(catalog) -> None:  # type: ignore[no-untyped-def]
+    from classifier.structure import numeric_label
+
+    def check(text: str) -> dict[str, str | None]:
+        found = spans(catalog, text)
+        return {b: numeric_label(text, own, [s for o, ss in found.items() if o != b for s in ss])
+                for b, own in found.items()}
+
+    assert check("Тест скорости: МТС 85 Мбит, Теле2 12 Мбит.") == {"МТС": "positive", "Tele2": "negative"}
+    assert check("Комиссия за перевод: Сбер 1,5%, Альфа 0. Думайте") == {"Сбербанк": "negative", "Альфа-Банк": "positive"}
+    assert check("Сравнила вклады: у Газпромбанка 19%, у Сбера 14%.") == {"Газпромбанк": "positive", "Сбербанк": "negative"}
+    # units that disagree (price and speed), no number on one side, equal numbers: nothing
+    assert set(check("Дом.ру за 600 р даёт 500 мегабит, Ростелеком за 900 — сотку.").values()) == {None}
+    assert set(check("Тест скорости: МТС 85 Мбит, Теле2 — почти ничего.").values()) == {None}
+    assert set(check("Вклад: у ВТБ 15%, у Альфы 15%.").values()) == {None}
