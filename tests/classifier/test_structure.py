@@ -1,4 +1,4 @@
-"""The structural layer for two-brand posts (classifier.structure): switching and comparison."""
+"""The structural layer for two-brand posts (classifier.structure and the rule modules it puts together)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import pytest
 
 from classifier.analyze import Stats, analyze_lines
-from classifier.structure import adjust, structural_label, with_label
+from classifier.structure import adjust, with_label
+from classifier.structure_rules import structural_label
 from molva.catalog import load_catalog
 
 Span = tuple[int, int]
@@ -153,7 +154,7 @@ def test_verbal_comparison_and_compensation(catalog, text: str, expected: dict[s
 
 
 def test_contrast_by_reference_and_neutral_bystanders(catalog) -> None:  # type: ignore[no-untyped-def]
-    from classifier.structure import bystander_neutral, reference_contrast
+    from classifier.structure_rules import bystander_neutral, reference_contrast
 
     def check(fn, text: str) -> dict[str, bool]:  # type: ignore[no-untyped-def]
         found = spans(catalog, text)
@@ -203,7 +204,7 @@ def test_contrasted_brands_with_one_feeling_are_split_by_their_own_clauses(catal
 
 
 def test_own_segment_is_the_part_about_the_brand_alone(catalog) -> None:  # type: ignore[no-untyped-def]
-    from classifier.structure import own_segment
+    from classifier.structure_text import own_segment
 
     def parts(text: str) -> dict[str, str | None]:
         found = spans(catalog, text)
@@ -255,7 +256,7 @@ def test_each_brand_takes_its_side_from_its_own_part(catalog) -> None:  # type: 
 
 
 def test_news_mentions_and_alternative_questions_are_neutral(catalog) -> None:  # type: ignore[no-untyped-def]
-    from classifier.structure import alternative_question, news_neutral
+    from classifier.structure_verdicts import alternative_question, news_neutral
 
     def check(fn, text: str) -> dict[str, bool]:  # type: ignore[no-untyped-def]
         found = spans(catalog, text)
@@ -280,7 +281,7 @@ def test_news_mentions_and_alternative_questions_are_neutral(catalog) -> None:  
 
 
 def test_verdicts_in_a_brands_own_part(catalog) -> None:  # type: ignore[no-untyped-def]
-    from classifier.structure import verdict_label
+    from classifier.structure_verdicts import verdict_label
 
     def check(text: str) -> dict[str, str | None]:
         found = spans(catalog, text)
@@ -305,7 +306,7 @@ def test_verdicts_in_a_brands_own_part(catalog) -> None:  # type: ignore[no-unty
 
 
 def test_complaint_questions(catalog) -> None:  # type: ignore[no-untyped-def]
-    from classifier.structure import complaint_question_label
+    from classifier.structure_verdicts import complaint_question_label
 
     def check(text: str) -> dict[str, str | None]:
         found = spans(catalog, text)
@@ -323,7 +324,7 @@ def test_complaint_questions(catalog) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_brands_compared_by_numbers(catalog) -> None:  # type: ignore[no-untyped-def]
-    from classifier.structure import numeric_label
+    from classifier.structure_verdicts import numeric_label
 
     def check(text: str) -> dict[str, str | None]:
         found = spans(catalog, text)
