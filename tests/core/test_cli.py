@@ -30,6 +30,25 @@ def test_every_command_has_help() -> None:
         assert "Usage:" in sub_out
 
 
+def test_lazy_command_map_names_every_command_and_report_imports_only_its_own() -> None:
+    import importlib
+    import pkgutil
+
+    import molva.cli
+    from molva.cli import COMMAND_MODULES
+
+    for module in pkgutil.iter_modules(molva.cli.__path__):
+        importlib.import_module(f"molva.cli.{module.name}")
+    defined = {name: command.callback.__module__ for name, command in main.commands.items()
+               if command.callback is not None}
+    assert defined == {name: f"molva.cli.{module}" for name, module in COMMAND_MODULES.items()}
+    # a fresh process running `report` imports no other command's module
+    code = ("import sys\nfrom molva.cli import main\nmain.get_command(None, 'report')\n"
+            "print(sorted(m for m in sys.modules if m.startswith('molva.cli.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['molva.cli.app', 'molva.cli.report']"
+
+
 def test_top_level_help_is_in_one_language() -> None:
     code, out, _ = run("--help")
     assert code == 0
