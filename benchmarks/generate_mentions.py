@@ -264,6 +264,7 @@ def generate(url: str, count: int, *, seed: int = 1, days: int = 90, end: dateti
                     "first_reply_known": first_reply_at is not None,
                     "reply_delay_ms": (rollups.reply_delay_ms(published, first_reply_at)
                                        if first_reply_at is not None else None),
+                    "reply_source_id": source_id if first_reply_at is not None else None,
                 })
             stats.mentions += 1
         writer.flush()
