@@ -40,7 +40,13 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def quantiles_of(values: list[float]) -> Quantiles:
-    return (statistics.median(values) if values else None), percentile(values, 0.9)
+    """``statistics.median`` and the inclusive 90th percentile of ``values``, sorting them once."""
+    if not values:
+        return None, None
+    ordered = sorted(values)
+    n = len(ordered)
+    middle, high = (n - 1) // 2, 90 * (n - 1) // 100
+    return _from_ranks(n, ordered[middle:middle + 2], ordered[high:high + 2])
 
 
 def _from_ranks(n: int, middle: list[float], high: list[float]) -> Quantiles:

@@ -219,3 +219,17 @@ def test_answer_time_quantiles_picked_by_the_database_equal_python_statistics(an
     assert _metrics(any_session, MetricsFilter()) == expected
     stats = response_stats(any_session)["Сбербанк"]
     assert stats.answered == 30 and stats.median_response_seconds is not None
+
+
+def test_quantiles_of_equals_statistics_median_and_inclusive_p90() -> None:
+    import random
+    import statistics
+
+    from molva.metrics.delays import quantiles_of
+
+    rng = random.Random(7)
+    assert quantiles_of([]) == (None, None) and quantiles_of([2.5]) == (2.5, 2.5)
+    for n in range(2, 120):
+        values = [rng.choice([rng.randrange(10**7) / 1000, 1.5, 0.0]) for _ in range(n)]  # ties and zeros too
+        expected = statistics.median(values), statistics.quantiles(values, n=100, method="inclusive")[89]
+        assert quantiles_of(values) == expected, values
