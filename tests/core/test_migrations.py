@@ -145,3 +145,55 @@ def test_0106_backfills_reply_delay_ms_exactly(empty_url: str) -> None:
     assert expected == [1500, None, 1, 3 * 86_400_000 + 7_001, 0, 0, None]
     engine.dispose()
     command.downgrade(config, "0105_first_reply_known")
+
+
+def test_0107_backfills_source_counts_and_reply_source_id_and_its_triggers_count(empty_url: str) -> None:
+    """Rows stored at 0106: ``source_counts`` is the count per source, ``reply_source_id`` the mention's source
+    where an answer time is known; afterwards the triggers keep the counts through inserts and deletes."""
+    url = empty_url
+    config = alembic_config(url)
+    command.upgrade(config, "0106_report_speed_reply_delay")
+    engine = make_engine(url)
+    tables = MetaData()
+    tables.reflect(engine)
+    at = datetime(2025, 3, 1, 12, tzinfo=UTC)
+
+    def insert(connection: Connection, table: str, **values: object) -> None:
+        row: dict[str, object] = {}
+        for column in tables.tables[table].columns:
+            if column.name not in values and not (column.nullable or column.primary_key or column.server_default):
+                kind = column.type.python_type
+                row[column.name] = at if kind is datetime else 0 if kind in (int, float) else f"x{values.get('id')}"
+        connection.execute(tables.tables[table].insert().values(**row, **values))
+
+    with engine.begin() as connection:
+        for source in (1, 2, 3):
+            insert(connection, "sources", id=source, name=f"s{source}", kind="vk", enabled=True)
+        for i in range(1, 8):
+            insert(connection, "mentions", id=i, source_id=1 if i <= 5 else 2, external_id=f"e{i}", kind="vk",
+                   published_at=at)
+            insert(connection, "brand_mentions", id=i, mention_id=i, brand="B", addressed=True, published_at=at,
+                   first_reply_at=at + timedelta(minutes=i) if i % 2 else None, first_reply_known=bool(i % 2),
+                   reply_delay_ms=i * 60_000 if i % 2 else None)
+    command.upgrade(config, "head")
+
+    def counts() -> dict[int, int]:
+        with engine.connect() as connection:
+            return {k: v for k, v in connection.execute(text("SELECT source_id, mentions FROM source_counts")) if v}
+
+    assert counts() == {1: 5, 2: 2}
+    with engine.connect() as connection:
+        kept = list(connection.execute(text("SELECT id, reply_source_id FROM brand_mentions ORDER BY id")))
+    assert kept == [(1, 1), (2, None), (3, 1), (4, None), (5, 1), (6, None), (7, 2)]
+    with engine.begin() as connection:  # one statement of several rows, then a delete
+        connection.execute(text("INSERT INTO mentions (id, source_id, kind, external_id, url, canonical_url, text, "
+                                "language, published_at, fetched_at, content_hash, likes, reposts, comments, views) "
+                                "SELECT id + 10, source_id + 2, kind, external_id || 'n', url, canonical_url, text, "
+                                "language, published_at, fetched_at, content_hash, likes, reposts, comments, views "
+                                "FROM mentions WHERE id <= 3"))
+        connection.execute(text("DELETE FROM mentions WHERE id IN (1, 7)"))
+    assert counts() == {1: 4, 2: 1, 3: 3}
+    engine.dispose()
+    command.downgrade(config, "0106_report_speed_reply_delay")
+    command.upgrade(config, "head")
+    assert counts() == {1: 4, 2: 1, 3: 3}
