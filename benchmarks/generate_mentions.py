@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from molva import rollups
+from molva import rollups, source_counts
 from molva.db import make_engine, upgrade
 from molva.models import (
     BrandMention,
@@ -270,6 +270,7 @@ def generate(url: str, count: int, *, seed: int = 1, days: int = 90, end: dateti
         writer.flush()
         with engine.begin() as conn:  # the generator writes raw rows: recount the rollups from them
             rollups.rebuild(conn)
+            source_counts.rebuild(conn)
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 for table in ("mentions", "brand_mentions", "official_replies"):

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from benchmarks.generate_mentions import BRANDS, generate  # noqa: E402
+from molva import source_counts  # noqa: E402
 from molva.db import make_engine  # noqa: E402
 
 HEAD = 20_000
@@ -125,6 +126,7 @@ def fill(url: str, count: int) -> None:
         conn.execute(text("SET TIME ZONE 'UTC'"))
         for statement in filter(str.strip, RECOUNT.split(";")):
             conn.execute(text(statement))
+        source_counts.rebuild(conn)  # the rows above were written by SQL
         for table in ("mentions", "brand_mentions"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -188,8 +188,8 @@ class BrandMention(Base):
 
 
 class SourceCount(Base):
-    """Mentions stored per source, kept by database triggers on ``mentions`` in the transaction that inserts or
-    deletes them (migration 0107), so the source health never counts every mention."""
+    """Mentions stored per source, kept by ``molva.source_counts`` in the transactions that store and delete
+    mentions (migration 0107 backfills it), so the source health never counts every mention."""
 
     __tablename__ = "source_counts"
 

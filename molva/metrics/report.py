@@ -153,9 +153,9 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
 
 
 def source_health(session: Session) -> list[SourceHealth]:
-    """Per configured source: mentions stored (``source_counts``, kept by triggers as mentions are stored and
-    deleted; counted from the rows inside :func:`molva.metrics.rollup.raw_only`), the last crawl, errors over all
-    runs."""
+    """Per configured source: mentions stored (``source_counts``, kept by :mod:`molva.source_counts` in the
+    transactions that store and delete mentions; counted from the rows inside :func:`molva.metrics.rollup.raw_only`),
+    the last crawl, errors over all runs."""
     if rollup.is_raw_only():
         counted = select(Mention.source_id, func.count(Mention.id)).group_by(Mention.source_id)
     else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from molva import rollups
@@ -19,6 +19,7 @@ from molva.metrics.rollup import raw_only
 from molva.metrics.sources import source_stats
 from molva.metrics.timeseries import mention_timeseries, source_breakdown
 from molva.models import BrandMention, Mention, OfficialReply, SourceCount
+from molva.privacy import erase_mentions
 from molva.settings import SourceConfig
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -100,8 +101,12 @@ def test_rollups_equal_a_recount_through_every_change(any_session: Session) -> N
     replied = {bm.first_reply_at.replace(tzinfo=UTC) for bm in answered if bm.brand == "Сбербанк"}
     assert T0 + timedelta(minutes=40) in replied  # the earliest reply, though it arrived later
     _assert_counters(any_session)
-    # a deleted mention (erasure, retention) leaves the per-source count; an ORM delete counts the same
-    any_session.execute(delete(Mention).where(Mention.id == first.mention_id))
+    # an erased mention leaves the per-source count (molva.privacy); an ORM add and delete count the same
+    erase_mentions(any_session, [first.mention_id])
+    _assert_counters(any_session)
+    source_id = any_session.scalars(select(Mention.source_id)).first()
+    any_session.add(Mention(source_id=source_id, kind="vk", external_id="orm-added", url="https://vk.com/x",
+                            canonical_url="https://vk.com/x", text="x", published_at=T0, content_hash="0" * 64))
     _assert_counters(any_session)
     other = any_session.scalars(select(Mention).where(~Mention.brand_mentions.any()).order_by(Mention.id)).first()
     assert other is not None
