@@ -130,3 +130,21 @@ def test_commands_never_create_an_empty_database(tmp_path: Path, command: tuple[
     assert code == 2, (out, err)
     assert err.strip().count("\n") == 0 and "molva db upgrade" in err
     assert not db.exists()
+
+
+def test_db_rollups_recounts_the_per_source_counts_after_a_change_outside_molva(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert run("db", "upgrade", env={"MOLVA_DATABASE_URL": url})[0] == 0
+    with sqlite3.connect(tmp_path / "x.db") as conn:  # rows written by another tool
+        conn.execute("INSERT INTO sources (id, name, kind, enabled, consecutive_failures, created_at) "
+                     "VALUES (4, 's', 'vk', 1, 0, '2025-01-01 00:00:00.000000')")
+        conn.executemany("INSERT INTO mentions (source_id, kind, external_id, url, canonical_url, text, language, "
+                         "published_at, fetched_at, content_hash) VALUES (4, 'vk', ?, 'u', 'u', 't', 'ru', "
+                         "'2025-03-01 10:00:00.000000', '2025-03-01 10:00:00.000000', ?)",
+                         [(f"e{i}", f"{i:064x}") for i in range(3)])
+    code, out, _ = run("db", "rollups", env={"MOLVA_DATABASE_URL": url})
+    assert code == 0 and "rollups recounted" in out
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("SELECT source_id, mentions FROM source_counts").fetchall() == [(4, 3)]
