@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from molva import rollups
+from molva import rollups, source_counts
 from molva.db import make_engine, upgrade
 from molva.models import (
     BrandMention,
@@ -264,11 +264,13 @@ def generate(url: str, count: int, *, seed: int = 1, days: int = 90, end: dateti
                     "first_reply_known": first_reply_at is not None,
                     "reply_delay_ms": (rollups.reply_delay_ms(published, first_reply_at)
                                        if first_reply_at is not None else None),
+                    "reply_source_id": source_id if first_reply_at is not None else None,
                 })
             stats.mentions += 1
         writer.flush()
         with engine.begin() as conn:  # the generator writes raw rows: recount the rollups from them
             rollups.rebuild(conn)
+            source_counts.rebuild(conn)
         if engine.dialect.name == "postgresql":
             with engine.begin() as conn:
                 for table in ("mentions", "brand_mentions", "official_replies"):

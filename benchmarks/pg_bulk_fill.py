@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from benchmarks.generate_mentions import BRANDS, generate  # noqa: E402
+from molva import source_counts  # noqa: E402
 from molva.db import make_engine  # noqa: E402
 
 HEAD = 20_000
@@ -39,7 +40,7 @@ SELECT g, src.id, src.kind, 'b' || g, 'https://e.org/' || g, 'https://e.org/' ||
        lpad(to_hex(g), 64, '0'), (g % 100)::int, 'user' || (g % 50000), (g % 50000)::text
 FROM generate_series(:first, :last) AS g JOIN src ON src.n = g % 5;
 CREATE TEMP TABLE pick ON COMMIT DROP AS
-SELECT m.id AS mention_id, m.published_at, m.kind, b.brand, b.nr, random() AS r_sent, random() AS r_addr,
+SELECT m.id AS mention_id, m.published_at, m.kind, m.source_id, b.brand, b.nr, random() AS r_sent, random() AS r_addr,
        random() AS r_reply, random() AS u1, random() AS u2, random() AS r_intent
 FROM mentions m
 CROSS JOIN LATERAL (
@@ -53,7 +54,8 @@ WHERE m.id BETWEEN :first AND :last;
 DELETE FROM pick p USING pick q WHERE p.nr = 2 AND q.nr = 1 AND q.mention_id = p.mention_id AND q.brand = p.brand;
 INSERT INTO brand_mentions (id, mention_id, brand, alias, span_start, span_end, published_at, addressed,
                             sentiment, score_negative, score_neutral, score_positive, model_version, intent,
-                            urgency, classified_at, first_reply_at, first_reply_known, reply_delay_ms)
+                            urgency, classified_at, first_reply_at, first_reply_known, reply_delay_ms,
+                            reply_source_id)
 SELECT :bm_base + row_number() OVER (ORDER BY mention_id, nr), mention_id, brand, brand, 0, length(brand),
        published_at, addressed, sentiment,
        CASE WHEN sentiment = 'negative' THEN 0.8 ELSE 0.1 END, 0.1,
@@ -66,7 +68,7 @@ SELECT :bm_base + row_number() OVER (ORDER BY mention_id, nr), mention_id, brand
        CASE WHEN sentiment IS NULL THEN NULL ELSE round(r_intent::numeric, 3)::float END,
        CASE WHEN sentiment IS NULL THEN NULL ELSE published_at END,
        CASE WHEN delay IS NULL THEN NULL ELSE published_at + make_interval(secs => delay) END,
-       delay IS NOT NULL, delay * 1000
+       delay IS NOT NULL, delay * 1000, CASE WHEN delay IS NULL THEN NULL ELSE source_id END
 FROM (
     SELECT *, CASE WHEN nr = 2 THEN 'neutral' WHEN r_sent < 0.05 THEN NULL WHEN r_sent < 0.35 THEN 'negative'
                    WHEN r_sent < 0.75 THEN 'neutral' ELSE 'positive' END AS sentiment,
@@ -124,6 +126,7 @@ def fill(url: str, count: int) -> None:
         conn.execute(text("SET TIME ZONE 'UTC'"))
         for statement in filter(str.strip, RECOUNT.split(";")):
             conn.execute(text(statement))
+        source_counts.rebuild(conn)  # the rows above were written by SQL
         for table in ("mentions", "brand_mentions"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

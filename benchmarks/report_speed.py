@@ -63,7 +63,7 @@ def main() -> int:
             print(f"{label:12} {name:10} wall {wall:.2f} s, CPU {cpu:.2f} s (median of {len(runs)})")
         if len(outputs) == 2 and not options:  # a period ends "now": its edge moves between runs
             first, second = outputs.values()
-            same = first["brands"] == second["brands"] and first["mentions_total"] == second["mentions_total"]
+            same = all(first[key] == second[key] for key in ("brands", "mentions_total", "sources"))
             print(f"{label:12} outputs equal: {same}")
             if not same:
                 return 1

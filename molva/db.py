@@ -71,7 +71,8 @@ def retry_lost_connection(work: Callable[[], T], what: str, attempts: int = LOST
             time.sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
 
-import molva.rollups  # noqa: E402,F401  (counts every ORM change of a brand mention into the rollups)
+import molva.rollups  # noqa: E402  (counts every ORM change of a brand mention into the rollups)
+import molva.source_counts  # noqa: E402,F401  (counts every mention the ORM adds or deletes per source)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

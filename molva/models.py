@@ -150,6 +150,11 @@ class BrandMention(Base):
         # a brand's answer times in order: its median and percentile are read at an offset (molva.metrics.delays)
         Index("ix_brand_mentions_reply_delay", "brand", "reply_delay_ms", "addressed", "published_at", "mention_id",
               sqlite_where=text("reply_delay_ms IS NOT NULL"), postgresql_where=text("reply_delay_ms IS NOT NULL")),
+        # a period's answer times with their source, no mention joined: answer times per source and per week
+        # (molva.metrics.delays); only answered rows are in it, so storing new mentions never writes it
+        Index("ix_brand_mentions_answer_times", "published_at", "brand", "reply_source_id", "addressed",
+              "reply_delay_ms", "mention_id", sqlite_where=text("reply_delay_ms IS NOT NULL"),
+              postgresql_where=text("reply_delay_ms IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,8 +181,20 @@ class BrandMention(Base):
     # milliseconds from the post to that first reply when its time is known (else NULL), for the answer-time
     # median and percentile without reading timestamps (molva.rollups.reply_delay_ms)
     reply_delay_ms: Mapped[int | None] = mapped_column(BigInteger)
+    # the mention's source when reply_delay_ms is set (else NULL), kept with it by molva.rollups.record_reply
+    reply_source_id: Mapped[int | None] = mapped_column(Integer)
 
     mention: Mapped[Mention] = relationship(back_populates="brand_mentions")
+
+
+class SourceCount(Base):
+    """Mentions stored per source, kept by ``molva.source_counts`` in the transactions that store and delete
+    mentions (migration 0107 backfills it), so the source health never counts every mention."""
+
+    __tablename__ = "source_counts"
+
+    source_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    mentions: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class BrandRollup(Base):

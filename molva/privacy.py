@@ -23,7 +23,7 @@ import httpx
 from sqlalchemy import Delete, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from molva import rollups
+from molva import rollups, source_counts
 from molva.errors import MolvaError
 from molva.models import (
     AlertOutbox,
@@ -109,6 +109,7 @@ def _erase_chunk(session: Session, ids: Sequence[int]) -> ErasureResult:
         kept = [m for m in (spike.mention_ids or []) if m not in erased]
         if len(kept) != len(spike.mention_ids or []):
             spike.mention_ids = kept
+    source_counts.add(session, {k: -n for k, n in source_counts.of_mentions(session, ids).items()})
     session.execute(delete(Mention).where(Mention.id.in_(ids)))
     session.flush()
     return result

@@ -155,7 +155,8 @@ def record_reply(connection: Connection | Session, mention_id: int, brand: str, 
                  known: bool = True) -> None:
     """An official reply of ``brand`` to a mention: keep ``brand_mentions.first_reply_at`` (the earliest
     reply), ``first_reply_known`` (whether a reply at that moment has a known time, ``known``), its
-    ``reply_delay_ms`` (when known) and the answered and delay counts current."""
+    ``reply_delay_ms`` and ``reply_source_id`` (the mention's source; both only when known) and the answered and
+    delay counts current."""
     bm = BRAND_MENTIONS.c
     row = connection.execute(
         select(bm.id, bm.published_at, bm.sentiment, bm.intent, bm.aspects, bm.addressed, bm.first_reply_at,
@@ -175,7 +176,8 @@ def record_reply(connection: Connection | Session, mention_id: int, brand: str, 
         return
     connection.execute(update(BRAND_MENTIONS).where(bm.id == row.id).values(
         first_reply_at=new_at, first_reply_known=new_known,
-        reply_delay_ms=reply_delay_ms(row.published_at, new_at) if new_known else None))
+        reply_delay_ms=reply_delay_ms(row.published_at, new_at) if new_known else None,
+        reply_source_id=row.source_id if new_known else None))
     if not row.addressed:
         return
     counts: Counter[Key] = Counter()

@@ -51,6 +51,22 @@ class MolvaGroup(click.Group):
     failures (an unreachable database, a failed crawl); a bug still shows its traceback.
     """
 
+    lazy_commands: dict[str, str] = {}  # command name -> module under molva.cli, imported on first use
+    lazy_short_help: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.lazy_commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            import importlib
+
+            importlib.import_module(f"molva.cli.{self.lazy_commands[cmd_name]}")
+        command = self.commands.get(cmd_name)
+        if command is not None and cmd_name in self.lazy_short_help:
+            command.short_help = self.lazy_short_help[cmd_name]
+        return command
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

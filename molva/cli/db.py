@@ -33,7 +33,9 @@ def _safe_url(url: str) -> str:
 @db.command("rollups")
 @click.pass_context
 def rollups_command(ctx: click.Context) -> None:
-    """Recount the dashboard rollups from the raw rows (after a bulk change made outside Molva)."""
+    """Recount the dashboard rollups and per-source counts from the raw rows (after a bulk change made outside
+    Molva)."""
+    from molva import source_counts
     from molva.db import make_sessionmaker, session_scope
     from molva.rollups import rebuild
 
@@ -41,5 +43,6 @@ def rollups_command(ctx: click.Context) -> None:
     factory = make_sessionmaker(settings.db_url)
     with session_scope(factory) as session:
         rows = rebuild(session)
+        source_counts.rebuild(session)
     factory.kw["bind"].dispose()
     click.echo(f"rollups recounted: {rows} rows")

@@ -30,7 +30,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from molva import rollups
+from molva import rollups, source_counts
 from molva.catalog import Catalog
 from molva.ingest.bulk import copy_insert, driver_connection, is_postgres, one_of, sqlite_in, sqlite_insert
 from molva.ingest.data import MentionData, ReplyData, StoreResult
@@ -315,6 +315,7 @@ class Ingestor:
                 if item.external_id in raced:
                     row["id"] = ids.get(item.external_id)
                     row["raced"] = True
+        source_counts.add(session, {self.source_id: len(stored)})  # the source health's count, same transaction
         brand_rows: list[tuple[Any, ...]] = []
         brands: dict[int, frozenset[str]] = {}
         counts: Counter[rollups.Key] = Counter()

@@ -4,9 +4,11 @@ An answer time is the delay from a post to the brand's first official reply when
 (``first_reply_known``); the figures are ``statistics.median`` and the inclusive 90th percentile of
 ``statistics.quantiles``. The delays are read from ``brand_mentions.reply_delay_ms`` (kept by
 :func:`molva.rollups.record_reply`) through the covering ``ix_brand_mentions_addressed`` index, and posts of
-official accounts are left out by their ids (``ix_mentions_official``), so no mention row is joined unless
-sources are filtered or grouped. Per brand, only the values at the median's and the percentile's positions are
-read, along ``ix_brand_mentions_reply_delay`` (each brand's answer times in order). Inside :func:`molva.metrics.rollup.raw_only` the delays are computed from the
+official accounts are left out by their ids (``ix_mentions_official``), so no mention row is joined. Where sources
+are filtered or grouped, an answer time's source is ``brand_mentions.reply_source_id`` (kept with the delay),
+read through the partial ``ix_brand_mentions_answer_times`` index of answered rows. Per brand, only the values at
+the median's and the percentile's positions are read, along ``ix_brand_mentions_reply_delay`` (each brand's answer
+times in order). Inside :func:`molva.metrics.rollup.raw_only` the delays are computed from the mentions'
 timestamps instead, which the tests compare against.
 """
 
@@ -38,7 +40,13 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def quantiles_of(values: list[float]) -> Quantiles:
-    return (statistics.median(values) if values else None), percentile(values, 0.9)
+    """``statistics.median`` and the inclusive 90th percentile of ``values``, sorting them once."""
+    if not values:
+        return None, None
+    ordered = sorted(values)
+    n = len(ordered)
+    middle, high = (n - 1) // 2, 90 * (n - 1) // 100
+    return _from_ranks(n, ordered[middle:middle + 2], ordered[high:high + 2])
 
 
 def _from_ranks(n: int, middle: list[float], high: list[float]) -> Quantiles:
@@ -90,9 +98,11 @@ def _by_brand(session: Session, filters: MetricsFilter) -> dict[tuple[Any, ...],
 
 def _query(filters: MetricsFilter, keys: Sequence[Any], join_source: bool, *columns: Any) -> Any:
     query = select(*keys, *columns).select_from(BrandMention).where(BrandMention.addressed.is_(True))
-    if join_source or filters.sources:  # the source is the mention's: join it
+    if (join_source or filters.sources) and rollup.is_raw_only():  # the source is the mention's: join it
         query = query.join(Mention, Mention.id == BrandMention.mention_id).join(Source, Source.id == Mention.source_id)
         return filters.apply(query)
+    if join_source or filters.sources:  # an answer time's source is on its row (reply_source_id): no mention read
+        query = query.join(Source, Source.id == BrandMention.reply_source_id)
     query = replace(filters, include_official=True).apply(query)
     if not filters.include_official:
         official = select(Mention.id).where(Mention.official_brand.is_not(None))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from molva.metrics import rollup
 from molva.metrics.delays import delay_quantiles
 from molva.metrics.filters import MetricsFilter
-from molva.models import BrandMention, BrandRollup, CrawlRun, Mention, Source, as_utc
+from molva.models import BrandMention, BrandRollup, CrawlRun, Mention, Source, SourceCount, as_utc
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -153,10 +153,14 @@ def response_stats(session: Session, filters: MetricsFilter = MetricsFilter()) -
 
 
 def source_health(session: Session) -> list[SourceHealth]:
-    """Per configured source: mentions stored, the last crawl, errors over all runs."""
-    mentions = dict(
-        session.execute(select(Mention.source_id, func.count(Mention.id)).group_by(Mention.source_id)).all()
-    )
+    """Per configured source: mentions stored (``source_counts``, kept by :mod:`molva.source_counts` in the
+    transactions that store and delete mentions; counted from the rows inside :func:`molva.metrics.rollup.raw_only`),
+    the last crawl, errors over all runs."""
+    if rollup.is_raw_only():
+        counted = select(Mention.source_id, func.count(Mention.id)).group_by(Mention.source_id)
+    else:
+        counted = select(SourceCount.source_id, SourceCount.mentions)
+    mentions = dict(session.execute(counted).all())
     errors = dict(
         session.execute(select(CrawlRun.source_id, func.sum(CrawlRun.errors)).group_by(CrawlRun.source_id)).all()
     )

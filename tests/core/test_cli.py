@@ -30,6 +30,25 @@ def test_every_command_has_help() -> None:
         assert "Usage:" in sub_out
 
 
+def test_lazy_command_map_names_every_command_and_report_imports_only_its_own() -> None:
+    import importlib
+    import pkgutil
+
+    import molva.cli
+    from molva.cli import COMMAND_MODULES
+
+    for module in pkgutil.iter_modules(molva.cli.__path__):
+        importlib.import_module(f"molva.cli.{module.name}")
+    defined = {name: command.callback.__module__ for name, command in main.commands.items()
+               if command.callback is not None}
+    assert defined == {name: f"molva.cli.{module}" for name, module in COMMAND_MODULES.items()}
+    # a fresh process running `report` imports no other command's module
+    code = ("import sys\nfrom molva.cli import main\nmain.get_command(None, 'report')\n"
+            "print(sorted(m for m in sys.modules if m.startswith('molva.cli.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['molva.cli.app', 'molva.cli.report']"
+
+
 def test_top_level_help_is_in_one_language() -> None:
     code, out, _ = run("--help")
     assert code == 0
@@ -111,3 +130,21 @@ def test_commands_never_create_an_empty_database(tmp_path: Path, command: tuple[
     assert code == 2, (out, err)
     assert err.strip().count("\n") == 0 and "molva db upgrade" in err
     assert not db.exists()
+
+
+def test_db_rollups_recounts_the_per_source_counts_after_a_change_outside_molva(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert run("db", "upgrade", env={"MOLVA_DATABASE_URL": url})[0] == 0
+    with sqlite3.connect(tmp_path / "x.db") as conn:  # rows written by another tool
+        conn.execute("INSERT INTO sources (id, name, kind, enabled, consecutive_failures, created_at) "
+                     "VALUES (4, 's', 'vk', 1, 0, '2025-01-01 00:00:00.000000')")
+        conn.executemany("INSERT INTO mentions (source_id, kind, external_id, url, canonical_url, text, language, "
+                         "published_at, fetched_at, content_hash) VALUES (4, 'vk', ?, 'u', 'u', 't', 'ru', "
+                         "'2025-03-01 10:00:00.000000', '2025-03-01 10:00:00.000000', ?)",
+                         [(f"e{i}", f"{i:064x}") for i in range(3)])
+    code, out, _ = run("db", "rollups", env={"MOLVA_DATABASE_URL": url})
+    assert code == 0 and "rollups recounted" in out
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("SELECT source_id, mentions FROM source_counts").fetchall() == [(4, 3)]

@@ -145,3 +145,48 @@ def test_0106_backfills_reply_delay_ms_exactly(empty_url: str) -> None:
     assert expected == [1500, None, 1, 3 * 86_400_000 + 7_001, 0, 0, None]
     engine.dispose()
     command.downgrade(config, "0105_first_reply_known")
+
+
+def test_0107_backfills_source_counts_and_reply_source_id(empty_url: str) -> None:
+    """Rows stored at 0106: ``source_counts`` is the count per source, ``reply_source_id`` the mention's source
+    where an answer time is known; down and up again gives the same."""
+    url = empty_url
+    config = alembic_config(url)
+    command.upgrade(config, "0106_report_speed_reply_delay")
+    engine = make_engine(url)
+    tables = MetaData()
+    tables.reflect(engine)
+    at = datetime(2025, 3, 1, 12, tzinfo=UTC)
+
+    def insert(connection: Connection, table: str, **values: object) -> None:
+        row: dict[str, object] = {}
+        for column in tables.tables[table].columns:
+            if column.name not in values and not (column.nullable or column.primary_key or column.server_default):
+                kind = column.type.python_type
+                row[column.name] = at if kind is datetime else 0 if kind in (int, float) else f"x{values.get('id')}"
+        connection.execute(tables.tables[table].insert().values(**row, **values))
+
+    with engine.begin() as connection:
+        for source in (1, 2, 3):
+            insert(connection, "sources", id=source, name=f"s{source}", kind="vk", enabled=True)
+        for i in range(1, 8):
+            insert(connection, "mentions", id=i, source_id=1 if i <= 5 else 2, external_id=f"e{i}", kind="vk",
+                   published_at=at)
+            insert(connection, "brand_mentions", id=i, mention_id=i, brand="B", addressed=True, published_at=at,
+                   first_reply_at=at + timedelta(minutes=i) if i % 2 else None, first_reply_known=bool(i % 2),
+                   reply_delay_ms=i * 60_000 if i % 2 else None)
+
+    def state() -> tuple[list[tuple[int, int]], list[tuple[int, int | None]]]:
+        with engine.connect() as connection:
+            counts = [tuple(r) for r in connection.execute(text("SELECT * FROM source_counts ORDER BY 1"))]
+            kept = [tuple(r) for r in connection.execute(text("SELECT id, reply_source_id FROM brand_mentions "
+                                                               "ORDER BY id"))]
+        return counts, kept  # type: ignore[return-value]
+
+    command.upgrade(config, "head")
+    expected = ([(1, 5), (2, 2)], [(1, 1), (2, None), (3, 1), (4, None), (5, 1), (6, None), (7, 2)])
+    assert state() == expected
+    command.downgrade(config, "0106_report_speed_reply_delay")
+    command.upgrade(config, "head")
+    assert state() == expected
+    engine.dispose()

@@ -6,19 +6,20 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from molva import rollups
 from molva.catalog import load_catalog
 from molva.corrections import correct_sentiment
 from molva.ingest import Ingestor, MentionData, ReplyData, get_or_create_source, start_run
-from molva.metrics import MetricsFilter, brand_stats, build_report, response_stats, rollup
+from molva.metrics import MetricsFilter, brand_stats, build_report, response_stats, rollup, source_health
 from molva.metrics.competitors import response_by_source, response_slices, response_table
 from molva.metrics.rollup import raw_only
 from molva.metrics.sources import source_stats
 from molva.metrics.timeseries import mention_timeseries, source_breakdown
-from molva.models import BrandMention, OfficialReply
+from molva.models import BrandMention, Mention, OfficialReply, SourceCount
+from molva.privacy import erase_mentions
 from molva.settings import SourceConfig
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -66,9 +67,23 @@ def _nonzero(counts: Counter[rollups.Key]) -> dict[rollups.Key, int]:
     return {k: v for k, v in counts.items() if v}
 
 
+def _assert_counters(session: Session) -> None:
+    """``source_counts`` equals a count of the mentions per source, and each answer time carries its mention's
+    source (``reply_source_id``, NULL without an answer time)."""
+    session.flush()
+    counted = dict(session.execute(select(Mention.source_id, func.count(Mention.id)).group_by(Mention.source_id)).all())
+    kept = {k: v for k, v in session.execute(select(SourceCount.source_id, SourceCount.mentions)).all() if v}
+    assert kept == counted and sum(counted.values()) > 0
+    rows = session.execute(select(BrandMention.reply_delay_ms, BrandMention.reply_source_id, Mention.source_id)
+                           .join(Mention, Mention.id == BrandMention.mention_id)).all()
+    assert any(delay is not None for delay, _, _ in rows)
+    assert all(kept_source == (source if delay is not None else None) for delay, kept_source, source in rows)
+
+
 def test_rollups_equal_a_recount_through_every_change(any_session: Session) -> None:
     _fill(any_session)
     assert _nonzero(rollups.stored(any_session)) == _nonzero(rollups.recount(any_session))
+    _assert_counters(any_session)
     _classify(any_session)
     assert _nonzero(rollups.stored(any_session)) == _nonzero(rollups.recount(any_session))
     first = any_session.scalars(select(BrandMention).order_by(BrandMention.id)).first()
@@ -85,6 +100,21 @@ def test_rollups_equal_a_recount_through_every_change(any_session: Session) -> N
     assert answered and all(bm.first_reply_at is not None for bm in answered)
     replied = {bm.first_reply_at.replace(tzinfo=UTC) for bm in answered if bm.brand == "Сбербанк"}
     assert T0 + timedelta(minutes=40) in replied  # the earliest reply, though it arrived later
+    _assert_counters(any_session)
+    # an erased mention leaves the per-source count (molva.privacy); an ORM add and delete count the same
+    erase_mentions(any_session, [first.mention_id])
+    _assert_counters(any_session)
+    source_id = any_session.scalars(select(Mention.source_id)).first()
+    any_session.add(Mention(source_id=source_id, kind="vk", external_id="orm-added", url="https://vk.com/x",
+                            canonical_url="https://vk.com/x", text="x", published_at=T0, content_hash="0" * 64))
+    _assert_counters(any_session)
+    other = any_session.scalars(select(Mention).where(~Mention.brand_mentions.any()).order_by(Mention.id)).first()
+    assert other is not None
+    any_session.delete(other)
+    _assert_counters(any_session)
+    with raw_only():
+        expected = source_health(any_session)
+    assert source_health(any_session) == expected
 
 
 def _metrics(session: Session, filters: MetricsFilter) -> list[object]:
@@ -92,7 +122,8 @@ def _metrics(session: Session, filters: MetricsFilter) -> list[object]:
             source_breakdown(session, filters), mention_timeseries(session, filters, "hour"),
             mention_timeseries(session, filters, "day"), mention_timeseries(session, filters, "week"),
             build_report(session, filters)["brands"], response_slices(session, filters, "day"),
-            response_slices(session, filters, "hour"), source_stats(session, filters)]
+            response_slices(session, filters, "hour"), response_slices(session, filters, "week"),
+            source_stats(session, filters), source_health(session), build_report(session, filters)]
 
 
 def test_metrics_from_rollups_equal_metrics_from_raw_rows(any_session: Session) -> None:
@@ -193,3 +224,17 @@ def test_answer_time_quantiles_picked_by_the_database_equal_python_statistics(an
     assert _metrics(any_session, MetricsFilter()) == expected
     stats = response_stats(any_session)["Сбербанк"]
     assert stats.answered == 30 and stats.median_response_seconds is not None
+
+
+def test_quantiles_of_equals_statistics_median_and_inclusive_p90() -> None:
+    import random
+    import statistics
+
+    from molva.metrics.delays import quantiles_of
+
+    rng = random.Random(7)
+    assert quantiles_of([]) == (None, None) and quantiles_of([2.5]) == (2.5, 2.5)
+    for n in range(2, 120):
+        values = [rng.choice([rng.randrange(10**7) / 1000, 1.5, 0.0]) for _ in range(n)]  # ties and zeros too
+        expected = statistics.median(values), statistics.quantiles(values, n=100, method="inclusive")[89]
+        assert quantiles_of(values) == expected, values

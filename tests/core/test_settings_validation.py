@@ -86,3 +86,51 @@ def test_cli_reports_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"molva: error: {config}:2: "), result.output
+
+
+def test_environment_is_read_like_pydantic_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any case, ``__`` for nested names, JSON for lists, tables and models, merged over the file; the variables
+    the settings do not know (MOLVA_CONFIG, MOLVA_THREADS) are left alone."""
+    config = tmp_path / "molva.toml"
+    config.write_text('[dashboard]\nport = 8600\nhost = "127.0.0.1"\n[alerts]\nintents = ["idea"]\n'
+                      + SOURCE, encoding="utf-8")
+    monkeypatch.setenv("molva_log_level", "debug")
+    monkeypatch.setenv("MOLVA_DASHBOARD__HOST", "0.0.0.0")
+    monkeypatch.setenv("MOLVA_DASHBOARD__PASSWORD", "pw")
+    monkeypatch.setenv("MOLVA_ALERTS", '{"digest_hour": 3, "owners": {"fees": "Пётр"}}')
+    monkeypatch.setenv("MOLVA_ALERTS__OWNERS__APP", "Анна")
+    monkeypatch.setenv("MOLVA_ALERTS__BRANDS__МТС__INTENTS", '["problem"]')
+    monkeypatch.setenv("MOLVA_THREADS", "4")
+    settings = load_settings(config, data_dir=tmp_path)
+    assert settings.log_level == "DEBUG" and settings.data_dir == tmp_path
+    assert (settings.dashboard.port, settings.dashboard.host) == (8600, "0.0.0.0")
+    assert settings.dashboard.password is not None and settings.dashboard.password.get_secret_value() == "pw"
+    assert settings.alerts.intents == ["idea"] and settings.alerts.digest_hour == 3
+    assert settings.alerts.owners == {"fees": "Пётр", "app": "Анна"}
+    assert settings.alerts.brands["мтс"].intents == ["problem"]  # names in any case: lower-cased, as before
+    assert [s.name for s in settings.sources] == ["tg"]
+    monkeypatch.setenv("MOLVA_SOURCES", '[{"name": "vk1", "kind": "vk", "targets": ["club1"]}]')
+    assert [s.name for s in load_settings(config).sources] == ["vk1"]
+
+
+@pytest.mark.parametrize(("variable", "value", "words"), [
+    ("MOLVA_SOURCES", "not json", "invalid JSON"),
+    ("MOLVA_ALERTS__INTENTS", "problem", "invalid JSON"),
+    ("MOLVA_DASHBOARD__BOGUS", "1", "dashboard.bogus: Extra inputs are not permitted"),
+])
+def test_bad_environment_json_or_name_is_one_line(monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
+                                                   words: str) -> None:
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(main, ["report"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"molva: error: environment variable {variable}: "), result.output
+    assert words in lines[0]
+
+
+def test_settings_do_not_import_pydantic_settings() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, molva.settings; print('pydantic_settings' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
