@@ -1,24 +1,17 @@
 """One settings object: ``MOLVA_*`` environment variables over a TOML config file.
 
-Read once at the edge (the CLI, the scheduler, the dashboard) and passed down as plain values. The environment
-is read as pydantic-settings reads it (prefix ``MOLVA_``, any case, ``__`` between nested names, JSON for lists,
-tables and models) by :func:`environment_values`, without importing pydantic-settings (a tenth of a second of
-every command's start).
+Read once at the edge (the CLI, the scheduler, the dashboard) and passed down as plain values.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import re
 import tomllib
-import types
-from collections import deque
-from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -31,6 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from molva.errors import ConfigFileError
 
@@ -322,134 +317,22 @@ class PrivacySettings(StrictModel):
         return self
 
 
-ENV_PREFIX = "MOLVA_"
-ENV_NESTED_DELIMITER = "__"
+_config_data: ContextVar[dict[str, Any] | None] = ContextVar("molva_config_data", default=None)
 
 
-def _annotation_is_complex(annotation: Any) -> bool:
-    """A list, table, set, tuple or model: its environment value is JSON (as in pydantic-settings)."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _annotation_is_complex(get_args(annotation)[0])
-    for candidate in (annotation, origin):
-        if not isinstance(candidate, type) or issubclass(candidate, str | bytes):
-            continue
-        if issubclass(candidate, SecretStr):
-            return False
-        if issubclass(candidate, BaseModel | Mapping | Sequence | AbstractSet | tuple | set | frozenset | deque):
-            return True
-    return False
+class _TomlDataSource(PydanticBaseSettingsSource):
+    """Values from the already-parsed TOML config file (lowest priority)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        data = _config_data.get() or {}
+        return data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_config_data.get() or {})
 
 
-def _field_is_complex(annotation: Any) -> tuple[bool, bool]:
-    """(whether the value is JSON, whether a value that is not JSON is kept as the string)."""
-    if _annotation_is_complex(annotation):
-        return True, False
-    if get_origin(annotation) in (Union, types.UnionType) and any(
-            _annotation_is_complex(arg) for arg in get_args(annotation)):
-        return True, True
-    return False, False
-
-
-def _decode(variable: str, value: str, allow_failure: bool) -> Any:
-    try:
-        return json.loads(value)
-    except ValueError as exc:
-        if allow_failure:
-            return value
-        raise ConfigFileError(f"environment variable {variable}", None, f"invalid JSON: {exc}") from None
-
-
-def _next_annotation(annotation: Any, key: str) -> tuple[Any, bool]:
-    """The annotation of ``key`` inside ``annotation`` (a model's field, or a table's values) and whether it is
-    known; ``Optional[X]`` looks into ``X``."""
-    if get_origin(annotation) in (Union, types.UnionType):
-        for arg in get_args(annotation):
-            found, known = _next_annotation(arg, key)
-            if known:
-                return found, True
-        return None, False
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        for name, field in annotation.model_fields.items():
-            if name.lower() == key:
-                return field.annotation, True
-        return None, False
-    origin = get_origin(annotation)
-    if isinstance(origin, type) and issubclass(origin, Mapping):
-        args = get_args(annotation)
-        return (args[1] if len(args) == 2 else Any), True
-    return None, False
-
-
-def _deep_update(base: dict[str, Any], *updates: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for update in updates:
-        for key, value in update.items():
-            if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = _deep_update(merged[key], value)
-            else:
-                merged[key] = value
-    return merged
-
-
-def environment_values(model: type[BaseModel], environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The fields of ``model`` set by ``MOLVA_*`` variables, as pydantic-settings' ``EnvSettingsSource`` reads
-    them: names in any case; a list, table or model field's value is JSON (a bad one is a
-    :class:`ConfigFileError` naming the variable); ``MOLVA_DASHBOARD__PASSWORD`` sets ``dashboard.password``
-    (merged over a JSON ``MOLVA_DASHBOARD``); unknown ``MOLVA_*`` variables are ignored, unknown nested names
-    reach validation (and its "Extra inputs are not permitted")."""
-    env = {key.lower(): (key, value) for key, value in (os.environ if environ is None else environ).items()}
-    prefix = ENV_PREFIX.lower()
-    values: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
-        env_name = prefix + name.lower()
-        is_complex, allow_failure = _field_is_complex(field.annotation)
-        found = env.get(env_name)
-        if not is_complex:
-            if found is not None:
-                values[name] = found[1]
-            continue
-        value: Any = _decode(found[0], found[1], allow_failure) if found is not None else None
-        nested = _nested_values(env_name + ENV_NESTED_DELIMITER, field.annotation, env)
-        if found is None:
-            if nested:
-                values[name] = nested
-        elif isinstance(value, dict):
-            values[name] = _deep_update(value, nested)
-        elif value is not None:  # JSON null: as if unset
-            values[name] = value
-    return values
-
-
-def _nested_values(prefix: str, annotation: Any, env: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
-    origin = get_origin(annotation)
-    is_dict = annotation is dict or (isinstance(origin, type) and issubclass(origin, dict))
-    result: dict[str, Any] = {}
-    for env_name, (variable, raw) in env.items():
-        if not env_name.startswith(prefix):
-            continue
-        *keys, last_key = env_name[len(prefix):].split(ENV_NESTED_DELIMITER)
-        target: Any = result
-        inner, known = annotation, True
-        for key in keys:
-            inner, known = _next_annotation(inner, key) if known else (None, False)
-            if isinstance(target, dict):
-                target = target.setdefault(key, {})
-        inner, known = _next_annotation(inner, last_key) if known else (None, False)
-        value: Any = raw
-        if (known or is_dict) and raw:
-            is_complex, allow_failure = _field_is_complex(inner) if known else (True, True)
-            if is_complex:
-                value = _decode(variable, raw, allow_failure)
-        if isinstance(target, dict):
-            target[last_key] = value
-    return result
-
-
-class Settings(BaseModel):
-    """Built by :func:`load_settings`: the TOML file, then ``MOLVA_*`` variables, then keyword overrides."""
-
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOLVA_", env_nested_delimiter="__", extra="forbid")
 
     data_dir: Path = Path("var")
     database_url: str | None = None
@@ -486,6 +369,17 @@ class Settings(BaseModel):
                 raise ValueError(f"two sources are named {source.name!r} (entries {seen[source.name]} and {index})")
             seen[source.name] = index
         return sources
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TomlDataSource(settings_cls)
 
     @property
     def db_url(self) -> str:
@@ -571,8 +465,9 @@ def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Se
     data: dict[str, Any] = {}
     if path is not None:
         text, data = _read_toml(path)
+    token = _config_data.set(data)
     try:
-        settings = Settings.model_validate(_deep_update(data, environment_values(Settings), overrides))
+        settings = Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])
@@ -588,5 +483,7 @@ def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Se
                 loc = ("sources", int(duplicate.group(1)), "name")
             raise ConfigFileError(path, line_of(text, loc), problem) from None
         raise ConfigFileError("environment (MOLVA_*)", None, problem) from None
+    finally:
+        _config_data.reset(token)
     settings.config_path = path
     return settings
