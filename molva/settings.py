@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from molva.errors import ConfigFileError
 
@@ -454,6 +454,16 @@ def env_variable_for(loc: tuple[int | str, ...]) -> str | None:
     return None
 
 
+def _variables_of(settings_error: str) -> str:
+    """'environment variable MOLVA_ALERTS__INTENTS' for pydantic-settings' 'error parsing value for field
+    "alerts" …': the set variables of that field (its JSON value or its nested names)."""
+    field = re.search(r'field "([^"]+)"', settings_error)
+    prefix = "MOLVA_" + (field.group(1).upper() if field else "")
+    names = sorted(name for name in os.environ
+                   if name.upper() == prefix or name.upper().startswith(prefix + "__"))
+    return f"environment variable {', '.join(names) or prefix}"
+
+
 def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Settings:
     """Settings from the environment over ``config_path`` (or ``MOLVA_CONFIG``).
 
@@ -468,6 +478,8 @@ def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Se
     token = _config_data.set(data)
     try:
         settings = Settings(**overrides)
+    except SettingsError as exc:  # a MOLVA_* value that should be JSON and is not
+        raise ConfigFileError(_variables_of(str(exc)), None, "invalid JSON") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])

@@ -86,3 +86,18 @@ def test_cli_reports_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"molva: error: {config}:2: "), result.output
+
+
+@pytest.mark.parametrize(("variable", "value", "words"), [
+    ("MOLVA_SOURCES", "not json", "invalid JSON"),
+    ("MOLVA_ALERTS__INTENTS", "problem", "invalid JSON"),
+    ("MOLVA_DASHBOARD__BOGUS", "1", "dashboard.bogus: Extra inputs are not permitted"),
+])
+def test_bad_environment_json_or_name_is_one_line(monkeypatch: pytest.MonkeyPatch, variable: str, value: str,
+                                                   words: str) -> None:
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(main, ["report"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"molva: error: environment variable {variable}: "), result.output
+    assert words in lines[0]
