@@ -462,12 +462,18 @@ class Ingestor:
             if other is None:
                 self._forwards.setdefault(forwarded, []).append(mention_id)
         digest = row["content_hash"]
+        search = False
         if other is None and row["official_brand"] is None and grams:
             same = [*copies.get(digest, ()), *earlier.get(digest, ())]
-            other = min(same)[1] if same else self.index.nearest(grams, exclude=mention_id, brands=brands, keys=keys)
+            if same:
+                other = min(same)[1]
+            else:
+                search = True  # the MinHash index, in the same pass that adds this text to it
         if row["official_brand"] is None:
             earlier.setdefault(digest, []).append((self._copy_key(row["published_at"]), mention_id))
-        self.index.add(mention_id, grams, brands, keys=keys)
+        found = self.index.add(mention_id, grams, brands, keys=keys, search=search)
+        if search:
+            other = found
         waiting = self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
         if waiting:
             linked = self.session.execute(
