@@ -26,6 +26,7 @@ SCANNED = 16  # the most recent members of each bucket checked for a new text
 COMMON_SHINGLE = SCANNED  # the most recent members a bucket keeps (older ones would never be checked again)
 BANDS = 16
 ROWS = 4
+KEY_SLICE = 4096  # shingles whose MinHash values are computed at once (64 × 8 bytes each)
 WINDOW = 50_000  # texts kept in the index (the latest ones); about 1.5 kB each
 
 
@@ -134,13 +135,31 @@ class ShingleIndex:
         return out
 
     def _keys_of(self, x: np.ndarray, sizes: list[int]) -> list[tuple[int, ...]]:
-        """Band keys of texts whose shingle hashes lie one after another in ``x`` (``sizes``: how many each)."""
+        """Band keys of texts whose shingle hashes lie one after another in ``x`` (``sizes``: how many each).
+
+        In slices of about ``KEY_SLICE`` shingles, computed in place: the 64 hashes of each shingle stay in the
+        CPU cache instead of one array of them all going through memory several times."""
         if not sizes:
             return []
-        offsets = np.cumsum([0, *sizes[:-1]])
+        b = self._b[:, None]
+        shift = np.uint64(32)
+        parts: list[np.ndarray] = []
+        first = 0  # the first text of the slice
+        position = 0  # where its shingles start in x
+        while first < len(sizes):
+            last, width = first, 0
+            while last < len(sizes) and (width < KEY_SLICE or last == first):
+                width += sizes[last]
+                last += 1
+            hashed = np.multiply.outer(self._a, x[position:position + width])
+            with np.errstate(over="ignore"):
+                hashed += b
+            hashed >>= shift
+            offsets = np.cumsum([0, *sizes[first:last - 1]])
+            parts.append(np.minimum.reduceat(hashed, offsets, axis=1).T)
+            first, position = last, position + width
+        signatures = np.concatenate(parts).reshape(len(sizes), BANDS, ROWS)
         with np.errstate(over="ignore"):
-            hashed = (np.multiply.outer(self._a, x) + self._b[:, None]) >> np.uint64(32)
-            signatures = np.minimum.reduceat(hashed, offsets, axis=1).T.reshape(len(sizes), BANDS, ROWS)
             return [tuple(row) for row in (signatures @ self._mix + self._band).tolist()]
 
     def keys_many(self, texts: list[frozenset[int]]) -> list[tuple[int, ...] | None]:

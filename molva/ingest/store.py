@@ -286,7 +286,8 @@ class Ingestor:
             values = []
             for row in rows:
                 value = list(_VALUES(row))
-                value[_PUBLISHED] = process(value[_PUBLISHED])
+                # written once per row as SQLAlchemy writes it; the brand rows and copy keys reuse the text
+                value[_PUBLISHED] = row["published_sql"] = process(value[_PUBLISHED])
                 value[_FETCHED] = fetched
                 values.append(value)
             returned = sqlite_insert(self._cursor(), "mentions", COLUMNS, values,
@@ -343,11 +344,9 @@ class Ingestor:
             if self._postgres:  # fresh mention ids: no conflict possible
                 copy_insert(session, BRAND_MENTIONS, brand_rows, columns=BRAND_COLUMNS)
             elif self._sqlite:
-                process = self._datetime
-                self._cursor().executemany(
+                self._cursor().executemany(  # published_at is SQLAlchemy's text already (_brand_rows)
                     f"INSERT INTO brand_mentions ({', '.join(BRAND_COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
-                    "ON CONFLICT (mention_id, brand) DO NOTHING",
-                    [(*r[:5], process(r[5]), *r[6:]) for r in brand_rows])
+                    "ON CONFLICT (mention_id, brand) DO NOTHING", brand_rows)
             else:
                 session.execute(self._insert_brands, [dict(zip(BRAND_COLUMNS, r, strict=True)) for r in brand_rows])
             rollups.apply(session, counts)
@@ -365,7 +364,8 @@ class Ingestor:
         """The ``brand_mentions`` rows of a stored mention (tuples of ``BRAND_COLUMNS``), by brand: the first
         match of each brand in the text, else in the title, else the accounts it is addressed to."""
         found: dict[str, tuple[Any, ...]] = {}
-        mention_id, published = row["id"], row["published_at"]
+        mention_id = row["id"]
+        published = row["published_sql"] if self._sqlite else row["published_at"]  # as it is written
         for match in self.catalog.match(data.text):
             if match.brand not in found:
                 found[match.brand] = (mention_id, match.brand, match.alias[:200], match.start, match.end, published,
@@ -413,7 +413,7 @@ class Ingestor:
             for digest, published, mention_id in sqlite_in(
                     self._cursor(), "SELECT content_hash, published_at, id FROM mentions "
                     "WHERE id < ? AND content_hash IN ({}) AND official_brand IS NULL", list(hashes), (min(batch),)):
-                # SQLAlchemy's fixed-width UTC text: sorts as the times do (see _copy_key)
+                # SQLAlchemy's fixed-width UTC text: sorts as the times do (compared with the batch's own in _link)
                 found.setdefault(digest, []).append((published, mention_id))
             return found
         for chunk in _chunks(list(hashes)):
@@ -423,10 +423,6 @@ class Ingestor:
                 if mention_id not in batch:
                     found.setdefault(digest, []).append((as_utc(published), mention_id))
         return found
-
-    def _copy_key(self, published: datetime) -> Any:
-        """``published_at`` as :meth:`_hash_copies` hands it back (comparable with what it finds)."""
-        return self._datetime(published) if self._sqlite else published
 
     def _forward_targets(self, urls: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -470,7 +466,8 @@ class Ingestor:
             else:
                 search = True  # the MinHash index, in the same pass that adds this text to it
         if row["official_brand"] is None:
-            earlier.setdefault(digest, []).append((self._copy_key(row["published_at"]), mention_id))
+            key = row["published_sql"] if self._sqlite else row["published_at"]  # as _hash_copies reads it
+            earlier.setdefault(digest, []).append((key, mention_id))
         found = self.index.add(mention_id, grams, brands, keys=keys, search=search)
         if search:
             other = found
