@@ -4,7 +4,8 @@ Everything runs on the caller's :class:`~sqlalchemy.orm.Session` (the caller own
 item pipeline and ``molva import`` commit in small batches so that a killed process keeps what it stored).
 A batch costs a handful of statements: one lookup of known ids, one of known URLs, one of parents, one
 ``INSERT … ON CONFLICT DO NOTHING … RETURNING`` of the new mentions, one multi-row INSERT of their brands,
-one lookup of stored copies by content hash; near-duplicates cost a few statements each.
+one lookup of stored copies by content hash, one or two of the copies' roots and one ``executemany`` of the
+near-duplicate links.
 
 Duplicates are handled in three layers:
 
@@ -95,11 +96,6 @@ class Ingestor:
         self._insert_brands = insert_ignoring_conflicts(session, BRAND_MENTIONS, ["mention_id", "brand"])
         self._insert_reply = insert_ignoring_conflicts(
             session, REPLIES, ["mention_id", "brand", "reply_external_id"]).returning(REPLIES.c.id)
-        root = MENTIONS.alias("root")
-        self._select_root = select(
-            MENTIONS.c.id, MENTIONS.c.published_at, root.c.id.label("root_id"),
-            root.c.published_at.label("root_published"),
-        ).outerjoin(root, root.c.id == MENTIONS.c.near_duplicate_of_id).where(MENTIONS.c.id == bindparam("other"))
         self._repoint = update(MENTIONS).where(
             (MENTIONS.c.near_duplicate_of_id == bindparam("old")) | (MENTIONS.c.id == bindparam("old"))
         ).values(near_duplicate_of_id=bindparam("new"))
@@ -399,9 +395,9 @@ class Ingestor:
                                                if row["forwarded_from"] and "://" in row["forwarded_from"]}))
         earlier: dict[str, list[tuple[Any, int]]] = {}  # the batch's own copies, as they are linked in turn
         prepared = self.index.prepare([self._normalized(row) for _, _, row in stored])
-        for (_, _, row), (row_grams, row_keys) in zip(stored, prepared, strict=True):
-            row["near_duplicate_of"] = self._link(row, brands[row["id"]], copies, earlier, forwards, row_grams,
-                                                  row_keys)
+        plan = [(row, *self._copy_of(row, brands[row["id"]], copies, earlier, forwards, row_grams, row_keys))
+                for (_, _, row), (row_grams, row_keys) in zip(stored, prepared, strict=True)]
+        self._link_all(plan)
 
     def _hash_copies(self, hashes: set[str], batch: set[int]) -> dict[str, list[tuple[Any, int]]]:
         """``(published_at, id)`` of the stored non-official mentions with these content hashes, but for the
@@ -445,11 +441,12 @@ class Ingestor:
             return None
         return normalized
 
-    def _link(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[Any, int]]],
-              earlier: dict[str, list[tuple[Any, int]]], forwards: dict[str, int], grams: frozenset[int],
-              keys: tuple[int, ...] | None) -> int | None:
-        """Link a repost to the earliest copy (the new mention may itself be the earlier one); ``copies``: the
-        stored ones before this batch, ``earlier``: those of this batch before this row."""
+    def _copy_of(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[Any, int]]],
+                 earlier: dict[str, list[tuple[Any, int]]], forwards: dict[str, int], grams: frozenset[int],
+                 keys: tuple[int, ...] | None) -> tuple[int | None, list[int]]:
+        """The stored mention a new one copies, if any, and the forwards stored before it that it is the original
+        of (no statement: :meth:`_link_all` writes the links); ``copies``: the stored ones with the same content
+        hash before this batch, ``earlier``: those of this batch before this row."""
         mention_id: int = row["id"]
         other: int | None = None
         forwarded = row["forwarded_from"]
@@ -471,45 +468,101 @@ class Ingestor:
         found = self.index.add(mention_id, grams, brands, keys=keys, search=search)
         if search:
             other = found
-        waiting = self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
-        if waiting:
+        return other, self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
+
+    def _link_all(self, plan: list[tuple[dict[str, Any], int | None, list[int]]]) -> None:
+        """Link each new mention of ``plan`` (row, the copy it found, the forwards waiting for it) in order, with
+        the results of linking them one by one: each repost points at the earliest copy of its group (a new
+        mention published before that root becomes the group's root). The roots of the copies found are read
+        in one or two statements and followed in memory as the batch links them; the links are written in
+        order, consecutive plain links in one ``executemany``."""
+        state: dict[int, list[Any]] = {row["id"]: [as_utc(row["published_at"]), None] for row, _, _ in plan}
+        wanted = {other for _, other, _ in plan if other is not None}
+        wanted.update(w for _, _, waiting in plan for w in waiting)
+        self._read_links(state, wanted)
+        self._read_links(state, {s[1] for s in state.values() if s[1] is not None})  # their roots
+        ops: list[tuple[str, Any, int]] = []  # ("link", id, root) | ("repoint", old root, new) | ("forwards", …)
+        for row, other, waiting in plan:
+            mention_id = row["id"]
+            row["near_duplicate_of"] = None
+            if waiting:
+                for forward in waiting:
+                    found = state.get(forward)
+                    if found is not None and found[1] is None:
+                        found[1] = mention_id
+                ops.append(("forwards", waiting, mention_id))
+            found = state.get(other) if other is not None else None
+            if other is None or found is None:
+                continue
+            # its root (as the old LEFT JOIN on near_duplicate_of_id found it), else itself
+            root_id: int = found[1] if found[1] is not None and found[1] in state else other
+            if root_id == mention_id:
+                continue
+            self.counts["near_duplicate"] += 1
+            published = state[mention_id][0]
+            if published < state[root_id][0]:  # the new mention is the earlier copy: it becomes the root
+                for linked in state.values():
+                    if linked[1] == root_id:
+                        linked[1] = mention_id
+                state[root_id][1] = mention_id
+                ops.append(("repoint", root_id, mention_id))
+                continue
+            state[mention_id][1] = root_id
+            row["near_duplicate_of"] = root_id
+            ops.append(("link", mention_id, root_id))
+        self._write_links(ops)
+
+    def _read_links(self, state: dict[int, list[Any]], ids: set[int]) -> None:
+        """Add ``[published_at, near_duplicate_of_id]`` of the stored mentions ``ids`` (those not in it) to
+        ``state``."""
+        ids -= state.keys()
+        if not ids:
+            return
+        if self._sqlite:
+            for mention_id, published, root in sqlite_in(
+                    self._cursor(), "SELECT id, published_at, near_duplicate_of_id FROM mentions WHERE id IN ({})",
+                    sorted(ids)):
+                state[mention_id] = [_parse_sqlite_time(published), root]
+            return
+        for chunk in _chunks(sorted(ids)):
+            query = select(MENTIONS.c.id, MENTIONS.c.published_at, MENTIONS.c.near_duplicate_of_id).where(
+                one_of(self.session, MENTIONS.c.id, chunk))
+            for mention_id, published, root in self.session.execute(query):
+                state[mention_id] = [as_utc(published), root]
+
+    def _write_links(self, ops: list[tuple[str, Any, int]]) -> None:
+        """Write :meth:`_link_all`'s links in order: ``("link", id, root)``, ``("repoint", old root, new root)``,
+        ``("forwards", ids, original)``."""
+        cursor = self._cursor() if self._sqlite else None
+        links: list[tuple[int, int]] = []  # (root, id) of consecutive plain links
+
+        def flush() -> None:
+            if not links:
+                return
+            if cursor is not None:
+                cursor.executemany("UPDATE mentions SET near_duplicate_of_id = ? WHERE id = ?", links)
+            else:
+                self.session.execute(self._link_to, [{"_id": i, "near_duplicate_of_id": r} for r, i in links])
+            links.clear()
+
+        for kind, subject, target in ops:
+            if kind == "link":
+                links.append((target, subject))
+                continue
+            flush()
+            if kind == "repoint":
+                if cursor is not None:
+                    cursor.execute("UPDATE mentions SET near_duplicate_of_id = ? WHERE near_duplicate_of_id = ? "
+                                   "OR id = ?", (target, subject, subject))
+                else:
+                    self.session.execute(self._repoint, {"old": subject, "new": target})
+                continue
             linked = self.session.execute(
-                update(MENTIONS).where(MENTIONS.c.id.in_(waiting), MENTIONS.c.near_duplicate_of_id.is_(None))
-                .values(near_duplicate_of_id=mention_id)
+                update(MENTIONS).where(MENTIONS.c.id.in_(subject), MENTIONS.c.near_duplicate_of_id.is_(None))
+                .values(near_duplicate_of_id=target)
             )
             self.counts["near_duplicate"] += linked.rowcount  # type: ignore[attr-defined]
-        if other is None:
-            return None
-        return self._attach(mention_id, as_utc(row["published_at"]), other)
-
-    def _attach(self, mention_id: int, published: datetime, other: int) -> int | None:
-        cursor = self._cursor() if self._sqlite else None
-        if cursor is not None:
-            found = cursor.execute(
-                "SELECT m.id, m.published_at, root.id, root.published_at FROM mentions m "
-                "LEFT JOIN mentions root ON root.id = m.near_duplicate_of_id WHERE m.id = ?", (other,)).fetchone()
-        else:
-            found = self.session.execute(self._select_root, {"other": other}).first()
-        if found is None:
-            return None
-        root_id, root_published = (found[2], found[3]) if found[2] is not None else (found[0], found[1])
-        if root_id == mention_id:
-            return None
-        self.counts["near_duplicate"] += 1
-        if cursor is not None:
-            root_published = _parse_sqlite_time(root_published)
-        if published < as_utc(root_published):  # the new mention is the earlier copy: it becomes the root
-            if cursor is not None:
-                cursor.execute("UPDATE mentions SET near_duplicate_of_id = ? WHERE near_duplicate_of_id = ? OR id = ?",
-                               (mention_id, root_id, root_id))
-            else:
-                self.session.execute(self._repoint, {"old": root_id, "new": mention_id})
-            return None
-        if cursor is not None:
-            cursor.execute("UPDATE mentions SET near_duplicate_of_id = ? WHERE id = ?", (root_id, mention_id))
-        else:
-            self.session.execute(self._link_to, {"_id": mention_id, "near_duplicate_of_id": root_id})
-        return int(root_id)
+        flush()
 
     # --- official replies -------------------------------------------------------------------------------
 
