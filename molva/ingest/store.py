@@ -85,7 +85,6 @@ class Ingestor:
         self._sqlite = dialect.driver == "pysqlite"
         when = MENTIONS.c.published_at.type.dialect_impl(dialect).bind_processor(dialect)
         self._datetime: Callable[[datetime], Any] = when if when is not None else (lambda value: value)
-        self._hours: dict[datetime, datetime] = {}  # published_at -> its hour (rollups)
         self._officials: dict[tuple[str, str], str | None] = {}  # (kind, author id) -> official brand
         self.index = ShingleIndex()
         self.counts: dict[str, int] = {"new": 0, "known": 0, "duplicate_url": 0, "near_duplicate": 0,
@@ -314,28 +313,27 @@ class Ingestor:
                     row["raced"] = True
         brand_rows: list[tuple[Any, ...]] = []
         brands: dict[int, frozenset[str]] = {}
-        counts: Counter[rollups.Key] = Counter()
-        hours = self._hours
+        # what each new brand mention counts for (rollups.contribution of an unclassified, unanswered one),
+        # first per brand × hour × official × addressed, then as rollup keys
+        found_by: Counter[tuple[str, datetime, bool, bool]] = Counter()
         for _, item, row in stored:
             found = self._brand_rows(row, item)
             brands[row["id"]] = frozenset(found)
             if not found:
                 continue
             brand_rows.extend(found.values())
-            # what each new brand mention counts for (rollups.contribution of an unclassified, unanswered one)
-            published = row["published_at"]
-            hour = hours.get(published)
-            if hour is None:
-                if len(hours) > 100_000:
-                    hours.clear()
-                hour = hours[published] = rollups.hour_of(published)
+            published = row["published_at"]  # in UTC (_row)
+            hour = published.replace(minute=0, second=0, microsecond=0)
             official = row["official_brand"] is not None
             for brand, found_row in found.items():
-                base = (brand, hour, self.source_id, official)
-                counts[(*base, "mentions", "")] += 1
-                counts[(*base, "sentiment", "")] += 1
-                if found_row[6]:
-                    counts[(*base, "addressed", "")] += 1
+                found_by[(brand, hour, official, found_row[6])] += 1
+        counts: Counter[rollups.Key] = Counter()
+        for (brand, hour, official, addressed), number in found_by.items():
+            base = (brand, hour, self.source_id, official)
+            counts[(*base, "mentions", "")] += number
+            counts[(*base, "sentiment", "")] += number
+            if addressed:
+                counts[(*base, "addressed", "")] += number
         if brand_rows:
             if self._postgres:  # fresh mention ids: no conflict possible
                 copy_insert(session, BRAND_MENTIONS, brand_rows, columns=BRAND_COLUMNS)
