@@ -86,6 +86,7 @@ class Ingestor:
         when = MENTIONS.c.published_at.type.dialect_impl(dialect).bind_processor(dialect)
         self._datetime: Callable[[datetime], Any] = when if when is not None else (lambda value: value)
         self._officials: dict[tuple[str, str], str | None] = {}  # (kind, author id) -> official brand
+        self._brand_names = [brand.name for brand in catalog.brands]  # Catalog.spans gives their index
         self.index = ShingleIndex()
         self.counts: dict[str, int] = {"new": 0, "known": 0, "duplicate_url": 0, "near_duplicate": 0,
                                        "replies": 0, "ignored_replies": 0}
@@ -360,15 +361,18 @@ class Ingestor:
         found: dict[str, tuple[Any, ...]] = {}
         mention_id = row["id"]
         published = row["published_sql"] if self._sqlite else row["published_at"]  # as it is written
-        for match in self.catalog.match(data.text):
-            if match.brand not in found:
-                found[match.brand] = (mention_id, match.brand, match.alias[:200], match.start, match.end, published,
-                                      False, None, False)
+        names = self._brand_names
+        text = data.text
+        for start, end, index in self.catalog.spans(text):  # Catalog.match without its objects
+            name = names[index]
+            if name not in found:
+                found[name] = (mention_id, name, text[start:end][:200], start, end, published, False, None, False)
         if data.title:
-            for match in self.catalog.match(data.title):
-                if match.brand not in found:
-                    found[match.brand] = (mention_id, match.brand, match.alias[:200], 0, 0, published, False, None,
-                                          False)
+            title = data.title
+            for start, end, index in self.catalog.spans(title):
+                name = names[index]
+                if name not in found:
+                    found[name] = (mention_id, name, title[start:end][:200], 0, 0, published, False, None, False)
         if row["official_brand"] is None:
             for account in data.addressed_accounts:
                 brand = self.catalog.official_brand(data.kind, account)
