@@ -291,10 +291,15 @@ class Catalog:
 
     def match(self, text: str) -> list[BrandMatch]:
         """Every brand mention in ``text``, sorted by start (a brand may occur several times)."""
+        brands = self.brands
+        return [BrandMatch(brand=brands[b].name, brand_id=brands[b].id, alias=text[s:e], start=s, end=e)
+                for s, e, b in self.spans(text)]
+
+    def spans(self, text: str) -> list[tuple[int, int, int]]:
+        """:meth:`match` as ``(start, end, index in brands)`` tuples (no objects: the ingestor's bulk path)."""
         invisible = _INVISIBLE_RE.search(text)
         if invisible is None:
-            return [BrandMatch(brand=self.brands[b].name, brand_id=self.brands[b].id, alias=text[s:e],
-                               start=s, end=e) for s, e, b in self._find(text)]
+            return self._find(text)
         # Match the text without its invisible characters, then map the spans back onto the original.
         kept_orig: list[int] = []  # start of each kept run in the original text
         kept_clean: list[int] = []  # ... and in the cleaned text
@@ -318,12 +323,7 @@ class Catalog:
             k = bisect_right(kept_clean, c) - 1
             return kept_orig[k] + (c - kept_clean[k])
 
-        out = []
-        for s, e, b in self._find("".join(parts), seams=kept_clean[1:]):
-            start, end = orig(s), orig(e - 1) + 1
-            out.append(BrandMatch(brand=self.brands[b].name, brand_id=self.brands[b].id,
-                                  alias=text[start:end], start=start, end=end))
-        return out
+        return [(orig(s), orig(e - 1) + 1, b) for s, e, b in self._find("".join(parts), seams=kept_clean[1:])]
 
     def _find(self, raw: str, seams: Sequence[int] = ()) -> list[tuple[int, int, int]]:
         """(start, end, brand index) of every mention, sorted; exclusions applied."""

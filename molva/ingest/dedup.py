@@ -26,6 +26,7 @@ SCANNED = 16  # the most recent members of each bucket checked for a new text
 COMMON_SHINGLE = SCANNED  # the most recent members a bucket keeps (older ones would never be checked again)
 BANDS = 16
 ROWS = 4
+KEY_SLICE = 4096  # shingles whose MinHash values are computed at once (64 × 8 bytes each)
 WINDOW = 50_000  # texts kept in the index (the latest ones); about 1.5 kB each
 
 
@@ -55,25 +56,27 @@ def shingle_hashes(normalized: list[str]) -> tuple[np.ndarray, list[int]]:
     (Python's own string hash is salted per process, which would make the LSH candidates, and so the rare
     borderline matches, differ from run to run), and computed for a whole batch in a few numpy steps.
     """
-    numbers: list[int] = []
+    words: list[str] = []
     starts: list[int] = []
     sizes: list[int] = []
     for text in normalized:
-        words = text.split()
-        if len(words) < MIN_SHINGLE_WORDS:
+        split = text.split()
+        if len(split) < MIN_SHINGLE_WORDS:
             sizes.append(0)
             continue
-        starts.append(len(numbers))
-        sizes.append(len(words) - 2)
-        numbers.extend(_word_numbers(words))
+        starts.append(len(words))
+        sizes.append(len(split) - 2)
+        words.extend(split)
+    numbers = _word_numbers(words)  # one dictionary pass for the whole batch
     if not numbers:
         return np.zeros(0, dtype=np.uint64), sizes
     x = np.array(numbers, dtype=np.uint64)
     with np.errstate(over="ignore"):
         mixed = (x[:-2] * _MIX[0] + x[1:-1] * _MIX[1] + x[2:] * _MIX[2]) & _LOW62
     # keep each text's own shingles (drop the two that straddle it and the next text)
-    keep = np.concatenate([np.arange(start, start + size) for start, size in
-                           zip(starts, (n for n in sizes if n), strict=True)])
+    counts = np.array([n for n in sizes if n], dtype=np.int64)
+    firsts = np.cumsum(counts) - counts  # where each text's shingles start in the output
+    keep = np.repeat(np.array(starts, dtype=np.int64) - firsts, counts) + np.arange(int(counts.sum()))
     return mixed[keep], sizes
 
 
@@ -121,22 +124,42 @@ class ShingleIndex:
         out: list[tuple[frozenset[int], tuple[int, ...] | None]] = []
         position = 0
         present = iter(keys)
+        values = hashes.tolist()  # one conversion for the batch, then slices of a list
+        empty: frozenset[int] = frozenset()
         for size in sizes:
             if not size:
-                out.append((frozenset(), None))
+                out.append((empty, None))
                 continue
-            out.append((frozenset(hashes[position:position + size].tolist()), next(present)))
+            out.append((frozenset(values[position:position + size]), next(present)))
             position += size
         return out
 
     def _keys_of(self, x: np.ndarray, sizes: list[int]) -> list[tuple[int, ...]]:
-        """Band keys of texts whose shingle hashes lie one after another in ``x`` (``sizes``: how many each)."""
+        """Band keys of texts whose shingle hashes lie one after another in ``x`` (``sizes``: how many each).
+
+        In slices of about ``KEY_SLICE`` shingles, computed in place: the 64 hashes of each shingle stay in the
+        CPU cache instead of one array of them all going through memory several times."""
         if not sizes:
             return []
-        offsets = np.cumsum([0, *sizes[:-1]])
+        b = self._b[:, None]
+        shift = np.uint64(32)
+        parts: list[np.ndarray] = []
+        first = 0  # the first text of the slice
+        position = 0  # where its shingles start in x
+        while first < len(sizes):
+            last, width = first, 0
+            while last < len(sizes) and (width < KEY_SLICE or last == first):
+                width += sizes[last]
+                last += 1
+            hashed = np.multiply.outer(self._a, x[position:position + width])
+            with np.errstate(over="ignore"):
+                hashed += b
+            hashed >>= shift
+            offsets = np.cumsum([0, *sizes[first:last - 1]])
+            parts.append(np.minimum.reduceat(hashed, offsets, axis=1).T)
+            first, position = last, position + width
+        signatures = np.concatenate(parts).reshape(len(sizes), BANDS, ROWS)
         with np.errstate(over="ignore"):
-            hashed = (np.multiply.outer(self._a, x) + self._b[:, None]) >> np.uint64(32)
-            signatures = np.minimum.reduceat(hashed, offsets, axis=1).T.reshape(len(sizes), BANDS, ROWS)
             return [tuple(row) for row in (signatures @ self._mix + self._band).tolist()]
 
     def keys_many(self, texts: list[frozenset[int]]) -> list[tuple[int, ...] | None]:
@@ -158,24 +181,39 @@ class ShingleIndex:
         return out
 
     def add(self, mention_id: int, grams: frozenset[int], brands: frozenset[str] | None = None,
-            keys: tuple[int, ...] | None = None) -> None:
-        if not grams or mention_id in self._entries:
-            return
+            keys: tuple[int, ...] | None = None, *, search: bool = False) -> int | None:
+        """Add a text; with ``search``, first find what it copies among the texts added before it (what
+        :meth:`nearest` would answer just before this call, in the same pass over its buckets)."""
+        if not grams:
+            return None
         keys = keys or self.keys(grams)
-        self._entries[mention_id] = (array("Q", grams), keys, brands)
+        entries = self._entries
+        if mention_id in entries:
+            return self.nearest(grams, exclude=mention_id, brands=brands, keys=keys) if search else None
         buckets = self._buckets
-        for key in keys:
-            bucket = buckets.get(key)
-            if bucket is None:
-                buckets[key] = mention_id  # most keys have one member: no list
-            elif isinstance(bucket, int):
-                buckets[key] = [bucket, mention_id]
-            else:
-                bucket.append(mention_id)
-                if len(bucket) > COMMON_SHINGLE:
-                    del bucket[0]
-        while len(self._entries) > self._window:
+        candidates: set[int] = set()
+        present = buckets.keys() & keys  # one C-level pass: most of a new text's keys are in no bucket yet
+        if present:
+            for key in present:
+                bucket = buckets[key]
+                if isinstance(bucket, int):
+                    candidates.add(bucket)
+                    buckets[key] = [bucket, mention_id]  # most keys have one member: no list
+                else:
+                    candidates.update(bucket)  # its latest members only: no more than SCANNED
+                    bucket.append(mention_id)
+                    if len(bucket) > COMMON_SHINGLE:
+                        del bucket[0]
+            for key in keys:
+                if key not in present:
+                    buckets[key] = mention_id
+        else:
+            buckets.update(dict.fromkeys(keys, mention_id))
+        entries[mention_id] = (array("Q", grams), keys, brands)
+        best = self._best(grams, candidates, brands) if search and candidates else None
+        while len(entries) > self._window:
             self._evict()
+        return best
 
     def _evict(self) -> None:
         old_id, (_grams, keys, _brands) = self._entries.popitem(last=False)
@@ -212,6 +250,10 @@ class ShingleIndex:
                 candidates.update(bucket)  # its latest members only: no more than SCANNED
         if exclude is not None:
             candidates.discard(exclude)
+        return self._best(grams, candidates, brands)
+
+    def _best(self, grams: frozenset[int], candidates: set[int], brands: frozenset[str] | None) -> int | None:
+        """The best-covering of ``candidates`` (ties: the lowest id), ``None`` below the containment."""
         best: tuple[float, int] | None = None
         size = len(grams)
         entries = self._entries

@@ -4,7 +4,8 @@ Everything runs on the caller's :class:`~sqlalchemy.orm.Session` (the caller own
 item pipeline and ``molva import`` commit in small batches so that a killed process keeps what it stored).
 A batch costs a handful of statements: one lookup of known ids, one of known URLs, one of parents, one
 ``INSERT … ON CONFLICT DO NOTHING … RETURNING`` of the new mentions, one multi-row INSERT of their brands,
-one lookup of stored copies by content hash; near-duplicates cost a few statements each.
+one lookup of stored copies by content hash, one or two of the copies' roots and one ``executemany`` of the
+near-duplicate links.
 
 Duplicates are handled in three layers:
 
@@ -84,8 +85,8 @@ class Ingestor:
         self._sqlite = dialect.driver == "pysqlite"
         when = MENTIONS.c.published_at.type.dialect_impl(dialect).bind_processor(dialect)
         self._datetime: Callable[[datetime], Any] = when if when is not None else (lambda value: value)
-        self._hours: dict[datetime, datetime] = {}  # published_at -> its hour (rollups)
         self._officials: dict[tuple[str, str], str | None] = {}  # (kind, author id) -> official brand
+        self._brand_names = [brand.name for brand in catalog.brands]  # Catalog.spans gives their index
         self.index = ShingleIndex()
         self.counts: dict[str, int] = {"new": 0, "known": 0, "duplicate_url": 0, "near_duplicate": 0,
                                        "replies": 0, "ignored_replies": 0}
@@ -95,11 +96,6 @@ class Ingestor:
         self._insert_brands = insert_ignoring_conflicts(session, BRAND_MENTIONS, ["mention_id", "brand"])
         self._insert_reply = insert_ignoring_conflicts(
             session, REPLIES, ["mention_id", "brand", "reply_external_id"]).returning(REPLIES.c.id)
-        root = MENTIONS.alias("root")
-        self._select_root = select(
-            MENTIONS.c.id, MENTIONS.c.published_at, root.c.id.label("root_id"),
-            root.c.published_at.label("root_published"),
-        ).outerjoin(root, root.c.id == MENTIONS.c.near_duplicate_of_id).where(MENTIONS.c.id == bindparam("other"))
         self._repoint = update(MENTIONS).where(
             (MENTIONS.c.near_duplicate_of_id == bindparam("old")) | (MENTIONS.c.id == bindparam("old"))
         ).values(near_duplicate_of_id=bindparam("new"))
@@ -286,7 +282,8 @@ class Ingestor:
             values = []
             for row in rows:
                 value = list(_VALUES(row))
-                value[_PUBLISHED] = process(value[_PUBLISHED])
+                # written once per row as SQLAlchemy writes it; the brand rows and copy keys reuse the text
+                value[_PUBLISHED] = row["published_sql"] = process(value[_PUBLISHED])
                 value[_FETCHED] = fetched
                 values.append(value)
             returned = sqlite_insert(self._cursor(), "mentions", COLUMNS, values,
@@ -318,37 +315,34 @@ class Ingestor:
         source_counts.add(session, {self.source_id: len(stored)})  # the source health's count, same transaction
         brand_rows: list[tuple[Any, ...]] = []
         brands: dict[int, frozenset[str]] = {}
-        counts: Counter[rollups.Key] = Counter()
-        hours = self._hours
+        # what each new brand mention counts for (rollups.contribution of an unclassified, unanswered one),
+        # first per brand × hour × official × addressed, then as rollup keys
+        found_by: Counter[tuple[str, datetime, bool, bool]] = Counter()
         for _, item, row in stored:
             found = self._brand_rows(row, item)
             brands[row["id"]] = frozenset(found)
             if not found:
                 continue
             brand_rows.extend(found.values())
-            # what each new brand mention counts for (rollups.contribution of an unclassified, unanswered one)
-            published = row["published_at"]
-            hour = hours.get(published)
-            if hour is None:
-                if len(hours) > 100_000:
-                    hours.clear()
-                hour = hours[published] = rollups.hour_of(published)
+            published = row["published_at"]  # in UTC (_row)
+            hour = published.replace(minute=0, second=0, microsecond=0)
             official = row["official_brand"] is not None
             for brand, found_row in found.items():
-                base = (brand, hour, self.source_id, official)
-                counts[(*base, "mentions", "")] += 1
-                counts[(*base, "sentiment", "")] += 1
-                if found_row[6]:
-                    counts[(*base, "addressed", "")] += 1
+                found_by[(brand, hour, official, found_row[6])] += 1
+        counts: Counter[rollups.Key] = Counter()
+        for (brand, hour, official, addressed), number in found_by.items():
+            base = (brand, hour, self.source_id, official)
+            counts[(*base, "mentions", "")] += number
+            counts[(*base, "sentiment", "")] += number
+            if addressed:
+                counts[(*base, "addressed", "")] += number
         if brand_rows:
             if self._postgres:  # fresh mention ids: no conflict possible
                 copy_insert(session, BRAND_MENTIONS, brand_rows, columns=BRAND_COLUMNS)
             elif self._sqlite:
-                process = self._datetime
-                self._cursor().executemany(
+                self._cursor().executemany(  # published_at is SQLAlchemy's text already (_brand_rows)
                     f"INSERT INTO brand_mentions ({', '.join(BRAND_COLUMNS)}) VALUES ({', '.join('?' * 9)}) "
-                    "ON CONFLICT (mention_id, brand) DO NOTHING",
-                    [(*r[:5], process(r[5]), *r[6:]) for r in brand_rows])
+                    "ON CONFLICT (mention_id, brand) DO NOTHING", brand_rows)
             else:
                 session.execute(self._insert_brands, [dict(zip(BRAND_COLUMNS, r, strict=True)) for r in brand_rows])
             rollups.apply(session, counts)
@@ -366,16 +360,20 @@ class Ingestor:
         """The ``brand_mentions`` rows of a stored mention (tuples of ``BRAND_COLUMNS``), by brand: the first
         match of each brand in the text, else in the title, else the accounts it is addressed to."""
         found: dict[str, tuple[Any, ...]] = {}
-        mention_id, published = row["id"], row["published_at"]
-        for match in self.catalog.match(data.text):
-            if match.brand not in found:
-                found[match.brand] = (mention_id, match.brand, match.alias[:200], match.start, match.end, published,
-                                      False, None, False)
+        mention_id = row["id"]
+        published = row["published_sql"] if self._sqlite else row["published_at"]  # as it is written
+        names = self._brand_names
+        text = data.text
+        for start, end, index in self.catalog.spans(text):  # Catalog.match without its objects
+            name = names[index]
+            if name not in found:
+                found[name] = (mention_id, name, text[start:end][:200], start, end, published, False, None, False)
         if data.title:
-            for match in self.catalog.match(data.title):
-                if match.brand not in found:
-                    found[match.brand] = (mention_id, match.brand, match.alias[:200], 0, 0, published, False, None,
-                                          False)
+            title = data.title
+            for start, end, index in self.catalog.spans(title):
+                name = names[index]
+                if name not in found:
+                    found[name] = (mention_id, name, title[start:end][:200], 0, 0, published, False, None, False)
         if row["official_brand"] is None:
             for account in data.addressed_accounts:
                 brand = self.catalog.official_brand(data.kind, account)
@@ -400,9 +398,9 @@ class Ingestor:
                                                if row["forwarded_from"] and "://" in row["forwarded_from"]}))
         earlier: dict[str, list[tuple[Any, int]]] = {}  # the batch's own copies, as they are linked in turn
         prepared = self.index.prepare([self._normalized(row) for _, _, row in stored])
-        for (_, _, row), (row_grams, row_keys) in zip(stored, prepared, strict=True):
-            row["near_duplicate_of"] = self._link(row, brands[row["id"]], copies, earlier, forwards, row_grams,
-                                                  row_keys)
+        plan = [(row, *self._copy_of(row, brands[row["id"]], copies, earlier, forwards, row_grams, row_keys))
+                for (_, _, row), (row_grams, row_keys) in zip(stored, prepared, strict=True)]
+        self._link_all(plan)
 
     def _hash_copies(self, hashes: set[str], batch: set[int]) -> dict[str, list[tuple[Any, int]]]:
         """``(published_at, id)`` of the stored non-official mentions with these content hashes, but for the
@@ -414,7 +412,7 @@ class Ingestor:
             for digest, published, mention_id in sqlite_in(
                     self._cursor(), "SELECT content_hash, published_at, id FROM mentions "
                     "WHERE id < ? AND content_hash IN ({}) AND official_brand IS NULL", list(hashes), (min(batch),)):
-                # SQLAlchemy's fixed-width UTC text: sorts as the times do (see _copy_key)
+                # SQLAlchemy's fixed-width UTC text: sorts as the times do (compared with the batch's own in _link)
                 found.setdefault(digest, []).append((published, mention_id))
             return found
         for chunk in _chunks(list(hashes)):
@@ -424,10 +422,6 @@ class Ingestor:
                 if mention_id not in batch:
                     found.setdefault(digest, []).append((as_utc(published), mention_id))
         return found
-
-    def _copy_key(self, published: datetime) -> Any:
-        """``published_at`` as :meth:`_hash_copies` hands it back (comparable with what it finds)."""
-        return self._datetime(published) if self._sqlite else published
 
     def _forward_targets(self, urls: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -450,11 +444,12 @@ class Ingestor:
             return None
         return normalized
 
-    def _link(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[Any, int]]],
-              earlier: dict[str, list[tuple[Any, int]]], forwards: dict[str, int], grams: frozenset[int],
-              keys: tuple[int, ...] | None) -> int | None:
-        """Link a repost to the earliest copy (the new mention may itself be the earlier one); ``copies``: the
-        stored ones before this batch, ``earlier``: those of this batch before this row."""
+    def _copy_of(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[Any, int]]],
+                 earlier: dict[str, list[tuple[Any, int]]], forwards: dict[str, int], grams: frozenset[int],
+                 keys: tuple[int, ...] | None) -> tuple[int | None, list[int]]:
+        """The stored mention a new one copies, if any, and the forwards stored before it that it is the original
+        of (no statement: :meth:`_link_all` writes the links); ``copies``: the stored ones with the same content
+        hash before this batch, ``earlier``: those of this batch before this row."""
         mention_id: int = row["id"]
         other: int | None = None
         forwarded = row["forwarded_from"]
@@ -463,51 +458,114 @@ class Ingestor:
             if other is None:
                 self._forwards.setdefault(forwarded, []).append(mention_id)
         digest = row["content_hash"]
+        search = False
         if other is None and row["official_brand"] is None and grams:
             same = [*copies.get(digest, ()), *earlier.get(digest, ())]
-            other = min(same)[1] if same else self.index.nearest(grams, exclude=mention_id, brands=brands, keys=keys)
+            if same:
+                other = min(same)[1]
+            else:
+                search = True  # the MinHash index, in the same pass that adds this text to it
         if row["official_brand"] is None:
-            earlier.setdefault(digest, []).append((self._copy_key(row["published_at"]), mention_id))
-        self.index.add(mention_id, grams, brands, keys=keys)
-        waiting = self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
-        if waiting:
+            key = row["published_sql"] if self._sqlite else row["published_at"]  # as _hash_copies reads it
+            earlier.setdefault(digest, []).append((key, mention_id))
+        found = self.index.add(mention_id, grams, brands, keys=keys, search=search)
+        if search:
+            other = found
+        return other, self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
+
+    def _link_all(self, plan: list[tuple[dict[str, Any], int | None, list[int]]]) -> None:
+        """Link each new mention of ``plan`` (row, the copy it found, the forwards waiting for it) in order, with
+        the results of linking them one by one: each repost points at the earliest copy of its group (a new
+        mention published before that root becomes the group's root). The roots of the copies found are read
+        in one or two statements and followed in memory as the batch links them; the links are written in
+        order, consecutive plain links in one ``executemany``."""
+        state: dict[int, list[Any]] = {row["id"]: [as_utc(row["published_at"]), None] for row, _, _ in plan}
+        wanted = {other for _, other, _ in plan if other is not None}
+        wanted.update(w for _, _, waiting in plan for w in waiting)
+        self._read_links(state, wanted)
+        self._read_links(state, {s[1] for s in state.values() if s[1] is not None})  # their roots
+        ops: list[tuple[str, Any, int]] = []  # ("link", id, root) | ("repoint", old root, new) | ("forwards", …)
+        for row, other, waiting in plan:
+            mention_id = row["id"]
+            row["near_duplicate_of"] = None
+            if waiting:
+                for forward in waiting:
+                    found = state.get(forward)
+                    if found is not None and found[1] is None:
+                        found[1] = mention_id
+                ops.append(("forwards", waiting, mention_id))
+            found = state.get(other) if other is not None else None
+            if other is None or found is None:
+                continue
+            # its root (as the old LEFT JOIN on near_duplicate_of_id found it), else itself
+            root_id: int = found[1] if found[1] is not None and found[1] in state else other
+            if root_id == mention_id:
+                continue
+            self.counts["near_duplicate"] += 1
+            published = state[mention_id][0]
+            if published < state[root_id][0]:  # the new mention is the earlier copy: it becomes the root
+                for linked in state.values():
+                    if linked[1] == root_id:
+                        linked[1] = mention_id
+                state[root_id][1] = mention_id
+                ops.append(("repoint", root_id, mention_id))
+                continue
+            state[mention_id][1] = root_id
+            row["near_duplicate_of"] = root_id
+            ops.append(("link", mention_id, root_id))
+        self._write_links(ops)
+
+    def _read_links(self, state: dict[int, list[Any]], ids: set[int]) -> None:
+        """Add ``[published_at, near_duplicate_of_id]`` of the stored mentions ``ids`` (those not in it) to
+        ``state``."""
+        ids -= state.keys()
+        if not ids:
+            return
+        if self._sqlite:
+            for mention_id, published, root in sqlite_in(
+                    self._cursor(), "SELECT id, published_at, near_duplicate_of_id FROM mentions WHERE id IN ({})",
+                    sorted(ids)):
+                state[mention_id] = [_parse_sqlite_time(published), root]
+            return
+        for chunk in _chunks(sorted(ids)):
+            query = select(MENTIONS.c.id, MENTIONS.c.published_at, MENTIONS.c.near_duplicate_of_id).where(
+                one_of(self.session, MENTIONS.c.id, chunk))
+            for mention_id, published, root in self.session.execute(query):
+                state[mention_id] = [as_utc(published), root]
+
+    def _write_links(self, ops: list[tuple[str, Any, int]]) -> None:
+        """Write :meth:`_link_all`'s links in order: ``("link", id, root)``, ``("repoint", old root, new root)``,
+        ``("forwards", ids, original)``."""
+        cursor = self._cursor() if self._sqlite else None
+        links: list[tuple[int, int]] = []  # (root, id) of consecutive plain links
+
+        def flush() -> None:
+            if not links:
+                return
+            if cursor is not None:
+                cursor.executemany("UPDATE mentions SET near_duplicate_of_id = ? WHERE id = ?", links)
+            else:
+                self.session.execute(self._link_to, [{"_id": i, "near_duplicate_of_id": r} for r, i in links])
+            links.clear()
+
+        for kind, subject, target in ops:
+            if kind == "link":
+                links.append((target, subject))
+                continue
+            flush()
+            if kind == "repoint":
+                if cursor is not None:
+                    cursor.execute("UPDATE mentions SET near_duplicate_of_id = ? WHERE near_duplicate_of_id = ? "
+                                   "OR id = ?", (target, subject, subject))
+                else:
+                    self.session.execute(self._repoint, {"old": subject, "new": target})
+                continue
             linked = self.session.execute(
-                update(MENTIONS).where(MENTIONS.c.id.in_(waiting), MENTIONS.c.near_duplicate_of_id.is_(None))
-                .values(near_duplicate_of_id=mention_id)
+                update(MENTIONS).where(MENTIONS.c.id.in_(subject), MENTIONS.c.near_duplicate_of_id.is_(None))
+                .values(near_duplicate_of_id=target)
             )
             self.counts["near_duplicate"] += linked.rowcount  # type: ignore[attr-defined]
-        if other is None:
-            return None
-        return self._attach(mention_id, as_utc(row["published_at"]), other)
-
-    def _attach(self, mention_id: int, published: datetime, other: int) -> int | None:
-        cursor = self._cursor() if self._sqlite else None
-        if cursor is not None:
-            found = cursor.execute(
-                "SELECT m.id, m.published_at, root.id, root.published_at FROM mentions m "
-                "LEFT JOIN mentions root ON root.id = m.near_duplicate_of_id WHERE m.id = ?", (other,)).fetchone()
-        else:
-            found = self.session.execute(self._select_root, {"other": other}).first()
-        if found is None:
-            return None
-        root_id, root_published = (found[2], found[3]) if found[2] is not None else (found[0], found[1])
-        if root_id == mention_id:
-            return None
-        self.counts["near_duplicate"] += 1
-        if cursor is not None:
-            root_published = _parse_sqlite_time(root_published)
-        if published < as_utc(root_published):  # the new mention is the earlier copy: it becomes the root
-            if cursor is not None:
-                cursor.execute("UPDATE mentions SET near_duplicate_of_id = ? WHERE near_duplicate_of_id = ? OR id = ?",
-                               (mention_id, root_id, root_id))
-            else:
-                self.session.execute(self._repoint, {"old": root_id, "new": mention_id})
-            return None
-        if cursor is not None:
-            cursor.execute("UPDATE mentions SET near_duplicate_of_id = ? WHERE id = ?", (root_id, mention_id))
-        else:
-            self.session.execute(self._link_to, {"_id": mention_id, "near_duplicate_of_id": root_id})
-        return int(root_id)
+        flush()
 
     # --- official replies -------------------------------------------------------------------------------
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 
 from molva.cli import main
+from molva.db import upgrade
 from molva.ingest import ShingleIndex, canonical_url, shingles
 from molva.ingest.urls import _PLAIN
-from molva.models import BrandMention, Mention, OfficialReply, Source
+from molva.models import BrandMention, BrandRollup, Mention, OfficialReply, Source
+from tests.waiting import wait_for
 
 SBER_WALL = "-22522055"
 TEXT = "Третий день не могу перевести деньги через приложение Сбербанка, поддержка не отвечает вообще"
@@ -105,3 +110,63 @@ def test_near_duplicate_index_is_bounded() -> None:
     assert len(index) == 100
     assert index.nearest(shingles(f"Репост: {base} 950 номер {950 * 7} и ещё {950 * 13}")) == 950
     assert index.nearest(shingles(f"{base} 5 номер 35 и ещё 65")) is None  # evicted long ago
+
+
+def _links(url: str) -> dict[str, str | None]:
+    engine = create_engine(url)
+    root = Mention.__table__.alias("root")
+    with engine.connect() as conn:
+        links = {external_id: other for external_id, other in conn.execute(
+            select(Mention.external_id, root.c.external_id).outerjoin(root, root.c.id == Mention.near_duplicate_of_id))}
+    engine.dispose()
+    return links
+
+
+def test_a_killed_import_keeps_its_batches_and_a_second_run_adds_the_rest(tmp_path: Path) -> None:
+    count = 4000
+    bodies = [f"{brand} опять {event} уже {i} день подряд, номер обращения {i * 7919}"
+              for i, (brand, event) in enumerate((b, e) for b in ("Сбербанк", "МТС", "Билайн", "про погоду")
+                                                 for e in ("не работает приложение", "списали деньги дважды"))]
+    with (tmp_path / "big.jsonl").open("w", encoding="utf-8") as out:
+        for i in range(count):
+            text = bodies[i % len(bodies)] + f" и ещё {i}" if i % 10 else "Репост: " + bodies[(i // 10) % len(bodies)]
+            out.write(json.dumps({"source": "archive-vk", "kind": "vk", "external_id": f"1_{i}",
+                                  "url": f"https://vk.com/wall1_{i}", "text": text,
+                                  "published_at": f"2025-03-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
+                                  "author": "Иван"}, ensure_ascii=False) + "\n")
+    (tmp_path / "molva.toml").write_text("")
+    killed, clean = f"sqlite:///{tmp_path / 'killed.db'}", f"sqlite:///{tmp_path / 'clean.db'}"
+    upgrade(killed)
+    upgrade(clean)
+    molva = [sys.executable, "-m", "molva", "import", str(tmp_path / "big.jsonl"), "--quiet", "--batch", "50"]
+
+    def env(url: str) -> dict[str, str]:
+        return {**os.environ, "MOLVA_DATABASE_URL": url, "MOLVA_CONFIG": str(tmp_path / "molva.toml")}
+
+    def stored(url: str) -> int:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            number = int(conn.scalar(select(func.count(Mention.id))) or 0)
+        engine.dispose()
+        return number
+
+    process = subprocess.Popen(molva, env=env(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: stored(killed) >= 100 or process.poll() is not None, every=0.01)
+    finally:
+        process.kill()
+        process.wait()
+    before = stored(killed)
+    assert 0 < before < count  # killed in the middle, with whole batches stored
+    again = subprocess.run(molva, env=env(killed), capture_output=True, text=True, check=True)
+    assert f"новых {count - before}, уже были {before}" in again.stdout
+    subprocess.run(molva, env=env(clean), capture_output=True, text=True, check=True)
+    assert stored(killed) == count
+    links = _links(killed)
+    assert links == _links(clean)  # the same near-duplicate links as an import that was not killed
+    assert sum(other is not None for other in links.values()) >= count // 10  # the reposts at least
+    engine = create_engine(killed)
+    with engine.connect() as conn:  # the rollups count each brand mention once
+        rolled = conn.scalar(select(func.sum(BrandRollup.count)).where(BrandRollup.metric == "mentions"))
+        assert rolled == conn.scalar(select(func.count(BrandMention.id))) > 0
+    engine.dispose()
