@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_STAMP := $(VENV)/.demo-stamp
 PORT ?= 8765
 DASHBOARD_PORT ?= 8501
+# pytest-xdist workers: one per core, at most 4 (each may load the sentiment model, ~2 GB); whole files per worker
+# (module-scoped worlds are built once), handed out in collection order (tests/conftest.py puts the slowest
+# files first). `make pytest PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: install install-demo demo test lint typecheck migrations-check pytest revision clean bench
 
@@ -43,7 +47,7 @@ migrations-check: install
 
 pytest: install
 	bash scripts/install-chromium.sh || echo "chromium unavailable: the screenshot test will skip"
-	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 test: lint typecheck migrations-check pytest
 

@@ -138,6 +138,17 @@ def _crawl(
         logging.getLogger("py.warnings").setLevel(logging.ERROR)
         for spider_cls, kwargs in jobs:
             process.crawl(spider_cls, **kwargs)
+        from twisted.internet import reactor
+
+        def stop_if_asked() -> None:
+            # A SIGTERM between the check above and Scrapy installing its own handler (when the reactor starts)
+            # only set the flag: stop gracefully now, as Scrapy would have, instead of crawling to the end.
+            if _stopping:
+                log.warning("stopping: the signal came while the crawl was starting")
+                process._signal_shutdown(signal.SIGTERM, None)  # what Scrapy does on SIGTERM
+
+        # Runs once the reactor's startup (where Scrapy installs its signal handlers) is over.
+        reactor.callWhenRunning(reactor.callLater, 0, stop_if_asked)
         process.start()
 
     def read_outcomes() -> None:

@@ -18,6 +18,26 @@ os.environ.pop("MOLVA_CONFIG", None)
 for _key in [k for k in os.environ if k.startswith("MOLVA_")]:
     os.environ.pop(_key)
 
+# Files whose tests take a minute or more (real processes, a crawled world). They are collected first, so that
+# under pytest-xdist (`make pytest`: --dist loadfile --no-loadscope-reorder, files handed out in collection
+# order) they start at once instead of ending the run as the last file on one worker while the others idle.
+SLOW_FIRST = (
+    "tests/alerts/test_sim_end_to_end.py",
+    "tests/crawlers/test_topology.py",
+    "tests/core/test_workers.py",
+    "tests/core/test_scheduler.py",
+    "tests/core/test_demo.py",
+    "tests/crawlers/test_lost_database.py",
+    "tests/core/test_rollups.py",
+    "tests/crawlers/test_scale_out.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(SLOW_FIRST)))  # stable: the rest keep order
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own data dir and no MOLVA_* settings from the machine."""

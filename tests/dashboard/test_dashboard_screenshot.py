@@ -49,7 +49,7 @@ def serving(db_url: str, tmp_path: Path, **env: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 600  # a limit for a stuck start, not a deadline
         while True:
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
