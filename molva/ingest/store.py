@@ -324,8 +324,7 @@ class Ingestor:
             if not found:
                 continue
             brand_rows.extend(found.values())
-            published = row["published_at"]  # in UTC (_row)
-            hour = published.replace(minute=0, second=0, microsecond=0)
+            hour = rollups.hour_of(row["published_at"])
             official = row["official_brand"] is not None
             for brand, found_row in found.items():
                 found_by[(brand, hour, official, found_row[6])] += 1
