@@ -14,6 +14,17 @@ from molva.db import alembic_config, make_engine, throwaway_database, upgrade
 from tests.pg import PG_ADMIN_URL, postgres_reachable
 
 
+def insert_row(connection: Connection, tables: MetaData, table: str, at: datetime, **values: object) -> None:
+    """A row of ``table`` as reflected at an old revision: ``values``, and every other required column a plain
+    value (``at`` for times)."""
+    row: dict[str, object] = {}
+    for column in tables.tables[table].columns:
+        if column.name not in values and not (column.nullable or column.primary_key or column.server_default):
+            kind = column.type.python_type
+            row[column.name] = at if kind is datetime else 0 if kind in (int, float) else f"x{values.get('id')}"
+    connection.execute(tables.tables[table].insert().values(**row, **values))
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_upgrade_then_check_is_clean(backend: str, request: pytest.FixtureRequest) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")  # migrated to head by the fixture
@@ -59,12 +70,7 @@ def test_0105_backfills_first_reply_known_and_recounts_rollups(empty_url: str) -
     at = datetime(2025, 3, 1, 9, tzinfo=UTC)
 
     def insert(connection: Connection, table: str, **values: object) -> None:
-        row: dict[str, object] = {}
-        for column in tables.tables[table].columns:  # every other required column gets a plain value
-            if column.name not in values and not (column.nullable or column.primary_key or column.server_default):
-                kind = column.type.python_type
-                row[column.name] = at if kind is datetime else 0 if kind in (int, float) else f"x{values.get('id')}"
-        connection.execute(tables.tables[table].insert().values(**row, **values))
+        insert_row(connection, tables, table, at, **values)
 
     replies = [(1, 60, False), (2, 60, True), (3, 30, False), (3, 120, True)]  # mention, minutes, known
     with engine.begin() as connection:
@@ -123,12 +129,7 @@ def test_0106_backfills_reply_delay_ms_exactly(empty_url: str) -> None:
               timedelta(days=3, seconds=7, microseconds=1_499), timedelta(seconds=-30), timedelta(microseconds=301)]
 
     def insert(connection: Connection, table: str, **values: object) -> None:
-        row: dict[str, object] = {}
-        for column in tables.tables[table].columns:  # every other required column gets a plain value
-            if column.name not in values and not (column.nullable or column.primary_key or column.server_default):
-                kind = column.type.python_type
-                row[column.name] = at if kind is datetime else 0 if kind in (int, float) else f"x{values.get('id')}"
-        connection.execute(tables.tables[table].insert().values(**row, **values))
+        insert_row(connection, tables, table, at, **values)
 
     with engine.begin() as connection:
         insert(connection, "sources", id=1, name="s", kind="vk", enabled=True)
@@ -159,12 +160,7 @@ def test_0107_backfills_source_counts_and_reply_source_id(empty_url: str) -> Non
     at = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
     def insert(connection: Connection, table: str, **values: object) -> None:
-        row: dict[str, object] = {}
-        for column in tables.tables[table].columns:
-            if column.name not in values and not (column.nullable or column.primary_key or column.server_default):
-                kind = column.type.python_type
-                row[column.name] = at if kind is datetime else 0 if kind in (int, float) else f"x{values.get('id')}"
-        connection.execute(tables.tables[table].insert().values(**row, **values))
+        insert_row(connection, tables, table, at, **values)
 
     with engine.begin() as connection:
         for source in (1, 2, 3):
