@@ -145,7 +145,9 @@ def _crawl(
             # only set the flag: stop gracefully now, as Scrapy would have, instead of crawling to the end.
             if _stopping:
                 log.warning("stopping: the signal came while the crawl was starting")
-                process._signal_shutdown(signal.SIGTERM, None)  # what Scrapy does on SIGTERM
+                # what Scrapy does on SIGTERM (the public process.stop() left the reactor running here: the
+                # test below hung)
+                process._signal_shutdown(signal.SIGTERM, None)
 
         # Runs once the reactor's startup (where Scrapy installs its signal handlers) is over.
         reactor.callWhenRunning(reactor.callLater, 0, stop_if_asked)
