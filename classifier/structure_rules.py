@@ -59,15 +59,16 @@ from classifier.urgency import _morph, lemma
 _SWITCH_VERBS = frozenset({
     "уйти", "уходить", "перейти", "переходить", "сбежать", "сбегать", "переехать", "съехать", "перевести",
     "переводить", "перевестись", "переключиться", "свалить", "слезть", "пересесть", "сменить", "поменять",
-    "менять", "бросить", "вернуться",
+    "менять", "бросить", "вернуться", "перенести", "переносить",
 })
 _OBJECT_FROM_VERBS = frozenset({"сменить", "поменять", "менять", "бросить"})  # "сменил X на Y"
+_DURATION = frozenset({"год", "лет", "месяц", "неделя"})
 _FROM_PREP = frozenset({"из", "с", "со", "от"})
 _TO_PREP = frozenset({"в", "во", "на", "к", "ко"})
-_REGRET = re.compile(r"\bзря\b|\bжаль\b|жалею|пожалел|\bошибк|напрасно|не\s+стоило|разочаров|верн(?:усь|уться)"
+_REGRET = re.compile(r"\bзря\b|\bжаль\b|жалею|пожалел|\bошиб(?:к|лась|ся|лись)|напрасно|не\s+стоило|разочаров|верн(?:усь|уться)"
                      r"|\bхуже\b|лучше\s+бы\s+остал", re.IGNORECASE)
 # regret that says the move was a mistake: the from-brand was the better one ("перешёл ... — и зря")
-_MISTAKE = re.compile(r"\bзря\b|\bжалею|пожалел|напрасно|не\s+стоило|лучше\s+бы\s+остал", re.IGNORECASE)
+_MISTAKE = re.compile(r"\bзря\b|\bошиб(?:лась|ся|лись)\b|\bжалею|пожалел|напрасно|не\s+стоило|лучше\s+бы\s+остал", re.IGNORECASE)
 # regret or return denied: "не жалею", "ни разу не пожалел", "вернуться не тянет", "возвращаться не хочу"
 _NO_REGRET = re.compile(r"\bне\s+(?:\w+\s+)?(?:жалею|пожалел\w*)|\bни\s+(?:разу|секунды|капли)\s+не\s+"
                         r"(?:жалею|пожалел\w*)|верн\w*\s+(?:\w+\s+)?не\s+(?:тянет|хочу|хочется|собираюсь|планирую)"
@@ -131,6 +132,9 @@ def _switch_label(text: str, words: list[Word], target: list[Span], other: Span)
         prev = _prev_word(words, span)
         if prev is None:
             return None
+        at = words.index(prev)
+        if at > 0 and lemma(words[at - 1][0]) in _DURATION and prev[0] in {"в", "во", "на", "у"}:
+            return "from"  # "пять лет в Сбере, и вот ушла в ВТБ": where one was before the move
         if prev[0] in _FROM_PREP:
             return "from"
         if prev[0] in _TO_PREP:

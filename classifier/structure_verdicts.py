@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from classifier.structure_lexicon import lexicon_side
 from classifier.structure_text import (
     ADVICE,
     MAX_SENTENCE,
@@ -165,6 +166,13 @@ _COUNTER = re.compile(r"(?:^|[,;:—–]\s*|\s)(?:а|если|хотя|тогд�
                       re.IGNORECASE)
 
 
+def _complains(clause: str) -> bool:
+    """A plain negation or a negative word, and no "такого/подобного" reference ("а у X такого нет")."""
+    if re.search(r"\b(?:так\w*|подобн\w*|этого)\b", clause, re.IGNORECASE):
+        return False
+    return bool(re.search(r"\b(?:не|нет|ни)\b", clause, re.IGNORECASE)) or lexicon_side(clause) == "negative"
+
+
 def complaint_question_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
     """A rhetorical question that complains ("Почему МТС опять списал деньги, а у Билайна такого нет?", "И где
     обещанный кэшбэк, Альфа?", "Это нормально, что в ВТБ ...?"): the brand it asks about is negative; a brand
@@ -181,8 +189,17 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
             return None
         at = t[0] - begin
         lo, hi = sorted((cue.start(), at))
-        countered = _COUNTER.search(sentence, lo, hi) is not None and at > cue.start()
-        sides.add("positive" if countered else "negative")
+        counter = _COUNTER.search(sentence, lo, hi) if at > cue.start() else None
+        if counter is None:  # the brand asked about: its side unless the question turns at a later counter
+            counter = _COUNTER.search(sentence, at) if _COUNTER.search(sentence, cue.start(), at) is None else None
+            countered = False
+        else:
+            countered = True
+        # "Почему X ловит, а Y не ловит?": the complaint is the counter's side (a plain negation or a negative
+        # word there, no "такого" reference, none on the first side)
+        turned = counter is not None and _complains(sentence[counter.end():]) \
+            and not _complains(sentence[cue.end():counter.start()])
+        sides.add("positive" if countered != turned else "negative")
     return sides.pop() if len(sides) == 1 else None
 
 

@@ -234,7 +234,7 @@ class _Clauses(_Keywords):
     """Stub model: a whole post reads positive for every brand; a part alone gets its keyword's feeling."""
 
     own_part_split = True
-    words = {"лагает": "negative", "летает": "positive"}
+    words = {"закрывается": "negative", "открывается": "positive"}
 
     def predict(self, texts: Sequence[str], targets, *, others=None, groups=None):  # type: ignore[no-untyped-def]
         whole = [bool(o) for o in (others or [None] * len(texts))]
@@ -243,7 +243,7 @@ class _Clauses(_Keywords):
 
 
 def test_each_brand_takes_its_side_from_its_own_part(catalog) -> None:  # type: ignore[no-untyped-def]
-    lines = [json.dumps({"id": 1, "text": "Приложение Альфы лагает после обновления. Сбербанк Онлайн летает."},
+    lines = [json.dumps({"id": 1, "text": "Приложение Альфы закрывается после обновления. Сбербанк Онлайн открывается."},
                         ensure_ascii=False)]
     got = {b["brand"]: b["label"] for b in next(iter(analyze_lines(lines, _Clauses(), catalog, Stats())))["brands"]}
     assert got == {"Альфа-Банк": "negative", "Сбербанк": "positive"}

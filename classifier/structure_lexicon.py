@@ -1,0 +1,177 @@
+"""Word-level cues of a brand's own part of a two-brand post (issue 9): slang verdicts, negated problems,
+elliptical parts that lean on the other brand, and a brand named only as a place.
+
+* **Slang verdicts** — evaluative words of known direction, mostly colloquial, that the model reads poorly
+  ("мегафон кринж, йота база", "сбер днище, тинек рулит", "МТС лагает"): entries are matched on the word or
+  its pymorphy3 lemma (``classifier.urgency.lemma``), so one entry covers its inflections. A noun counts
+  only as a predicate (right after the brand or an intensifier, or ending its clause: "йота база", not
+  "утекла база клиентов", not after a preposition: "в топе"); "не" before a verb or adjective turns it
+  ("не вывозит", "не бесит"), before a noun drops it. Not in an ironic part ("ну конечно, топ").
+* **Negated problems** — "ни разу не было проблем", "никаких сбоев", "без нареканий", "ни одной задержки":
+  positive, unless the part looks back from a change ("раньше", "пока не", "теперь").
+* **Elliptical parts** — the brand's part has no predicate of its own and leans on the other brand's:
+  "С Y — постоянно" / "К Y — каждый месяц" / "а у Y наоборот" (the other brand's side turned, when the two
+  parts differ in negation or the part says "наоборот"), "У Y — та же песня" / "тоже" (the same side).
+  ``ellipsis_relation`` says "same" or "opposite"; ``classifier.structure.adjust`` resolves it against the
+  other brand's label.
+* **A place** — every mention of the brand is where the author is or passes by ("стою в очереди в Сбере",
+  "сижу возле офиса Билайна", "проходила мимо отделения ВТБ") while the post judges another brand: neutral.
+
+No brand names here: the brands are the catalog spans the caller passes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from classifier.structure_text import MAX_SPANS, Span, Word, own_segment, sentence_at, words_in
+from classifier.urgency import lemma
+
+# nouns (and the odd interjection) that are verdicts when they are the predicate: "йота база", "сбер — днище"
+_NOUN_POSITIVE = frozenset({"база", "имба", "топ", "топчик", "огонь", "пушка", "бомба", "годнота", "кайф",
+                            "красавчик", "красавчики", "зачет", "шик", "норм", "нормас"})
+_NOUN_NEGATIVE = frozenset({"кринж", "днище", "дно", "зашквар", "отстой", "треш", "трэш", "шлак", "позор",
+                            "позорище", "помойка", "жесть", "кошмар", "ужас", "мрак", "лажа", "фигня", "дичь",
+                            "капец", "провал", "шарашка", "шарага", "халтура", "цирк"})
+# verbs, adjectives and adverbs (lemmas or words); "не" before one turns it
+_WORD_POSITIVE = frozenset({"рулить", "тащить", "вывозить", "топовый", "годный", "имбовый", "кайфовый",
+                            "летать", "радовать", "нарадоваться", "огненный", "збс", "четкий", "нормальный",
+                            "норм"})
+_WORD_NEGATIVE = frozenset({"кринжовый", "кринжово", "отстойный", "зашкварный", "убогий", "сливаться", "слиться",
+                            "лагать", "лагает", "лагают", "тупить", "глючить", "тормозить", "виснуть", "зависать",
+                            "бесить", "достать", "задолбать", "бесячий", "позорный", "отвратный", "отвратно",
+                            "днищенский", "мурыжить", "кидать", "обманывать", "обмануть", "динамить"})
+_INTENSIFIERS = frozenset({"просто", "реально", "полный", "полное", "полная", "настоящий", "абсолютный", "очень",
+                           "вообще", "ваще", "прям", "прямо", "чистый", "лютый", "конкретный", "это", "какой-то",
+                           "какая-то", "какое-то", "тупо", "максимально", "редкостный", "редкостное", "сейчас",
+                           "теперь", "однозначно", "безусловно", "по-прежнему", "снова", "опять", "всегда"})
+_PREPOSITIONS = frozenset({"в", "во", "на", "из", "по", "с", "со", "о", "об", "от", "до", "для", "к", "ко", "у",
+                           "за", "под", "над", "при", "про", "через", "без"})
+# set phrases of known direction
+_IDIOM_POSITIVE = re.compile(r"\bгоря\s+не\s*зна|\bне\s+нарадуюсь|\bнарадоваться\s+не\s+мо|\bкак\s+часы\b"
+                             r"|\bполет\s+нормальный|\bплохого\s+(?:\w+\s+)?не\s+(?:скаж|могу)", re.IGNORECASE)
+_IDIOM_NEGATIVE = re.compile(r"\bне\s+сахар\b|\bну\s+такое\b|\bтак\s+себе\b|\bоставля\w+\s+желать\s+лучшего"
+                             r"|\bчерез\s+раз\b|\bкак\s+повезет\b|\bни\s+рыба\s+ни\s+мясо", re.IGNORECASE)
+_IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[^\w]*(?:[.,;:!?…)—–-]|$)", re.UNICODE)
+
+_PROBLEM = r"(?:проблем\w*|сбо[ейя]\w*|косяк\w*|претензи\w*|нарекани\w*|жалоб\w*|глюк\w*|задерж\w*|ошибк\w*" \
+           r"|вопрос\w*|отказ\w*|поломк\w*|перебо\w*)"
+_NO_PROBLEM = re.compile(r"\b(?:ни\s+разу\s+не\s+(?:было|возникал\w*|случал\w*)|никаких|ни\s+(?:одной|одного|единой"
+                         r"|единого)|без(?:\s+(?:единой|единого|всяких|каких-либо|лишних))?|не\s+было(?:\s+ни)?"
+                         r"|нет(?:\s+ни)?|ноль)\s+(?:\w+\s+)?" + _PROBLEM + r"\b", re.IGNORECASE)
+_LOOKING_BACK = re.compile(r"\bраньше\b|\bпока\s+не\b|\bтеперь\b|\bдо\s+(?:вчера|недавн|прошл|этого)"
+                           r"|\bпоследн\w+\s+врем", re.IGNORECASE)
+
+_SAME = re.compile(r"\b(?:тоже|также|аналогично|та\s+же\s+(?:песня|история|беда|фигня|ерунда)|то\s+же\s+самое"
+                   r"|такая\s+же\s+(?:история|песня|беда)|так\s+же)\b", re.IGNORECASE)
+_REVERSED = re.compile(r"\b(?:не\s+то\s+что(?:бы)?|наоборот|иначе|по-другому|противоположность|совсем\s+другое\s+дело)\b", re.IGNORECASE)
+# the words an elliptical part may hold besides the brand: how often, how long, prepositions, particles
+_ELLIPTIC = frozenset({"постоянно", "всегда", "регулярно", "вечно", "часто", "каждый", "каждую", "каждое",
+                       "день", "неделю", "месяц", "год", "раз", "то", "и", "дело", "сплошь", "никогда",
+                       "ни", "разу", "не", "нет", "бывает", "было", "а", "вот", "но", "с", "со", "у", "к", "ко",
+                       "в", "во", "на", "про", "всё", "все", "совсем", "точно", "так", "же", "как", "раньше",
+                       "опять", "снова", "что", "ли", "уже", "обратно"})
+_NEGATED = re.compile(r"\b(?:не|нет|ни|никогда|никаких|ноль|без)\b", re.IGNORECASE)
+
+# where the author is or passes by: "стою в очереди в X", "сижу возле офиса X", "мимо отделения X"
+_PLACE = re.compile(r"(?:\b(?:стою|стоял\w*|сижу|сидел\w*|жду|ждал\w*|нахожусь|торчу|торчал\w*)\s+(?:\w+\s+){0,3}"
+                    r"(?:в|во|у|возле|около|рядом\s+с)|\b(?:возле|около|напротив|мимо|рядом\s+с)|\bв\s+очереди\s+в)"
+                    r"\s+(?:(?:офис\w*|отделени\w*|салон\w*|банкомат\w*|рекламы|вывески|здани\w*|магазин\w*|"
+                    r"точк\w*)\s+)?$", re.IGNORECASE)
+
+
+def _part_words(text: str, seg: Span, target: Sequence[Span]) -> list[Word]:
+    return [w for w in words_in(text, *seg) if not any(s <= w[1] < e for s, e in target)]
+
+
+def _predicate_noun(text: str, words: list[Word], k: int, target: Sequence[Span]) -> bool:
+    """The noun at ``words[k]`` stands as a predicate: right after a brand (intensifiers, dashes between) or
+    ending its clause, and not after a preposition."""
+    _, s, e = words[k]
+    if k > 0 and words[k - 1][0] in _PREPOSITIONS | {"не"}:
+        return False
+    j = k - 1
+    while j >= 0 and words[j][0] in _INTENSIFIERS:
+        j -= 1
+    start = words[j + 1][1]
+    after_brand = any(t1 <= start and re.fullmatch(r"[\s—–:,-]*", text[t1:start]) for _, t1 in target)
+    return after_brand or bool(_CLAUSE_END.match(text, e))
+
+
+def slang_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """The side the slang verdicts of the target's own part agree on, or None (none, irony, or they disagree)."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    seg = own_segment(text, target, others)
+    if seg is None or _IRONY.search(text[seg[0]:seg[1]]):
+        return None
+    words = _part_words(text, seg, target)
+    sides: set[str] = set()
+    for k, (w, _, _) in enumerate(words):
+        negated = k > 0 and words[k - 1][0] == "не"
+        if w in _NOUN_POSITIVE or w in _NOUN_NEGATIVE:
+            if _predicate_noun(text, words, k, target):
+                sides.add("positive" if w in _NOUN_POSITIVE else "negative")
+            continue
+        lem = lemma(w)
+        good = w in _WORD_POSITIVE or lem in _WORD_POSITIVE
+        bad = w in _WORD_NEGATIVE or lem in _WORD_NEGATIVE
+        if good != bad:
+            sides.add("positive" if good != negated else "negative")
+    part = text[seg[0]:seg[1]].replace("ё", "е")
+    if _NO_PROBLEM.search(part) and not _LOOKING_BACK.search(part) or _IDIOM_POSITIVE.search(part):
+        sides.add("positive")
+    if _IDIOM_NEGATIVE.search(part):
+        sides.add("negative")
+    return sides.pop() if len(sides) == 1 else None
+
+
+def lexicon_side(clause: str) -> str | None:
+    """The side the non-noun lexicon words of ``clause`` agree on ("мурыжит", "лагает", "не вывозит"), or None."""
+    words = words_in(clause, 0, len(clause))
+    sides: set[str] = set()
+    for k, (w, _, _) in enumerate(words):
+        lem = lemma(w)
+        good, bad = w in _WORD_POSITIVE or lem in _WORD_POSITIVE, w in _WORD_NEGATIVE or lem in _WORD_NEGATIVE
+        if good != bad:
+            sides.add("positive" if good != (k > 0 and words[k - 1][0] == "не") else "negative")
+    return sides.pop() if len(sides) == 1 else None
+
+
+def ellipsis_relation(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """"same" or "opposite": the target's own part has no predicate of its own and leans on the other brand's
+    part ("С Y — постоянно", "а у Y наоборот", "У Y — та же песня"). None when the part says something itself."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    seg = own_segment(text, target, others)
+    other = own_segment(text, others, target)
+    if seg is None or other is None or other[0] >= seg[0]:  # the other brand's part comes first
+        return None
+    part = text[seg[0]:seg[1]]
+    words = [w for w, _, _ in _part_words(text, seg, target)]
+    if _REVERSED.search(part) and len(words) <= 6:
+        return "opposite"
+    if _SAME.search(part):  # "та же песня", "тоже не подвела": the other's side, with two words of its own at most
+        cues = [(m.start() + seg[0], m.end() + seg[0]) for m in _SAME.finditer(part)]
+        rest = [w for w, s, _ in _part_words(text, seg, target) if w not in _ELLIPTIC
+                and not any(a <= s < b for a, b in cues)]
+        return "same" if len(rest) <= 2 else None
+    if not words or any(w not in _ELLIPTIC and not w.isdigit() for w in words):
+        return None
+    own_neg = bool(_NEGATED.search(part))
+    other_neg = bool(_NEGATED.search(text, *other))
+    return "same" if own_neg == other_neg else "opposite"
+
+
+def place_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when every mention of the target is a place where the author is or passes by ("стою в очереди в
+    Сбере", "сижу возле офиса Билайна", "мимо отделения ВТБ") and its sentence goes on about something else."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    for t in target:
+        begin, _ = sentence_at(text, t[0])
+        if not _PLACE.search(text[max(begin, t[0] - 60):t[0]]):
+            return False
+    return True

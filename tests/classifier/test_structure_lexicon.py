@@ -1,0 +1,132 @@
+"""Word-level cues of a brand's own part (classifier.structure_lexicon) and how the layer uses them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from classifier.analyze import Stats, analyze_lines
+from classifier.structure_lexicon import ellipsis_relation, place_neutral, slang_label
+from classifier.structure_rules import structural_label
+from classifier.structure_verdicts import complaint_question_label
+from molva.catalog import load_catalog
+
+Span = tuple[int, int]
+Rule = Callable[[str, Sequence[Span] | None, Sequence[Span] | None], object]
+
+
+@pytest.fixture(scope="module")
+def catalog():  # type: ignore[no-untyped-def]
+    return load_catalog()
+
+
+def per_brand(catalog, text: str, rule: Rule) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    found: dict[str, list[Span]] = {}
+    for m in catalog.match(text):
+        found.setdefault(m.brand, []).append((m.start, m.end))
+    return {brand: rule(text, own, [s for b, ss in found.items() if b != brand for s in ss])
+            for brand, own in found.items()}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("сбер днище, тинек рулит", {"Сбербанк": "negative", "Т-Банк": "positive"}),
+    ("Билайн в этом году имба, а мтс сливается по всем фронтам", {"Билайн": "positive", "МТС": "negative"}),
+    ("ростелеком отстой полный, дом.ру огонь", {"Ростелеком": "negative", "Дом.ру": "positive"}),
+    ("теле2 база. мегафон кринж и дорого", {"Tele2": "positive", "МегаФон": "negative"}),
+    ("МТС лагает весь вечер, на Теле2 всё летает", {"МТС": "negative", "Tele2": "positive"}),
+    ("мтс вообще не вывозит с интернетом, йота ваще топ", {"МТС": "negative", "Yota": "positive"}),
+    ("Почта Банк не бесит, нормальный банк. ВТБ кринжовый со своими звонками",
+     {"Почта Банк": "positive", "ВТБ": "negative"}),
+    ("Сбер — ну такое. Альфа работает как часы", {"Сбербанк": "negative", "Альфа-Банк": "positive"}),
+])
+def test_slang_verdicts_of_a_brands_own_part(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, slang_label) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "В Сбере утекла база клиентов, а ВТБ молчит о своей",  # "база" not a predicate
+    "МТС снова в топе жалоб, Билайн где-то рядом",  # after a preposition
+    "Ну конечно, Мегафон топ, а Билайн просто огонь 🙃",  # ironic parts
+])
+def test_slang_words_that_are_not_verdicts_are_left_alone(catalog, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert set(per_brand(catalog, text, slang_label).values()) == {None}
+
+
+def test_negated_problems_are_positive_unless_the_part_looks_back(catalog) -> None:  # type: ignore[no-untyped-def]
+    got = per_brand(catalog, "С Мегафоном никаких сбоев за три года. С Билайном — каждый месяц.", slang_label)
+    assert got["МегаФон"] == "positive"
+    got = per_brand(catalog, "Ни одной претензии к Т-Банку за всё время, а у Сбера наоборот", slang_label)
+    assert got["Т-Банк"] == "positive"
+    got = per_brand(catalog, "Раньше с Альфой не было проблем, теперь одни отказы. Райф пока держится", slang_label)
+    assert got["Альфа-Банк"] is None
+
+
+@pytest.mark.parametrize("text, brand, relation", [
+    ("Ни разу не было проблем с Альфой. С ВТБ — постоянно", "ВТБ", "opposite"),
+    ("С Мегафоном никаких сбоев за три года. С Билайном — каждый месяц.", "Билайн", "opposite"),
+    ("Ни одной претензии к Т-Банку за всё время, а у Сбера наоборот", "Сбербанк", "opposite"),
+    ("В Райфе мне ни разу не отказали, не то что в Росбанке", "Росбанк", "opposite"),
+    ("Ростелеком третий раз за неделю отключил интернет. У Дом.ру — та же песня", "Дом.ру", "same"),
+    ("Т-Банк вернул деньги за день, Альфа тоже не подвела", "Альфа-Банк", "same"),
+    ("Ростелеком отключил интернет. У Дом.ру тоже были сбои, но их быстро починили и дали скидку", "Дом.ру", None),
+    ("Ни разу не было проблем с Альфой. ВТБ вчера заблокировал карту", "ВТБ", None),
+])
+def test_elliptical_parts_lean_on_the_other_brand(catalog, text: str, brand: str, relation: str | None) -> None:  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, ellipsis_relation)[brand] == relation
+
+
+def test_a_brand_named_as_a_place_is_neutral(catalog) -> None:  # type: ignore[no-untyped-def]
+    got = per_brand(catalog, "Стою в очереди в Сбере и читаю, как МТС опять всех обманул с тарифом", place_neutral)
+    assert got == {"Сбербанк": True, "МТС": False}
+    got = per_brand(catalog, "Сижу возле офиса Билайна, потому что мобильный интернет Мегафона умер", place_neutral)
+    assert got == {"Билайн": True, "МегаФон": False}
+    got = per_brand(catalog, "В Сбере мне нахамили, в ВТБ всё сделали вежливо", place_neutral)  # the brand's own doing
+    assert set(got.values()) == {False}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Как так выходит, что Yota ловит в подвале, а МТС на улице не ловит?", {"Yota": "positive", "МТС": "negative"}),
+    ("Объясните, почему Сбер одобрил кредит за час, а ВТБ мурыжит вторую неделю?",
+     {"Сбербанк": "positive", "ВТБ": "negative"}),
+    ("Почему ВТБ опять заблокировал карту, а в Альфе такого ни разу не было?",
+     {"ВТБ": "negative", "Альфа-Банк": "positive"}),
+])
+def test_a_complaint_question_complains_of_the_side_that_fails(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, complaint_question_label) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Пять лет в Альфе, и вот перешла в Т-Банк. Спустя месяц поняла, что ошиблась",
+     {"Альфа-Банк": "positive", "Т-Банк": "negative"}),
+    ("Десять лет на Мегафоне, вчера перенесла номер в Теле2, и уже счастлива",
+     {"МегаФон": "negative", "Tele2": "positive"}),
+])
+def test_years_with_a_brand_make_it_the_brand_a_switch_leaves(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, structural_label) == expected
+
+
+class _Flipped:
+    """Stub model that reads every brand of a post with the feeling of its first keyword (the usual mistake)."""
+
+    version = "stub"
+    words = {"проблем": "negative", "сбоев": "negative"}
+
+    def predict(self, texts: Sequence[str], targets, *, others=None, groups=None):  # type: ignore[no-untyped-def]
+        out = []
+        for text in texts:
+            label = next((lab for w, lab in self.words.items() if w in text), "neutral")
+            scores = {"negative": 0.1, "neutral": 0.1, "positive": 0.1}
+            scores[label] = 0.8
+            out.append(scores)
+        return out
+
+
+def test_a_negation_pair_gets_both_sides_right_through_analyze(catalog) -> None:  # type: ignore[no-untyped-def]
+    lines = [json.dumps({"id": 1, "text": "Ни разу не было проблем с Альфой. С ВТБ — постоянно"}, ensure_ascii=False),
+             json.dumps({"id": 2, "text": "Стою в очереди в Сбере, а у МТС опять сбоев куча"}, ensure_ascii=False)]
+    rows = list(analyze_lines(lines, _Flipped(), catalog, Stats()))
+    got = [{b["brand"]: b["label"] for b in row["brands"]} for row in rows]
+    assert got[0] == {"Альфа-Банк": "positive", "ВТБ": "negative"}
+    assert got[1] == {"Сбербанк": "neutral", "МТС": "negative"}
