@@ -140,7 +140,7 @@ def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span
     """The label a rule gives the brand at ``target`` from the post alone (a construction or a verdict of its
     own part), or None."""
     return structural_label(text, target, others) or verdict_label(text, target, others) \
-        or slang_label(text, target, others) or complaint_question_label(text, target, others) \
+        or complaint_question_label(text, target, others) or slang_label(text, target, others) \
         or numeric_label(text, target, others)
 
 

@@ -36,25 +36,27 @@ _NOUN_NEGATIVE = frozenset({"кринж", "днище", "дно", "зашква�
                             "капец", "провал", "шарашка", "шарага", "халтура", "цирк"})
 # verbs, adjectives and adverbs (lemmas or words); "не" before one turns it
 _WORD_POSITIVE = frozenset({"рулить", "тащить", "вывозить", "топовый", "годный", "имбовый", "кайфовый",
-                            "летать", "радовать", "нарадоваться", "огненный", "збс", "четкий", "нормальный",
-                            "норм"})
+                            "летать", "радовать", "нарадоваться", "огненный", "збс", "четкий", "норм",
+                            "нормальный"})
 _WORD_NEGATIVE = frozenset({"кринжовый", "кринжово", "отстойный", "зашкварный", "убогий", "сливаться", "слиться",
                             "лагать", "лагает", "лагают", "тупить", "глючить", "тормозить", "виснуть", "зависать",
                             "бесить", "достать", "задолбать", "бесячий", "позорный", "отвратный", "отвратно",
-                            "днищенский", "мурыжить", "кидать", "обманывать", "обмануть", "динамить"})
+                            "днищенский", "мурыжить", "кидать", "обманывать", "обмануть", "динамить", "жмотиться",
+                            "отвалиться", "отваливаться"})
 _INTENSIFIERS = frozenset({"просто", "реально", "полный", "полное", "полная", "настоящий", "абсолютный", "очень",
                            "вообще", "ваще", "прям", "прямо", "чистый", "лютый", "конкретный", "это", "какой-то",
                            "какая-то", "какое-то", "тупо", "максимально", "редкостный", "редкостное", "сейчас",
                            "теперь", "однозначно", "безусловно", "по-прежнему", "снова", "опять", "всегда"})
+_NEGATORS = frozenset({"не", "нет", "ни", "без", "никакой", "никакого", "никакие", "никаких"})
 _PREPOSITIONS = frozenset({"в", "во", "на", "из", "по", "с", "со", "о", "об", "от", "до", "для", "к", "ко", "у",
                            "за", "под", "над", "при", "про", "через", "без"})
 # set phrases of known direction
 _IDIOM_POSITIVE = re.compile(r"\bгоря\s+не\s*зна|\bне\s+нарадуюсь|\bнарадоваться\s+не\s+мо|\bкак\s+часы\b"
                              r"|\bполет\s+нормальный|\bплохого\s+(?:\w+\s+)?не\s+(?:скаж|могу)", re.IGNORECASE)
 _IDIOM_NEGATIVE = re.compile(r"\bне\s+сахар\b|\bну\s+такое\b|\bтак\s+себе\b|\bоставля\w+\s+желать\s+лучшего"
-                             r"|\bчерез\s+раз\b|\bкак\s+повезет\b|\bни\s+рыба\s+ни\s+мясо", re.IGNORECASE)
+                             r"|\bчерез\s+раз\b|\bкак\s+повезет\b|\bлотере[яюи]\b|\bни\s+рыба\s+ни\s+мясо", re.IGNORECASE)
 _IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
-_CLAUSE_END = re.compile(r"[^\w]*(?:[.,;:!?…)—–-]|$)", re.UNICODE)
+_CLAUSE_END = re.compile(r"[^\w]*(?:[.,;:!?…)—–-]|$|(?:а|но|зато|и)\b)", re.UNICODE)
 
 _PROBLEM = r"(?:проблем\w*|сбо[ейя]\w*|косяк\w*|претензи\w*|нарекани\w*|жалоб\w*|глюк\w*|задерж\w*|ошибк\w*" \
            r"|вопрос\w*|отказ\w*|поломк\w*|перебо\w*)"
@@ -110,7 +112,7 @@ def slang_label(text: str, target: Sequence[Span] | None, others: Sequence[Span]
     words = _part_words(text, seg, target)
     sides: set[str] = set()
     for k, (w, _, _) in enumerate(words):
-        negated = k > 0 and words[k - 1][0] == "не"
+        negated = k > 0 and words[k - 1][0] in _NEGATORS
         if w in _NOUN_POSITIVE or w in _NOUN_NEGATIVE:
             if _predicate_noun(text, words, k, target):
                 sides.add("positive" if w in _NOUN_POSITIVE else "negative")
@@ -136,7 +138,7 @@ def lexicon_side(clause: str) -> str | None:
         lem = lemma(w)
         good, bad = w in _WORD_POSITIVE or lem in _WORD_POSITIVE, w in _WORD_NEGATIVE or lem in _WORD_NEGATIVE
         if good != bad:
-            sides.add("positive" if good != (k > 0 and words[k - 1][0] == "не") else "negative")
+            sides.add("positive" if good != (k > 0 and words[k - 1][0] in _NEGATORS) else "negative")
     return sides.pop() if len(sides) == 1 else None
 
 

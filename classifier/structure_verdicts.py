@@ -166,11 +166,24 @@ _COUNTER = re.compile(r"(?:^|[,;:—–]\s*|\s)(?:а|если|хотя|тогд�
                       re.IGNORECASE)
 
 
+_PERSISTS = re.compile(r"\b(?:опять|снова|уже|до\s+сих\s+пор|вечно|постоянно|который\s+(?:день|раз))\b", re.IGNORECASE)
+
+
 def _complains(clause: str) -> bool:
-    """A plain negation or a negative word, and no "такого/подобного" reference ("а у X такого нет")."""
+    """A plain negation, a negative word or a "still/again" (no "такого/подобного" reference: "а у X такого нет")."""
     if re.search(r"\b(?:так\w*|подобн\w*|этого)\b", clause, re.IGNORECASE):
         return False
-    return bool(re.search(r"\b(?:не|нет|ни)\b", clause, re.IGNORECASE)) or lexicon_side(clause) == "negative"
+    return bool(re.search(r"\b(?:не|нет|ни)\b", clause, re.IGNORECASE) or _PERSISTS.search(clause)) \
+        or lexicon_side(clause) == "negative"
+
+
+def _turned(first: str, second: str) -> bool:
+    """Whether a complaint question with two brands across a counter ("Почему X ..., а Y ...?") complains of
+    the second side: only when the second side complains (a negation, a negative word, "опять/уже") and the
+    first does not, and the second is no "такого нет" reference. Else the brand asked about is the one."""
+    if re.search(r"\b(?:так(?:ого|ой|их|ое)|подобн\w*)\b", second, re.IGNORECASE):
+        return False
+    return _complains(second) and not _complains(first)
 
 
 def complaint_question_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
@@ -190,15 +203,14 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
         at = t[0] - begin
         lo, hi = sorted((cue.start(), at))
         counter = _COUNTER.search(sentence, lo, hi) if at > cue.start() else None
-        if counter is None:  # the brand asked about: its side unless the question turns at a later counter
-            counter = _COUNTER.search(sentence, at) if _COUNTER.search(sentence, cue.start(), at) is None else None
-            countered = False
-        else:
-            countered = True
-        # "Почему X ловит, а Y не ловит?": the complaint is the counter's side (a plain negation or a negative
-        # word there, no "такого" reference, none on the first side)
-        turned = counter is not None and _complains(sentence[counter.end():]) \
-            and not _complains(sentence[cue.end():counter.start()])
+        countered = counter is not None
+        if counter is None and _COUNTER.search(sentence, cue.start(), at) is None:  # the brand asked about
+            counter = _COUNTER.search(sentence, at)
+        near = [o[0] - begin for o in others if begin <= o[0] < end]
+        turned = False
+        if counter is not None and any((p > counter.start()) != countered for p in near):
+            # two brands across the counter: "Почему X ловит, а Y не ловит?" complains of the second side
+            turned = _turned(sentence[cue.end():counter.start()], sentence[counter.end():])
         sides.add("positive" if countered != turned else "negative")
     return sides.pop() if len(sides) == 1 else None
 

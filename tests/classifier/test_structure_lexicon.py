@@ -40,6 +40,8 @@ def per_brand(catalog, text: str, rule: Rule) -> dict[str, object]:  # type: ign
     ("Почта Банк не бесит, нормальный банк. ВТБ кринжовый со своими звонками",
      {"Почта Банк": "positive", "ВТБ": "negative"}),
     ("Сбер — ну такое. Альфа работает как часы", {"Сбербанк": "negative", "Альфа-Банк": "positive"}),
+    ("У Мегафона на даче нет нормальной связи. В Yota дали нормальный тариф",
+     {"МегаФон": "negative", "Yota": "positive"}),
 ])
 def test_slang_verdicts_of_a_brands_own_part(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     assert per_brand(catalog, text, slang_label) == expected
@@ -92,6 +94,14 @@ def test_a_brand_named_as_a_place_is_neutral(catalog) -> None:  # type: ignore[n
      {"Сбербанк": "positive", "ВТБ": "negative"}),
     ("Почему ВТБ опять заблокировал карту, а в Альфе такого ни разу не было?",
      {"ВТБ": "negative", "Альфа-Банк": "positive"}),
+    ("Скажите, почему Райф вернул деньги за час, а Росбанк держит их уже третьи сутки?",
+     {"Райффайзенбанк": "positive", "Росбанк": "negative"}),
+    # nothing tells which side fails: the brand asked about is the one complained of
+    ("Зачем Ростелеком берёт 900 в месяц, если Дом.ру даёт то же за 600?",
+     {"Ростелеком": "negative", "Дом.ру": "positive"}),
+    # the counter clause names no brand: it does not turn the complaint
+    ("Почему МТС списал деньги, а я даже не получил смс? Билайн так не делал",
+     {"МТС": "negative", "Билайн": None}),
 ])
 def test_a_complaint_question_complains_of_the_side_that_fails(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     assert per_brand(catalog, text, complaint_question_label) == expected
