@@ -25,7 +25,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from classifier.structure_text import MAX_SPANS, Span, Word, own_segment, sentence_at, words_in
+from classifier.structure_text import (
+    ADVERSATIVE,
+    MAX_SENTENCE,
+    MAX_SPANS,
+    Span,
+    Word,
+    own_segment,
+    sentence_at,
+    words_in,
+)
 from classifier.urgency import lemma
 
 # nouns (and the odd interjection) that are verdicts when they are the predicate: "йота база", "сбер — днище"
@@ -42,12 +51,14 @@ _WORD_NEGATIVE = frozenset({"кринжовый", "кринжово", "отст�
                             "лагать", "лагает", "лагают", "тупить", "глючить", "тормозить", "виснуть", "зависать",
                             "бесить", "достать", "задолбать", "бесячий", "позорный", "отвратный", "отвратно",
                             "днищенский", "мурыжить", "кидать", "обманывать", "обмануть", "динамить", "жмотиться",
-                            "отвалиться", "отваливаться"})
+                            "отвалиться", "отваливаться", "подвести", "подводить", "сбоить", "глюкнуть"})
 _INTENSIFIERS = frozenset({"просто", "реально", "полный", "полное", "полная", "настоящий", "абсолютный", "очень",
                            "вообще", "ваще", "прям", "прямо", "чистый", "лютый", "конкретный", "это", "какой-то",
                            "какая-то", "какое-то", "тупо", "максимально", "редкостный", "редкостное", "сейчас",
-                           "теперь", "однозначно", "безусловно", "по-прежнему", "снова", "опять", "всегда"})
+                           "теперь", "однозначно", "безусловно", "по-прежнему", "снова", "опять", "всегда", "оба", "обе",
+                           "тоже", "также", "оба-два"})
 _NEGATORS = frozenset({"не", "нет", "ни", "без", "никакой", "никакого", "никакие", "никаких"})
+_JOINED = re.compile(r"\s*(?:,\s*(?:и\s+)?|и\s+)", re.IGNORECASE)  # "X и Y", "X, Y", "и X, и Y"
 _PREPOSITIONS = frozenset({"в", "во", "на", "из", "по", "с", "со", "о", "об", "от", "до", "для", "к", "ко", "у",
                            "за", "под", "над", "при", "про", "через", "без"})
 # set phrases of known direction
@@ -59,7 +70,7 @@ _IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|�
 _CLAUSE_END = re.compile(r"[^\w]*(?:[.,;:!?…)—–-]|$|(?:а|но|зато|и)\b)", re.UNICODE)
 
 _PROBLEM = r"(?:проблем\w*|сбо[ейя]\w*|косяк\w*|претензи\w*|нарекани\w*|жалоб\w*|глюк\w*|задерж\w*|ошибк\w*" \
-           r"|вопрос\w*|отказ\w*|поломк\w*|перебо\w*)"
+           r"|вопрос\w*|отказ\w*|поломк\w*|перебо\w*|комисси\w*|переплат\w*|навязанн\w*|скрыт\w*|подвох\w*)"
 _NO_PROBLEM = re.compile(r"\b(?:ни\s+разу\s+не\s+(?:было|возникал\w*|случал\w*)|никаких|ни\s+(?:одной|одного|единой"
                          r"|единого)|без(?:\s+(?:единой|единого|всяких|каких-либо|лишних))?|не\s+было(?:\s+ни)?"
                          r"|нет(?:\s+ни)?|ноль)\s+(?:\w+\s+)?" + _PROBLEM + r"\b", re.IGNORECASE)
@@ -102,14 +113,40 @@ def _predicate_noun(text: str, words: list[Word], k: int, target: Sequence[Span]
     return after_brand or bool(_CLAUSE_END.match(text, e))
 
 
+def _listed_sentence(text: str, target: Sequence[Span], others: Sequence[Span]) -> Span | None:
+    """The sentence of the target when it names the target with other brands as one list ("И МТС, и Билайн
+    — днище", "Сбер и Т-Банк оба топ"): what it says of one it says of all. None otherwise."""
+    begin, end = sentence_at(text, target[0][0])
+    inside = sorted(s for s in (*target, *others) if begin <= s[0] < end)
+    if any(not begin <= t[0] < end for t in target) or len(inside) < 2 or end - begin > MAX_SENTENCE:
+        return None
+    if not all(_JOINED.fullmatch(text[a[1]:b[0]]) for a, b in zip(inside, inside[1:], strict=False)):
+        return None
+    return begin, end
+
+
+def _side(text: str, target: Sequence[Span], others: Sequence[Span]) -> Span | None:
+    """The target's own part, turned at "а/но/зато": it starts at the last turn before the target and runs to
+    the last turn before the next brand ("X любимый, ни разу не подводил, а Y ..." gives X the middle clause)."""
+    seg = own_segment(text, target, others)
+    if seg is None:
+        return None
+    begin = max([seg[0], *(m.start() for m in ADVERSATIVE.finditer(text, seg[0], min(t[0] for t in target)))])
+    after = [o[0] for o in others if o[0] >= seg[1]]
+    turns = [m.start() for m in ADVERSATIVE.finditer(text, seg[1], min(after))] if after else []
+    return begin, max([seg[1], *turns])
+
+
 def slang_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
     """The side the slang verdicts of the target's own part agree on, or None (none, irony, or they disagree)."""
     if not target or not others or len(target) + len(others) > MAX_SPANS:
         return None
-    seg = own_segment(text, target, others)
+    seg = _listed_sentence(text, target, others) or _side(text, target, others)
     if seg is None or _IRONY.search(text[seg[0]:seg[1]]):
         return None
-    words = _part_words(text, seg, target)
+    listed = [o for o in others if seg[0] <= o[0] < seg[1]]
+    words = _part_words(text, seg, [*target, *listed])
+    target = sorted([*target, *listed])
     sides: set[str] = set()
     for k, (w, _, _) in enumerate(words):
         negated = k > 0 and words[k - 1][0] in _NEGATORS
@@ -173,7 +210,11 @@ def place_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Spa
     if not target or not others or len(target) + len(others) > MAX_SPANS:
         return False
     for t in target:
-        begin, _ = sentence_at(text, t[0])
-        if not _PLACE.search(text[max(begin, t[0] - 60):t[0]]):
+        begin, end = sentence_at(text, t[0])
+        after = [o[0] for o in others if t[1] <= o[0] < end]
+        if not _PLACE.search(text[max(begin, t[0] - 60):t[0]]) or not after:
+            return False
+        between = text[t[1]:min(after)]
+        if _NEGATED.search(between) or lexicon_side(between) is not None:  # "стою в Сбере час, очередь не идёт"
             return False
     return True

@@ -42,6 +42,13 @@ def per_brand(catalog, text: str, rule: Rule) -> dict[str, object]:  # type: ign
     ("Сбер — ну такое. Альфа работает как часы", {"Сбербанк": "negative", "Альфа-Банк": "positive"}),
     ("У Мегафона на даче нет нормальной связи. В Yota дали нормальный тариф",
      {"МегаФон": "negative", "Yota": "positive"}),
+    # brands listed together share what the sentence says of them
+    ("И Ростелеком, и Дом.ру в нашем доме — отстой, оба лежат по вечерам",
+     {"Ростелеком": "negative", "Дом.ру": "negative"}),
+    ("ВТБ и Райф оба топ по вкладам", {"ВТБ": "positive", "Райффайзенбанк": "positive"}),
+    # the part of a brand after "а" starts there: the other brand's "не подводит" is not its
+    ("Мегафон мой любимый, ни разу не подводил, а мтс у брата вечно без сети",
+     {"МегаФон": "positive", "МТС": None}),
 ])
 def test_slang_verdicts_of_a_brands_own_part(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     assert per_brand(catalog, text, slang_label) == expected
@@ -86,6 +93,11 @@ def test_a_brand_named_as_a_place_is_neutral(catalog) -> None:  # type: ignore[n
     assert got == {"Билайн": True, "МегаФон": False}
     got = per_brand(catalog, "В Сбере мне нахамили, в ВТБ всё сделали вежливо", place_neutral)  # the brand's own doing
     assert set(got.values()) == {False}
+    # a complaint about the place itself, or the other brand in another sentence: not a mere place
+    got = per_brand(catalog, "Сижу в офисе Билайна второй час, никто не подходит, а в МТС всё быстро", place_neutral)
+    assert got["Билайн"] is False
+    got = per_brand(catalog, "Стоял в салоне Теле2 час, так и не помогли. В Мегафоне сделали за минуту", place_neutral)
+    assert got["Tele2"] is False
 
 
 @pytest.mark.parametrize("text, expected", [
