@@ -183,6 +183,8 @@ def _turned(first: str, second: str) -> bool:
     first does not, and the second is no "такого нет" reference. Else the brand asked about is the one."""
     if re.search(r"\b(?:так(?:ого|ой|их|ое)|подобн\w*)\b", second, re.IGNORECASE):
         return False
+    if re.fullmatch(r"[\W\s]*(?:(?:у|в|во|на)\s+)?[\W\s]*(?:нет|не)?[\W\s]*", second, re.IGNORECASE):
+        return False  # "..., а Райф нет?": the first side's doing denied, not a complaint of its own
     return _complains(second) and not _complains(first)
 
 
@@ -210,7 +212,9 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
         turned = False
         if counter is not None and any((p > counter.start()) != countered for p in near):
             # two brands across the counter: "Почему X ловит, а Y не ловит?" complains of the second side
-            turned = _turned(sentence[cue.end():counter.start()], sentence[counter.end():])
+            blank = "".join(" " if any(b <= begin + k < e for b, e in (*target, *others)) else ch
+                            for k, ch in enumerate(sentence))  # brand names out of the clauses
+            turned = _turned(blank[cue.end():counter.start()], blank[counter.end():])
         sides.add("positive" if countered != turned else "negative")
     return sides.pop() if len(sides) == 1 else None
 

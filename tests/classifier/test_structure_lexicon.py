@@ -111,6 +111,8 @@ def test_a_brand_named_as_a_place_is_neutral(catalog) -> None:  # type: ignore[n
     # nothing tells which side fails: the brand asked about is the one complained of
     ("Зачем Ростелеком берёт 900 в месяц, если Дом.ру даёт то же за 600?",
      {"Ростелеком": "negative", "Дом.ру": "positive"}),
+    # "а X нет": the first side's doing denied, no complaint of its own
+    ("Кто объяснит, почему Совкомбанк режет лимиты, а Росбанк нет?", {"Совкомбанк": "negative", "Росбанк": "positive"}),
     # the counter clause names no brand: it does not turn the complaint
     ("Почему МТС списал деньги, а я даже не получил смс? Билайн так не делал",
      {"МТС": "negative", "Билайн": None}),
