@@ -35,7 +35,7 @@ from classifier.structure_text import (
     sentence_at,
     words_in,
 )
-from classifier.urgency import lemma
+from classifier.urgency import _morph, lemma
 
 # nouns (and the odd interjection) that are verdicts when they are the predicate: "йота база", "сбер — днище"
 _NOUN_POSITIVE = frozenset({"база", "имба", "топ", "топчик", "огонь", "пушка", "бомба", "годнота", "кайф",
@@ -63,7 +63,8 @@ _PREPOSITIONS = frozenset({"в", "во", "на", "из", "по", "с", "со", "
                            "за", "под", "над", "при", "про", "через", "без"})
 # set phrases of known direction
 _IDIOM_POSITIVE = re.compile(r"\bгоря\s+не\s*зна|\bне\s+нарадуюсь|\bнарадоваться\s+не\s+мо|\bкак\s+часы\b"
-                             r"|\bполет\s+нормальный|\bплохого\s+(?:\w+\s+)?не\s+(?:скаж|могу)", re.IGNORECASE)
+                             r"|(?<!не\s)\bвсе\s+(?:\w+\s+)?(?:работает|ок|окей|норм|ловит|летает|устраивает|отлично|супер"
+                             r"|четко|здорово|замечательно)\b|\bполет\s+нормальный|\bплохого\s+(?:\w+\s+)?не\s+(?:скаж|могу)", re.IGNORECASE)
 _IDIOM_NEGATIVE = re.compile(r"\bне\s+сахар\b|\bну\s+такое\b|\bтак\s+себе\b|\bоставля\w+\s+желать\s+лучшего"
                              r"|\bчерез\s+раз\b|\bкак\s+повезет\b|\bлотере[яюи]\b|\bни\s+рыба\s+ни\s+мясо", re.IGNORECASE)
 _IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
@@ -86,6 +87,10 @@ _ELLIPTIC = frozenset({"постоянно", "всегда", "регулярно
                        "ни", "разу", "не", "нет", "бывает", "было", "а", "вот", "но", "с", "со", "у", "к", "ко",
                        "в", "во", "на", "про", "всё", "все", "совсем", "точно", "так", "же", "как", "раньше",
                        "опять", "снова", "что", "ли", "уже", "обратно"})
+_FUNCTION = _ELLIPTIC | _NEGATORS | _PREPOSITIONS | frozenset({
+    "я", "мне", "меня", "мной", "мы", "нам", "нас", "он", "она", "они", "оно", "его", "ее", "их", "им", "ему", "ей",
+    "это", "этот", "эта", "там", "тут", "здесь", "ничего", "никто", "увы", "же", "бы", "ли", "даже", "только",
+    "еще", "уж", "вообще", "тоже", "также", "и", "или", "да", "ну"})
 _NEGATED = re.compile(r"\b(?:не|нет|ни|никогда|никаких|ноль|без)\b", re.IGNORECASE)
 
 # where the author is or passes by: "стою в очереди в X", "сижу возле офиса X", "мимо отделения X"
@@ -128,7 +133,7 @@ def _listed_sentence(text: str, target: Sequence[Span], others: Sequence[Span]) 
 def _side(text: str, target: Sequence[Span], others: Sequence[Span]) -> Span | None:
     """The target's own part, turned at "а/но/зато": it starts at the last turn before the target and runs to
     the last turn before the next brand ("X любимый, ни разу не подводил, а Y ..." gives X the middle clause)."""
-    seg = own_segment(text, target, others)
+    seg = own_segment(text, target, others, addressed=True)  # a word of its own part holds whoever is addressed
     if seg is None:
         return None
     begin = max([seg[0], *(m.start() for m in ADVERSATIVE.finditer(text, seg[0], min(t[0] for t in target)))])
@@ -179,6 +184,10 @@ def lexicon_side(clause: str) -> str | None:
     return sides.pop() if len(sides) == 1 else None
 
 
+def _is_verb(lem: str) -> bool:
+    return any(p.tag.POS in ("VERB", "INFN") for p in _morph().parse(lem)[:1])
+
+
 def ellipsis_relation(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
     """"same" or "opposite": the target's own part has no predicate of its own and leans on the other brand's
     part ("С Y — постоянно", "а у Y наоборот", "У Y — та же песня"). None when the part says something itself."""
@@ -197,11 +206,16 @@ def ellipsis_relation(text: str, target: Sequence[Span] | None, others: Sequence
         rest = [w for w, s, _ in _part_words(text, seg, target) if w not in _ELLIPTIC
                 and not any(a <= s < b for a, b in cues)]
         return "same" if len(rest) <= 2 else None
-    if not words or any(w not in _ELLIPTIC and not w.isdigit() for w in words):
-        return None
     own_neg = bool(_NEGATED.search(part))
     other_neg = bool(_NEGATED.search(text, *other))
-    return "same" if own_neg == other_neg else "opposite"
+    if words and all(w in _ELLIPTIC or w.isdigit() for w in words):
+        return "same" if own_neg == other_neg else "opposite"
+    # a parallel part with the negation turned: "Про X ничего плохого не скажу. Про Y скажу много"
+    own = {lemma(w) for w in words if w not in _FUNCTION and not w.isdigit()}
+    theirs = {lemma(w) for w, _, _ in _part_words(text, other, others) if w not in _FUNCTION and not w.isdigit()}
+    if any(_is_verb(w) for w in own & theirs) and len(own - theirs) <= 2 and own_neg != other_neg:
+        return "opposite"
+    return None
 
 
 def place_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:

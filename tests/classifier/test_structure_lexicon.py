@@ -46,6 +46,9 @@ def per_brand(catalog, text: str, rule: Rule) -> dict[str, object]:  # type: ign
     ("И Ростелеком, и Дом.ру в нашем доме — отстой, оба лежат по вечерам",
      {"Ростелеком": "negative", "Дом.ру": "negative"}),
     ("ВТБ и Райф оба топ по вкладам", {"ВТБ": "positive", "Райффайзенбанк": "positive"}),
+    # "всё работает" (not "не всё"); a post that talks to one brand still has the other's own part
+    ("МТС, вы там уснули? Третий день без связи. У брата на Yota всё работает", {"МТС": None, "Yota": "positive"}),
+    ("В Альфе не всё работает, в Росбанке тоже бывают сбои", {"Альфа-Банк": None, "Росбанк": None}),
     # the part of a brand after "а" starts there: the other brand's "не подводит" is not its
     ("Мегафон мой любимый, ни разу не подводил, а мтс у брата вечно без сети",
      {"МегаФон": "positive", "МТС": None}),
@@ -81,6 +84,11 @@ def test_negated_problems_are_positive_unless_the_part_looks_back(catalog) -> No
     ("Т-Банк вернул деньги за день, Альфа тоже не подвела", "Альфа-Банк", "same"),
     ("Ростелеком отключил интернет. У Дом.ру тоже были сбои, но их быстро починили и дали скидку", "Дом.ру", None),
     ("Ни разу не было проблем с Альфой. ВТБ вчера заблокировал карту", "ВТБ", None),
+    # a parallel part with the negation turned
+    ("Про Газпромбанк ничего плохого не скажу. Про Хоум Банк скажу, и много", "Хоум Банк", "opposite"),
+    ("Билайн в лифте не ловит. МТС ловит даже в подвале", "МТС", "opposite"),
+    # a shared noun is no shared predicate
+    ("Сбер мне карту так и не выдал. В ВТБ карту оформила за день", "ВТБ", None),
 ])
 def test_elliptical_parts_lean_on_the_other_brand(catalog, text: str, brand: str, relation: str | None) -> None:  # type: ignore[no-untyped-def]
     assert per_brand(catalog, text, ellipsis_relation)[brand] == relation
