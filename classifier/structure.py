@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
+from classifier.structure_irony import ironic_praise
 from classifier.structure_lexicon import ellipsis_relation, place_neutral, slang_label
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
@@ -139,6 +140,8 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
 def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
     """The label a rule gives the brand at ``target`` from the post alone (a construction or a verdict of its
     own part), or None."""
+    if ironic_praise(text, target, others):
+        return "negative"
     return structural_label(text, target, others) or verdict_label(text, target, others) \
         or complaint_question_label(text, target, others) or slang_label(text, target, others) \
         or numeric_label(text, target, others)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from classifier.analyze import Stats, analyze_lines
+from classifier.structure_irony import ironic_praise
 from classifier.structure_lexicon import ellipsis_relation, place_neutral, slang_label
 from classifier.structure_rules import structural_label
 from classifier.structure_verdicts import complaint_question_label
@@ -162,3 +163,16 @@ def test_a_negation_pair_gets_both_sides_right_through_analyze(catalog) -> None:
     got = [{b["brand"]: b["label"] for b in row["brands"]} for row in rows]
     assert got[0] == {"Альфа-Банк": "positive", "ВТБ": "negative"}
     assert got[1] == {"Сбербанк": "neutral", "МТС": "negative"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Спасибо, Билайн, что пятый день без интернета. На Теле2 у соседки всё ловит", {"Билайн": True, "Tele2": False}),
+    ("Браво, Совкомбанк, седьмой звонок за утро. Альфа хотя бы не названивает", {"Совкомбанк": True,
+                                                                                   "Альфа-Банк": False}),
+    ("Прекрасная поддержка у Ростелекома, всего-то 50 минут ожидания. Дом.ру ответил сразу",
+     {"Ростелеком": True, "Дом.ру": False}),
+    # praise with no damning detail beside it is left to the model
+    ("Спасибо, Т-Банк, деньги вернули за день. Сбер так не умеет", {"Т-Банк": False, "Сбербанк": False}),
+])
+def test_praise_with_a_damning_detail_is_a_complaint(catalog, text: str, expected: dict[str, bool]) -> None:  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, ironic_praise) == expected
