@@ -45,20 +45,20 @@ _NOUN_NEGATIVE = frozenset({"кринж", "днище", "дно", "зашква�
                             "капец", "провал", "шарашка", "шарага", "халтура", "цирк"})
 # verbs, adjectives and adverbs (lemmas or words); "не" before one turns it
 _WORD_POSITIVE = frozenset({"рулить", "тащить", "вывозить", "топовый", "годный", "имбовый", "кайфовый",
-                            "летать", "радовать", "нарадоваться", "огненный", "збс", "четкий", "норм",
+                            "летать", "радовать", "нарадоваться", "огненный", "збс", "четкий", "норм", "хвалю",
                             "нормальный"})
 _WORD_NEGATIVE = frozenset({"кринжовый", "кринжово", "отстойный", "зашкварный", "убогий", "сливаться", "слиться",
                             "лагать", "лагает", "лагают", "тупить", "глючить", "тормозить", "виснуть", "зависать",
                             "бесить", "достать", "задолбать", "бесячий", "позорный", "отвратный", "отвратно",
                             "днищенский", "мурыжить", "кидать", "обманывать", "обмануть", "динамить", "жмотиться",
-                            "отвалиться", "отваливаться", "подвести", "подводить", "сбоить", "глюкнуть"})
+                            "отвалиться", "отваливаться", "виноватый", "ругаю", "подвести", "подводить", "сбоить", "глюкнуть"})
 _INTENSIFIERS = frozenset({"просто", "реально", "полный", "полное", "полная", "настоящий", "абсолютный", "очень",
                            "вообще", "ваще", "прям", "прямо", "чистый", "лютый", "конкретный", "это", "какой-то",
                            "какая-то", "какое-то", "тупо", "максимально", "редкостный", "редкостное", "сейчас",
                            "теперь", "однозначно", "безусловно", "по-прежнему", "снова", "опять", "всегда", "оба", "обе",
                            "тоже", "также", "оба-два"})
 _NEGATORS = frozenset({"не", "нет", "ни", "без", "никакой", "никакого", "никакие", "никаких"})
-_JOINED = re.compile(r"\s*(?:,\s*(?:и\s+)?|и\s+)", re.IGNORECASE)  # "X и Y", "X, Y", "и X, и Y"
+_JOINED = re.compile(r"\s*(?:,\s*(?:и\s+|ни\s+)?|и\s+)", re.IGNORECASE)  # "X и Y", "X, Y", "и X, и Y", "ни X, ни Y"
 _PREPOSITIONS = frozenset({"в", "во", "на", "из", "по", "с", "со", "о", "об", "от", "до", "для", "к", "ко", "у",
                            "за", "под", "над", "при", "про", "через", "без"})
 # set phrases of known direction
@@ -66,7 +66,9 @@ _IDIOM_POSITIVE = re.compile(r"\bгоря\s+не\s*зна|\bне\s+нараду�
                              r"|(?<!не\s)\bвсе\s+(?:\w+\s+)?(?:работает|ок|окей|норм|ловит|летает|устраивает|отлично|супер"
                              r"|четко|здорово|замечательно)\b|\bполет\s+нормальный|\bплохого\s+(?:\w+\s+)?не\s+(?:скаж|могу)", re.IGNORECASE)
 _IDIOM_NEGATIVE = re.compile(r"\bне\s+сахар\b|\bну\s+такое\b|\bтак\s+себе\b|\bоставля\w+\s+желать\s+лучшего"
-                             r"|\bчерез\s+раз\b|\bкак\s+повезет\b|\bлотере[яюи]\b|\bни\s+рыба\s+ни\s+мясо", re.IGNORECASE)
+                             r"|\bбез\s+(?:всякого\s+|моего\s+|какого-либо\s+)?(?:спроса|предупреждени\w+|согласия|объяснени\w+"
+                             r"|причин\w*)\b|\bчерез\s+раз\b|\bкак\s+повезет\b|\bлотере[яюи]\b|\bни\s+рыба\s+ни\s+мясо", re.IGNORECASE)
+_CONCESSION = re.compile(r"\b(?:но|однако)\b", re.IGNORECASE)
 _IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[^\w]*(?:[.,;:!?…)—–-]|$|(?:а|но|зато|и)\b)", re.UNICODE)
 
@@ -152,24 +154,41 @@ def slang_label(text: str, target: Sequence[Span] | None, others: Sequence[Span]
     listed = [o for o in others if seg[0] <= o[0] < seg[1]]
     words = _part_words(text, seg, [*target, *listed])
     target = sorted([*target, *listed])
+    asked = [(b, e) for b, e in (sentence_at(text, p) for p in range(seg[0], seg[1]) if text[p] == "?")]
+    conceded = [seg[0] + m.start() for m in _CONCESSION.finditer(text[seg[0]:seg[1]])]
     sides: set[str] = set()
-    for k, (w, _, _) in enumerate(words):
-        negated = k > 0 and words[k - 1][0] in _NEGATORS
+
+    def add(side: str, at: int) -> None:  # not in a question, not conceded by a later "но"
+        if not any(b <= at <= e for b, e in asked) and not any(c > at for c in conceded):
+            sides.add(side)
+
+    for k, (w, at, _) in enumerate(words):
         if w in _NOUN_POSITIVE or w in _NOUN_NEGATIVE:
             if _predicate_noun(text, words, k, target):
-                sides.add("positive" if w in _NOUN_POSITIVE else "negative")
+                add("positive" if w in _NOUN_POSITIVE else "negative", at)
             continue
         lem = lemma(w)
         good = w in _WORD_POSITIVE or lem in _WORD_POSITIVE
         bad = w in _WORD_NEGATIVE or lem in _WORD_NEGATIVE
         if good != bad:
-            sides.add("positive" if good != negated else "negative")
+            add("positive" if good != _negated(text, words, k) else "negative", at)
     part = text[seg[0]:seg[1]].replace("ё", "е")
-    if _NO_PROBLEM.search(part) and not _LOOKING_BACK.search(part) or _IDIOM_POSITIVE.search(part):
-        sides.add("positive")
-    if _IDIOM_NEGATIVE.search(part):
-        sides.add("negative")
+    for m in _IDIOM_POSITIVE.finditer(part):
+        add("positive", seg[0] + m.start())
+    for m in _NO_PROBLEM.finditer(part):
+        if not _LOOKING_BACK.search(part):
+            add("positive", seg[0] + m.start())
+    for m in _IDIOM_NEGATIVE.finditer(part):
+        add("negative", seg[0] + m.start())
     return sides.pop() if len(sides) == 1 else None
+
+
+def _negated(text: str, words: list[Word], k: int) -> bool:
+    """A negator one or two words before ``words[k]`` in the same clause ("не бесит", "не дали нормальную")."""
+    for j in (k - 1, k - 2):
+        if j >= 0 and words[j][0] in _NEGATORS and not re.search(r"[,.;:!?—–]", text[words[j][2]:words[k][1]]):
+            return True
+    return False
 
 
 def lexicon_side(clause: str) -> str | None:
@@ -180,7 +199,7 @@ def lexicon_side(clause: str) -> str | None:
         lem = lemma(w)
         good, bad = w in _WORD_POSITIVE or lem in _WORD_POSITIVE, w in _WORD_NEGATIVE or lem in _WORD_NEGATIVE
         if good != bad:
-            sides.add("positive" if good != (k > 0 and words[k - 1][0] in _NEGATORS) else "negative")
+            sides.add("positive" if good != _negated(clause, words, k) else "negative")
     return sides.pop() if len(sides) == 1 else None
 
 

@@ -47,6 +47,9 @@ def per_brand(catalog, text: str, rule: Rule) -> dict[str, object]:  # type: ign
     ("И Ростелеком, и Дом.ру в нашем доме — отстой, оба лежат по вечерам",
      {"Ростелеком": "negative", "Дом.ру": "negative"}),
     ("ВТБ и Райф оба топ по вкладам", {"ВТБ": "positive", "Райффайзенбанк": "positive"}),
+    ("Ни Билайн, ни МТС не дают нормальную скорость на даче", {"Билайн": "negative", "МТС": "negative"}),
+    ("Почта Банк списал страховку без спроса. Росбанк не виноват, ошибка была моя",
+     {"Почта Банк": "negative", "Росбанк": "positive"}),
     # "всё работает" (not "не всё"); a post that talks to one brand still has the other's own part
     ("МТС, вы там уснули? Третий день без связи. У брата на Yota всё работает", {"МТС": None, "Yota": "positive"}),
     ("В Альфе не всё работает, в Росбанке тоже бывают сбои", {"Альфа-Банк": None, "Росбанк": None}),
@@ -62,6 +65,8 @@ def test_slang_verdicts_of_a_brands_own_part(catalog, text: str, expected: dict[
     "В Сбере утекла база клиентов, а ВТБ молчит о своей",  # "база" not a predicate
     "МТС снова в топе жалоб, Билайн где-то рядом",  # after a preposition
     "Ну конечно, Мегафон топ, а Билайн просто огонь 🙃",  # ironic parts
+    "Т-Банк огонь, но только пока не упал. Сбер стабилен",  # a verdict conceded by "но"
+    "Есть у Теле2 нормальный тариф для дачи? У Мегафона дорого",  # a question states no verdict
 ])
 def test_slang_words_that_are_not_verdicts_are_left_alone(catalog, text: str) -> None:  # type: ignore[no-untyped-def]
     assert set(per_brand(catalog, text, slang_label).values()) == {None}
