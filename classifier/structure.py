@@ -5,8 +5,12 @@ A small rule layer corrects the label where the post says plainly which brand is
 two-brand constructions of ``classifier.structure_rules`` (switching, comparison, verbal comparison,
 compensation, emoji rating, contrast by reference, neutral bystander) and the verdicts of a brand's own part
 in ``classifier.structure_verdicts`` (superlatives and advice, numbers, complaint questions, news-style
-mentions, alternative questions), over the text plumbing of ``classifier.structure_text``. This module puts
-them together: ``adjust`` applies them to the model's scores, ``predict_brands`` adds what needs the model.
+mentions, alternative questions), the word-level cues of ``classifier.structure_lexicon`` (slang verdicts and set
+phrases, negated problems, elliptical or parallel parts that lean on the other brand, a brand named as a place)
+and ironic praise (``classifier.structure_irony``), over the text plumbing of ``classifier.structure_text``.
+This module puts them together: ``adjust`` applies them to the model's scores, ``predict_brands`` adds what
+needs the model. A rule that states a brand's side relative to the other brand's ("opposite", "same") takes
+the other brand's side from the rules when they give one, else from the model.
 
 Before the rules, for a model with ``own_part_split`` (the fast one), each brand's **own part** of the post
 (``own_segment``: its sentences up to the next brand's, or its clauses when the brands share a sentence; not an

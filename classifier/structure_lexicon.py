@@ -1,21 +1,29 @@
-"""Word-level cues of a brand's own part of a two-brand post (issue 9): slang verdicts, negated problems,
-elliptical parts that lean on the other brand, and a brand named only as a place.
+"""Word-level cues of a brand's own part of a two-brand post (issue 9): slang verdicts and set phrases,
+negated problems, elliptical or parallel parts that lean on the other brand, a brand named only as a place,
+emoji ratings.
 
-* **Slang verdicts** — evaluative words of known direction, mostly colloquial, that the model reads poorly
-  ("мегафон кринж, йота база", "сбер днище, тинек рулит", "МТС лагает"): entries are matched on the word or
-  its pymorphy3 lemma (``classifier.urgency.lemma``), so one entry covers its inflections. A noun counts
-  only as a predicate (right after the brand or an intensifier, or ending its clause: "йота база", not
-  "утекла база клиентов", not after a preposition: "в топе"); "не" before a verb or adjective turns it
-  ("не вывозит", "не бесит"), before a noun drops it. Not in an ironic part ("ну конечно, топ").
-* **Negated problems** — "ни разу не было проблем", "никаких сбоев", "без нареканий", "ни одной задержки":
+* **Slang verdicts** (``slang_label``) — evaluative words of known direction, mostly colloquial, that the
+  model reads poorly ("мегафон кринж, йота база", "сбер днище, тинек рулит", "МТС лагает"), and set phrases
+  ("горя не знаю", "как часы", "ну такое", "так себе", "через раз", "без спроса"): entries are matched on
+  the word or its pymorphy3 lemma (``classifier.urgency.lemma``), so one entry covers its inflections. A noun
+  counts only as a predicate (right after the brand or an intensifier, or ending its clause: "йота база", not
+  "утекла база клиентов", not after a preposition: "в топе"); a negator one or two words before a verb or
+  adjective turns it ("не вывозит", "не дали нормальную"), before a noun drops it. Nothing counts in an
+  ironic part ("ну конечно, топ"), in a question, or before a conceding "но" ("огонь, но только когда не
+  лежит"). The brand's part is ``own_segment`` turned at "а/но/зато" (a middle clause belongs to the brand
+  before the turn); brands listed together ("И МТС, и Билайн — днище", "ни X, ни Y") share their sentence.
+* **Negated problems** — "ни разу не было проблем", "никаких сбоев", "без нареканий", "без комиссий":
   positive, unless the part looks back from a change ("раньше", "пока не", "теперь").
-* **Elliptical parts** — the brand's part has no predicate of its own and leans on the other brand's:
-  "С Y — постоянно" / "К Y — каждый месяц" / "а у Y наоборот" (the other brand's side turned, when the two
-  parts differ in negation or the part says "наоборот"), "У Y — та же песня" / "тоже" (the same side).
-  ``ellipsis_relation`` says "same" or "opposite"; ``classifier.structure.adjust`` resolves it against the
-  other brand's label.
-* **A place** — every mention of the brand is where the author is or passes by ("стою в очереди в Сбере",
-  "сижу возле офиса Билайна", "проходила мимо отделения ВТБ") while the post judges another brand: neutral.
+* **Elliptical and parallel parts** (``ellipsis_relation``) — the brand's part comes second and leans on the
+  other brand's: "С Y — постоянно" / "а у Y наоборот" / "не то что в Y" (opposite, when the two parts differ
+  in negation or the part says so), "У Y — та же песня" / "Y тоже не подвела" (the same side), or repeats the
+  other part's verb with the negation turned ("Про X ничего плохого не скажу. Про Y скажу много": opposite).
+  ``classifier.structure.adjust`` resolves "same" / "opposite" against the other brand's label.
+* **A place** (``place_neutral``) — every mention of the brand is where the author is or passes by ("стою в
+  очереди в Сбере", "сижу возле офиса Билайна", "мимо рекламы Мегафона") and the sentence goes on, with no
+  complaint between, to another brand: neutral.
+* **Emoji ratings** (``emoji_label``, read by ``classifier.structure_rules.structural_label``) — nothing but
+  emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅ мтс ❌"): the emoji's feeling.
 
 No brand names here: the brands are the catalog spans the caller passes.
 """
@@ -38,6 +46,11 @@ from classifier.structure_text import (
 from classifier.urgency import _morph, lemma
 
 # nouns (and the odd interjection) that are verdicts when they are the predicate: "йота база", "сбер — днище"
+# emoji that say the feeling when a brand is followed by nothing else (emoji-only "ratings": "МТС ❌ Билайн ✅")
+_EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉")
+_EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀")
+_EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
+_LETTERS = re.compile(r"[^\W_]", re.UNICODE)
 _NOUN_POSITIVE = frozenset({"база", "имба", "топ", "топчик", "огонь", "пушка", "бомба", "годнота", "кайф",
                             "красавчик", "красавчики", "зачет", "шик", "норм", "нормас"})
 _NOUN_NEGATIVE = frozenset({"кринж", "днище", "дно", "зашквар", "отстой", "треш", "трэш", "шлак", "позор",
@@ -235,6 +248,27 @@ def ellipsis_relation(text: str, target: Sequence[Span] | None, others: Sequence
     if any(_is_verb(w) for w in own & theirs) and len(own - theirs) <= 2 and own_neg != other_neg:
         return "opposite"
     return None
+
+
+def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
+    """The feeling of the emoji right after each target mention, when nothing but emoji, punctuation and
+    spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. None when
+    there is a word there, no known emoji, or the emoji disagree."""
+    starts = sorted(s for s, _ in (*target, *others))
+    found: set[str] = set()
+    for _, end in target:
+        nxt = next((s for s in starts if s >= end), len(text))
+        tail = text[end:nxt]
+        if _LETTERS.search(tail):
+            return None
+        for ch in tail:
+            if ch in _EMOJI_POSITIVE:
+                found.add("positive")
+            elif ch in _EMOJI_NEGATIVE:
+                found.add("negative")
+            elif ch in _EMOJI_NEUTRAL:
+                found.add("neutral")
+    return found.pop() if len(found) == 1 else None
 
 
 def place_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:

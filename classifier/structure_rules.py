@@ -13,7 +13,7 @@ Two constructions say plainly which brand is on which side, so a small rule laye
   opposite. Not when the comparative is negated ("не лучше") or directions disagree in the sentence.
 
 * **compensation** — the target's clause opens with "зато" ("..., зато у Билайна 4G"): positive.
-* **emoji rating** — nothing but emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅
+* **emoji rating** (``classifier.structure_lexicon.emoji_label``) — nothing but emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅
   мтс ❌"): the emoji's feeling (a small emoji lexicon, neutral faces included) when they agree.
 * **verbal comparison** — a verb of winning or losing ("проигрывать", "уступать" / "выигрывать",
   "обходить", "опережать", "превосходить") with the target or the other brand as its nearest preceding
@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from classifier.structure_lexicon import emoji_label
 from classifier.structure_text import (
     ADVICE,
     MAX_SENTENCE,
@@ -82,7 +83,9 @@ _BETTER = frozenset({
 _WORSE = frozenset({
     "хуже", "дороже", "медленнее", "сложнее", "неудобнее", "запутаннее", "тормознее", "нестабильнее",
 })
-_THAN = re.compile(r"(?:\bчем|\bв\s+отличие\s+от|\bпо\s+сравнению\s+со?)\s+(?:(?:у|в|во|на)\s+)?$", re.IGNORECASE)
+_THAN = re.compile(r"(?:\bчем|\bв\s+отличие\s+от|\bпо\s+сравнению\s+со?|\bпосле)\s+(?:(?:у|в|во|на)\s+)?$",
+                   re.IGNORECASE)
+_WORLDS_APART = re.compile(r"\bнебо\s+и\s+земля\b", re.IGNORECASE)  # "по сравнению с X небо и земля": better
 _WIN_VERBS = frozenset({"выигрывать", "выиграть", "обходить", "обойти", "опережать", "опередить",
                         "превосходить", "превзойти", "обгонять", "обогнать"})
 _LOSE_VERBS = frozenset({"проигрывать", "проиграть", "уступать", "уступить"})
@@ -92,11 +95,6 @@ _NEGATION = frozenset({"не", "нет", "ни", "никогда", "ничего
 _NOT_SAY = re.compile(r"(?:\bчего|\bчто)\s+не\s+скажешь\s+(?:о|об|про)\s+$", re.IGNORECASE)
 _MIDDLING = re.compile(r"\bничего\s+(?:особенного|выдающегося|сверхъестественного|примечательного)\b"
                        r"|\bни\s+рыба\s+ни\s+мясо\b|\bпосередине\b|\bсредненько\b", re.IGNORECASE)
-# emoji that say the feeling when a brand is followed by nothing else (emoji-only "ratings": "МТС ❌ Билайн ✅")
-_EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉")
-_EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀")
-_EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
-_LETTERS = re.compile(r"[^\W_]", re.UNICODE)
 _CLAUSE = re.compile(r"[,:—–]\s*|\s-\s")
 
 
@@ -167,6 +165,8 @@ def _comparison_label(text: str, words: list[Word], target: list[Span], other: S
         for span in (*target, other):  # "удобнее ВТБ": the compared brand right after the comparative
             if nxt is not None and nxt[1] == span[0] and text[e:span[0]].strip() == "":
                 compared.append(span)
+    if words and _WORLDS_APART.search(text, words[0][1], words[-1][2]):
+        directions.add("better")
     if len(directions) != 1:
         return None
     for span in (*target, other):
@@ -208,27 +208,6 @@ def _compensation_label(text: str, target: list[Span]) -> str | None:
         if not clause or clause[0].lower() not in _COMPENSATION:
             return None
     return "positive"
-
-
-def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
-    """The feeling of the emoji right after each target mention, when nothing but emoji, punctuation and
-    spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. None when
-    there is a word there, no known emoji, or the emoji disagree."""
-    starts = sorted(s for s, _ in (*target, *others))
-    found: set[str] = set()
-    for _, end in target:
-        nxt = next((s for s in starts if s >= end), len(text))
-        tail = text[end:nxt]
-        if _LETTERS.search(tail):
-            return None
-        for ch in tail:
-            if ch in _EMOJI_POSITIVE:
-                found.add("positive")
-            elif ch in _EMOJI_NEGATIVE:
-                found.add("negative")
-            elif ch in _EMOJI_NEUTRAL:
-                found.add("neutral")
-    return found.pop() if len(found) == 1 else None
 
 
 def structural_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:

@@ -54,6 +54,8 @@ def test_switch_from_negative_to_positive(catalog, text: str, expected: dict[str
     ("Обслуживание в Альфа-Банке хуже, чем у Т-Банка.", {"Альфа-Банк": "negative", "Т-Банк": "positive"}),
     ("По сравнению с Билайном тарифы Теле2 дешевле.", {"Билайн": "negative", "Tele2": "positive"}),
     ("В отличие от ВТБ, в Газпромбанке ипотеку одобрили быстрее.", {"ВТБ": "negative", "Газпромбанк": "positive"}),
+    ("После Ростелекома интернет от Дом.ру — небо и земля.", {"Ростелеком": "negative", "Дом.ру": "positive"}),
+    ("Мегафон не без косяков, но по сравнению с Yota небо и земля.", {"МегаФон": "positive", "Yota": "negative"}),
 ])
 def test_comparison_better_side_positive(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     assert labels(catalog, text) == expected
