@@ -90,6 +90,15 @@ _PROBLEM = r"(?:проблем\w*|сбо[ейя]\w*|косяк\w*|претенз
 _NO_PROBLEM = re.compile(r"\b(?:ни\s+разу\s+не\s+(?:было|возникал\w*|случал\w*)|никаких|ни\s+(?:одной|одного|единой"
                          r"|единого)|без(?:\s+(?:единой|единого|всяких|каких-либо|лишних))?|не\s+было(?:\s+ни)?"
                          r"|нет(?:\s+ни)?|ноль)\s+(?:\w+\s+)?" + _PROBLEM + r"\b", re.IGNORECASE)
+# emphatic negation: what it denies is a trouble, unless it is a good deed the brand never does
+_EMPHATIC = re.compile(r"\b(?:ни\s+разу\s+(?:не\s+)?|ни\s+(?:одного|одной|единого|единой)\s+|никогда\s+не\s+)"
+                       r"(?:(?:был\w*|мне|нам|меня|нас|нам)\s+)?([а-я]+)", re.IGNORECASE)
+_GOOD_DEEDS = frozenset({"помочь", "помогать", "ответить", "отвечать", "перезвонить", "перезванивать", "решить",
+                         "решать", "вернуть", "возвращать", "дозвониться", "приехать", "приезжать", "исправить",
+                         "починить", "чинить", "ловить", "работать", "прийти", "приходить", "получиться", "одобрить",
+                         "одобрять", "связаться", "извиниться", "выполнить", "сдержать", "предупредить", "начислить",
+                         "зачислить", "ответ", "помощь", "решение", "извинение", "компенсация", "дать",
+                         "давать", "сделать", "выдать"})
 _LOOKING_BACK = re.compile(r"\bраньше\b|\bпока\s+не\b|\bтеперь\b|\bдо\s+(?:вчера|недавн|прошл|этого)"
                            r"|\bпоследн\w+\s+врем", re.IGNORECASE)
 
@@ -193,6 +202,8 @@ def slang_label(text: str, target: Sequence[Span] | None, others: Sequence[Span]
             add("positive", seg[0] + m.start())
     for m in _IDIOM_NEGATIVE.finditer(part):
         add("negative", seg[0] + m.start())
+    for m in _EMPHATIC.finditer(part):  # "ни одного обрыва", "ни разу не нахамили"; "ни разу не помогли"
+        add("negative" if lemma(m.group(1).lower()) in _GOOD_DEEDS else "positive", seg[0] + m.start())
     return sides.pop() if len(sides) == 1 else None
 
 

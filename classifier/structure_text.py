@@ -24,7 +24,7 @@ ADVICE = re.compile(r"\bподскаж|\bпосоветуй|\bчто\s+скаж�
                     r"|\bесть\s+ли\s+смысл\b|\bкак\s+вам\b", re.IGNORECASE)
 ADVERSATIVE = re.compile(r"(?:^|[,;:—–.!?…]\s*|\s)(?:а|но|зато|однако|тогда\s+как|в\s+то\s+время\s+как)(?=\s|$)",
                          re.IGNORECASE)
-_SEGMENT_CUT = re.compile(r"[,;]\s+|:\s+|\s[—–-]\s|[—–]\s*")
+_SEGMENT_CUT = re.compile(r"[,;]\s+|:\s+|\s[—–-]\s|[—–]\s*|[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s+")
 _LISTED = re.compile(r"\s*(?:,|\bи\b|\bили\b|/)\s*(?:и\s+)?", re.IGNORECASE)
 _ADDRESS = re.compile(r"\b(?:вы|вам|вас|вами|ваш\w*)\b", re.IGNORECASE)
 _COMPARED = re.compile(r"^[\s,;:—–-]*(?:чем|нежели|как|в\s+отличие|по\s+сравнению)\b", re.IGNORECASE)

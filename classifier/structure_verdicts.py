@@ -185,7 +185,9 @@ def _turned(first: str, second: str) -> bool:
         return False
     if re.fullmatch(r"[\W\s]*(?:(?:у|в|во|на)\s+)?[\W\s]*(?:нет|не)?[\W\s]*", second, re.IGNORECASE):
         return False  # "..., а Райф нет?": the first side's doing denied, not a complaint of its own
-    return _complains(second) and not _complains(first)
+    if _complains(first):
+        return False
+    return _complains(second) or lexicon_side(first) == "positive"  # "почему X летает, а Y ...?"
 
 
 def complaint_question_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:

@@ -48,6 +48,11 @@ def per_brand(catalog, text: str, rule: Rule) -> dict[str, object]:  # type: ign
      {"Ростелеком": "negative", "Дом.ру": "negative"}),
     ("ВТБ и Райф оба топ по вкладам", {"ВТБ": "positive", "Райффайзенбанк": "positive"}),
     ("Ни Билайн, ни МТС не дают нормальную скорость на даче", {"Билайн": "negative", "МТС": "negative"}),
+    # emphatic negation denies a trouble, unless it denies a good deed
+    ("У Теле2 за зиму ни одного обрыва. Мегафон ни разу не перезвонил по заявке",
+     {"Tele2": "positive", "МегаФон": "negative"}),
+    # an emoji ends a brand's part ("база 💯 газпромбанк ...")
+    ("райф база 💯 почта банк днище полное", {"Райффайзенбанк": "positive", "Почта Банк": "negative"}),
     ("Почта Банк списал страховку без спроса. Росбанк не виноват, ошибка была моя",
      {"Почта Банк": "negative", "Росбанк": "positive"}),
     # "всё работает" (not "не всё"); a post that talks to one brand still has the other's own part
@@ -116,6 +121,7 @@ def test_a_brand_named_as_a_place_is_neutral(catalog) -> None:  # type: ignore[n
 
 @pytest.mark.parametrize("text, expected", [
     ("Как так выходит, что Yota ловит в подвале, а МТС на улице не ловит?", {"Yota": "positive", "МТС": "negative"}),
+    ("Почему у Йоты интернет летает, а Мегафон берёт вдвое больше?", {"Yota": "positive", "МегаФон": "negative"}),
     ("Объясните, почему Сбер одобрил кредит за час, а ВТБ мурыжит вторую неделю?",
      {"Сбербанк": "positive", "ВТБ": "negative"}),
     ("Почему ВТБ опять заблокировал карту, а в Альфе такого ни разу не было?",
