@@ -58,7 +58,7 @@ _NOUN_NEGATIVE = frozenset({"кринж", "днище", "дно", "зашква�
                             "капец", "провал", "шарашка", "шарага", "халтура", "цирк"})
 # verbs, adjectives and adverbs (lemmas or words); "не" before one turns it
 _WORD_POSITIVE = frozenset({"рулить", "тащить", "вывозить", "топовый", "годный", "имбовый", "кайфовый",
-                            "летать", "радовать", "нарадоваться", "огненный", "збс", "четкий", "норм", "хвалю",
+                            "летать", "радовать", "нарадоваться", "огненный", "збс", "четкий", "норм", "хвалю", "ловит", "ловят",
                             "нормальный"})
 _WORD_NEGATIVE = frozenset({"кринжовый", "кринжово", "отстойный", "зашкварный", "убогий", "сливаться", "слиться",
                             "лагать", "лагает", "лагают", "тупить", "глючить", "тормозить", "виснуть", "зависать",
@@ -80,7 +80,8 @@ _IDIOM_POSITIVE = re.compile(r"\bгоря\s+не\s*зна|\bне\s+нараду�
                              r"|четко|здорово|замечательно)\b|\bполет\s+нормальный|\bплохого\s+(?:\w+\s+)?не\s+(?:скаж|могу)", re.IGNORECASE)
 _IDIOM_NEGATIVE = re.compile(r"\bне\s+сахар\b|\bну\s+такое\b|\bтак\s+себе\b|\bоставля\w+\s+желать\s+лучшего"
                              r"|\bбез\s+(?:всякого\s+|моего\s+|какого-либо\s+)?(?:спроса|предупреждени\w+|согласия|объяснени\w+"
-                             r"|причин\w*)\b|\bчерез\s+раз\b|\bкак\s+повезет\b|\bлотере[яюи]\b|\bни\s+рыба\s+ни\s+мясо", re.IGNORECASE)
+                             r"|причин\w*)\b|\bне\s+работа(?:ет|ют|л|ла|ло|ли)\b|\bчто-то\s+не\s+так\b|\bчерез\s+раз\b"
+                             r"|\bкак\s+повезет\b|\bлотере[яюи]\b|\bни\s+рыба\s+ни\s+мясо", re.IGNORECASE)
 _CONCESSION = re.compile(r"\b(?:но|однако)\b", re.IGNORECASE)
 _IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[^\w]*(?:[.,;:!?…)—–-]|$|(?:а|но|зато|и)\b)", re.UNICODE)
@@ -111,6 +112,7 @@ _ELLIPTIC = frozenset({"постоянно", "всегда", "регулярно
                        "ни", "разу", "не", "нет", "бывает", "было", "а", "вот", "но", "с", "со", "у", "к", "ко",
                        "в", "во", "на", "про", "всё", "все", "совсем", "точно", "так", "же", "как", "раньше",
                        "опять", "снова", "что", "ли", "уже", "обратно"})
+_FREQUENT = frozenset({"постоянно", "всегда", "регулярно", "вечно", "часто", "каждый", "каждую", "каждое", "через"})
 _FUNCTION = _ELLIPTIC | _NEGATORS | _PREPOSITIONS | frozenset({
     "я", "мне", "меня", "мной", "мы", "нам", "нас", "он", "она", "они", "оно", "его", "ее", "их", "им", "ему", "ей",
     "это", "этот", "эта", "там", "тут", "здесь", "ничего", "никто", "увы", "же", "бы", "ли", "даже", "только",
@@ -251,13 +253,17 @@ def ellipsis_relation(text: str, target: Sequence[Span] | None, others: Sequence
         return "same" if len(rest) <= 2 else None
     own_neg = bool(_NEGATED.search(part))
     other_neg = bool(_NEGATED.search(text, *other))
-    if words and all(w in _ELLIPTIC or w.isdigit() for w in words):
+    loose = [w for w in words if w not in _ELLIPTIC and not w.isdigit()]
+    # "В Y — почти каждый визит": two loose words beside "каждый/постоянно", neither a verb (a predicate of its own)
+    loosely = len(loose) <= 2 and bool(_FREQUENT & set(words)) and not any(_is_verb(lemma(w)) for w in loose)
+    if words and (not loose or loosely):
         return "same" if own_neg == other_neg else "opposite"
     # a parallel part with the negation turned: "Про X ничего плохого не скажу. Про Y скажу много"
     own = {lemma(w) for w in words if w not in _FUNCTION and not w.isdigit()}
     theirs = {lemma(w) for w, _, _ in _part_words(text, other, others) if w not in _FUNCTION and not w.isdigit()}
-    if any(_is_verb(w) for w in own & theirs) and len(own - theirs) <= 2 and own_neg != other_neg:
-        return "opposite"
+    shared = {a for a in own for b in theirs if a == b or a[:4] == b[:4] and _is_verb(a) and _is_verb(b)}
+    if any(_is_verb(w) for w in shared) and len(own - shared) <= 2 and own_neg != other_neg:
+        return "opposite"  # "списала" / "списывает": one verb in both aspects
     return None
 
 
