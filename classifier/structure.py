@@ -32,7 +32,8 @@ from collections.abc import Callable, Sequence
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
 from classifier.structure_irony import ironic_praise
-from classifier.structure_lexicon import ellipsis_relation, place_neutral, slang_label
+from classifier.structure_lexicon import slang_label
+from classifier.structure_relations import ellipsis_relation, place_neutral
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
 from classifier.structure_verdicts import (

@@ -1,6 +1,5 @@
 """Word-level cues of a brand's own part of a two-brand post (issue 9): slang verdicts and set phrases,
-negated problems, elliptical or parallel parts that lean on the other brand, a brand named only as a place,
-emoji ratings.
+negated problems, emoji ratings (elliptical parts and places: ``classifier.structure_relations``).
 
 * **Slang verdicts** (``slang_label``) — evaluative words of known direction, mostly colloquial, that the
   model reads poorly ("мегафон кринж, йота база", "сбер днище, тинек рулит", "МТС лагает"), and set phrases
@@ -13,15 +12,8 @@ emoji ratings.
   лежит"). The brand's part is ``own_segment`` turned at "а/но/зато" (a middle clause belongs to the brand
   before the turn); brands listed together ("И МТС, и Билайн — днище", "ни X, ни Y") share their sentence.
 * **Negated problems** — "ни разу не было проблем", "никаких сбоев", "без нареканий", "без комиссий":
-  positive, unless the part looks back from a change ("раньше", "пока не", "теперь").
-* **Elliptical and parallel parts** (``ellipsis_relation``) — the brand's part comes second and leans on the
-  other brand's: "С Y — постоянно" / "а у Y наоборот" / "не то что в Y" (opposite, when the two parts differ
-  in negation or the part says so), "У Y — та же песня" / "Y тоже не подвела" (the same side), or repeats the
-  other part's verb with the negation turned ("Про X ничего плохого не скажу. Про Y скажу много": opposite).
-  ``classifier.structure.adjust`` resolves "same" / "opposite" against the other brand's label.
-* **A place** (``place_neutral``) — every mention of the brand is where the author is or passes by ("стою в
-  очереди в Сбере", "сижу возле офиса Билайна", "мимо рекламы Мегафона") and the sentence goes on, with no
-  complaint between, to another brand: neutral.
+  positive, unless the part looks back from a change ("раньше", "пока не", "теперь"); emphatic negation ("ни
+  одного обрыва", "ни разу не нахамили") positive unless it denies a good deed ("ни разу не перезвонил").
 * **Emoji ratings** (``emoji_label``, read by ``classifier.structure_rules.structural_label``) — nothing but
   emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅ мтс ❌"): the emoji's feeling.
 
@@ -43,7 +35,7 @@ from classifier.structure_text import (
     sentence_at,
     words_in,
 )
-from classifier.urgency import _morph, lemma
+from classifier.urgency import lemma
 
 # nouns (and the odd interjection) that are verdicts when they are the predicate: "йота база", "сбер — днище"
 # emoji that say the feeling when a brand is followed by nothing else (emoji-only "ratings": "МТС ❌ Билайн ✅")
@@ -70,9 +62,9 @@ _INTENSIFIERS = frozenset({"просто", "реально", "полный", "п
                            "какая-то", "какое-то", "тупо", "максимально", "редкостный", "редкостное", "сейчас",
                            "теперь", "однозначно", "безусловно", "по-прежнему", "снова", "опять", "всегда", "оба", "обе",
                            "тоже", "также", "оба-два"})
-_NEGATORS = frozenset({"не", "нет", "ни", "без", "никакой", "никакого", "никакие", "никаких"})
+NEGATORS = frozenset({"не", "нет", "ни", "без", "никакой", "никакого", "никакие", "никаких"})
 _JOINED = re.compile(r"\s*(?:,\s*(?:и\s+|ни\s+)?|и\s+)", re.IGNORECASE)  # "X и Y", "X, Y", "и X, и Y", "ни X, ни Y"
-_PREPOSITIONS = frozenset({"в", "во", "на", "из", "по", "с", "со", "о", "об", "от", "до", "для", "к", "ко", "у",
+PREPOSITIONS = frozenset({"в", "во", "на", "из", "по", "с", "со", "о", "об", "от", "до", "для", "к", "ко", "у",
                            "за", "под", "над", "при", "про", "через", "без"})
 # set phrases of known direction
 _IDIOM_POSITIVE = re.compile(r"\bгоря\s+не\s*зна|\bне\s+нарадуюсь|\bнарадоваться\s+не\s+мо|\bкак\s+часы\b"
@@ -103,30 +95,8 @@ _GOOD_DEEDS = frozenset({"помочь", "помогать", "ответить",
 _LOOKING_BACK = re.compile(r"\bраньше\b|\bпока\s+не\b|\bтеперь\b|\bдо\s+(?:вчера|недавн|прошл|этого)"
                            r"|\bпоследн\w+\s+врем", re.IGNORECASE)
 
-_SAME = re.compile(r"\b(?:тоже|также|аналогично|та\s+же\s+(?:песня|история|беда|фигня|ерунда)|то\s+же\s+самое"
-                   r"|такая\s+же\s+(?:история|песня|беда)|так\s+же)\b", re.IGNORECASE)
-_REVERSED = re.compile(r"\b(?:не\s+то\s+что(?:бы)?|наоборот|иначе|по-другому|противоположность|совсем\s+другое\s+дело)\b", re.IGNORECASE)
-# the words an elliptical part may hold besides the brand: how often, how long, prepositions, particles
-_ELLIPTIC = frozenset({"постоянно", "всегда", "регулярно", "вечно", "часто", "каждый", "каждую", "каждое",
-                       "день", "неделю", "месяц", "год", "раз", "то", "и", "дело", "сплошь", "никогда",
-                       "ни", "разу", "не", "нет", "бывает", "было", "а", "вот", "но", "с", "со", "у", "к", "ко",
-                       "в", "во", "на", "про", "всё", "все", "совсем", "точно", "так", "же", "как", "раньше",
-                       "опять", "снова", "что", "ли", "уже", "обратно"})
-_FREQUENT = frozenset({"постоянно", "всегда", "регулярно", "вечно", "часто", "каждый", "каждую", "каждое", "через"})
-_FUNCTION = _ELLIPTIC | _NEGATORS | _PREPOSITIONS | frozenset({
-    "я", "мне", "меня", "мной", "мы", "нам", "нас", "он", "она", "они", "оно", "его", "ее", "их", "им", "ему", "ей",
-    "это", "этот", "эта", "там", "тут", "здесь", "ничего", "никто", "увы", "же", "бы", "ли", "даже", "только",
-    "еще", "уж", "вообще", "тоже", "также", "и", "или", "да", "ну"})
-_NEGATED = re.compile(r"\b(?:не|нет|ни|никогда|никаких|ноль|без)\b", re.IGNORECASE)
-
-# where the author is or passes by: "стою в очереди в X", "сижу возле офиса X", "мимо отделения X"
-_PLACE = re.compile(r"(?:\b(?:стою|стоял\w*|сижу|сидел\w*|жду|ждал\w*|нахожусь|торчу|торчал\w*)\s+(?:\w+\s+){0,3}"
-                    r"(?:в|во|у|возле|около|рядом\s+с)|\b(?:возле|около|напротив|мимо|рядом\s+с)|\bв\s+очереди\s+в)"
-                    r"\s+(?:(?:офис\w*|отделени\w*|салон\w*|банкомат\w*|рекламы|вывески|здани\w*|магазин\w*|"
-                    r"точк\w*)\s+)?$", re.IGNORECASE)
-
-
-def _part_words(text: str, seg: Span, target: Sequence[Span]) -> list[Word]:
+def part_words(text: str, seg: Span, target: Sequence[Span]) -> list[Word]:
+    """The words of ``text[seg]`` outside the ``target`` spans."""
     return [w for w in words_in(text, *seg) if not any(s <= w[1] < e for s, e in target)]
 
 
@@ -134,7 +104,7 @@ def _predicate_noun(text: str, words: list[Word], k: int, target: Sequence[Span]
     """The noun at ``words[k]`` stands as a predicate: right after a brand (intensifiers, dashes between) or
     ending its clause, and not after a preposition."""
     _, s, e = words[k]
-    if k > 0 and words[k - 1][0] in _PREPOSITIONS | {"не"}:
+    if k > 0 and words[k - 1][0] in PREPOSITIONS | {"не"}:
         return False
     j = k - 1
     while j >= 0 and words[j][0] in _INTENSIFIERS:
@@ -176,7 +146,7 @@ def slang_label(text: str, target: Sequence[Span] | None, others: Sequence[Span]
     if seg is None or _IRONY.search(text[seg[0]:seg[1]]):
         return None
     listed = [o for o in others if seg[0] <= o[0] < seg[1]]
-    words = _part_words(text, seg, [*target, *listed])
+    words = part_words(text, seg, [*target, *listed])
     target = sorted([*target, *listed])
     asked = [(b, e) for b, e in (sentence_at(text, p) for p in range(seg[0], seg[1]) if text[p] == "?")]
     conceded = [seg[0] + m.start() for m in _CONCESSION.finditer(text[seg[0]:seg[1]])]
@@ -212,7 +182,7 @@ def slang_label(text: str, target: Sequence[Span] | None, others: Sequence[Span]
 def _negated(text: str, words: list[Word], k: int) -> bool:
     """A negator one or two words before ``words[k]`` in the same clause ("не бесит", "не дали нормальную")."""
     for j in (k - 1, k - 2):
-        if j >= 0 and words[j][0] in _NEGATORS and not re.search(r"[,.;:!?—–]", text[words[j][2]:words[k][1]]):
+        if j >= 0 and words[j][0] in NEGATORS and not re.search(r"[,.;:!?—–]", text[words[j][2]:words[k][1]]):
             return True
     return False
 
@@ -227,44 +197,6 @@ def lexicon_side(clause: str) -> str | None:
         if good != bad:
             sides.add("positive" if good != _negated(clause, words, k) else "negative")
     return sides.pop() if len(sides) == 1 else None
-
-
-def _is_verb(lem: str) -> bool:
-    return any(p.tag.POS in ("VERB", "INFN") for p in _morph().parse(lem)[:1])
-
-
-def ellipsis_relation(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
-    """"same" or "opposite": the target's own part has no predicate of its own and leans on the other brand's
-    part ("С Y — постоянно", "а у Y наоборот", "У Y — та же песня"). None when the part says something itself."""
-    if not target or not others or len(target) + len(others) > MAX_SPANS:
-        return None
-    seg = own_segment(text, target, others)
-    other = own_segment(text, others, target)
-    if seg is None or other is None or other[0] >= seg[0]:  # the other brand's part comes first
-        return None
-    part = text[seg[0]:seg[1]]
-    words = [w for w, _, _ in _part_words(text, seg, target)]
-    if _REVERSED.search(part) and len(words) <= 6:
-        return "opposite"
-    if _SAME.search(part):  # "та же песня", "тоже не подвела": the other's side, with two words of its own at most
-        cues = [(m.start() + seg[0], m.end() + seg[0]) for m in _SAME.finditer(part)]
-        rest = [w for w, s, _ in _part_words(text, seg, target) if w not in _ELLIPTIC
-                and not any(a <= s < b for a, b in cues)]
-        return "same" if len(rest) <= 2 else None
-    own_neg = bool(_NEGATED.search(part))
-    other_neg = bool(_NEGATED.search(text, *other))
-    loose = [w for w in words if w not in _ELLIPTIC and not w.isdigit()]
-    # "В Y — почти каждый визит": two loose words beside "каждый/постоянно", neither a verb (a predicate of its own)
-    loosely = len(loose) <= 2 and bool(_FREQUENT & set(words)) and not any(_is_verb(lemma(w)) for w in loose)
-    if words and (not loose or loosely):
-        return "same" if own_neg == other_neg else "opposite"
-    # a parallel part with the negation turned: "Про X ничего плохого не скажу. Про Y скажу много"
-    own = {lemma(w) for w in words if w not in _FUNCTION and not w.isdigit()}
-    theirs = {lemma(w) for w, _, _ in _part_words(text, other, others) if w not in _FUNCTION and not w.isdigit()}
-    shared = {a for a in own for b in theirs if a == b or a[:4] == b[:4] and _is_verb(a) and _is_verb(b)}
-    if any(_is_verb(w) for w in shared) and len(own - shared) <= 2 and own_neg != other_neg:
-        return "opposite"  # "списала" / "списывает": one verb in both aspects
-    return None
 
 
 def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
@@ -286,19 +218,3 @@ def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> st
             elif ch in _EMOJI_NEUTRAL:
                 found.add("neutral")
     return found.pop() if len(found) == 1 else None
-
-
-def place_neutral(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
-    """True when every mention of the target is a place where the author is or passes by ("стою в очереди в
-    Сбере", "сижу возле офиса Билайна", "мимо отделения ВТБ") and its sentence goes on about something else."""
-    if not target or not others or len(target) + len(others) > MAX_SPANS:
-        return False
-    for t in target:
-        begin, end = sentence_at(text, t[0])
-        after = [o[0] for o in others if t[1] <= o[0] < end]
-        if not _PLACE.search(text[max(begin, t[0] - 60):t[0]]) or not after:
-            return False
-        between = text[t[1]:min(after)]
-        if _NEGATED.search(between) or lexicon_side(between) is not None:  # "стою в Сбере час, очередь не идёт"
-            return False
-    return True

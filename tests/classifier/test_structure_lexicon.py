@@ -9,7 +9,8 @@ import pytest
 
 from classifier.analyze import Stats, analyze_lines
 from classifier.structure_irony import ironic_praise
-from classifier.structure_lexicon import ellipsis_relation, place_neutral, slang_label
+from classifier.structure_lexicon import slang_label
+from classifier.structure_relations import ellipsis_relation, place_neutral
 from classifier.structure_rules import structural_label
 from classifier.structure_verdicts import complaint_question_label
 from molva.catalog import load_catalog
