@@ -138,6 +138,10 @@ def test_a_brand_named_as_a_place_is_neutral(catalog) -> None:  # type: ignore[n
     # nothing tells which side fails: the brand asked about is the one complained of
     ("Зачем Ростелеком берёт 900 в месяц, если Дом.ру даёт то же за 600?",
      {"Ростелеком": "negative", "Дом.ру": "positive"}),
+    ("Как заставить Хоум Банк вернуть страховку, если Альфа вернула свою за неделю?",
+     {"Хоум Банк": "negative", "Альфа-Банк": "positive"}),
+    ("Долго ещё Ростелеком будет чинить линию, а у Дом.ру и так всё есть?", {"Ростелеком": "negative",
+                                                                             "Дом.ру": "positive"}),
     # "а X нет": the first side's doing denied, no complaint of its own
     ("Кто объяснит, почему Совкомбанк режет лимиты, а Росбанк нет?", {"Совкомбанк": "negative", "Росбанк": "positive"}),
     # the counter clause names no brand: it does not turn the complaint
