@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
-from classifier.structure_register import register_label, shared_scores
+from classifier.structure_register import register_label, shared_scores, voiced_sentences
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
 from classifier.structure_verdicts import (
@@ -130,7 +130,8 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None
-        if label is None and (bystander_neutral(text, tgt, oth) or news_neutral(text, tgt, oth)
+        if label is None and (bystander_neutral(text, tgt, oth)
+                              or news_neutral(text, tgt, oth) and not voiced_sentences(text, tgt or ())
                               or alternative_question(text, tgt, oth)):
             label = "neutral"
         if label is None and contrast is not None:

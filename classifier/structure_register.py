@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from classifier.structure_rules import _BETTER, _WORSE
-from classifier.structure_text import MAX_SPANS, Span, Word, words_in
+from classifier.structure_text import MAX_SPANS, Span, Word, sentence_at, words_in
 from classifier.structure_verdicts import _BAD_ADJ, _GOOD_ADJ
 from classifier.structure_verdicts import _CORPORATE as _NEWS_ACTIONS
 from classifier.urgency import _morph, lemma
@@ -190,6 +190,15 @@ def shared_scores(texts: Sequence[str], targets: Sequence[Sequence[Span] | None]
         for i in members:
             out[i] = with_label(scores[i], label)
     return out
+
+
+def voiced_sentences(text: str, target: Sequence[Span]) -> bool:
+    """True when a sentence with the target speaks in the author's voice (see ``report_post``): such a
+    sentence is no news-style mention ("МКБ хоть и небольшой, но вклад открыли за 15 минут и ставка честная")."""
+    for begin, end in sorted({sentence_at(text, t[0]) for t in target}):
+        if _voiced(text[begin:min(len(text), end + 1)], words_in(text, begin, end)):
+            return True
+    return False
 
 
 def register_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
