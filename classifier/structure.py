@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
+from classifier.structure_figures import figure_label
 from classifier.structure_register import register_label, shared_scores, voiced_sentences
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
@@ -126,7 +127,7 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     out = []
     for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
         label = register_label(text, tgt, oth) or structural_label(text, tgt, oth) or verdict_label(text, tgt, oth) \
-            or complaint_question_label(text, tgt, oth) or numeric_label(text, tgt, oth)
+            or complaint_question_label(text, tgt, oth) or figure_label(text, tgt, oth) or numeric_label(text, tgt, oth)
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None
