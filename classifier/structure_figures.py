@@ -39,6 +39,10 @@ def _figures(text: str, start: int, stop: int) -> list[tuple[float, str]]:
         unit = (m.group(2) or "").lower()
         if _RATIO.search(text[max(0, m.start() - 4):m.start()]) or _NOT_FIGURE_UNITS.match(unit):
             continue
+        if not any(u.match(unit) for u in (_MORE_UNITS, _LESS_UNITS, _MONEY_UNITS, _RATE_UNITS)):
+            if m.group(2) and m.start(2) == m.end(1):  # glued to letters: a name ("4G", "1С"), not a figure
+                continue
+            unit = ""  # a word after the number ("40 из 100", "13 так что"): no unit
         out.append((float(m.group(1).replace(",", ".")), unit))
     return out
 
@@ -81,10 +85,11 @@ def figure_label(text: str, target: Sequence[Span] | None, others: Sequence[Span
     other, other_at = _brand_figures(text, others, starts)
     if not own or not other:
         return None
-    if any(len(side) > 1 and any(not unit for _, unit in side) for side in (own, other)):
+    if any(any(unit for _, unit in side) and any(not unit for _, unit in side) for side in (own, other)):
         return None  # "обещать 500 Мбит и давать 50": which figure is the brand's is not plain
     first = min(own_at, other_at)
-    context = text[sentence_at(text, first)[0]:sentence_at(text, max(own_at, other_at))[1]]
+    begin, end = sentence_at(text, first)[0], sentence_at(text, max(own_at, other_at))[1]
+    context = "".join(" " if any(s <= k < e for s, e in (*target, *others)) else text[k] for k in range(begin, end))
     sides: set[str] = set()
     for (a, unit_a), (b, unit_b) in zip(own, other, strict=False):
         direction = _direction(unit_a or unit_b, context)

@@ -38,6 +38,12 @@ def figures(catalog, text: str) -> dict[str, str | None]:  # type: ignore[no-unt
      {"ВТБ": "negative", "Альфа-Банк": "positive"}),
     # ping: less is better; "из 100" and "в 3 раза" are not figures
     ("Пинг вечером: Ростелеком 30 мс, Дом.ру 95 мс, это в 3 раза хуже", {"Ростелеком": "positive", "Дом.ру": "negative"}),
+    # a unit said once serves the pair; "4G" is a name, not a figure; a range is the brand's figures
+    ("Замер у окна: Теле2 35 Мбит из 50, а Yota 12 из 50", {"Tele2": "positive", "Yota": "negative"}),
+    ("Задержка в игре: на Ростелекоме 20 мс, на МегаФоне 4G от 60 до 90", {"Ростелеком": "positive", "МегаФон": "negative"}),
+    # the word "Кредит" in a brand's name does not make a deposit a credit
+    ("По вкладу на полгода Ренессанс Кредит даёт 17%, Почта Банк 15%",
+     {"Ренессанс Кредит": "positive", "Почта Банк": "negative"}),
 ])
 def test_each_brand_takes_the_side_of_its_figures(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     assert figures(catalog, text) == expected
