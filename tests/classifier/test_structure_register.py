@@ -84,7 +84,7 @@ def _requests(catalog, text: str) -> tuple[list[str], list[list[Span]], list[lis
 def test_brands_listed_together_share_their_scores(catalog) -> None:  # type: ignore[no-untyped-def]
     neg = {"negative": 0.7, "neutral": 0.2, "positive": 0.1}
     pos = {"negative": 0.1, "neutral": 0.3, "positive": 0.6}
-    text = "Ни МТС, ни Билайн так и не вернули деньги за навязанные подписки"
+    text = "Ни МТС, ни Билайн за полгода не отключили мне платную рассылку"
     texts, targets, others = _requests(catalog, text)
     shared = shared_scores(texts, targets, others, [neg, pos])
     assert [max(s, key=lambda k: s[k]) for s in shared] == ["negative", "negative"]  # a tie: the sums decide
