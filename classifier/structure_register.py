@@ -164,14 +164,25 @@ def _enumerated(text: str, spans: Sequence[Span]) -> bool:
     return not any(lemma(w) in _APART for w, _, _ in words_in(text, 0, len(text)))
 
 
+def _lifted(scores: dict[str, float], label: str) -> dict[str, float]:
+    """``scores`` with ``label`` on top: its value and the top value swap (as ``classifier.structure.with_label``,
+    which imports this module), ties broken in the label's favour."""
+    top = max(scores, key=lambda k: scores[k])
+    out = dict(scores)
+    out[top], out[label] = scores[label], scores[top]
+    for k in out:
+        if k != label and out[k] >= out[label]:
+            out[k] -= 1e-6
+            out[label] += 1e-6
+    return out
+
+
 def shared_scores(texts: Sequence[str], targets: Sequence[Sequence[Span] | None],
                   others: Sequence[Sequence[Span] | None], scores: list[dict[str, float]]) -> list[dict[str, float]]:
     """Brands named together as one list and nothing else ("Сбер, Т-Банк и ВТБ вчера лежали", "Ни МТС, ни
     МегаФон не дали ...") share what the post says of them: every listed brand takes the feeling that most of
     them got (neutral only when none got a feeling; a tie between feelings goes to the larger summed score).
     All of the post's brands must be requests of this call."""
-    from classifier.structure import with_label  # the orchestrating module imports this one
-
     posts: dict[tuple[str, tuple[Span, ...]], list[int]] = {}
     for i, (text, tgt, oth) in enumerate(zip(texts, targets, others, strict=True)):
         if tgt and oth and len(tgt) + len(oth) <= MAX_SPANS:
@@ -188,7 +199,7 @@ def shared_scores(texts: Sequence[str], targets: Sequence[Sequence[Span] | None]
             lean = sum(scores[i]["positive"] - scores[i]["negative"] for i in members)
             label = "positive" if lean > 0 else "negative"
         for i in members:
-            out[i] = with_label(scores[i], label)
+            out[i] = _lifted(scores[i], label)
     return out
 
 
