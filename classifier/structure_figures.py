@@ -1,7 +1,7 @@
 """Brands compared by figures (issue 9): each brand's own figures, unit by unit.
 
-"Ростелеком 100 Мбит за 750₽, Дом.ру 300 Мбит за 650₽", "Эквайринг: ПСБ 1,6%, Сбер 2,3% плюс аренда", "пинг: на
-Билайне 25 мс, на МТС от 80": a brand's figures are the numbers after its mention in its sentence, up to the
+"Билайн 200 Мбит за 900₽, МТС 500 Мбит за 700₽", "Комиссия за эквайринг: Альфа 1,8%, ВТБ 2,1%", "пинг: Ростелеком
+20 мс, МегаФон от 60": a brand's figures are the numbers after its mention in its sentence, up to the
 next brand. The brands' figures are paired in order; each pair's unit (the word after either number) and the
 words of its sentence say whether more is better (speed, traffic, a deposit's or cashback's rate or sum,
 stars) or less (price, fee, a credit's rate, ping, waiting time). The brand wins a pair when its figure is the

@@ -112,7 +112,7 @@ def test_brands_told_apart_keep_their_own_scores(catalog, text: str) -> None:  #
 def test_a_news_style_sentence_in_the_authors_voice_is_no_news(catalog) -> None:  # type: ignore[no-untyped-def]
     from classifier.structure_register import voiced_sentences
 
-    text = "Совкомбанк хоть и маленький, но счёт открыли за 20 минут и тариф честный. В ВТБ ждала час"
+    text = "Совкомбанк, хоть офис и тесный, выдал карту по честному тарифу. В ВТБ ждала час"
     sovcom = spans(catalog, text)["Совкомбанк"]
     assert voiced_sentences(text, sovcom)
     text = "Совкомбанк открыл 12 новых офисов в Казани. В ВТБ я опять прождала час"
