@@ -3,15 +3,20 @@
 Two cases where a brand named beside others is not judged at all, whatever the model reads into the words:
 
 * a **report** — the whole post is written like news or a press release: no word of the author's own (no
-  first or second person, pronoun or verb; no imperative, interjection, "!", "?", emoji or smiley; no "опять",
-  "даже", "не"; no evaluative adjective or comparative) and either a reporting cue (a reporting verb —
-  "сообщил", "объявили", "говорится"; a source — "по данным", "по версии", "по итогам", "со ссылкой на",
-  "рейтинг", "пресс-релиз") or a brand that is the subject of a third-person verb ("X и Y снизили ставки",
-  "X завершает интеграцию") with a figure or a date in the post. Every brand of such a post is neutral, also
-  when the brands share a sentence ("Альфа-Банк и Росбанк увеличили выдачу ипотеки на 5% и 3%").
+  first or second person, pronoun or verb, nor a dropped "я" — a singular past verb without a subject; no
+  imperative, interjection, "!", "?", emoji or smiley; no "опять", "даже", "не"; no evaluative adjective or
+  comparative) and either a reporting cue (a reporting verb — "сообщил", "объявили", "говорится"; a source —
+  "по данным", "по версии", "по итогам", "со ссылкой на", "рейтинг", "пресс-релиз") or a brand that is the
+  subject of a company's action ("X и Y снизили ставки", "X завершает интеграцию") with a figure or a date in
+  the post. Every brand of such a post is neutral, also when the brands share a sentence ("Альфа-Банк и Росбанк
+  увеличили выдачу ипотеки на 5% и 3%"). Not for an adverse event ("санкции", "штраф", "сбой"): news about
+  the company's standing, which the model reads.
 * a **context mention** — every mention of the brand is a place or a channel: after a preposition of nearness
-  and a place noun ("у банкомата X", "напротив офиса X", "мимо рекламы X") or after "через" ("оплатил через
-  X"). The feeling of the post is about something else.
+  and a place noun ("у банкомата X", "напротив офиса X", "мимо рекламы X") or after "через" in a sentence
+  about a payment ("оплатил ... через X"; not "оформил ипотеку через X"). The feeling of the post is about
+  something else.
+
+And one case where brands are judged together:
 
 * **brands listed together** — every brand mention of the post stands in one list joined by "и"/"ни" ("Сбер,
   Т-Банк и ВТБ вчера лежали", "Ни МТС, ни МегаФон не ...") and nothing tells them apart ("первый/второй"): they
@@ -66,6 +71,9 @@ _CLAUSE_CUT = re.compile(r"[,;:.…—–\n]+\s*|\s-\s")
 _JOINED = re.compile(r"\s*(?:,|\bи\b)?\s*(?:н?и\s+)?", re.IGNORECASE)
 _APART = frozenset({"первый", "второй", "последний", "другой"})
 _VOICE_MARKS = re.compile("[!?]|[)(]{2,}|[:;]-?[)(D]|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+# verbs of paying or sending money: "через X" after one of them names a channel
+_PAYMENT = frozenset({"оплатить", "оплачивать", "платить", "заплатить", "перевести", "переводить", "перечислить",
+                      "отправить", "пополнить", "пополнять", "погасить", "гасить", "внести", "вносить", "скинуть"})
 # prepositions of nearness and the places they point at: "у банкомата X", "напротив офиса X", "мимо рекламы X"
 _NEAR = frozenset({"у", "возле", "около", "напротив", "мимо", "рядом", "близ", "вдоль"})
 _PLACES = frozenset({"офис", "отделение", "банкомат", "терминал", "салон", "здание", "вывеска", "реклама",
@@ -143,12 +151,13 @@ def report_post(text: str, spans: Sequence[Span]) -> bool:
 
 def context_mention(text: str, span: Span) -> bool:
     """True when the brand at ``span`` is a place or a channel: "у банкомата X", "напротив офиса X", "мимо
-    рекламы X", "через X"."""
+    рекламы X", "оплатил ... через X"."""
     before = words_in(text, max(0, span[0] - 60), span[0])
     if not before:
         return False
-    if before[-1][0] == "через":
-        return True
+    if before[-1][0] == "через":  # a channel only for a payment ("оплатил X через Y"), not "оформил через Y"
+        begin, end = sentence_at(text, span[0])
+        return any(lemma(w) in _PAYMENT for w, _, _ in words_in(text, begin, end))
     if len(before) < 2 or lemma(before[-1][0]) not in _PLACES:
         return False
     return before[-2][0] in _NEAR or len(before) >= 3 and before[-3][0] in _NEAR and before[-2][0] == "с"

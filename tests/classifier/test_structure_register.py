@@ -65,6 +65,9 @@ def test_context_mentions_are_neutral_and_other_brands_are_left_alone(catalog) -
     assert register(catalog, text) == {"Альфа-Банк": "neutral", "МТС": None}
     text = "Шла мимо рекламы Билайна и вспомнила, как Теле2 полгода не мог починить мне симку"
     assert register(catalog, text) == {"Билайн": "neutral", "Tele2": None}
+    # "через X" for something else than a payment is the brand that served the author
+    text = "Оформила вклад через Совкомбанк за пять минут, а в ВТБ сказали приходить завтра"
+    assert register(catalog, text)["Совкомбанк"] is None
     # a place where the author was served is not context: "в отделении", "у Сбербанка" alone
     text = "В отделении Сбербанка нахамили, в ВТБ всё сделали быстро"
     (sber,) = spans(catalog, text)["Сбербанк"]
