@@ -17,6 +17,10 @@ positive/negative mass is split, the whole post how neutral it is.
 Two brands **contrasted across "а/но/зато"** that the model gave one feeling: each brand's own clause is scored
 alone (``contrast_sides``) and the more positive clause's brand gets positive.
 
+Before all of them, the register of ``classifier.structure_register``: a post written as a report (news,
+press release) makes every brand neutral, a brand named only as a place or a channel ("у банкомата X",
+"через X") is neutral, and brands listed together as one subject share one feeling.
+
 No brand names in the rules: the brands are the catalog spans the caller passes.
 ``predict_brands`` is the one entry point that ``molva analyze`` and ``molva classify`` share.
 """
@@ -27,6 +31,8 @@ from collections.abc import Callable, Sequence
 
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
+from classifier.structure_figures import figure_label
+from classifier.structure_register import register_label, shared_scores, voiced_sentences
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
 from classifier.structure_verdicts import (
@@ -109,6 +115,7 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     gave one feeling (``predict_brands`` computes them; it needs the model)."""
     if others is None:
         return scores
+    scores = shared_scores(texts, targets, others, scores)
     index = {_key(t, tg): j for j, (t, tg) in enumerate(zip(texts, targets, strict=True)) if tg}
 
     def in_call(i: int) -> dict[str, float] | None:
@@ -119,12 +126,13 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     lookup = other_scores or in_call
     out = []
     for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
-        label = structural_label(text, tgt, oth) or verdict_label(text, tgt, oth) \
-            or complaint_question_label(text, tgt, oth) or numeric_label(text, tgt, oth)
+        label = register_label(text, tgt, oth) or structural_label(text, tgt, oth) or verdict_label(text, tgt, oth) \
+            or complaint_question_label(text, tgt, oth) or figure_label(text, tgt, oth) or numeric_label(text, tgt, oth)
         if label is None and reference_contrast(text, tgt, oth):
             other = lookup(i)
             label = _OPPOSITE.get(_top(other)) if other is not None else None
-        if label is None and (bystander_neutral(text, tgt, oth) or news_neutral(text, tgt, oth)
+        if label is None and (bystander_neutral(text, tgt, oth)
+                              or news_neutral(text, tgt, oth) and not voiced_sentences(text, tgt or ())
                               or alternative_question(text, tgt, oth)):
             label = "neutral"
         if label is None and contrast is not None:
