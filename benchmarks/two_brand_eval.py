@@ -5,7 +5,14 @@
 
 Every post in ``tests/data/two_brand_set.jsonl`` names two (sometimes three) catalog brands with different
 feelings; ``tests/data/two_brand_fresh.jsonl`` (``--data``, frozen 2026-11-30) also has posts whose brands share
-one feeling. The set runs through ``molva analyze`` itself (same model selection, same brand matching, same
+one feeling. ``tests/data/two_brand_fresh3.jsonl`` (160 posts, written 2026-11-30 by a writer who had not seen
+the rules or the earlier sets) is frozen like it: every row is heldout, for measuring only, never to tune on;
+its phenomena add ``news`` (neutral mentions), ``slang`` (verdicts) and ``same`` (brands that share one
+feeling) to those below, and some posts name three brands.
+``tests/data/two_brand_dev4.jsonl`` (160 posts, written 2026-11-30 by an independent writer in other people's
+voices) is all dev: the set to tune on, with the same phenomena as fresh3; fresh3 stays held back, never
+tuned on.
+The set runs through ``molva analyze`` itself (same model selection, same brand matching, same
 per-brand requests), so ``--model`` takes exactly what ``molva analyze --model`` takes; without it the
 default model runs. A brand label counts as right when the ``brands`` entry that analyze wrote for that
 brand has the gold label; a labelled brand that analyze did not find counts as wrong (``missed``).

@@ -21,6 +21,10 @@ positive/negative mass is split, the whole post how neutral it is.
 Two brands **contrasted across "а/но/зато"** that the model gave one feeling: each brand's own clause is scored
 alone (``contrast_sides``) and the more positive clause's brand gets positive.
 
+Before all of them, the register of ``classifier.structure_register``: a post written as a report (news,
+press release) makes every brand neutral, a brand named only as a place or a channel ("у банкомата X",
+"через X") is neutral, and brands listed together as one subject share one feeling.
+
 No brand names in the rules: the brands are the catalog spans the caller passes.
 ``predict_brands`` is the one entry point that ``molva analyze`` and ``molva classify`` share.
 """
@@ -31,8 +35,10 @@ from collections.abc import Callable, Sequence
 
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
+from classifier.structure_figures import figure_label
 from classifier.structure_irony import ironic_praise
 from classifier.structure_lexicon import slang_label
+from classifier.structure_register import register_label, shared_scores, voiced_sentences
 from classifier.structure_relations import ellipsis_relation, place_neutral
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
@@ -116,6 +122,7 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     gave one feeling (``predict_brands`` computes them; it needs the model)."""
     if others is None:
         return scores
+    scores = shared_scores(texts, targets, others, scores)
     index = {_key(t, tg): j for j, (t, tg) in enumerate(zip(texts, targets, strict=True)) if tg}
 
     def in_call(i: int) -> dict[str, float] | None:
@@ -133,7 +140,8 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
             side = (direct_label(text, oth, tgt) or _top(other)) if other is not None else None
             if side in _OPPOSITE:  # a neutral (or unknown) other brand says nothing of this one
                 label = side if relation == "same" else _OPPOSITE[side]
-        if label is None and (bystander_neutral(text, tgt, oth) or news_neutral(text, tgt, oth)
+        if label is None and (bystander_neutral(text, tgt, oth)
+                              or news_neutral(text, tgt, oth) and not voiced_sentences(text, tgt or ())
                               or alternative_question(text, tgt, oth) or place_neutral(text, tgt, oth)):
             label = "neutral"
         if label is None and contrast is not None:
@@ -145,11 +153,14 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
 def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
     """The label a rule gives the brand at ``target`` from the post alone (a construction or a verdict of its
     own part), or None."""
+    register = register_label(text, target, others)  # a report, a place or channel, a listed subject
+    if register is not None:
+        return register
     if ironic_praise(text, target, others):
         return "negative"
     return structural_label(text, target, others) or verdict_label(text, target, others) \
         or complaint_question_label(text, target, others) or slang_label(text, target, others) \
-        or numeric_label(text, target, others)
+        or figure_label(text, target, others) or numeric_label(text, target, others)
 
 
 def relative_to_other(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
