@@ -5,8 +5,12 @@ A small rule layer corrects the label where the post says plainly which brand is
 two-brand constructions of ``classifier.structure_rules`` (switching, comparison, verbal comparison,
 compensation, emoji rating, contrast by reference, neutral bystander) and the verdicts of a brand's own part
 in ``classifier.structure_verdicts`` (superlatives and advice, numbers, complaint questions, news-style
-mentions, alternative questions), over the text plumbing of ``classifier.structure_text``. This module puts
-them together: ``adjust`` applies them to the model's scores, ``predict_brands`` adds what needs the model.
+mentions, alternative questions), the word-level cues of ``classifier.structure_lexicon`` (slang verdicts and set
+phrases, negated problems, elliptical or parallel parts that lean on the other brand, a brand named as a place)
+and ironic praise (``classifier.structure_irony``), over the text plumbing of ``classifier.structure_text``.
+This module puts them together: ``adjust`` applies them to the model's scores, ``predict_brands`` adds what
+needs the model. A rule that states a brand's side relative to the other brand's ("opposite", "same") takes
+the other brand's side from the rules when they give one, else from the model.
 
 Before the rules, for a model with ``own_part_split`` (the fast one), each brand's **own part** of the post
 (``own_segment``: its sentences up to the next brand's, or its clauses when the brands share a sentence; not an
@@ -32,7 +36,10 @@ from collections.abc import Callable, Sequence
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
 from classifier.structure_figures import figure_label
+from classifier.structure_irony import ironic_praise
+from classifier.structure_lexicon import slang_label
 from classifier.structure_register import register_label, shared_scores, voiced_sentences
+from classifier.structure_relations import ellipsis_relation, place_neutral
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
 from classifier.structure_verdicts import (
@@ -126,19 +133,42 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     lookup = other_scores or in_call
     out = []
     for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
-        label = register_label(text, tgt, oth) or structural_label(text, tgt, oth) or verdict_label(text, tgt, oth) \
-            or complaint_question_label(text, tgt, oth) or figure_label(text, tgt, oth) or numeric_label(text, tgt, oth)
-        if label is None and reference_contrast(text, tgt, oth):
+        label = direct_label(text, tgt, oth)
+        relation = None if label is not None else relative_to_other(text, tgt, oth)
+        if relation is not None:
             other = lookup(i)
-            label = _OPPOSITE.get(_top(other)) if other is not None else None
+            side = (direct_label(text, oth, tgt) or _top(other)) if other is not None else None
+            if side in _OPPOSITE:  # a neutral (or unknown) other brand says nothing of this one
+                label = side if relation == "same" else _OPPOSITE[side]
         if label is None and (bystander_neutral(text, tgt, oth)
                               or news_neutral(text, tgt, oth) and not voiced_sentences(text, tgt or ())
-                              or alternative_question(text, tgt, oth)):
+                              or alternative_question(text, tgt, oth) or place_neutral(text, tgt, oth)):
             label = "neutral"
         if label is None and contrast is not None:
             label = contrast.get(i)
         out.append(with_label(sc, label) if label is not None else sc)
     return out
+
+
+def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """The label a rule gives the brand at ``target`` from the post alone (a construction or a verdict of its
+    own part), or None."""
+    register = register_label(text, target, others)  # a report, a place or channel, a listed subject
+    if register is not None:
+        return register
+    if ironic_praise(text, target, others):
+        return "negative"
+    return structural_label(text, target, others) or verdict_label(text, target, others) \
+        or complaint_question_label(text, target, others) or slang_label(text, target, others) \
+        or figure_label(text, target, others) or numeric_label(text, target, others)
+
+
+def relative_to_other(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """"opposite" or "same" when the target's side is stated relative to the other brand's (contrast by
+    reference, an elliptical part), else None."""
+    if reference_contrast(text, target, others):
+        return "opposite"
+    return ellipsis_relation(text, target, others)
 
 
 def _with_own_segments(model: SentimentModel, texts: Sequence[str], targets: Targets, others: Targets,
@@ -186,7 +216,7 @@ def predict_brands(model: SentimentModel, texts: Sequence[str], targets: Targets
     extra: dict[int, dict[str, float]] = {}
     missing = [i for i, (t, tg, oth) in enumerate(zip(texts, targets, others, strict=True))
                if oth is not None and len(oth) == 1 and _key(t, oth) not in index
-               and (reference_contrast(t, tg, oth) or adversative_split(t, tg, oth) is not None)]
+               and (relative_to_other(t, tg, oth) is not None or adversative_split(t, tg, oth) is not None)]
     if missing:
         more = model.predict([texts[i] for i in missing], [others[i] for i in missing],
                              others=[targets[i] for i in missing],

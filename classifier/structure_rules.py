@@ -13,7 +13,7 @@ Two constructions say plainly which brand is on which side, so a small rule laye
   opposite. Not when the comparative is negated ("не лучше") or directions disagree in the sentence.
 
 * **compensation** — the target's clause opens with "зато" ("..., зато у Билайна 4G"): positive.
-* **emoji rating** — nothing but emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅
+* **emoji rating** (``classifier.structure_lexicon.emoji_label``) — nothing but emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅
   мтс ❌"): the emoji's feeling (a small emoji lexicon, neutral faces included) when they agree.
 * **verbal comparison** — a verb of winning or losing ("проигрывать", "уступать" / "выигрывать",
   "обходить", "опережать", "превосходить") with the target or the other brand as its nearest preceding
@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from classifier.structure_lexicon import emoji_label
 from classifier.structure_text import (
     ADVICE,
     MAX_SENTENCE,
@@ -59,15 +60,16 @@ from classifier.urgency import _morph, lemma
 _SWITCH_VERBS = frozenset({
     "уйти", "уходить", "перейти", "переходить", "сбежать", "сбегать", "переехать", "съехать", "перевести",
     "переводить", "перевестись", "переключиться", "свалить", "слезть", "пересесть", "сменить", "поменять",
-    "менять", "бросить", "вернуться",
+    "менять", "бросить", "вернуться", "перенести", "переносить",
 })
 _OBJECT_FROM_VERBS = frozenset({"сменить", "поменять", "менять", "бросить"})  # "сменил X на Y"
+_DURATION = frozenset({"год", "лет", "месяц", "неделя"})
 _FROM_PREP = frozenset({"из", "с", "со", "от"})
 _TO_PREP = frozenset({"в", "во", "на", "к", "ко"})
-_REGRET = re.compile(r"\bзря\b|\bжаль\b|жалею|пожалел|\bошибк|напрасно|не\s+стоило|разочаров|верн(?:усь|уться)"
+_REGRET = re.compile(r"\bзря\b|\bжаль\b|жалею|пожалел|\bошиб(?:к|лась|ся|лись)|напрасно|не\s+стоило|разочаров|верн(?:усь|уться)"
                      r"|\bхуже\b|лучше\s+бы\s+остал", re.IGNORECASE)
 # regret that says the move was a mistake: the from-brand was the better one ("перешёл ... — и зря")
-_MISTAKE = re.compile(r"\bзря\b|\bжалею|пожалел|напрасно|не\s+стоило|лучше\s+бы\s+остал", re.IGNORECASE)
+_MISTAKE = re.compile(r"\bзря\b|\bошиб(?:лась|ся|лись)\b|\bжалею|пожалел|напрасно|не\s+стоило|лучше\s+бы\s+остал", re.IGNORECASE)
 # regret or return denied: "не жалею", "ни разу не пожалел", "вернуться не тянет", "возвращаться не хочу"
 _NO_REGRET = re.compile(r"\bне\s+(?:\w+\s+)?(?:жалею|пожалел\w*)|\bни\s+(?:разу|секунды|капли)\s+не\s+"
                         r"(?:жалею|пожалел\w*)|верн\w*\s+(?:\w+\s+)?не\s+(?:тянет|хочу|хочется|собираюсь|планирую)"
@@ -81,7 +83,9 @@ _BETTER = frozenset({
 _WORSE = frozenset({
     "хуже", "дороже", "медленнее", "сложнее", "неудобнее", "запутаннее", "тормознее", "нестабильнее",
 })
-_THAN = re.compile(r"(?:\bчем|\bв\s+отличие\s+от|\bпо\s+сравнению\s+со?)\s+(?:(?:у|в|во|на)\s+)?$", re.IGNORECASE)
+_THAN = re.compile(r"(?:\bчем|\bв\s+отличие\s+от|\bпо\s+сравнению\s+со?|\bпосле)\s+(?:(?:у|в|во|на)\s+)?$",
+                   re.IGNORECASE)
+_WORLDS_APART = re.compile(r"\bнебо\s+и\s+земля\b", re.IGNORECASE)  # "по сравнению с X небо и земля": better
 _WIN_VERBS = frozenset({"выигрывать", "выиграть", "обходить", "обойти", "опережать", "опередить",
                         "превосходить", "превзойти", "обгонять", "обогнать"})
 _LOSE_VERBS = frozenset({"проигрывать", "проиграть", "уступать", "уступить"})
@@ -91,11 +95,6 @@ _NEGATION = frozenset({"не", "нет", "ни", "никогда", "ничего
 _NOT_SAY = re.compile(r"(?:\bчего|\bчто)\s+не\s+скажешь\s+(?:о|об|про)\s+$", re.IGNORECASE)
 _MIDDLING = re.compile(r"\bничего\s+(?:особенного|выдающегося|сверхъестественного|примечательного)\b"
                        r"|\bни\s+рыба\s+ни\s+мясо\b|\bпосередине\b|\bсредненько\b", re.IGNORECASE)
-# emoji that say the feeling when a brand is followed by nothing else (emoji-only "ratings": "МТС ❌ Билайн ✅")
-_EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉")
-_EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀")
-_EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
-_LETTERS = re.compile(r"[^\W_]", re.UNICODE)
 _CLAUSE = re.compile(r"[,:—–]\s*|\s-\s")
 
 
@@ -131,6 +130,9 @@ def _switch_label(text: str, words: list[Word], target: list[Span], other: Span)
         prev = _prev_word(words, span)
         if prev is None:
             return None
+        at = words.index(prev)
+        if at > 0 and lemma(words[at - 1][0]) in _DURATION and prev[0] in {"в", "во", "на", "у"}:
+            return "from"  # "пять лет в Сбере, и вот ушла в ВТБ": where one was before the move
         if prev[0] in _FROM_PREP:
             return "from"
         if prev[0] in _TO_PREP:
@@ -163,6 +165,8 @@ def _comparison_label(text: str, words: list[Word], target: list[Span], other: S
         for span in (*target, other):  # "удобнее ВТБ": the compared brand right after the comparative
             if nxt is not None and nxt[1] == span[0] and text[e:span[0]].strip() == "":
                 compared.append(span)
+    if words and _WORLDS_APART.search(text, words[0][1], words[-1][2]):
+        directions.add("better")
     if len(directions) != 1:
         return None
     for span in (*target, other):
@@ -204,27 +208,6 @@ def _compensation_label(text: str, target: list[Span]) -> str | None:
         if not clause or clause[0].lower() not in _COMPENSATION:
             return None
     return "positive"
-
-
-def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
-    """The feeling of the emoji right after each target mention, when nothing but emoji, punctuation and
-    spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. None when
-    there is a word there, no known emoji, or the emoji disagree."""
-    starts = sorted(s for s, _ in (*target, *others))
-    found: set[str] = set()
-    for _, end in target:
-        nxt = next((s for s in starts if s >= end), len(text))
-        tail = text[end:nxt]
-        if _LETTERS.search(tail):
-            return None
-        for ch in tail:
-            if ch in _EMOJI_POSITIVE:
-                found.add("positive")
-            elif ch in _EMOJI_NEGATIVE:
-                found.add("negative")
-            elif ch in _EMOJI_NEUTRAL:
-                found.add("neutral")
-    return found.pop() if len(found) == 1 else None
 
 
 def structural_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:

@@ -24,7 +24,7 @@ ADVICE = re.compile(r"\bподскаж|\bпосоветуй|\bчто\s+скаж�
                     r"|\bесть\s+ли\s+смысл\b|\bкак\s+вам\b", re.IGNORECASE)
 ADVERSATIVE = re.compile(r"(?:^|[,;:—–.!?…]\s*|\s)(?:а|но|зато|однако|тогда\s+как|в\s+то\s+время\s+как)(?=\s|$)",
                          re.IGNORECASE)
-_SEGMENT_CUT = re.compile(r"[,;]\s+|:\s+|\s[—–-]\s|[—–]\s*")
+_SEGMENT_CUT = re.compile(r"[,;]\s+|:\s+|\s[—–-]\s|[—–]\s*|[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s+")
 _LISTED = re.compile(r"\s*(?:,|\bи\b|\bили\b|/)\s*(?:и\s+)?", re.IGNORECASE)
 _ADDRESS = re.compile(r"\b(?:вы|вам|вас|вами|ваш\w*)\b", re.IGNORECASE)
 _COMPARED = re.compile(r"^[\s,;:—–-]*(?:чем|нежели|как|в\s+отличие|по\s+сравнению)\b", re.IGNORECASE)
@@ -76,13 +76,15 @@ def adversative_split(text: str, target: Sequence[Span] | None, others: Sequence
     return None if m is None else m.start()
 
 
-def own_segment(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> Span | None:
+def own_segment(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None, *,
+                addressed: bool = False) -> Span | None:
     """The stretch of the post that speaks of the target alone: from where the previous other brand's part
     ends to where the next other brand's part begins. Whole sentences (with the brandless sentences after
     the target's) when the brands are in different sentences, else the clauses around the target (cut at
     ",", ";", ":", dashes and "а/но/зато ..."; a dash or colon right after a brand is its predicate, not a
     cut). None when another brand sits between two target mentions, when no cut parts them, when a part is
-    the compared side of a comparison ("..., чем у X") or would be the whole post."""
+    the compared side of a comparison ("..., чем у X") or would be the whole post, and (unless ``addressed``)
+    when the post talks to a brand with "вы/вам" outside the part."""
     if not target or not others or len(target) + len(others) > MAX_SPANS:
         return None
     first, last = min(t[0] for t in target), max(t[1] for t in target)
@@ -117,7 +119,7 @@ def own_segment(text: str, target: Sequence[Span] | None, others: Sequence[Span]
         return None
     if _COMPARED.search(text[begin:first]) or (after and _COMPARED.search(text[end:min(after)])):
         return None
-    if _ADDRESS.search(text[:begin]) or _ADDRESS.search(text[end:]):  # "вам" elsewhere: the post talks to a brand
+    if not addressed and (_ADDRESS.search(text[:begin]) or _ADDRESS.search(text[end:])):  # the post talks to a brand
         return None
     rest = "".join(text[a:b] for a, b in zip([begin, *(t[1] for t in sorted(target))],
                                              [*(t[0] for t in sorted(target)), end], strict=True))

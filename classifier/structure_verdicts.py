@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from classifier.structure_lexicon import lexicon_side
 from classifier.structure_text import (
     ADVICE,
     MAX_SENTENCE,
@@ -159,10 +160,36 @@ def verdict_label(text: str, target: Sequence[Span] | None, others: Sequence[Spa
 
 _COMPLAINT_Q = re.compile(r"\b(?:почему(?!-)|зачем(?!-)|сколько\s+можно|когда\s+(?:уже|же|наконец|вернете|верните|починит\w*)"
                           r"|где\s+(?:обещанн\w*|мои|мой|моя|мое)|это\s+нормально|как\s+так|доколе"
-                          r"|вы\s+(?:там\s+)?(?:серьезно|совсем|с\s+ума)|с\s+какой\s+стати|какого\s+(?:черта|хрена))\b",
+                          r"|вы\s+(?:там\s+)?(?:серьезно|совсем|с\s+ума)|с\s+какой\s+стати|какого\s+(?:черта|хрена)"
+                          r"|как\s+заставить|(?:долго|сколько)\s+еще|что\s+за\s+(?:бред|беспредел|дичь|фигня|цирк)"
+                          r"|куда\s+смотр\w+)\b",
                           re.IGNORECASE)
 _COUNTER = re.compile(r"(?:^|[,;:—–]\s*|\s)(?:а|если|хотя|тогда\s+как|в\s+то\s+время\s+как|когда\s+как)(?=\s)",
                       re.IGNORECASE)
+
+
+_PERSISTS = re.compile(r"\b(?:опять|снова|уже|до\s+сих\s+пор|вечно|постоянно|который\s+(?:день|раз))\b", re.IGNORECASE)
+
+
+def _complains(clause: str) -> bool:
+    """A plain negation, a negative word or a "still/again" (no "такого/подобного" reference: "а у X такого нет")."""
+    if re.search(r"\b(?:так\w*|подобн\w*|этого)\b", clause, re.IGNORECASE):
+        return False
+    return bool(re.search(r"\b(?:не|нет|ни)\b", clause, re.IGNORECASE) or _PERSISTS.search(clause)) \
+        or lexicon_side(clause) == "negative"
+
+
+def _turned(first: str, second: str) -> bool:
+    """Whether a complaint question with two brands across a counter ("Почему X ..., а Y ...?") complains of
+    the second side: only when the second side complains (a negation, a negative word, "опять/уже") and the
+    first does not, and the second is no "такого нет" reference. Else the brand asked about is the one."""
+    if re.search(r"\b(?:так(?:ого|ой|их|ое)|подобн\w*)\b", second, re.IGNORECASE):
+        return False
+    if re.fullmatch(r"[\W\s]*(?:(?:у|в|во|на)\s+)?[\W\s]*(?:нет|не)?[\W\s]*", second, re.IGNORECASE):
+        return False  # "..., а Райф нет?": the first side's doing denied, not a complaint of its own
+    if _complains(first):
+        return False
+    return _complains(second) or lexicon_side(first) == "positive"  # "почему X летает, а Y ...?"
 
 
 def complaint_question_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
@@ -181,8 +208,18 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
             return None
         at = t[0] - begin
         lo, hi = sorted((cue.start(), at))
-        countered = _COUNTER.search(sentence, lo, hi) is not None and at > cue.start()
-        sides.add("positive" if countered else "negative")
+        counter = _COUNTER.search(sentence, lo, hi) if at > cue.start() else None
+        countered = counter is not None
+        if counter is None and _COUNTER.search(sentence, cue.start(), at) is None:  # the brand asked about
+            counter = _COUNTER.search(sentence, at)
+        near = [o[0] - begin for o in others if begin <= o[0] < end]
+        turned = False
+        if counter is not None and any((p > counter.start()) != countered for p in near):
+            # two brands across the counter: "Почему X ловит, а Y не ловит?" complains of the second side
+            blank = "".join(" " if any(b <= begin + k < e for b, e in (*target, *others)) else ch
+                            for k, ch in enumerate(sentence))  # brand names out of the clauses
+            turned = _turned(blank[cue.end():counter.start()], blank[counter.end():])
+        sides.add("positive" if countered != turned else "negative")
     return sides.pop() if len(sides) == 1 else None
 
 

@@ -54,6 +54,8 @@ def test_switch_from_negative_to_positive(catalog, text: str, expected: dict[str
     ("Обслуживание в Альфа-Банке хуже, чем у Т-Банка.", {"Альфа-Банк": "negative", "Т-Банк": "positive"}),
     ("По сравнению с Билайном тарифы Теле2 дешевле.", {"Билайн": "negative", "Tele2": "positive"}),
     ("В отличие от ВТБ, в Газпромбанке ипотеку одобрили быстрее.", {"ВТБ": "negative", "Газпромбанк": "positive"}),
+    ("После Ростелекома интернет от Дом.ру — небо и земля.", {"Ростелеком": "negative", "Дом.ру": "positive"}),
+    ("Мегафон не без косяков, но по сравнению с Yota небо и земля.", {"МегаФон": "positive", "Yota": "negative"}),
 ])
 def test_comparison_better_side_positive(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     assert labels(catalog, text) == expected
@@ -234,7 +236,7 @@ class _Clauses(_Keywords):
     """Stub model: a whole post reads positive for every brand; a part alone gets its keyword's feeling."""
 
     own_part_split = True
-    words = {"лагает": "negative", "летает": "positive"}
+    words = {"закрывается": "negative", "открывается": "positive"}
 
     def predict(self, texts: Sequence[str], targets, *, others=None, groups=None):  # type: ignore[no-untyped-def]
         whole = [bool(o) for o in (others or [None] * len(texts))]
@@ -243,7 +245,7 @@ class _Clauses(_Keywords):
 
 
 def test_each_brand_takes_its_side_from_its_own_part(catalog) -> None:  # type: ignore[no-untyped-def]
-    lines = [json.dumps({"id": 1, "text": "Приложение Альфы лагает после обновления. Сбербанк Онлайн летает."},
+    lines = [json.dumps({"id": 1, "text": "Приложение Альфы закрывается после обновления. Сбербанк Онлайн открывается."},
                         ensure_ascii=False)]
     got = {b["brand"]: b["label"] for b in next(iter(analyze_lines(lines, _Clauses(), catalog, Stats())))["brands"]}
     assert got == {"Альфа-Банк": "negative", "Сбербанк": "positive"}
