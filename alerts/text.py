@@ -7,11 +7,12 @@ dispatch and every spike check.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+
+from molva.morphology import lemma
 
 _WORD = re.compile(r"[0-9a-zа-яё]+(?:-[0-9a-zа-яё]+)*", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+|www\.\S+|@\w+")
@@ -114,18 +115,6 @@ def top_terms(
     forms = surface_forms(window_texts, excluded)
     return [forms.get(s, s) for _, _, s in scored[:limit]]
 
-
-@functools.lru_cache(maxsize=1)
-def _morph():  # type: ignore[no-untyped-def]
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
-
-
-@functools.lru_cache(maxsize=200_000)
-def lemma(word: str) -> str:
-    """The dictionary form of a (lower-case) word: "связи" -> "связь", "интернета" -> "интернет"."""
-    return str(_morph().parse(word)[0].normal_form).replace("ё", "е")
 
 
 def lemmas(text: str, exclude: Iterable[str] = ()) -> frozenset[str]:

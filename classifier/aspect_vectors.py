@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from classifier.urgency import _WORD, _morph
+from classifier.urgency import _WORD
+from molva import morphology
 from molva.aspects import AspectConfig
 
 # cosine of the post's and the aspect's vectors; below it the post keeps the rules' answer. Chosen on dev sets
@@ -66,7 +67,7 @@ def word_vectors() -> Callable[[str], np.ndarray | None]:
 def _content_lemma(word: str) -> str | None:
     if word.isdigit() or len(word) < 2:
         return None
-    parse = _morph().parse(word)[0]
+    parse = morphology.parse(word)
     if parse.tag.POS not in _CONTENT_POS:
         return None
     lem = str(parse.normal_form).replace("ё", "е")
@@ -91,7 +92,7 @@ def brand_words(names: Iterable[str]) -> frozenset[str]:
     for name in names:
         for w in _WORD.findall(name.lower().replace("ё", "е")):
             out.add(w)
-            out.add(str(_morph().parse(w)[0].normal_form).replace("ё", "е"))
+            out.add(morphology.lemma(w))
     return frozenset(out - {"банк", "кредит", "онлайн", "мобайл", "mobile", "bank", "credit", "линк"})
 
 

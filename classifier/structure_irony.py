@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from classifier.structure_lexicon import lexicon_side
 from classifier.structure_text import MAX_SPANS, Span, own_segment, own_sentences, words_in
-from classifier.urgency import lemma
+from molva.morphology import lemma
 
 _PRAISE = frozenset({"спасибо", "благодарить", "браво", "обожать", "отличный", "отлично", "прекрасный",
                      "прекрасно", "чудесный", "чудесно", "шикарный", "шикарно", "молодец", "супер", "восхитительный",

@@ -35,7 +35,7 @@ from classifier.structure_text import (
     sentence_at,
     words_in,
 )
-from classifier.urgency import lemma
+from molva.morphology import lemma
 
 # nouns (and the odd interjection) that are verdicts when they are the predicate: "йота база", "сбер — днище"
 # emoji that say the feeling when a brand is followed by nothing else (emoji-only "ratings": "МТС ❌ Билайн ✅")

@@ -38,7 +38,7 @@ from classifier.structure_rules import _BETTER, _WORSE
 from classifier.structure_text import MAX_SPANS, Span, Word, sentence_at, words_in
 from classifier.structure_verdicts import _BAD_ADJ, _GOOD_ADJ
 from classifier.structure_verdicts import _CORPORATE as _NEWS_ACTIONS
-from classifier.urgency import _morph, lemma
+from molva.morphology import lemma, parse
 
 # verbs that report what someone said or published
 _REPORT_VERBS = frozenset({"сообщить", "сообщать", "объявить", "объявлять", "заявить", "заявлять", "анонсировать",
@@ -81,7 +81,7 @@ _PLACES = frozenset({"офис", "отделение", "банкомат", "те
 
 
 def _first_parse(word: str):  # type: ignore[no-untyped-def]
-    return _morph().parse(word)[0]
+    return parse(word)
 
 
 def _subjectless(clause: list[Word]) -> bool:

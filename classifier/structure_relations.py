@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from classifier.structure_lexicon import NEGATORS, PREPOSITIONS, lexicon_side, part_words
 from classifier.structure_text import MAX_SPANS, Span, own_segment, sentence_at
-from classifier.urgency import _morph, lemma
+from molva.morphology import lemma, parse
 
 _SAME = re.compile(r"\b(?:тоже|также|аналогично|та\s+же\s+(?:песня|история|беда|фигня|ерунда)|то\s+же\s+самое"
                    r"|такая\s+же\s+(?:история|песня|беда)|так\s+же)\b", re.IGNORECASE)
@@ -45,7 +45,7 @@ _PLACE = re.compile(r"(?:\b(?:стою|стоял\w*|сижу|сидел\w*|жд
 
 
 def _is_verb(lem: str) -> bool:
-    return any(p.tag.POS in ("VERB", "INFN") for p in _morph().parse(lem)[:1])
+    return parse(lem).tag.POS in ("VERB", "INFN")
 
 
 def ellipsis_relation(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:

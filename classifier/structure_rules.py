@@ -55,7 +55,7 @@ from classifier.structure_text import (
     sentence_at,
     words_in,
 )
-from classifier.urgency import _morph, lemma
+from molva.morphology import lemma, parse
 
 _SWITCH_VERBS = frozenset({
     "уйти", "уходить", "перейти", "переходить", "сбежать", "сбегать", "переехать", "съехать", "перевести",
@@ -104,7 +104,7 @@ def _prev_word(words: list[Word], span: Span) -> Word | None:
 
 
 def _is_past(word: str) -> bool:
-    return any("past" in p.tag for p in _morph().parse(word)[:1])
+    return "past" in parse(word).tag
 
 
 def _switch_label(text: str, words: list[Word], target: list[Span], other: Span) -> str | None:

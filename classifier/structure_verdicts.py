@@ -35,7 +35,7 @@ from classifier.structure_text import (
     sentence_at,
     words_in,
 )
-from classifier.urgency import _morph, lemma
+from molva.morphology import analyzer, lemma, parse
 
 _REPORTING = frozenset({"сообщить", "сообщать", "объявить", "объявлять", "заявить", "заявлять", "анонсировать"})
 _REPORTED = re.compile(r"\bговорят\b|\bпо\s+данным\b|\bпо\s+информации\b|\bсообщает\b|\bсообщают\b"
@@ -64,7 +64,7 @@ def _is_news(text: str, begin: int, end: int) -> bool:
     words = [w for w, _, _ in words_in(text, begin, end)]
     if not words or _PERSONAL & set(words) or _LOADED & set(words):
         return False
-    if any("1per" in p.tag or "2per" in p.tag for w in words for p in _morph().parse(w)[:1]):
+    if any("1per" in parse(w).tag or "2per" in parse(w).tag for w in words):
         return False
     lemmas = {lemma(w) for w in words}
     if _REPORTING & lemmas or _REPORTED.search(sentence) or _NEWS_REPOST.match(text):
@@ -122,7 +122,7 @@ def _superlative(words: list[Word]) -> set[str]:
         if re.match(r"(?:наи)?(?:лучш|худш)(?:ий|ая|ее|ие|его|ей|ую|их|им)$", w) and not negated:
             adj = {"худший" if "худш" in w else "лучший"}
         elif lem in _SUPERLATIVE_HEAD and k + 1 < len(words) and not negated:
-            adj = {str(p.normal_form).replace("ё", "е") for p in _morph().parse(words[k + 1][0])}
+            adj = {str(p.normal_form).replace("ё", "е") for p in analyzer().parse(words[k + 1][0])}
         if adj & _GOOD_ADJ and not adj & _BAD_ADJ:
             sides.add("positive")
         elif adj & _BAD_ADJ and not adj & _GOOD_ADJ:
@@ -147,7 +147,7 @@ def verdict_label(text: str, target: Sequence[Span] | None, others: Sequence[Spa
     for k, (w, _, _) in enumerate(words):
         lem = lemma(w)
         before = [x[0] for x in words[max(0, k - 6):k]]
-        if lem in ("советовать", "рекомендовать") and "1per" in str(_morph().parse(w)[0].tag):
+        if lem in ("советовать", "рекомендовать") and "1per" in str(parse(w).tag):
             sides.add("negative" if "не" in before[-2:] else "positive")
         if lem in _CRITICISE and ("зря" in before or "напрасно" in before or "что" in before and "не" in before):
             sides.add("positive")

@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
+from molva import morphology
 from molva.models import as_utc
 
 URGENT_THRESHOLD = 0.6
@@ -41,18 +42,9 @@ WIDE_OUTAGE = 0.1  # added when the outage is total in extent: the author has no
 _WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=1)
-def _morph():  # type: ignore[no-untyped-def]
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
-
-
-@functools.lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
-    if word.isdigit():
-        return "0"
-    return str(_morph().parse(word)[0].normal_form).replace("ё", "е")
+    """The core's lemma (``molva.morphology``), with every number read as "0" (signals match any amount)."""
+    return "0" if word.isdigit() else morphology.lemma(word)
 
 
 @functools.lru_cache(maxsize=4096)
