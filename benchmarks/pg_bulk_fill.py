@@ -10,7 +10,8 @@ constraints of ``mentions`` and ``brand_mentions`` are dropped and the foreign-k
 before) are created again afterwards, so the schema ends exactly as the migrations made it. The rollups and
 per-source counts are then rebuilt by the product's own ``molva.rollups.rebuild`` and
 ``molva.source_counts.rebuild`` (what ``molva db rollups`` runs), and a one-day period is checked against a raw
-recount.
+recount. The database must be empty and migrated; a fill stopped halfway leaves it without those indexes: drop
+it and start again.
 
     python benchmarks/pg_bulk_fill.py --url postgresql+psycopg://postgres@127.0.0.1:5432/<db> --count 10000000
 """
