@@ -4,10 +4,16 @@
 The first 20,000 mentions come from ``generate_mentions.generate`` (sources, crawl runs, spikes, support topics,
 replies); the rest are written by PostgreSQL itself (``generate_series``) with the same shape: 90 days, 5
 sources, 7 brands on a Pareto curve, ~12% with a second brand, sentiment/intent, addressed posts on vk, reviews
-and mastodon answered after a log-normal delay. The rollups are then recounted by one SQL ``GROUP BY`` per
-metric (as ``molva.rollups.recount`` counts them), and a one-day period is checked against a raw recount.
+and mastodon answered after a log-normal delay. While the bulk rows go in, the secondary indexes and unique
+constraints of ``mentions`` and ``brand_mentions`` are dropped and the foreign-key triggers are off
+(``session_replication_role = replica``); the same definitions (read from ``pg_indexes`` / ``pg_constraint``
+before) are created again afterwards, so the schema ends exactly as the migrations made it. The rollups and
+per-source counts are then rebuilt by the product's own ``molva.rollups.rebuild`` and
+``molva.source_counts.rebuild`` (what ``molva db rollups`` runs), and a one-day period is checked against a raw
+recount. The database must be empty and migrated; a fill stopped halfway leaves it without those indexes: drop
+it and start again.
 
-    python benchmarks/pg_bulk_fill.py --count 10000000 --keep   # prints the database URL; drop it afterwards
+    python benchmarks/pg_bulk_fill.py --url postgresql+psycopg://postgres@127.0.0.1:5432/<db> --count 10000000
 """
 
 from __future__ import annotations
@@ -20,15 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import Connection, text  # noqa: E402
 
 from benchmarks.generate_mentions import BRANDS, generate  # noqa: E402
-from molva import source_counts  # noqa: E402
+from molva import rollups, source_counts  # noqa: E402
 from molva.db import make_engine  # noqa: E402
 
 HEAD = 20_000
-DELAY_CASE = ("CASE " + " ".join(f"WHEN s <= {b} THEN '{b}'" for b in (
-    300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 259200, 604800)) + " ELSE 'inf' END")
 
 FILL = """
 SET TIME ZONE 'UTC';
@@ -79,61 +83,89 @@ FROM (
 ) p;
 """
 
-RECOUNT = f"""
-DELETE FROM brand_rollups;
-INSERT INTO brand_rollups (brand, hour, source_id, official, metric, value, count)
-SELECT bm.brand, date_trunc('hour', bm.published_at), m.source_id, m.official_brand IS NOT NULL, k.metric, k.value,
-       count(*)
-FROM brand_mentions bm JOIN mentions m ON m.id = bm.mention_id
-CROSS JOIN LATERAL (
-    SELECT 'mentions' AS metric, '' AS value
-    UNION ALL SELECT 'sentiment', coalesce(bm.sentiment, '')
-    UNION ALL SELECT 'intent', bm.intent WHERE bm.intent IS NOT NULL
-    UNION ALL SELECT 'aspect', a.code FROM (SELECT DISTINCT jsonb_array_elements_text(
-        CASE WHEN jsonb_typeof(bm.aspects::jsonb) = 'array' THEN bm.aspects::jsonb ELSE '[]'::jsonb END) AS code) a
-    UNION ALL SELECT 'addressed', '' WHERE bm.addressed
-    UNION ALL SELECT 'answered', '' WHERE bm.addressed AND bm.first_reply_at IS NOT NULL
-    UNION ALL SELECT 'delay', (SELECT {DELAY_CASE} FROM (SELECT greatest(extract(epoch FROM
-        bm.first_reply_at - bm.published_at), 0) AS s) d)
-        WHERE bm.addressed AND bm.first_reply_at IS NOT NULL AND bm.first_reply_known
-) k
-GROUP BY 1, 2, 3, 4, 5, 6;
+BULK_TABLES = ("mentions", "brand_mentions")
+SECONDARY = """
+SELECT i.indexname, i.indexdef, c.conname, pg_get_constraintdef(c.oid) AS condef, i.tablename
+FROM pg_indexes i LEFT JOIN pg_constraint c ON c.conname = i.indexname AND c.contype = 'u'
+WHERE i.schemaname = 'public' AND i.tablename = ANY(:tables) AND i.indexname NOT LIKE 'pk\\_%'
+ORDER BY i.tablename, i.indexname
 """
 
 
-def fill(url: str, count: int) -> None:
+def drop_secondary(conn: Connection) -> list[tuple[str, str]]:
+    """Drop the secondary indexes and unique constraints of the bulk tables; returns the statements that make
+    them again (their own definitions, as the migrations left them)."""
+    rows = conn.execute(text(SECONDARY), {"tables": list(BULK_TABLES)}).all()
+    again = []
+    for name, indexdef, conname, condef, table in rows:
+        if conname:
+            conn.execute(text(f'ALTER TABLE "{table}" DROP CONSTRAINT "{conname}"'))
+            again.append((name, f'ALTER TABLE "{table}" ADD CONSTRAINT "{conname}" {condef}'))
+        else:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+            again.append((name, indexdef))
+    return again
+
+
+def fill(url: str, count: int) -> dict[str, float]:
+    """Fill ``url`` up to ``count`` mentions; returns the seconds of each phase."""
     started = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        phases[name] = time.perf_counter() - started - sum(phases.values())
+        print(f"{name}: {phases[name]:.0f} s (total {time.perf_counter() - started:.0f} s)", flush=True)
+
     engine = make_engine(url)
     with engine.begin() as conn:
         have = int(conn.scalar(text("SELECT count(*) FROM mentions")) or 0)
-    if not have:  # (a stopped fill resumes where it stopped)
-        generate(url, HEAD, seed=1, topics=40)
-        have = HEAD
-        print(f"head of {HEAD:,} generated: {time.perf_counter() - started:.0f} s", flush=True)
+    if have:
+        raise SystemExit(f"{have:,} mentions there already: fill an empty, migrated database")
+    generate(url, HEAD, seed=1, topics=40)
+    have = HEAD
+    lap(f"head of {HEAD:,} generated")
     brands = [name for name, _ in BRANDS]
     with engine.begin() as conn:
         first = int(conn.scalar(text("SELECT max(id) FROM mentions"))) + 1
+        again = drop_secondary(conn)
     step = 1_000_000
     for low in range(first, first + count - have, step):
         high = min(low + step - 1, first + count - have - 1)
         with engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))  # no per-row foreign-key checks
             base = int(conn.scalar(text("SELECT max(id) FROM brand_mentions")))
             values = {"first": low, "last": high, "brands": brands, "bm_base": base}
             for statement in filter(str.strip, FILL.split(";")):
                 conn.execute(text(statement), {k: v for k, v in values.items() if f":{k}" in statement})
         print(f"mentions up to {high:,}: {time.perf_counter() - started:.0f} s", flush=True)
+    lap(f"{count - HEAD:,} mentions written (indexes off)")
     with engine.begin() as conn:
-        conn.execute(text("SET TIME ZONE 'UTC'"))
-        for statement in filter(str.strip, RECOUNT.split(";")):
+        conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+        for name, statement in again:
             conn.execute(text(statement))
-        source_counts.rebuild(conn)  # the rows above were written by SQL
-        for table in ("mentions", "brand_mentions"):
+            print(f"  {name}: {time.perf_counter() - started:.0f} s", flush=True)
+        for table in BULK_TABLES:
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    lap(f"{len(again)} indexes and constraints made again")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE mentions"))
+        conn.execute(text("VACUUM ANALYZE brand_mentions"))
+    lap("mentions and brand_mentions vacuumed and analyzed")
+    with engine.begin() as conn:
+        rows = rollups.rebuild(conn)  # what `molva db rollups` runs
+        source_counts.rebuild(conn)
+    lap(f"rollups rebuilt by molva.rollups.rebuild ({rows:,} rows) and source counts")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
-    print(f"rollups recounted, analyzed: {time.perf_counter() - started:.0f} s", flush=True)
+        total = int(conn.scalar(text("SELECT count(*) FROM mentions")))
+        bms = int(conn.scalar(text("SELECT count(*) FROM brand_mentions")))
+        size = conn.scalar(text("SELECT pg_size_pretty(pg_database_size(current_database()))"))
+    lap("VACUUM ANALYZE")
+    print(f"{total:,} mentions, {bms:,} brand mentions, {size}; fill {time.perf_counter() - started:.0f} s",
+          flush=True)
     check(url)
     engine.dispose()
+    return phases
 
 
 def check(url: str) -> None:

@@ -100,6 +100,10 @@ class Mention(Base):
         # the few posts of official accounts, which answer-time metrics leave out without joining every mention
         Index("ix_mentions_official", "id", sqlite_where=text("official_brand IS NOT NULL"),
               postgresql_where=text("official_brand IS NOT NULL")),
+        # PostgreSQL only (pg_trgm, migration 0108): the explorer's LIKE '%stem%' search through an index
+        *(Index(f"ix_mentions_{column}_trgm", column, postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"}, info={"dialects": ("postgresql",)})
+          .ddl_if(dialect="postgresql") for column in ("text", "title")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from molva.metrics import rollup
-from molva.metrics.delays import delay_lists, quantiles_of
+from molva.metrics.delays import delay_lists, quantiles_of_ms
 from molva.metrics.filters import MetricsFilter
 from molva.metrics.report import BrandStats, ResponseStats, brand_stats, response_stats
 from molva.metrics.timeseries import Granularity, _bucket_expr, _parse_bucket
@@ -149,14 +149,23 @@ def response_slices(
     unknown time (``first_reply_known`` false) counts as answered, not in the answer times.
     """
     counts_by_source, counts_by_bucket = _response_counts(session, filters, granularity)
-    lists_by_source: dict[tuple[str, str], list[float]] = {}
-    lists_by_bucket: dict[tuple[str, datetime], list[float]] = {}
-    keys = [BrandMention.brand, Source.name, _bucket_expr(session, granularity)]
-    for (brand, source, value), delays in delay_lists(session, filters, keys, join_source=True).items():
+    lists_by_source: dict[tuple[str, str], list[int]] = {}
+    lists_by_bucket: dict[tuple[str, datetime], list[int]] = {}
+    bucket = _bucket_expr(session, granularity)
+    if rollup.is_raw_only():  # the source of the mention
+        lists = delay_lists(session, filters, [BrandMention.brand, Source.name, bucket], join_source=True)
+    else:  # the source id on the answer time's row, named afterwards (no join: PostgreSQL groups it by hashing)
+        names = dict(session.execute(select(Source.id, Source.name)).all())
+        lists = {}
+        for (brand, source_id, value), delays in delay_lists(
+                session, filters, [BrandMention.brand, BrandMention.reply_source_id, bucket]).items():
+            if source_id in names:  # (as the inner join did)
+                lists.setdefault((brand, names[source_id], value), []).extend(delays)
+    for (brand, source, value), delays in lists.items():
         lists_by_source.setdefault((brand, source), []).extend(delays)
         lists_by_bucket.setdefault((brand, _parse_bucket(value)), []).extend(delays)
-    times_by_source = {key: quantiles_of(delays) for key, delays in lists_by_source.items()}
-    times_by_bucket = {key: quantiles_of(delays) for key, delays in lists_by_bucket.items()}
+    times_by_source = {key: quantiles_of_ms(delays) for key, delays in lists_by_source.items()}
+    times_by_bucket = {key: quantiles_of_ms(delays) for key, delays in lists_by_bucket.items()}
     sources = [ResponseSlice(str(source), _stats(brand, row, times_by_source.get((brand, source))))
                for (brand, source), row in sorted(counts_by_source.items()) if row[0]]
     trend = [ResponseSlice(key, _stats(brand, row, times_by_bucket.get((brand, key))))

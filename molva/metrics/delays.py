@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, select, text
+from sqlalchemy import Boolean, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from molva.metrics import rollup
@@ -47,6 +47,18 @@ def quantiles_of(values: list[float]) -> Quantiles:
     n = len(ordered)
     middle, high = (n - 1) // 2, 90 * (n - 1) // 100
     return _from_ranks(n, ordered[middle:middle + 2], ordered[high:high + 2])
+
+
+def quantiles_of_ms(milliseconds: list[int]) -> Quantiles:
+    """:func:`quantiles_of` of the delays ``milliseconds`` / 1000: the integers are sorted and only the four picked
+    values divided (the same seconds: division by 1000 keeps the order)."""
+    if not milliseconds:
+        return None, None
+    ordered = sorted(milliseconds)
+    n = len(ordered)
+    middle, high = (n - 1) // 2, 90 * (n - 1) // 100
+    return _from_ranks(n, [ms / 1000 for ms in ordered[middle:middle + 2]],
+                       [ms / 1000 for ms in ordered[high:high + 2]])
 
 
 def _from_ranks(n: int, middle: list[float], high: list[float]) -> Quantiles:
@@ -111,20 +123,27 @@ def _query(filters: MetricsFilter, keys: Sequence[Any], join_source: bool, *colu
 
 
 def delay_lists(session: Session, filters: MetricsFilter, keys: Sequence[Any],
-                join_source: bool = False) -> dict[tuple[Any, ...], list[float]]:
+                join_source: bool = False) -> dict[tuple[Any, ...], list[int]]:
     """Per group of ``keys`` (columns of BrandMention, or of Source with ``join_source``): the answer times, in
-    seconds, of the filtered addressed brand mentions (groups without one left out)."""
-    delays: dict[tuple[Any, ...], list[float]] = {}
+    milliseconds (``brand_mentions.reply_delay_ms``), of the filtered addressed brand mentions (groups without
+    one left out). PostgreSQL hands each group's times over as one array (``array_agg``), not a row each."""
+    delays: dict[tuple[Any, ...], list[int]] = {}
     if rollup.is_raw_only():  # from the timestamps
         query = _query(filters, keys, join_source, BrandMention.published_at, BrandMention.first_reply_at).where(
             BrandMention.first_reply_at.is_not(None), BrandMention.first_reply_known.is_(True))
         for *key, published_at, replied_at in session.execute(query):
-            delays.setdefault(tuple(key), []).append(reply_delay_ms(published_at, replied_at) / 1000)
+            delays.setdefault(tuple(key), []).append(reply_delay_ms(published_at, replied_at))
+        return delays
+    if session.get_bind().dialect.name == "postgresql":
+        query = _query(filters, keys, join_source, func.array_agg(BrandMention.reply_delay_ms)).where(
+            BrandMention.reply_delay_ms.is_not(None)).group_by(*keys)
+        for *key, milliseconds in session.execute(query):
+            delays[tuple(key)] = [int(ms) for ms in milliseconds]
         return delays
     query = _query(filters, keys, join_source, BrandMention.reply_delay_ms).where(
         BrandMention.reply_delay_ms.is_not(None))
-    for *key, milliseconds in session.execute(query):
-        delays.setdefault(tuple(key), []).append(milliseconds / 1000)
+    for *key, ms in session.execute(query):
+        delays.setdefault(tuple(key), []).append(int(ms))
     return delays
 
 
@@ -135,4 +154,4 @@ def delay_quantiles(session: Session, filters: MetricsFilter, keys: Sequence[Any
     if not rollup.is_raw_only() and len(keys) == 1 and keys[0] is BrandMention.brand and not (
             join_source or filters.sources):
         return _by_brand(session, filters)
-    return {key: quantiles_of(values) for key, values in delay_lists(session, filters, keys, join_source).items()}
+    return {key: quantiles_of_ms(values) for key, values in delay_lists(session, filters, keys, join_source).items()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 from sqlalchemy import Connection
@@ -34,6 +36,13 @@ def include_name(name: str | None, type_: NameFilterType, parent_names: NameFilt
     return True
 
 
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Indexes of one database kind only (``info["dialects"]``, e.g. the pg_trgm indexes) are compared on that
+    kind only."""
+    dialects = getattr(obj, "info", {}).get("dialects") if type_ == "index" and not reflected else None
+    return dialects is None or context.get_bind().dialect.name in dialects
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -41,6 +50,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=True,
         compare_type=True,
         include_name=include_name,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

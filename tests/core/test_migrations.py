@@ -186,3 +186,61 @@ def test_0107_backfills_source_counts_and_reply_source_id(empty_url: str) -> Non
     command.upgrade(config, "head")
     assert state() == expected
     engine.dispose()
+
+
+def test_0108_text_search_indexes_leave_results_and_rollups_unchanged(empty_url: str) -> None:
+    """Generated mentions stored at 0107: after 0108 the explorer finds the same rows (on PostgreSQL through the
+    pg_trgm indexes, which SQLite does not get) and the rollups and source counts still equal a recount."""
+    from sqlalchemy import or_, select
+    from sqlalchemy.orm import Session
+
+    from benchmarks.generate_mentions import generate
+    from molva import rollups, source_counts
+    from molva.metrics.explorer import ExplorerQuery, _like, like_patterns, search_mentions, search_terms
+    from molva.models import Mention
+
+    url = empty_url
+    config = alembic_config(url)
+    command.upgrade(config, "0107_read_speed_source_counts")
+    generate(url, 400, seed=3, migrate=False)
+    engine = make_engine(url)
+    specs = [ExplorerQuery(text=words) for words in ("списали деньги", "приложение", "ЗАВИС", "тарифы числа")]
+
+    def found() -> list[tuple[int, ...]]:
+        with Session(engine) as session:
+            pages = [search_mentions(session, spec, limit=1000) for spec in specs]
+        return [tuple(row.brand_mention_id for row in page.rows) for page in pages]
+
+    before = found()
+    assert all(before), "every search finds something (the test would be vacuous otherwise)"
+    command.upgrade(config, "head")
+    indexes = {ix["name"] for ix in inspect(engine).get_indexes("mentions")}
+    postgres = engine.dialect.name == "postgresql"
+    assert ("ix_mentions_text_trgm" in indexes) is postgres
+    assert ("ix_mentions_title_trgm" in indexes) is postgres
+    assert found() == before
+    if postgres:  # the explorer's LIKE patterns can be answered by the index (tiny table: no seq scan allowed)
+        with Session(engine) as session:
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            term = "%спис%"
+            plan = "\n".join(row[0] for row in session.execute(
+                text("EXPLAIN SELECT id FROM mentions WHERE text LIKE :p OR title LIKE :p"), {"p": term}))
+        assert "ix_mentions_text_trgm" in plan and "ix_mentions_title_trgm" in plan, plan
+        # a stem with no three literal characters in a row ("ден" is looked for as "д_н") is kept off the index,
+        # which would be read whole for it
+        with Session(engine) as session:
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            (stem,) = search_terms("деньги")
+            query = select(Mention.id).where(or_(*(or_(_like(Mention.text, p), _like(Mention.title, p))
+                                                   for p in like_patterns(stem))))
+            compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(row[0] for row in session.execute(text(f"EXPLAIN {compiled}")))
+        assert "_trgm" not in plan, plan
+    with engine.connect() as connection:
+        assert rollups.stored(connection) == rollups.recount(connection)
+        assert source_counts.stored(connection) == source_counts.recount(connection)
+    command.downgrade(config, "0107_read_speed_source_counts")
+    assert not {ix["name"] for ix in inspect(engine).get_indexes("mentions")} & {"ix_mentions_text_trgm",
+                                                                                 "ix_mentions_title_trgm"}
+    assert found() == before
+    engine.dispose()

@@ -238,3 +238,16 @@ def test_quantiles_of_equals_statistics_median_and_inclusive_p90() -> None:
         values = [rng.choice([rng.randrange(10**7) / 1000, 1.5, 0.0]) for _ in range(n)]  # ties and zeros too
         expected = statistics.median(values), statistics.quantiles(values, n=100, method="inclusive")[89]
         assert quantiles_of(values) == expected, values
+
+
+def test_quantiles_of_milliseconds_equals_quantiles_of_seconds() -> None:
+    """Sorting the integer delays and dividing only the picked values gives the very floats of the seconds."""
+    import random
+
+    from molva.metrics.delays import quantiles_of, quantiles_of_ms
+
+    rng = random.Random(11)
+    assert quantiles_of_ms([]) == (None, None) and quantiles_of_ms([2500]) == (2.5, 2.5)
+    for n in range(2, 160):
+        ms = [rng.choice([rng.randrange(10**9), 1500, 0, 1, 999]) for _ in range(n)]  # ties, zeros, odd digits
+        assert quantiles_of_ms(ms) == quantiles_of([m / 1000 for m in ms]), ms
