@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from molva import morphology
 from molva.metrics.filters import MetricsFilter
 from molva.models import BrandMention, Mention, OfficialReply, SentimentCorrection, Source, as_utc
 
@@ -80,15 +81,6 @@ def fold(text: str) -> str:
     return text.lower().replace("ё", "е")
 
 
-@lru_cache(maxsize=1)
-def _morph() -> Any:
-    try:
-        import pymorphy3
-    except ImportError:  # pragma: no cover - pymorphy3 is a dependency
-        return None
-    return pymorphy3.MorphAnalyzer()
-
-
 def _strip_suffix(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -110,14 +102,11 @@ def stem(word: str) -> str:
     word = fold(word)
     if not re.search(r"[а-я]", word) or len(word) <= 3:
         return word
-    morph = _morph()
-    if morph is not None:
-        parses = morph.parse(word)
-        if parses and parses[0].is_known:
-            forms = [fold(f.word) for f in parses[0].lexeme]
-            prefix = _common_prefix(forms)
-            if len(prefix) >= 3 and word.startswith(prefix):
-                return prefix
+    parsed = morphology.parse(word)
+    if parsed.is_known:
+        prefix = _common_prefix([fold(f.word) for f in parsed.lexeme])
+        if len(prefix) >= 3 and word.startswith(prefix):
+            return prefix
     return _strip_suffix(word)
 
 
