@@ -7,6 +7,13 @@ One object (or CSV row) a line: ``source``, ``kind`` (vk | telegram | rss | revi
 official reply to the parent (as the crawlers store it). A source named in the file that is not configured
 is created. Bad lines are reported with their line number and skipped; the rest is stored (committed every
 batch, so a killed import keeps what it stored and a second run adds only the rest).
+
+The work per line that needs no database and no shared state — JSON (or the CSV row's fields), validation,
+text cleaning, canonical URL, content hash, brand spans, shingles and MinHash keys (:class:`LinePreparer`) —
+runs on chunks of lines, in ``jobs`` worker processes when ``jobs`` > 1 (the chunks come back in order);
+this process keeps everything stateful: the near-duplicate index and decisions, the statements, counts,
+errors with their line numbers and the progress. The same functions run in this process when ``jobs`` is 1,
+so the stored rows are the same either way.
 """
 
 from __future__ import annotations
@@ -14,7 +21,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Collection, Iterator
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +40,7 @@ from molva import sources as source_kinds
 from molva.catalog import Catalog
 from molva.ingest.bulk import driver_connection
 from molva.ingest.data import MentionData, ReplyData
+from molva.ingest.prepare import Prepared, Preparer
 from molva.ingest.runs import finish_run, get_or_create_source, start_run
 from molva.ingest.store import Ingestor
 from molva.models import Source
@@ -41,6 +55,8 @@ MAX_ERRORS_KEPT = 100
 SQLITE_CACHE_KIB = 256 * 1024  # the import's own SQLite page cache
 SQLITE_CHECKPOINT_PAGES = 16_384  # the import's WAL is checkpointed at 64 MB (SQLite's default: 4 MB)
 STALE_RUN = timedelta(hours=6)  # another process's run older than this was killed (as crawlers.runner)
+CHUNK_LINES = 500  # lines handed to a worker at once
+CHUNKS_AHEAD = 3  # chunks in flight per worker (read ahead while this process stores)
 
 
 class RowError(ValueError):
@@ -116,22 +132,146 @@ def parse_row(row: dict[str, Any], known: Collection[str] | None = None) -> tupl
     return str(row["source"]).strip(), data
 
 
-def read_rows(stream: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    """``(line number, row or the reason it is unreadable)`` for each line of a JSON Lines or CSV stream."""
+def read_lines(stream: IO[str], fmt: str) -> Iterator[tuple[int, str | dict[str, Any]]]:
+    """``(line number, raw line)`` of a JSON Lines stream (blank lines left out), ``(line number, row)`` of a
+    CSV one (a quoted CSV field may span lines: the reader must see the stream in order)."""
     if fmt == "csv":
         reader = csv.DictReader(stream)
         for row in reader:
             yield reader.line_num, {k: v for k, v in row.items() if k is not None}
         return
     for number, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
+        if line.strip():
+            yield number, line
+
+
+def decode_line(raw: str | dict[str, Any]) -> dict[str, Any] | RowError:
+    """The row of a raw line (a CSV row is one already), or why it is unreadable."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return RowError(f"не JSON: {exc.msg}")
+    return value if isinstance(value, dict) else RowError("нужен JSON-объект")
+
+
+def read_rows(stream: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+    """``(line number, row or the reason it is unreadable)`` for each line of a JSON Lines or CSV stream."""
+    for number, raw in read_lines(stream, fmt):
+        yield number, decode_line(raw)
+
+
+# (line number, error message) | (line number, source name, item, its Prepared values or None for a reply)
+Parsed = tuple[int, str] | tuple[int, str, MentionData | ReplyData, Prepared | None]
+
+
+class LinePreparer:
+    """Turns chunks of raw lines into items with their :class:`Prepared` values, or error messages; no
+    database, no state that the result depends on (runs in worker processes, or in the importer's own)."""
+
+    def __init__(self, catalog: Catalog, kinds: Collection[str]) -> None:
+        self.catalog = catalog
+        self.kinds = frozenset(kinds)
+        self.preparer = Preparer(catalog)
+        self.names: dict[tuple[str, str], str | None] = {}  # (source, kind) -> why it is not a valid source
+
+    def _check_source(self, name: str, kind: str) -> None:
+        """``RowError`` when ``name`` cannot name a source (checked once per name and kind)."""
+        key = (name, kind)
+        if key not in self.names:
+            try:
+                SourceConfig(name=name, kind=kind, targets=["import"])
+            except ValueError:
+                self.names[key] = f"source: недопустимое имя источника {name!r}"
+            else:
+                self.names[key] = None
+        problem = self.names[key]
+        if problem is not None:
+            raise RowError(problem)
+
+    def parse(self, number: int, row: dict[str, Any] | RowError) -> Parsed:
+        """One decoded row: its source name and item (a mention, or a brand's official reply), or the error."""
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, RowError(f"не JSON: {exc.msg}")
-            continue
-        yield number, value if isinstance(value, dict) else RowError("нужен JSON-объект")
+            if isinstance(row, RowError):
+                raise row
+            name, data = parse_row(row, self.kinds)
+            self._check_source(name, data.kind)
+        except RowError as exc:
+            return number, str(exc)
+        if data.parent_external_id and data.author_id and self.preparer.official(data.kind, data.author_id):
+            return number, name, ReplyData(
+                kind=data.kind, parent_external_id=data.parent_external_id, account=data.author_id,
+                reply_external_id=data.external_id, replied_at=data.published_at, text=data.text, url=data.url,
+            ), None
+        return number, name, data, None
+
+    def __call__(self, chunk: list[tuple[int, str | dict[str, Any]]]) -> list[Parsed]:
+        parsed = [self.parse(number, decode_line(raw)) for number, raw in chunk]
+        mentions = [i for i, one in enumerate(parsed) if len(one) == 4 and isinstance(one[2], MentionData)]
+        # one pass over the chunk's mentions (the shingles and MinHash keys are computed a chunk at a time)
+        prepared = self.preparer.prepare([parsed[i][2] for i in mentions])  # type: ignore[misc]
+        for i, prep in zip(mentions, prepared, strict=True):
+            number, name, data, _ = parsed[i]  # type: ignore[misc]
+            parsed[i] = (number, name, data, prep)
+        return parsed
+
+
+_WORKER: LinePreparer | None = None  # the worker process's own (set once, by _start_worker)
+
+
+def _start_worker(preparer: LinePreparer, parent: int) -> None:
+    global _WORKER
+    _WORKER = preparer
+
+    def watch() -> None:  # a killed importer leaves no workers behind (they would wait for chunks forever)
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="molva-import-parent", daemon=True).start()
+
+
+def _work(chunk: list[tuple[int, str | dict[str, Any]]]) -> list[Parsed]:
+    assert _WORKER is not None
+    return _WORKER(chunk)
+
+
+def chunked(lines: Iterable[tuple[int, str | dict[str, Any]]],
+            size: int = CHUNK_LINES) -> Iterator[list[tuple[int, str | dict[str, Any]]]]:
+    chunk: list[tuple[int, str | dict[str, Any]]] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def prepared_chunks(chunks: Iterable[list[tuple[int, str | dict[str, Any]]]], preparer: LinePreparer,
+                    jobs: int = 1) -> Iterator[list[Parsed]]:
+    """``preparer`` of each chunk, in order: in this process (``jobs`` 1), or in ``jobs`` worker processes
+    started once (each gets ``preparer``, catalog included, at start: forked where the platform can), with
+    ``CHUNKS_AHEAD`` chunks per worker in flight (the file is not read further ahead than that)."""
+    if jobs <= 1:
+        for chunk in chunks:
+            yield preparer(chunk)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                               initargs=(preparer, os.getpid()))
+    try:
+        pending: deque[Future[list[Parsed]]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_work, chunk))
+            if len(pending) >= jobs * CHUNKS_AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def detect_format(path: Path) -> str:
@@ -149,12 +289,12 @@ class Importer:
         self.batch = batch
         self.summary = ImportSummary()
         self.ingestors: dict[str, Ingestor] = {}
-        self.buffers: dict[str, list[tuple[int, MentionData | ReplyData]]] = {}
+        self.buffers: dict[str, list[tuple[int, MentionData | ReplyData, Prepared | None]]] = {}
         self.late_replies: list[tuple[str, int, ReplyData]] = []
         self.stored = 0
         self.analyze_at = 2 * batch
-        self.kinds = frozenset(source_kinds.kinds())  # Molva's own kinds and those of installed plugins
-        self.names: dict[tuple[str, str], str | None] = {}  # (source, kind) -> why it is not a valid source
+        # Molva's own kinds and those of installed plugins
+        self.lines = LinePreparer(catalog, source_kinds.kinds())
 
     def _ingestor(self, name: str, kind: str) -> Ingestor:
         ingestor = self.ingestors.get(name)
@@ -170,38 +310,23 @@ class Importer:
             self.session.commit()
         return ingestor
 
-    def _check_source(self, name: str, kind: str) -> None:
-        """``RowError`` when ``name`` cannot name a source (checked once per name and kind)."""
-        key = (name, kind)
-        if key not in self.names:
-            try:
-                SourceConfig(name=name, kind=kind, targets=["import"])
-            except ValueError:
-                self.names[key] = f"source: недопустимое имя источника {name!r}"
-            else:
-                self.names[key] = None
-        problem = self.names[key]
-        if problem is not None:
-            raise RowError(problem)
-
     def add(self, number: int, row: dict[str, Any] | RowError) -> None:
+        """One decoded row (prepared here: the in-process path of one line)."""
+        parsed = self.lines.parse(number, row)
+        if len(parsed) == 4 and isinstance(parsed[2], MentionData):
+            parsed = (*parsed[:3], self.lines.preparer.prepare([parsed[2]])[0])
+        self.add_parsed(parsed)
+
+    def add_parsed(self, parsed: Parsed) -> None:
+        """One line as :class:`LinePreparer` made it (in this process or a worker's)."""
         self.summary.lines += 1
-        try:
-            if isinstance(row, RowError):
-                raise row
-            name, data = parse_row(row, self.kinds)
-            self._check_source(name, data.kind)
-            ingestor = self._ingestor(name, data.kind)
-        except RowError as exc:
-            self.summary.error(number, str(exc))
+        if len(parsed) == 2:
+            self.summary.error(*parsed)
             return
-        item: MentionData | ReplyData = data
-        if data.parent_external_id and data.author_id and self.catalog.official_brand(data.kind, data.author_id):
-            item = ReplyData(kind=data.kind, parent_external_id=data.parent_external_id, account=data.author_id,
-                             reply_external_id=data.external_id, replied_at=data.published_at, text=data.text,
-                             url=data.url)
+        number, name, item, prep = parsed
+        ingestor = self._ingestor(name, item.kind)
         buffer = self.buffers.setdefault(ingestor.source.name, [])
-        buffer.append((number, item))
+        buffer.append((number, item, prep))
         if len(buffer) >= self.batch:
             self.flush(ingestor.source.name)
 
@@ -221,10 +346,10 @@ class Importer:
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
             cursor.execute("PRAGMA temp_store = MEMORY")
-        mentions = [item for _, item in items if isinstance(item, MentionData)]
-        ingestor.store_many(mentions)
+        mentions = [(item, prep) for _, item, prep in items if isinstance(item, MentionData)]
+        ingestor.store_many([item for item, _ in mentions], [prep for _, prep in mentions])
         self._analyze_as_it_grows(len(mentions))
-        for number, item in items:
+        for number, item, _ in items:
             if isinstance(item, ReplyData) and not ingestor.store_reply(item):
                 ingestor.counts["ignored_replies"] -= 1  # retried at the end: the parent may come later
                 self.late_replies.append((name, number, item))
@@ -260,19 +385,28 @@ class Importer:
 
 
 def import_file(path: Path, factory: sessionmaker[Session], catalog: Catalog, configured: dict[str, SourceConfig],
-                *, fmt: str | None = None, batch: int = 2000,
-                progress: Callable[[int], None] | None = None) -> ImportSummary:
-    """Import ``path`` (``-`` is standard input); ``progress(bytes read)`` is called as lines are read."""
+                *, fmt: str | None = None, batch: int = 2000, progress: Callable[[int], None] | None = None,
+                jobs: int = 1) -> ImportSummary:
+    """Import ``path`` (``-`` is standard input); ``progress(bytes read)`` is called as lines are stored;
+    ``jobs``: worker processes that prepare the lines (1: all in this process; the same results)."""
     importer = Importer(factory, catalog, configured, batch)
     fmt = fmt or detect_format(path)
     raw: IO[bytes] = open(path, "rb")
     try:
         stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="" if fmt == "csv" else None)
+        positions: deque[int] = deque()  # the file position after each chunk read, for the progress bar
+
+        def chunks() -> Iterator[list[tuple[int, str | dict[str, Any]]]]:
+            for chunk in chunked(read_lines(stream, fmt)):
+                positions.append(raw.tell())
+                yield chunk
+
         last = 0
-        for number, row in read_rows(stream, fmt):
-            importer.add(number, row)
-            if progress is not None and number % 1000 == 0:
-                position = raw.tell()
+        for parsed in prepared_chunks(chunks(), importer.lines, jobs):
+            for one in parsed:
+                importer.add_parsed(one)
+            position = positions.popleft()
+            if progress is not None and position > last:
                 progress(position - last)
                 last = position
         if progress is not None:
