@@ -238,7 +238,9 @@ def _work(chunk: list[tuple[int, str | dict[str, Any]]]) -> list[Parsed]:
 
 
 def chunked(lines: Iterable[tuple[int, str | dict[str, Any]]],
-            size: int = CHUNK_LINES) -> Iterator[list[tuple[int, str | dict[str, Any]]]]:
+            size: int | None = None) -> Iterator[list[tuple[int, str | dict[str, Any]]]]:
+    """Lists of ``size`` (default ``CHUNK_LINES``) lines."""
+    size = size or CHUNK_LINES
     chunk: list[tuple[int, str | dict[str, Any]]] = []
     for line in lines:
         chunk.append(line)
