@@ -12,8 +12,9 @@ The work per line that needs no database and no shared state — JSON (or the CS
 text cleaning, canonical URL, content hash, brand spans, shingles and MinHash keys (:class:`LinePreparer`) —
 runs on chunks of lines, in ``jobs`` worker processes when ``jobs`` > 1 (the chunks come back in order);
 this process keeps everything stateful: the near-duplicate index and decisions, the statements, counts,
-errors with their line numbers and the progress. The same functions run in this process when ``jobs`` is 1,
-so the stored rows are the same either way.
+errors with their line numbers and the progress. When ``jobs`` is 1 the same functions run in this process
+(the mentions are prepared by the ingestor, only those not stored yet), so the stored rows are the same either
+way.
 """
 
 from __future__ import annotations
@@ -192,8 +193,9 @@ class LinePreparer:
     """Turns chunks of raw lines into items with their :class:`Prepared` values, or error messages; no
     database, no state that the result depends on (runs in worker processes, or in the importer's own)."""
 
-    def __init__(self, catalog: Catalog, kinds: Collection[str]) -> None:
+    def __init__(self, catalog: Catalog, kinds: Collection[str], *, prepare: bool = True) -> None:
         self.catalog = catalog
+        self.prepare = prepare  # False: the items only (the ingestor prepares those it stores, in one process)
         self.kinds = frozenset(kinds)
         self.preparer = Preparer(catalog)
         self.names: dict[tuple[str, str], str | None] = {}  # (source, kind) -> why it is not a valid source
@@ -230,6 +232,8 @@ class LinePreparer:
 
     def __call__(self, chunk: list[tuple[int, str | dict[str, Any]]]) -> list[Parsed]:
         parsed = [self.parse(number, decode_line(raw)) for number, raw in chunk]
+        if not self.prepare:
+            return parsed
         mentions = [i for i, one in enumerate(parsed) if len(one) == 4 and isinstance(one[2], MentionData)]
         # one pass over the chunk's mentions (the shingles and MinHash keys are computed a chunk at a time)
         prepared = self.preparer.prepare([parsed[i][2] for i in mentions])  # type: ignore[misc]
@@ -376,11 +380,8 @@ class Importer:
         return ingestor
 
     def add(self, number: int, row: dict[str, Any] | RowError) -> None:
-        """One decoded row (prepared here: the in-process path of one line)."""
-        parsed = self.lines.parse(number, row)
-        if len(parsed) == 4 and isinstance(parsed[2], MentionData):
-            parsed = (*parsed[:3], self.lines.preparer.prepare([parsed[2]])[0])
-        self.add_parsed(parsed)
+        """One decoded row (its mention is prepared by the ingestor, with its batch)."""
+        self.add_parsed(self.lines.parse(number, row))
 
     def add_parsed(self, parsed: Parsed) -> None:
         """One line as :class:`LinePreparer` made it (in this process or a worker's)."""
@@ -468,6 +469,9 @@ def import_file(path: Path, factory: sessionmaker[Session], catalog: Catalog, co
                     yield chunk
 
             last = 0
+            # one process: the ingestor prepares the mentions it stores (not those stored already); workers
+            # prepare every mention (this process has the rest of the work)
+            importer.lines.prepare = jobs > 1
             for parsed in prepared_chunks(chunks(), importer.lines, jobs):
                 for one in parsed:
                     importer.add_parsed(one)

@@ -142,15 +142,21 @@ class Ingestor:
         Near-duplicates are linked as one by one (the earliest copy is the root). A row that another process
         stores meanwhile (scale-out) is skipped by the INSERT and reported as known. ``prepared``: each item's
         :class:`Prepared` values from this ingestor's catalog (``molva import`` computes them in worker
-        processes); without it the ingestor prepares the items that are not stored yet itself.
+        processes; ``None`` for any of them, or no list, and the ingestor prepares those that are not stored yet
+        itself).
         """
         if not items:
             return []
         session = self.session
         known = self._known(list(dict.fromkeys(item.external_id for item in items)))
-        if prepared is None:
-            fresh_prepared = iter(self.preparer.prepare([item for item in items if item.external_id not in known]))
-            prepared = [None if item.external_id in known else next(fresh_prepared) for item in items]
+        missing = [i for i, item in enumerate(items)
+                   if item.external_id not in known and (prepared is None or prepared[i] is None)]
+        if missing:  # not stored yet and not prepared: prepared here, in one pass
+            prepared = list(prepared) if prepared is not None else [None] * len(items)
+            for i, made in zip(missing, self.preparer.prepare([items[i] for i in missing]), strict=True):
+                prepared[i] = made
+        elif prepared is None:
+            prepared = [None] * len(items)
         canonicals = {item.external_id: prep.canonical for item, prep in zip(items, prepared, strict=True)
                       if prep is not None and item.external_id not in known}
         taken = self._taken_urls(list(set(canonicals.values())))
