@@ -138,7 +138,8 @@ def molva_import(url: str, path: Path, config: Path, batch: int, variant: str = 
     load = round(os.getloadavg()[0], 2)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    # run from the file's folder: ``python -m`` puts the working directory first on sys.path, before PYTHONPATH
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True, cwd=path.parent)
     wall = time.perf_counter() - wall
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
