@@ -18,8 +18,9 @@ from molva.cli.app import get_session_factory, get_settings, load_catalog_for, m
               help="Mentions per transaction.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes that parse and prepare the lines (text, URLs, hashes, brands, shingles) while "
-                   "this one stores them. Default: the number of CPUs; 1: all in one process (the same results).")
+              help="Processes in all: this one stores, JOBS-1 workers parse and prepare the lines (text, URLs, "
+                   "hashes, brands, shingles). Default: the number of CPUs; 1: all in one process (the same "
+                   "results).")
 @click.pass_context
 def import_(ctx: click.Context, path: Path, fmt: str | None, batch: int, quiet: bool, jobs: int | None) -> None:
     """Import mentions from FILE (JSON Lines or CSV): dedup, brand matching and official replies as in a crawl.

@@ -10,8 +10,8 @@ batch, so a killed import keeps what it stored and a second run adds only the re
 
 The work per line that needs no database and no shared state — JSON (or the CSV row's fields), validation,
 text cleaning, canonical URL, content hash, brand spans, shingles and MinHash keys (:class:`LinePreparer`) —
-runs on chunks of lines, in ``jobs`` worker processes when ``jobs`` > 1 (the chunks come back in order);
-this process keeps everything stateful: the near-duplicate index and decisions, the statements, counts,
+runs on chunks of lines, in ``jobs`` - 1 worker processes when ``jobs`` > 1 (the chunks come back in order;
+``jobs`` counts this process, which has the other half of the work); this process keeps everything stateful: the near-duplicate index and decisions, the statements, counts,
 errors with their line numbers and the progress. When ``jobs`` is 1 the same functions run in this process
 (the mentions are prepared by the ingestor, only those not stored yet), so the stored rows are the same either
 way.
@@ -263,7 +263,8 @@ def _serve(connection: Connection, preparer: LinePreparer, parent: int) -> None:
         if not message:
             return
         try:
-            answer = pickle.dumps((True, preparer(pickle.loads(message))), pickle.HIGHEST_PROTOCOL)
+            preparer.prepare, chunk = pickle.loads(message)
+            answer = pickle.dumps((True, preparer(chunk)), pickle.HIGHEST_PROTOCOL)
         except Exception:  # handed to the importer, which raises it
             answer = pickle.dumps((False, traceback.format_exc()), pickle.HIGHEST_PROTOCOL)
         connection.send_bytes(answer)
@@ -284,16 +285,18 @@ def chunked(lines: Iterable[tuple[int, str | dict[str, Any]]],
 
 
 def prepared_chunks(chunks: Iterable[list[tuple[int, str | dict[str, Any]]]], preparer: LinePreparer,
-                    jobs: int = 1) -> Iterator[list[Parsed]]:
-    """``preparer`` of each chunk, in order: in this process (``jobs`` 1), or in ``jobs`` worker processes
-    started once (each gets ``preparer``, catalog included, at its start: forked where the platform can).
+                    workers: int = 0, prepare: Callable[[], bool] = lambda: True) -> Iterator[list[Parsed]]:
+    """``preparer`` of each chunk, in order: in this process (``workers`` 0), or in ``workers`` worker
+    processes started once (each gets ``preparer``, catalog included, at its start: forked where the platform
+    can). ``prepare()``, asked per chunk sent: whether the workers also prepare its mentions (else they only
+    parse them, and the ingestor prepares those it stores).
 
-    Chunk *k* goes to worker *k* mod ``jobs``, which has one chunk at a time: the next is sent to it as soon
-    as its result has been read, so the file is read ``jobs`` chunks ahead of what is stored, and no pipe
-    can fill up both ways. Plain pipes read in this thread: no helper threads here competing for the
+    Chunk *k* goes to worker *k* mod ``workers``, which has one chunk at a time: the next is sent to it as
+    soon as its result has been read, so the file is read ``workers`` chunks ahead of what is stored, and no
+    pipe can fill up both ways. Plain pipes read in this thread: no helper threads here competing for the
     interpreter (``ProcessPoolExecutor``'s cost ~30 µs of this process's CPU per line in a measurement).
     """
-    if jobs <= 1:
+    if workers <= 0:
         for chunk in chunks:
             yield preparer(chunk)
         return
@@ -302,7 +305,7 @@ def prepared_chunks(chunks: Iterable[list[tuple[int, str | dict[str, Any]]]], pr
     connections: list[Connection] = []
     processes = []
     try:
-        for _ in range(jobs):
+        for _ in range(workers):
             ours, theirs = context.Pipe()
             process = context.Process(target=_serve, args=(theirs, preparer, os.getpid()), daemon=True,
                                       name="molva-import-worker")
@@ -316,18 +319,18 @@ def prepared_chunks(chunks: Iterable[list[tuple[int, str | dict[str, Any]]]], pr
             chunk = next(source, [])
             if not chunk:
                 break
-            connection.send_bytes(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL))
+            connection.send_bytes(pickle.dumps((prepare(), chunk), pickle.HIGHEST_PROTOCOL))
             sent += 1
         for number in itertools.count():
             if number >= sent:
                 break
-            connection = connections[number % jobs]
+            connection = connections[number % workers]
             ok, result = pickle.loads(connection.recv_bytes())
             if not ok:
                 raise RuntimeError(f"import worker failed:\n{result}")
             chunk = next(source, [])
             if chunk:
-                connection.send_bytes(pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL))
+                connection.send_bytes(pickle.dumps((prepare(), chunk), pickle.HIGHEST_PROTOCOL))
                 sent += 1
             yield result
         for connection in connections:
@@ -361,6 +364,7 @@ class Importer:
         self.buffers: dict[str, list[tuple[int, MentionData | ReplyData, Prepared | None]]] = {}
         self.late_replies: list[tuple[str, int, ReplyData]] = []
         self.stored = 0
+        self.new_share = 1.0  # of the mentions of the latest batch stored
         self.analyze_at = 2 * batch
         # Molva's own kinds and those of installed plugins
         self.lines = LinePreparer(catalog, source_kinds.kinds())
@@ -378,6 +382,10 @@ class Importer:
             ingestor = self.ingestors[name] = Ingestor(self.session, self.catalog, source, run)
             self.session.commit()
         return ingestor
+
+    def mostly_new(self) -> bool:
+        """Whether most mentions of the latest stored batch were new (before the first batch: yes)."""
+        return self.new_share >= 0.5
 
     def add(self, number: int, row: dict[str, Any] | RowError) -> None:
         """One decoded row (its mention is prepared by the ingestor, with its batch)."""
@@ -413,7 +421,10 @@ class Importer:
             cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
             cursor.execute("PRAGMA temp_store = MEMORY")
         mentions = [(item, prep) for _, item, prep in items if isinstance(item, MentionData)]
+        new = ingestor.counts["new"]
         ingestor.store_many([item for item, _ in mentions], [prep for _, prep in mentions])
+        if mentions:
+            self.new_share = (ingestor.counts["new"] - new) / len(mentions)
         self._analyze_as_it_grows(len(mentions))
         for number, item, _ in items:
             if isinstance(item, ReplyData) and not ingestor.store_reply(item):
@@ -454,7 +465,8 @@ def import_file(path: Path, factory: sessionmaker[Session], catalog: Catalog, co
                 *, fmt: str | None = None, batch: int = 2000, progress: Callable[[int], None] | None = None,
                 jobs: int = 1) -> ImportSummary:
     """Import ``path`` (``-`` is standard input); ``progress(bytes read)`` is called as lines are stored;
-    ``jobs``: worker processes that prepare the lines (1: all in this process; the same results)."""
+    ``jobs``: processes in all (this one stores; ``jobs`` - 1 workers parse and prepare the lines; 1: all in
+    this process; the same results)."""
     importer = Importer(factory, catalog, configured, batch)
     fmt = fmt or detect_format(path)
     raw: IO[bytes] = open(path, "rb")
@@ -469,10 +481,11 @@ def import_file(path: Path, factory: sessionmaker[Session], catalog: Catalog, co
                     yield chunk
 
             last = 0
-            # one process: the ingestor prepares the mentions it stores (not those stored already); workers
-            # prepare every mention (this process has the rest of the work)
-            importer.lines.prepare = jobs > 1
-            for parsed in prepared_chunks(chunks(), importer.lines, jobs):
+            # one process: the ingestor prepares the mentions it stores (not those stored already); with
+            # workers, they prepare every mention while most of the lines read are new (a re-import: they only
+            # parse, and the ingestor prepares the few new ones)
+            importer.lines.prepare = False
+            for parsed in prepared_chunks(chunks(), importer.lines, jobs - 1, importer.mostly_new):
                 for one in parsed:
                     importer.add_parsed(one)
                 position = positions.popleft()

@@ -148,7 +148,7 @@ def test_a_killed_import_keeps_its_batches_and_a_second_run_adds_the_rest(tmp_pa
     upgrade(killed)
     upgrade(clean)
     molva = [sys.executable, "-m", "molva", "import", str(tmp_path / "big.jsonl"), "--quiet", "--batch", "50",
-             "--jobs", "2"]  # worker processes prepare the lines
+             "--jobs", "3"]  # two worker processes prepare the lines
 
     def env(url: str) -> dict[str, str]:
         return {**os.environ, "MOLVA_DATABASE_URL": url, "MOLVA_CONFIG": str(tmp_path / "molva.toml")}
