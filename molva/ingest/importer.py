@@ -11,10 +11,10 @@ batch, so a killed import keeps what it stored and a second run adds only the re
 The work per line that needs no database and no shared state — JSON (or the CSV row's fields), validation,
 text cleaning, canonical URL, content hash, brand spans, shingles and MinHash keys (:class:`LinePreparer`) —
 runs on chunks of lines, in ``jobs`` - 1 worker processes when ``jobs`` > 1 (the chunks come back in order;
-``jobs`` counts this process, which has the other half of the work); this process keeps everything stateful: the near-duplicate index and decisions, the statements, counts,
-errors with their line numbers and the progress. When ``jobs`` is 1 the same functions run in this process
-(the mentions are prepared by the ingestor, only those not stored yet), so the stored rows are the same either
-way.
+``jobs`` counts this process, which has the other half of the work). This process keeps everything stateful:
+the near-duplicate index and decisions, the statements, counts, errors with their line numbers and the
+progress. When ``jobs`` is 1 the same functions run in this process (the mentions are prepared by the
+ingestor, only those not stored yet), so the stored rows are the same either way.
 """
 
 from __future__ import annotations
@@ -472,7 +472,8 @@ def import_file(path: Path, factory: sessionmaker[Session], catalog: Catalog, co
     raw: IO[bytes] = open(path, "rb")
     try:
         with fewer_collections():
-            stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="" if fmt == "csv" else None)
+            stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace",
+                                      newline="" if fmt == "csv" else None)
             positions: deque[int] = deque()  # the file position after each chunk read, for the progress bar
 
             def chunks() -> Iterator[list[tuple[int, str | dict[str, Any]]]]:
