@@ -4,7 +4,13 @@ then the re-import of the same file (must add zero rows). With ``--postgres``, t
 PostgreSQL database beside ``COPY`` of the same rows. With ``--slices``, the CPU time of each 10,000 lines (in process) (the last
 slice must be as fast as the first: the cost per post does not grow with the table).
 
+With ``--jobs 1,2`` each import runs once per value of ``molva import --jobs`` (1: one process), and with
+``--old TREE`` (a source tree, e.g. ``git archive main | tar -x -C /tmp/old``) also with that code first on
+``PYTHONPATH``, alternating, ``--rounds`` times, each round with its own reference; the load average before
+each run is reported (the machine may be shared).
+
     .venv/bin/python benchmarks/import_bulk.py --count 100000 [--postgres] [--slices]
+    .venv/bin/python benchmarks/import_bulk.py --count 100000 --postgres --jobs 1,2 --old /tmp/old --rounds 2
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from molva.db import throwaway_database, upgrade  # noqa: E402
 from molva.ingest.urls import canonical_url, content_hash  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+OLD_TREE = Path()  # --old
+DB_PREFIX = "molva_bench"  # --db-prefix: throwaway PostgreSQL databases are named after it
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 BRANDS = ["Сбербанк", "Сбера", "ВТБ", "Т-Банк", "Тинькофф", "Альфа-Банк", "МТС", "Билайн", "МегаФон", "Tele2",
           "Ростелеком", "Газпромбанк", "Совкомбанк", "Почта Банк", "Yota", "Райффайзенбанк", None, None]
@@ -117,17 +125,26 @@ def sqlite_reference(tmp: Path, tuples: list[tuple[Any, ...]], batch: int, every
     return out
 
 
-def molva_import(url: str, path: Path, config: Path, batch: int) -> dict[str, Any]:
-    """``molva import`` in a fresh process, end to end (interpreter start and imports included)."""
+def molva_import(url: str, path: Path, config: Path, batch: int, variant: str = "") -> dict[str, Any]:
+    """``molva import`` in a fresh process, end to end (interpreter start and imports included); CPU seconds
+    of it and its worker processes. ``variant``: "" (this tree, default jobs), "jobs=N", or "old" (the tree
+    of ``--old`` first on ``PYTHONPATH``)."""
     env = {**os.environ, "MOLVA_DATABASE_URL": url, "MOLVA_CONFIG": str(config)}
+    command = [str(ROOT / ".venv/bin/python"), "-m", "molva", "import", str(path), "--quiet", "--batch", str(batch)]
+    if variant.startswith("jobs="):
+        command += ["--jobs", variant[5:]]
+    elif variant == "old":
+        env["PYTHONPATH"] = str(OLD_TREE)
+    load = round(os.getloadavg()[0], 2)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter()
-    done = subprocess.run([str(ROOT / ".venv/bin/molva"), "import", str(path), "--quiet", "--batch", str(batch)],
-                          env=env, capture_output=True, text=True, check=True)
+    # run from the file's folder: ``python -m`` puts the working directory first on sys.path, before PYTHONPATH
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True, cwd=path.parent)
     wall = time.perf_counter() - wall
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "summary": done.stdout.strip()}
+    return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "load_before": load,
+            "summary": done.stdout.strip()}
 
 
 def count_rows(url: str) -> int:
@@ -177,7 +194,18 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--slices", action="store_true", help="time every 10,000 lines (in process)")
+    parser.add_argument("--jobs", default="", help="comma-separated values of molva import --jobs to compare")
+    parser.add_argument("--old", type=Path, help="a source tree to compare with (run first on PYTHONPATH)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of the comparison (--jobs / --old)")
+    parser.add_argument("--db-prefix", default="molva_bench", help="name prefix of the throwaway PostgreSQL databases")
     args = parser.parse_args()
+    global OLD_TREE, DB_PREFIX
+    DB_PREFIX = args.db_prefix
+    if args.old:
+        OLD_TREE = args.old.resolve()
+    if args.jobs or args.old:
+        compare(args)
+        return
     machine = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
@@ -222,7 +250,7 @@ def postgres(data: Path, config: Path, tuples: list[tuple[Any, ...]], args: argp
     import psycopg
 
     out: dict[str, Any] = {}
-    with throwaway_database(PG_ADMIN, "molva_bench_ref") as ref_url:
+    with throwaway_database(PG_ADMIN, f"{DB_PREFIX}_ref") as ref_url:
         upgrade(ref_url)
         dsn = ref_url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn) as conn:
@@ -237,7 +265,7 @@ def postgres(data: Path, config: Path, tuples: list[tuple[Any, ...]], args: argp
                 conn.commit()
             wall = time.perf_counter() - wall
         out["copy_reference_rows_per_s"] = round(len(tuples) / wall)
-    with throwaway_database(PG_ADMIN, "molva_bench_import") as url:
+    with throwaway_database(PG_ADMIN, f"{DB_PREFIX}_import") as url:
         upgrade(url)
         first = molva_import(url, data, config, args.batch)
         first["mentions_per_s"] = round(args.count / first["seconds"])
@@ -246,6 +274,80 @@ def postgres(data: Path, config: Path, tuples: list[tuple[Any, ...]], args: argp
         out.update(first=first, again=again, rows=rows_first, added_by_reimport=count_rows(url) - rows_first,
                    ratio_to_copy=round(first["mentions_per_s"] / out["copy_reference_rows_per_s"], 2))
     return out
+
+
+def copy_reference(tuples: list[tuple[Any, ...]], batch: int) -> int:
+    """Rows per second of plain COPY of the same rows into a fresh PostgreSQL database of the same schema."""
+    import psycopg
+
+    with throwaway_database(PG_ADMIN, f"{DB_PREFIX}_ref") as ref_url:
+        upgrade(ref_url)
+        with psycopg.connect(ref_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            conn.execute("INSERT INTO sources (id, name, kind, enabled, consecutive_failures, created_at) "
+                         "VALUES (1, 'ref', 'vk', true, 0, now())")
+            conn.commit()
+            wall = time.perf_counter()
+            for start in range(0, len(tuples), batch):
+                with conn.cursor().copy(f"COPY mentions ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in tuples[start:start + batch]:
+                        copy.write_row(row)
+                conn.commit()
+            wall = time.perf_counter() - wall
+    return round(len(tuples) / wall)
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Rounds of: the reference, then each variant (old tree, --jobs values) importing the same file into a
+    fresh database and importing it again; one JSON line per run."""
+    variants = (["old"] if args.old else []) + [f"jobs={value}" for value in args.jobs.split(",") if value]
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        data = tmp / "mentions.jsonl"
+        write_file(data, args.count)
+        config = tmp / "molva.toml"
+        config.write_text("")
+        tuples = reference_tuples(data)
+        print(json.dumps({"count": args.count, "batch": args.batch, "variants": variants, "cpus": os.cpu_count()}),
+              flush=True)
+        for number in range(args.rounds):
+            order = variants if number % 2 == 0 else variants[::-1]  # alternate which runs first
+            backends = ["sqlite", "postgres"] if args.postgres else ["sqlite"]
+            for backend in backends:
+                load = round(os.getloadavg()[0], 2)
+                if backend == "sqlite":
+                    (tmp / "reference.db").unlink(missing_ok=True)
+                    reference = sqlite_reference(tmp, tuples, args.batch)["rows_per_s"]
+                else:
+                    reference = copy_reference(tuples, args.batch)
+                print(json.dumps({"round": number, "backend": backend, "reference_rows_per_s": reference,
+                                  "load_before": load}), flush=True)
+                for variant in order:
+                    result = one_import(backend, tmp, data, config, args, variant)
+                    result["ratio_to_reference_wall"] = round(result["first"]["mentions_per_s"] / reference, 3)
+                    print(json.dumps({"round": number, "backend": backend, "variant": variant, **result},
+                                     ensure_ascii=False), flush=True)
+
+
+def one_import(backend: str, tmp: Path, data: Path, config: Path, args: argparse.Namespace,
+               variant: str) -> dict[str, Any]:
+    def measure(url: str) -> dict[str, Any]:
+        upgrade(url)
+        first = molva_import(url, data, config, args.batch, variant)
+        first["mentions_per_s"] = round(args.count / first["seconds"])
+        first["mentions_per_cpu_s"] = round(args.count / first["cpu_seconds"])
+        first.pop("summary")
+        rows_first = count_rows(url)
+        again = molva_import(url, data, config, args.batch, variant)
+        again.pop("summary")
+        return {"first": first, "again": again, "rows": rows_first, "added_by_reimport": count_rows(url) - rows_first}
+
+    if backend == "sqlite":
+        db = tmp / f"import-{variant}.db"
+        for leftover in tmp.glob(f"import-{variant}.db*"):
+            leftover.unlink()
+        return measure(f"sqlite:///{db}")
+    with throwaway_database(PG_ADMIN, f"{DB_PREFIX}_import") as url:
+        return measure(url)
 
 
 if __name__ == "__main__":

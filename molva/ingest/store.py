@@ -36,7 +36,8 @@ from molva.catalog import Catalog
 from molva.ingest.bulk import copy_insert, driver_connection, is_postgres, one_of, sqlite_in, sqlite_insert
 from molva.ingest.data import MentionData, ReplyData, StoreResult
 from molva.ingest.dedup import ShingleIndex
-from molva.ingest.urls import canonical_or_text, canonical_url, hash_normalized, normalize_text
+from molva.ingest.prepare import Prepared, Preparer
+from molva.ingest.urls import normalize_text
 from molva.models import BrandMention, CrawlRun, Mention, OfficialReply, Source, as_utc, utcnow
 
 PRELOAD_TEXTS = 20_000  # the latest stored mentions searched for near-duplicates of new ones
@@ -85,9 +86,9 @@ class Ingestor:
         self._sqlite = dialect.driver == "pysqlite"
         when = MENTIONS.c.published_at.type.dialect_impl(dialect).bind_processor(dialect)
         self._datetime: Callable[[datetime], Any] = when if when is not None else (lambda value: value)
-        self._officials: dict[tuple[str, str], str | None] = {}  # (kind, author id) -> official brand
         self._brand_names = [brand.name for brand in catalog.brands]  # Catalog.spans gives their index
         self.index = ShingleIndex()
+        self.preparer = Preparer(catalog, self.index)  # the per-post work of a batch not prepared already
         self.counts: dict[str, int] = {"new": 0, "known": 0, "duplicate_url": 0, "near_duplicate": 0,
                                        "replies": 0, "ignored_replies": 0}
         self._forwards: dict[str, list[int]] = {}  # original's canonical URL -> forwards not linked yet
@@ -134,24 +135,37 @@ class Ingestor:
     def store_mention(self, data: MentionData) -> StoreResult:
         return self.store_many([data])[0]
 
-    def store_many(self, items: Sequence[MentionData]) -> list[StoreResult]:
+    def store_many(self, items: Sequence[MentionData],
+                   prepared: Sequence[Prepared | None] | None = None) -> list[StoreResult]:
         """Store a batch, with the same results as storing the items one by one in order.
 
         Near-duplicates are linked as one by one (the earliest copy is the root). A row that another process
-        stores meanwhile (scale-out) is skipped by the INSERT and reported as known.
+        stores meanwhile (scale-out) is skipped by the INSERT and reported as known. ``prepared``: each item's
+        :class:`Prepared` values from this ingestor's catalog (``molva import`` computes them in worker
+        processes; ``None`` for any of them, or no list, and the ingestor prepares those that are not stored yet
+        itself).
         """
         if not items:
             return []
         session = self.session
         known = self._known(list(dict.fromkeys(item.external_id for item in items)))
-        canonicals = {item.external_id: canonical_url(item.url) for item in items if item.external_id not in known}
+        missing = [i for i, item in enumerate(items)
+                   if item.external_id not in known and (prepared is None or prepared[i] is None)]
+        if missing:  # not stored yet and not prepared: prepared here, in one pass
+            prepared = list(prepared) if prepared is not None else [None] * len(items)
+            for i, made in zip(missing, self.preparer.prepare([items[i] for i in missing]), strict=True):
+                prepared[i] = made
+        elif prepared is None:
+            prepared = [None] * len(items)
+        canonicals = {item.external_id: prep.canonical for item, prep in zip(items, prepared, strict=True)
+                      if prep is not None and item.external_id not in known}
         taken = self._taken_urls(list(set(canonicals.values())))
         results: list[StoreResult] = []
         pending: dict[str, dict[str, Any]] = {}  # external id -> the row to insert
         fresh: list[tuple[int, MentionData, dict[str, Any]]] = []
         changed: dict[int, dict[str, Any]] = {}
         now = utcnow()
-        for item in items:
+        for item, prep in zip(items, prepared, strict=True):
             stored = known.get(item.external_id)
             if stored is not None:
                 self.counts["known"] += 1
@@ -171,7 +185,8 @@ class Ingestor:
                 results.append(StoreResult("duplicate_url"))
                 continue
             taken.add(canonical)
-            row = pending[item.external_id] = self._row(item, canonical, now)
+            assert prep is not None
+            row = pending[item.external_id] = self._row(item, prep, now)
             fresh.append((len(results), item, row))
             results.append(StoreResult("new", None, session=session))
         if changed:
@@ -234,34 +249,19 @@ class Ingestor:
                 changed = True
         return changed
 
-    def _official(self, kind: str, account: str) -> str | None:
-        """The brand whose official account posted (``Catalog.official_brand``, remembered per account)."""
-        key = (kind, account)
-        if key in self._officials:
-            return self._officials[key]
-        if len(self._officials) > 100_000:
-            self._officials.clear()
-        brand = self.catalog.official_brand(kind, account)
-        name = self._officials[key] = brand.name if brand is not None else None
-        return name
-
-    def _row(self, data: MentionData, canonical: str, now: datetime) -> dict[str, Any]:
-        official = self._official(data.kind, data.author_id) if data.author_id else None
-        normalized = normalize_text(f"{data.title} {data.text}" if data.title else f" {data.text}")
+    def _row(self, data: MentionData, prep: Prepared, now: datetime) -> dict[str, Any]:
         published = data.published_at
         return {
             "source_id": self.source_id, "kind": data.kind, "external_id": data.external_id, "url": data.url,
-            "canonical_url": canonical, "author": data.author, "author_id": data.author_id,
+            "canonical_url": prep.canonical, "author": data.author, "author_id": data.author_id,
             "author_followers": data.author_followers, "title": data.title, "text": data.text,
             "language": data.language, "fetched_at": now,
             "published_at": published if published.tzinfo is UTC else as_utc(published),
             "likes": data.likes, "reposts": data.reposts, "comments": data.comments, "views": data.views,
             "rating": data.rating, "parent_id": None, "parent_external_id": data.parent_external_id,
             "thread_external_id": data.thread_external_id,
-            "forwarded_from": canonical_or_text(data.forwarded_from),
-            "content_hash": hash_normalized(normalized), "near_duplicate_of_id": None,
-            "official_brand": official, "crawl_run_id": self.run_id,
-            "normalized": normalized,
+            "forwarded_from": prep.forwarded, "content_hash": prep.content_hash, "near_duplicate_of_id": None,
+            "official_brand": prep.official, "crawl_run_id": self.run_id, "prepared": prep,
         }
 
     def _insert(self, fresh: list[tuple[int, MentionData, dict[str, Any]]]) -> None:
@@ -363,13 +363,14 @@ class Ingestor:
         published = row["published_sql"] if self._sqlite else row["published_at"]  # as it is written
         names = self._brand_names
         text = data.text
-        for start, end, index in self.catalog.spans(text):  # Catalog.match without its objects
+        prep: Prepared = row["prepared"]
+        for start, end, index in prep.spans:  # Catalog.match without its objects
             name = names[index]
             if name not in found:
                 found[name] = (mention_id, name, text[start:end][:200], start, end, published, False, None, False)
         if data.title:
             title = data.title
-            for start, end, index in self.catalog.spans(title):
+            for start, end, index in prep.title_spans:
                 name = names[index]
                 if name not in found:
                     found[name] = (mention_id, name, title[start:end][:200], 0, 0, published, False, None, False)
@@ -396,9 +397,8 @@ class Ingestor:
         forwards = self._forward_targets(list({row["forwarded_from"] for _, _, row in stored
                                                if row["forwarded_from"] and "://" in row["forwarded_from"]}))
         earlier: dict[str, list[tuple[Any, int]]] = {}  # the batch's own copies, as they are linked in turn
-        prepared = self.index.prepare([self._normalized(row) for _, _, row in stored])
-        plan = [(row, *self._copy_of(row, brands[row["id"]], copies, earlier, forwards, row_grams, row_keys))
-                for (_, _, row), (row_grams, row_keys) in zip(stored, prepared, strict=True)]
+        plan = [(row, *self._copy_of(row, brands[row["id"]], copies, earlier, forwards, prep.grams, prep.keys))
+                for _, _, row in stored for prep in (row.pop("prepared"),)]
         self._link_all(plan)
 
     def _hash_copies(self, hashes: set[str], batch: set[int]) -> dict[str, list[tuple[Any, int]]]:
@@ -435,13 +435,6 @@ class Ingestor:
         for url, mention_id in rows:
             found[url] = min(mention_id, found.get(url, mention_id))
         return found
-
-    @staticmethod
-    def _normalized(row: dict[str, Any]) -> str | None:
-        normalized: str = row.pop("normalized")
-        if row["official_brand"] is not None:  # brands' own posts repeat their templates; they are not reposts
-            return None
-        return normalized
 
     def _copy_of(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[Any, int]]],
                  earlier: dict[str, list[tuple[Any, int]]], forwards: dict[str, int], grams: frozenset[int],
