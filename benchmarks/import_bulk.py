@@ -4,13 +4,12 @@ then the re-import of the same file (must add zero rows). With ``--postgres``, t
 PostgreSQL database beside ``COPY`` of the same rows. With ``--slices``, the CPU time of each 10,000 lines (in process) (the last
 slice must be as fast as the first: the cost per post does not grow with the table).
 
-With ``--jobs 1,2`` each import runs once per value of ``molva import --jobs`` (1: one process), and with
-``--old TREE`` (a source tree, e.g. ``git archive main | tar -x -C /tmp/old``) also with that code first on
-``PYTHONPATH``, alternating, ``--rounds`` times, each round with its own reference; the load average before
+With ``--old TREE`` (a source tree, e.g. ``git archive main | tar -x -C /tmp/old``) the import runs with that
+code first on ``PYTHONPATH`` and with this tree's, alternating, ``--rounds`` times, each round with its own reference; the load average before
 each run is reported (the machine may be shared).
 
     .venv/bin/python benchmarks/import_bulk.py --count 100000 [--postgres] [--slices]
-    .venv/bin/python benchmarks/import_bulk.py --count 100000 --postgres --jobs 1,2 --old /tmp/old --rounds 2
+    .venv/bin/python benchmarks/import_bulk.py --count 100000 --postgres --old /tmp/old --rounds 2
 """
 
 from __future__ import annotations
@@ -127,13 +126,10 @@ def sqlite_reference(tmp: Path, tuples: list[tuple[Any, ...]], batch: int, every
 
 def molva_import(url: str, path: Path, config: Path, batch: int, variant: str = "") -> dict[str, Any]:
     """``molva import`` in a fresh process, end to end (interpreter start and imports included); CPU seconds
-    of it and its worker processes. ``variant``: "" (this tree, default jobs), "jobs=N", or "old" (the tree
-    of ``--old`` first on ``PYTHONPATH``)."""
+    of it. ``variant``: "new" (this tree) or "old" (the tree of ``--old`` first on ``PYTHONPATH``)."""
     env = {**os.environ, "MOLVA_DATABASE_URL": url, "MOLVA_CONFIG": str(config)}
     command = [str(ROOT / ".venv/bin/python"), "-m", "molva", "import", str(path), "--quiet", "--batch", str(batch)]
-    if variant.startswith("jobs="):
-        command += ["--jobs", variant[5:]]
-    elif variant == "old":
+    if variant == "old":
         env["PYTHONPATH"] = str(OLD_TREE)
     load = round(os.getloadavg()[0], 2)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -194,16 +190,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--slices", action="store_true", help="time every 10,000 lines (in process)")
-    parser.add_argument("--jobs", default="", help="comma-separated values of molva import --jobs to compare")
     parser.add_argument("--old", type=Path, help="a source tree to compare with (run first on PYTHONPATH)")
-    parser.add_argument("--rounds", type=int, default=1, help="rounds of the comparison (--jobs / --old)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of the comparison (--old)")
     parser.add_argument("--db-prefix", default="molva_bench", help="name prefix of the throwaway PostgreSQL databases")
     args = parser.parse_args()
     global OLD_TREE, DB_PREFIX
     DB_PREFIX = args.db_prefix
     if args.old:
         OLD_TREE = args.old.resolve()
-    if args.jobs or args.old:
+    if args.old:
         compare(args)
         return
     machine = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
@@ -297,9 +292,9 @@ def copy_reference(tuples: list[tuple[Any, ...]], batch: int) -> int:
 
 
 def compare(args: argparse.Namespace) -> None:
-    """Rounds of: the reference, then each variant (old tree, --jobs values) importing the same file into a
+    """Rounds of: the reference, then each variant (the old tree, this one) importing the same file into a
     fresh database and importing it again; one JSON line per run."""
-    variants = (["old"] if args.old else []) + [f"jobs={value}" for value in args.jobs.split(",") if value]
+    variants = ["old", "new"]
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         data = tmp / "mentions.jsonl"

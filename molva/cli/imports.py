@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -17,12 +16,8 @@ from molva.cli.app import get_session_factory, get_settings, load_catalog_for, m
 @click.option("--batch", type=click.IntRange(1, 100_000), default=2000, show_default=True,
               help="Mentions per transaction.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Processes in all: this one stores, JOBS-1 workers parse and prepare the lines (text, URLs, "
-                   "hashes, brands, shingles). Default: the number of CPUs; 1: all in one process (the same "
-                   "results).")
 @click.pass_context
-def import_(ctx: click.Context, path: Path, fmt: str | None, batch: int, quiet: bool, jobs: int | None) -> None:
+def import_(ctx: click.Context, path: Path, fmt: str | None, batch: int, quiet: bool) -> None:
     """Import mentions from FILE (JSON Lines or CSV): dedup, brand matching and official replies as in a crawl.
 
     One object a line: source, kind (vk|telegram|rss|reviews|mastodon), external_id, url, text,
@@ -36,12 +31,10 @@ def import_(ctx: click.Context, path: Path, fmt: str | None, batch: int, quiet: 
     settings = get_settings(ctx)
     require_schema(ctx)
     configured = {source.name: source for source in settings.sources}
-    if jobs is None:
-        jobs = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc="импорт", disable=quiet,
               file=sys.stderr) as bar:
         summary = import_file(path, get_session_factory(ctx), load_catalog_for(ctx), configured, fmt=fmt,
-                              batch=batch, progress=bar.update, jobs=jobs)
+                              batch=batch, progress=bar.update)
     for message in summary.error_samples:
         click.echo(f"ошибка: {message}", err=True)
     if summary.errors > len(summary.error_samples):

@@ -8,13 +8,10 @@ official reply to the parent (as the crawlers store it). A source named in the f
 is created. Bad lines are reported with their line number and skipped; the rest is stored (committed every
 batch, so a killed import keeps what it stored and a second run adds only the rest).
 
-The work per line that needs no database and no shared state — JSON (or the CSV row's fields), validation,
-text cleaning, canonical URL, content hash, brand spans, shingles and MinHash keys (:class:`LinePreparer`) —
-runs on chunks of lines, in ``jobs`` - 1 worker processes when ``jobs`` > 1 (the chunks come back in order;
-``jobs`` counts this process, which has the other half of the work). This process keeps everything stateful:
-the near-duplicate index and decisions, the statements, counts, errors with their line numbers and the
-progress. When ``jobs`` is 1 the same functions run in this process (the mentions are prepared by the
-ingestor, only those not stored yet), so the stored rows are the same either way.
+The work per line that needs no database (JSON or the CSV row's fields, validation, the source's name) is
+:class:`LineParser`'s; the ingestor prepares the mentions it stores (canonical URL, content hash, brand spans,
+shingles: :mod:`molva.ingest.prepare`), a batch at a time. The cyclic garbage collector scans less while an
+import runs (:func:`fewer_collections`).
 """
 
 from __future__ import annotations
@@ -22,20 +19,11 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import itertools
 import json
-import multiprocessing
-import os
-import pickle
-import threading
-import time
-import traceback
-from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,7 +34,7 @@ from molva import sources as source_kinds
 from molva.catalog import Catalog
 from molva.ingest.bulk import driver_connection
 from molva.ingest.data import MentionData, ReplyData
-from molva.ingest.prepare import Prepared, Preparer
+from molva.ingest.prepare import Preparer
 from molva.ingest.runs import finish_run, get_or_create_source, start_run
 from molva.ingest.store import Ingestor
 from molva.models import Source
@@ -61,7 +49,6 @@ MAX_ERRORS_KEPT = 100
 SQLITE_CACHE_KIB = 256 * 1024  # the import's own SQLite page cache
 SQLITE_CHECKPOINT_PAGES = 16_384  # the import's WAL is checkpointed at 64 MB (SQLite's default: 4 MB)
 STALE_RUN = timedelta(hours=6)  # another process's run older than this was killed (as crawlers.runner)
-CHUNK_LINES = 500  # lines handed to a worker at once
 GC_YOUNG = 50_000  # allocations between young-generation collections during an import (Python's default: 700)
 
 
@@ -185,17 +172,15 @@ def read_rows(stream: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] |
         yield number, decode_line(raw)
 
 
-# (line number, error message) | (line number, source name, item, its Prepared values or None for a reply)
-Parsed = tuple[int, str] | tuple[int, str, MentionData | ReplyData, Prepared | None]
+# (line number, error message) | (line number, source name, item)
+Parsed = tuple[int, str] | tuple[int, str, MentionData | ReplyData]
 
 
-class LinePreparer:
-    """Turns chunks of raw lines into items with their :class:`Prepared` values, or error messages; no
-    database, no state that the result depends on (runs in worker processes, or in the importer's own)."""
+class LineParser:
+    """Turns decoded rows into items (a mention, or a brand's official reply) or error messages; no database."""
 
-    def __init__(self, catalog: Catalog, kinds: Collection[str], *, prepare: bool = True) -> None:
+    def __init__(self, catalog: Catalog, kinds: Collection[str]) -> None:
         self.catalog = catalog
-        self.prepare = prepare  # False: the items only (the ingestor prepares those it stores, in one process)
         self.kinds = frozenset(kinds)
         self.preparer = Preparer(catalog)
         self.names: dict[tuple[str, str], str | None] = {}  # (source, kind) -> why it is not a valid source
@@ -227,123 +212,8 @@ class LinePreparer:
             return number, name, ReplyData(
                 kind=data.kind, parent_external_id=data.parent_external_id, account=data.author_id,
                 reply_external_id=data.external_id, replied_at=data.published_at, text=data.text, url=data.url,
-            ), None
-        return number, name, data, None
-
-    def __call__(self, chunk: list[tuple[int, str | dict[str, Any]]]) -> list[Parsed]:
-        parsed = [self.parse(number, decode_line(raw)) for number, raw in chunk]
-        if not self.prepare:
-            return parsed
-        mentions = [i for i, one in enumerate(parsed) if len(one) == 4 and isinstance(one[2], MentionData)]
-        # one pass over the chunk's mentions (the shingles and MinHash keys are computed a chunk at a time)
-        prepared = self.preparer.prepare([parsed[i][2] for i in mentions])  # type: ignore[misc]
-        for i, prep in zip(mentions, prepared, strict=True):
-            number, name, data, _ = parsed[i]  # type: ignore[misc]
-            parsed[i] = (number, name, data, prep)
-        return parsed
-
-
-def _serve(connection: Connection, preparer: LinePreparer, parent: int) -> None:
-    """A worker process: prepare each chunk that comes through ``connection`` and send the result back, until
-    an empty message (or the importer's end)."""
-
-    def watch() -> None:  # a killed importer leaves no worker behind (a sibling may hold its pipe open)
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="molva-import-parent", daemon=True).start()
-    gc.freeze()  # what the worker was forked with, once
-    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
-    while True:
-        try:
-            message = connection.recv_bytes()
-        except EOFError:
-            return
-        if not message:
-            return
-        try:
-            preparer.prepare, chunk = pickle.loads(message)
-            answer = pickle.dumps((True, preparer(chunk)), pickle.HIGHEST_PROTOCOL)
-        except Exception:  # handed to the importer, which raises it
-            answer = pickle.dumps((False, traceback.format_exc()), pickle.HIGHEST_PROTOCOL)
-        connection.send_bytes(answer)
-
-
-def chunked(lines: Iterable[tuple[int, str | dict[str, Any]]],
-            size: int | None = None) -> Iterator[list[tuple[int, str | dict[str, Any]]]]:
-    """Lists of ``size`` (default ``CHUNK_LINES``) lines."""
-    size = size or CHUNK_LINES
-    chunk: list[tuple[int, str | dict[str, Any]]] = []
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def prepared_chunks(chunks: Iterable[list[tuple[int, str | dict[str, Any]]]], preparer: LinePreparer,
-                    workers: int = 0, prepare: Callable[[], bool] = lambda: True) -> Iterator[list[Parsed]]:
-    """``preparer`` of each chunk, in order: in this process (``workers`` 0), or in ``workers`` worker
-    processes started once (each gets ``preparer``, catalog included, at its start: forked where the platform
-    can). ``prepare()``, asked per chunk sent: whether the workers also prepare its mentions (else they only
-    parse them, and the ingestor prepares those it stores).
-
-    Chunk *k* goes to worker *k* mod ``workers``, which has one chunk at a time: the next is sent to it as
-    soon as its result has been read, so the file is read ``workers`` chunks ahead of what is stored, and no
-    pipe can fill up both ways. Plain pipes read in this thread: no helper threads here competing for the
-    interpreter (``ProcessPoolExecutor``'s cost ~30 µs of this process's CPU per line in a measurement).
-    """
-    if workers <= 0:
-        for chunk in chunks:
-            yield preparer(chunk)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    connections: list[Connection] = []
-    processes = []
-    try:
-        for _ in range(workers):
-            ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs, preparer, os.getpid()), daemon=True,
-                                      name="molva-import-worker")
-            process.start()
-            theirs.close()
-            connections.append(ours)
-            processes.append(process)
-        source = iter(chunks)
-        sent = 0
-        for connection in connections:  # one chunk for each worker to start with
-            chunk = next(source, [])
-            if not chunk:
-                break
-            connection.send_bytes(pickle.dumps((prepare(), chunk), pickle.HIGHEST_PROTOCOL))
-            sent += 1
-        for number in itertools.count():
-            if number >= sent:
-                break
-            connection = connections[number % workers]
-            ok, result = pickle.loads(connection.recv_bytes())
-            if not ok:
-                raise RuntimeError(f"import worker failed:\n{result}")
-            chunk = next(source, [])
-            if chunk:
-                connection.send_bytes(pickle.dumps((prepare(), chunk), pickle.HIGHEST_PROTOCOL))
-                sent += 1
-            yield result
-        for connection in connections:
-            connection.send_bytes(b"")
-        for process in processes:
-            process.join()
-    finally:
-        for connection in connections:
-            connection.close()
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-                process.join()
+            )
+        return number, name, data
 
 
 def detect_format(path: Path) -> str:
@@ -361,13 +231,12 @@ class Importer:
         self.batch = batch
         self.summary = ImportSummary()
         self.ingestors: dict[str, Ingestor] = {}
-        self.buffers: dict[str, list[tuple[int, MentionData | ReplyData, Prepared | None]]] = {}
+        self.buffers: dict[str, list[tuple[int, MentionData | ReplyData]]] = {}
         self.late_replies: list[tuple[str, int, ReplyData]] = []
         self.stored = 0
-        self.new_share = 1.0  # of the mentions of the latest batch stored
         self.analyze_at = 2 * batch
         # Molva's own kinds and those of installed plugins
-        self.lines = LinePreparer(catalog, source_kinds.kinds())
+        self.lines = LineParser(catalog, source_kinds.kinds())
 
     def _ingestor(self, name: str, kind: str) -> Ingestor:
         ingestor = self.ingestors.get(name)
@@ -383,24 +252,17 @@ class Importer:
             self.session.commit()
         return ingestor
 
-    def mostly_new(self) -> bool:
-        """Whether most mentions of the latest stored batch were new (before the first batch: yes)."""
-        return self.new_share >= 0.5
-
     def add(self, number: int, row: dict[str, Any] | RowError) -> None:
         """One decoded row (its mention is prepared by the ingestor, with its batch)."""
-        self.add_parsed(self.lines.parse(number, row))
-
-    def add_parsed(self, parsed: Parsed) -> None:
-        """One line as :class:`LinePreparer` made it (in this process or a worker's)."""
+        parsed = self.lines.parse(number, row)
         self.summary.lines += 1
         if len(parsed) == 2:
             self.summary.error(*parsed)
             return
-        number, name, item, prep = parsed
+        number, name, item = parsed
         ingestor = self._ingestor(name, item.kind)
         buffer = self.buffers.setdefault(ingestor.source.name, [])
-        buffer.append((number, item, prep))
+        buffer.append((number, item))
         if len(buffer) >= self.batch:
             self.flush(ingestor.source.name)
 
@@ -420,13 +282,10 @@ class Importer:
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
             cursor.execute("PRAGMA temp_store = MEMORY")
-        mentions = [(item, prep) for _, item, prep in items if isinstance(item, MentionData)]
-        new = ingestor.counts["new"]
-        ingestor.store_many([item for item, _ in mentions], [prep for _, prep in mentions])
-        if mentions:
-            self.new_share = (ingestor.counts["new"] - new) / len(mentions)
+        mentions = [item for _, item in items if isinstance(item, MentionData)]
+        ingestor.store_many(mentions)
         self._analyze_as_it_grows(len(mentions))
-        for number, item, _ in items:
+        for number, item in items:
             if isinstance(item, ReplyData) and not ingestor.store_reply(item):
                 ingestor.counts["ignored_replies"] -= 1  # retried at the end: the parent may come later
                 self.late_replies.append((name, number, item))
@@ -462,11 +321,9 @@ class Importer:
 
 
 def import_file(path: Path, factory: sessionmaker[Session], catalog: Catalog, configured: dict[str, SourceConfig],
-                *, fmt: str | None = None, batch: int = 2000, progress: Callable[[int], None] | None = None,
-                jobs: int = 1) -> ImportSummary:
-    """Import ``path`` (``-`` is standard input); ``progress(bytes read)`` is called as lines are stored;
-    ``jobs``: processes in all (this one stores; ``jobs`` - 1 workers parse and prepare the lines; 1: all in
-    this process; the same results)."""
+                *, fmt: str | None = None, batch: int = 2000,
+                progress: Callable[[int], None] | None = None) -> ImportSummary:
+    """Import ``path`` (``-`` is standard input); ``progress(bytes read)`` is called as lines are read."""
     importer = Importer(factory, catalog, configured, batch)
     fmt = fmt or detect_format(path)
     raw: IO[bytes] = open(path, "rb")
@@ -474,23 +331,11 @@ def import_file(path: Path, factory: sessionmaker[Session], catalog: Catalog, co
         with fewer_collections():
             stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace",
                                       newline="" if fmt == "csv" else None)
-            positions: deque[int] = deque()  # the file position after each chunk read, for the progress bar
-
-            def chunks() -> Iterator[list[tuple[int, str | dict[str, Any]]]]:
-                for chunk in chunked(read_lines(stream, fmt)):
-                    positions.append(raw.tell())
-                    yield chunk
-
             last = 0
-            # one process: the ingestor prepares the mentions it stores (not those stored already); with
-            # workers, they prepare every mention while most of the lines read are new (a re-import: they only
-            # parse, and the ingestor prepares the few new ones)
-            importer.lines.prepare = False
-            for parsed in prepared_chunks(chunks(), importer.lines, jobs - 1, importer.mostly_new):
-                for one in parsed:
-                    importer.add_parsed(one)
-                position = positions.popleft()
-                if progress is not None and position > last:
+            for number, row in read_rows(stream, fmt):
+                importer.add(number, row)
+                if progress is not None and number % 1000 == 0:
+                    position = raw.tell()
                     progress(position - last)
                     last = position
             if progress is not None:

@@ -1,9 +1,8 @@
 """The per-post work that needs no database and no shared state: canonical URL, normalised text and its
 content hash, the official account, catalog brand spans, word shingles and MinHash band keys.
 
-The :class:`~molva.ingest.store.Ingestor` prepares a batch itself (crawls), or takes the batch already
-prepared (``molva import --jobs N`` prepares in worker processes, see :mod:`molva.ingest.importer`); either
-way the same :class:`Preparer` computes the same values, so what is stored does not depend on where.
+The :class:`~molva.ingest.store.Ingestor` prepares the new mentions of each batch it stores (crawls and
+``molva import`` alike) in one pass; the importer's line parser asks it only who posted officially.
 """
 
 from __future__ import annotations

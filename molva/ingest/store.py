@@ -135,28 +135,21 @@ class Ingestor:
     def store_mention(self, data: MentionData) -> StoreResult:
         return self.store_many([data])[0]
 
-    def store_many(self, items: Sequence[MentionData],
-                   prepared: Sequence[Prepared | None] | None = None) -> list[StoreResult]:
+    def store_many(self, items: Sequence[MentionData]) -> list[StoreResult]:
         """Store a batch, with the same results as storing the items one by one in order.
 
         Near-duplicates are linked as one by one (the earliest copy is the root). A row that another process
-        stores meanwhile (scale-out) is skipped by the INSERT and reported as known. ``prepared``: each item's
-        :class:`Prepared` values from this ingestor's catalog (``molva import`` computes them in worker
-        processes; ``None`` for any of them, or no list, and the ingestor prepares those that are not stored yet
-        itself).
+        stores meanwhile (scale-out) is skipped by the INSERT and reported as known. Only the items not stored
+        yet are prepared (:class:`~molva.ingest.prepare.Preparer`, in one pass), so a re-import prepares nothing.
         """
         if not items:
             return []
         session = self.session
         known = self._known(list(dict.fromkeys(item.external_id for item in items)))
-        missing = [i for i, item in enumerate(items)
-                   if item.external_id not in known and (prepared is None or prepared[i] is None)]
-        if missing:  # not stored yet and not prepared: prepared here, in one pass
-            prepared = list(prepared) if prepared is not None else [None] * len(items)
-            for i, made in zip(missing, self.preparer.prepare([items[i] for i in missing]), strict=True):
-                prepared[i] = made
-        elif prepared is None:
-            prepared = [None] * len(items)
+        missing = [i for i, item in enumerate(items) if item.external_id not in known]
+        prepared: list[Prepared | None] = [None] * len(items)
+        for i, made in zip(missing, self.preparer.prepare([items[i] for i in missing]), strict=True):
+            prepared[i] = made
         canonicals = {item.external_id: prep.canonical for item, prep in zip(items, prepared, strict=True)
                       if prep is not None and item.external_id not in known}
         taken = self._taken_urls(list(set(canonicals.values())))

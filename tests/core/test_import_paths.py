@@ -1,4 +1,5 @@
-"""``molva import --jobs N``: lines prepared in worker processes store exactly what one process stores."""
+"""``molva import``: a file imported in batches stores exactly what the same lines added one at a time store
+(``Importer.add``), on SQLite and PostgreSQL: tables, counts, created sources and error lines."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from sqlalchemy import create_engine, text
 
 from molva.catalog import load_catalog
 from molva.db import make_sessionmaker, throwaway_database, upgrade
-from molva.ingest import importer
 from molva.ingest.importer import Importer, ImportSummary, import_file, read_rows
 from tests.pg import PG_ADMIN_URL, postgres_reachable
 
@@ -81,13 +81,13 @@ def _dump(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
             for table, columns in TABLES.items()}
 
 
-def _import(url: str, path: Path, jobs: int, *, per_row: bool = False) -> tuple[list[ImportSummary], dict[str, Any]]:
-    """The first 60% of the file, then all of it (known lines, which the workers then only parse, then new
-    ones); the summaries of both and the tables."""
+def _import(url: str, path: Path, *, per_row: bool = False) -> tuple[list[ImportSummary], dict[str, Any]]:
+    """The first 60% of the file, then all of it (known lines, then new ones); the summaries of both and the
+    tables."""
     upgrade(url)
     factory = make_sessionmaker(url)
     catalog = load_catalog()
-    part = path.with_name(f"part-{jobs}-{per_row}.jsonl")
+    part = path.with_name(f"part-{per_row}.jsonl")
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     part.write_text("".join(lines[:len(lines) * 3 // 5]), encoding="utf-8")
     summaries = []
@@ -99,7 +99,7 @@ def _import(url: str, path: Path, jobs: int, *, per_row: bool = False) -> tuple[
                     job.add(number, row)
             summaries.append(job.finish())
         else:
-            summaries.append(import_file(one, factory, catalog, {}, batch=23, jobs=jobs))
+            summaries.append(import_file(one, factory, catalog, {}, batch=23))
     engine = create_engine(url)
     with engine.connect() as conn:
         dump = _dump(conn)
@@ -109,8 +109,7 @@ def _import(url: str, path: Path, jobs: int, *, per_row: bool = False) -> tuple[
 
 
 @pytest.fixture
-def dump_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(importer, "CHUNK_LINES", 19)  # many chunks, several in flight, batches across them
+def dump_file(tmp_path: Path) -> Path:
     lines_text.clear()
     path = tmp_path / "dump.jsonl"
     path.write_text("\n".join(_lines()) + "\n\n", encoding="utf-8")
@@ -130,9 +129,9 @@ def _check_same(results: list[tuple[list[ImportSummary], dict[str, Any]]]) -> No
             assert other_dump[table] == dump[table], table
 
 
-def test_workers_store_exactly_what_one_process_stores(tmp_path: Path, dump_file: Path) -> None:
-    _check_same([_import(f"sqlite:///{tmp_path / f'{name}.db'}", dump_file, jobs, per_row=name == "rows")
-                 for name, jobs in (("one", 1), ("two", 2), ("three", 3), ("rows", 1))])
+def test_a_file_stores_exactly_what_its_lines_one_by_one_store(tmp_path: Path, dump_file: Path) -> None:
+    _check_same([_import(f"sqlite:///{tmp_path / f'{name}.db'}", dump_file, per_row=name == "rows")
+                 for name in ("file", "rows")])
 
 
 @contextmanager
@@ -140,13 +139,13 @@ def _postgres() -> Iterator[str]:
     reason = postgres_reachable()
     if reason:
         pytest.skip(reason)
-    with throwaway_database(PG_ADMIN_URL, "molva_test_jobs") as url:
+    with throwaway_database(PG_ADMIN_URL, "molva_test_import_paths") as url:
         yield url
 
 
-def test_workers_store_exactly_what_one_process_stores_on_postgres(dump_file: Path) -> None:
+def test_a_file_stores_exactly_what_its_lines_one_by_one_store_on_postgres(dump_file: Path) -> None:
     results = []
-    for jobs in (1, 2):
+    for per_row in (False, True):
         with _postgres() as url:
-            results.append(_import(url, dump_file, jobs))
+            results.append(_import(url, dump_file, per_row=per_row))
     _check_same(results)
