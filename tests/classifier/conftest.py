@@ -1,10 +1,18 @@
-"""Fixtures for the classifier tests: the shipped model (loaded once), a tiny transformers checkpoint."""
+"""Fixtures for the classifier tests: the shipped models and catalog (loaded once), a tiny transformers checkpoint."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(scope="session")
+def catalog():  # type: ignore[no-untyped-def]
+    """The shipped brand catalog (the per-brand rule tests find brands with it)."""
+    from molva.catalog import load_catalog
+
+    return load_catalog()
 
 
 @pytest.fixture(scope="session")

@@ -10,30 +10,11 @@ import pytest
 from classifier.analyze import Stats, analyze_lines
 from classifier.structure import adjust, with_label
 from classifier.structure_rules import structural_label
-from molva.catalog import load_catalog
-
-Span = tuple[int, int]
-
-
-@pytest.fixture(scope="module")
-def catalog():  # type: ignore[no-untyped-def]
-    return load_catalog()
-
-
-def spans(catalog, text: str) -> dict[str, list[Span]]:  # type: ignore[no-untyped-def]
-    out: dict[str, list[Span]] = {}
-    for m in catalog.match(text):
-        out.setdefault(m.brand, []).append((m.start, m.end))
-    return out
+from tests.classifier.brand_rules import per_brand, spans
 
 
 def labels(catalog, text: str) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
-    found = spans(catalog, text)
-    result = {}
-    for brand, own in found.items():
-        others = [s for b, ss in found.items() if b != brand for s in ss]
-        result[brand] = structural_label(text, own, others)
-    return result
+    return per_brand(catalog, text, structural_label)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -5,23 +5,11 @@ from __future__ import annotations
 import pytest
 
 from classifier.structure_figures import figure_label
-from molva.catalog import load_catalog
-
-Span = tuple[int, int]
-
-
-@pytest.fixture(scope="module")
-def catalog():  # type: ignore[no-untyped-def]
-    return load_catalog()
+from tests.classifier.brand_rules import per_brand
 
 
 def figures(catalog, text: str) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
-    found: dict[str, list[Span]] = {}
-    for m in catalog.match(text):
-        found.setdefault(m.brand, []).append((m.start, m.end))
-    assert len(found) == 2, found
-    return {b: figure_label(text, own, [s for o, ss in found.items() if o != b for s in ss])
-            for b, own in found.items()}
+    return per_brand(catalog, text, figure_label, brands=2)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pytest
 
@@ -13,23 +13,7 @@ from classifier.structure_lexicon import slang_label
 from classifier.structure_relations import ellipsis_relation, place_neutral
 from classifier.structure_rules import structural_label
 from classifier.structure_verdicts import complaint_question_label
-from molva.catalog import load_catalog
-
-Span = tuple[int, int]
-Rule = Callable[[str, Sequence[Span] | None, Sequence[Span] | None], object]
-
-
-@pytest.fixture(scope="module")
-def catalog():  # type: ignore[no-untyped-def]
-    return load_catalog()
-
-
-def per_brand(catalog, text: str, rule: Rule) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    found: dict[str, list[Span]] = {}
-    for m in catalog.match(text):
-        found.setdefault(m.brand, []).append((m.start, m.end))
-    return {brand: rule(text, own, [s for b, ss in found.items() if b != brand for s in ss])
-            for brand, own in found.items()}
+from tests.classifier.brand_rules import per_brand
 
 
 @pytest.mark.parametrize("text, expected", [

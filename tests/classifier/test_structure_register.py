@@ -7,28 +7,13 @@ import pytest
 
 from classifier.structure import adjust
 from classifier.structure_register import context_mention, register_label, report_post, shared_scores
-from molva.catalog import load_catalog
-
-Span = tuple[int, int]
-
-
-@pytest.fixture(scope="module")
-def catalog():  # type: ignore[no-untyped-def]
-    return load_catalog()
-
-
-def spans(catalog, text: str) -> dict[str, list[Span]]:  # type: ignore[no-untyped-def]
-    out: dict[str, list[Span]] = {}
-    for m in catalog.match(text):
-        out.setdefault(m.brand, []).append((m.start, m.end))
-    return out
+from tests.classifier.brand_rules import Span, per_brand, spans
 
 
 def register(catalog, text: str) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
-    found = spans(catalog, text)
+    found = per_brand(catalog, text, register_label)
     assert len(found) >= 2, found
-    return {b: register_label(text, own, [s for o, ss in found.items() if o != b for s in ss])
-            for b, own in found.items()}
+    return found
 
 
 @pytest.mark.parametrize("text", [
