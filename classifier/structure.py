@@ -39,8 +39,9 @@ from classifier.structure_figures import figure_label
 from classifier.structure_irony import ironic_praise
 from classifier.structure_lexicon import slang_label
 from classifier.structure_register import register_label, shared_scores, voiced_sentences
-from classifier.structure_relations import ellipsis_relation, place_neutral
+from classifier.structure_relations import ellipsis_relation, hedged_not_negative, place_neutral
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
+from classifier.structure_switch import switch_across
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
 from classifier.structure_verdicts import (
     alternative_question,
@@ -134,6 +135,7 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     out = []
     for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
         label = direct_label(text, tgt, oth)
+        ruled = label is not None
         relation = None if label is not None else relative_to_other(text, tgt, oth)
         if relation is not None:
             other = lookup(i)
@@ -146,6 +148,8 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
             label = "neutral"
         if label is None and contrast is not None:
             label = contrast.get(i)
+        if (label or _top(sc)) == "negative" and not ruled and hedged_not_negative(text, tgt, oth):
+            label = "neutral"  # "не скажу, что X плохой": the negative verdict is denied
         out.append(with_label(sc, label) if label is not None else sc)
     return out
 
@@ -158,7 +162,8 @@ def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span
         return register
     if ironic_praise(text, target, others):
         return "negative"
-    return structural_label(text, target, others) or verdict_label(text, target, others) \
+    return structural_label(text, target, others) or switch_across(text, target, others) \
+        or verdict_label(text, target, others) \
         or complaint_question_label(text, target, others) or slang_label(text, target, others) \
         or figure_label(text, target, others) or numeric_label(text, target, others)
 

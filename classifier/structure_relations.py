@@ -8,6 +8,9 @@
 * **A place** (``place_neutral``) — every mention of the brand is where the author is or passes by ("стою в
   очереди в Сбере", "сижу возле офиса Билайна", "мимо рекламы Мегафона") and the sentence goes on, with no
   complaint between, to another brand: neutral.
+* **A hedged negative** (``hedged_not_negative``) — the brand is under "не скажу / не сказал бы / нельзя
+  сказать / не то чтобы (что) X плохой" or "я не против X": the author denies the negative verdict, so the
+  brand is not negative (the caller turns a negative reading into neutral; a positive one stays).
 
 No brand names here: the brands are the catalog spans the caller passes.
 """
@@ -18,7 +21,7 @@ import re
 from collections.abc import Sequence
 
 from classifier.structure_lexicon import NEGATORS, PREPOSITIONS, lexicon_side, part_words
-from classifier.structure_text import MAX_SPANS, Span, own_segment, sentence_at
+from classifier.structure_text import MAX_SPANS, Span, own_segment, sentence_at, words_in
 from molva.morphology import lemma, parse
 
 _SAME = re.compile(r"\b(?:тоже|также|аналогично|та\s+же\s+(?:песня|история|беда|фигня|ерунда)|то\s+же\s+самое"
@@ -42,6 +45,37 @@ _PLACE = re.compile(r"(?:\b(?:стою|стоял\w*|сижу|сидел\w*|жд
                     r"(?:в|во|у|возле|около|рядом\s+с)|\b(?:возле|около|напротив|мимо|рядом\s+с)|\bв\s+очереди\s+в)"
                     r"\s+(?:(?:офис\w*|отделени\w*|салон\w*|банкомат\w*|рекламы|вывески|здани\w*|магазин\w*|"
                     r"точк\w*)\s+)?$", re.IGNORECASE)
+
+
+# "не скажу, что", "не сказала бы что", "нельзя сказать, что", "не то чтобы", "не могу сказать, что"
+_HEDGE = re.compile(r"\b(?:не\s+(?:скажу|скажешь|сказал\w*\s+бы|могу\s+сказать|буду\s+говорить)|нельзя\s+сказать"
+                    r"|не\s+то\s+чтобы)\s*,?\s*(?:что(?:бы)?\b)?", re.IGNORECASE)
+_NOT_AGAINST = re.compile(r"\bне\s+против\s+$", re.IGNORECASE)
+_HEDGE_END = re.compile(r"[.!?;:—–]|,\s*(?:но|а|просто|зато|однако)\b|\s(?:просто|но|а)\s", re.IGNORECASE)
+_BAD = frozenset({"плохой", "плохо", "хуже", "ужасный", "ужасно", "отстойный", "отстой", "хреновый", "худший"})
+
+
+def hedged_not_negative(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when a target mention stands in a hedged denial of a negative verdict ("Не скажу, что X плохой",
+    "нельзя сказать, что у X плохая связь", "я не против X") with no other brand in it."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    for t in target:
+        if _NOT_AGAINST.search(text[max(0, t[0] - 20):t[0]]):
+            return True
+        begin = sentence_at(text, t[0])[0]
+        for m in _HEDGE.finditer(text, begin, t[0]):
+            gap = text[m.end():t[0]]
+            if len(gap) > 20 or _HEDGE_END.search(gap):
+                continue
+            stop = _HEDGE_END.search(text, t[1])
+            scope = (m.end(), stop.start() if stop else len(text))
+            if any(scope[0] <= o[0] < scope[1] for o in others):
+                continue
+            words = words_in(text, t[1], scope[1])
+            if any(lemma(w) in _BAD or w in _BAD for w, _, _ in words) or lexicon_side(text[t[1]:scope[1]]) == "negative":
+                return True
+    return False
 
 
 def _is_verb(lem: str) -> bool:

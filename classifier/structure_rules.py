@@ -107,21 +107,49 @@ def _is_past(word: str) -> bool:
     return "past" in parse(word).tag
 
 
+def switch_mood(text: str) -> str | None:
+    """"mistake" when the post says a switch was one ("зря", "лучше бы осталась"), "regret" for other regret
+    (the sides are unclear), None for none or regret denied ("не жалею", "возвращаться не хочу")."""
+    calm = _NO_REGRET.sub(" ", text)
+    if _MISTAKE.search(calm):
+        return "mistake"
+    return "regret" if _REGRET.search(calm) else None
+
+
+def _in_phrase(words: list[Word], k: int) -> bool:
+    """``words[k]`` can be inside a noun phrase: a noun, adjective, numeral or a Latin name ("4G роутер")."""
+    if k < 0:
+        return False
+    tag = parse(words[k][0]).tag
+    return tag.POS in ("NOUN", "ADJF", "NUMR") or "LATN" in tag or "NUMB" in tag
+
+
+def _phrase_role(words: list[Word], at: int) -> str | None:
+    """The role of a brand that is the genitive of a switch's object ("на 4G роутер от Y", "с карты Y"): the
+    preposition that opens the phrase, at most three words (and an "от") back."""
+    j = at
+    while j >= 0 and at - j < 4 and (_in_phrase(words, j) or words[j][0] == "от"):
+        j -= 1
+    if j < 0 or j == at:
+        return None
+    return "from" if words[j][0] in _FROM_PREP else "to" if words[j][0] in _TO_PREP else None
+
+
 def _switch_label(text: str, words: list[Word], target: list[Span], other: Span) -> str | None:
     denied = [m.span() for m in _NO_REGRET.finditer(text)]
     verbs = [(w, s, e) for w, s, e in words if lemma(w) in _SWITCH_VERBS
              and not any(a <= s < b for a, b in denied)]
-    if not verbs:
+    if not verbs or text[words[-1][2]:words[-1][2] + 3].lstrip(" »\")").startswith("?"):
+        return None  # "Как перевести деньги с X на Y?": a question, no move made
+    mood = switch_mood(text)
+    if mood == "regret":
         return None
-    calm = _NO_REGRET.sub(" ", text)
-    mistake = bool(_MISTAKE.search(calm))
-    if _REGRET.search(calm) and not mistake:
-        return None
+    mistake = mood == "mistake"
     intended = False
-    for w, s, _ in verbs:
-        prev = _prev_word(words, (s, s))
-        if prev is not None and prev[0] == "не":
-            return None
+    for w, s, e in verbs:
+        prev, nxt = _prev_word(words, (s, s)), next((x for x in words if x[1] >= e), None)
+        if prev is not None and prev[0] == "не" or nxt is not None and nxt[0] == "бы":
+            return None  # "не ушёл", "перешёл бы из X в Y": no move made
         if lemma(w) == "вернуться" and not _is_past(w):
             return None
         intended = intended or (prev is not None and lemma(prev[0]) in _INTENT_VERBS)
@@ -133,13 +161,13 @@ def _switch_label(text: str, words: list[Word], target: list[Span], other: Span)
         at = words.index(prev)
         if at > 0 and lemma(words[at - 1][0]) in _DURATION and prev[0] in {"в", "во", "на", "у"}:
             return "from"  # "пять лет в Сбере, и вот ушла в ВТБ": where one was before the move
-        if prev[0] in _FROM_PREP:
+        if prev[0] in _FROM_PREP and not (prev[0] == "от" and _in_phrase(words, at - 1)):
             return "from"
         if prev[0] in _TO_PREP:
             return "to"
         if lemma(prev[0]) in _OBJECT_FROM_VERBS:
             return "from"
-        return None
+        return _phrase_role(words, at)
 
     own = {r for r in map(role, target) if r is not None}
     if len(own) != 1 or {*own, role(other)} != {"from", "to"}:

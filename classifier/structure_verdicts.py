@@ -168,6 +168,7 @@ _COUNTER = re.compile(r"(?:^|[,;:—–]\s*|\s)(?:а|если|хотя|тогд�
                       re.IGNORECASE)
 
 
+_YOU = re.compile(r"\b(?:вы|вам|вас|вами|ваш\w*)\b", re.IGNORECASE)
 _PERSISTS = re.compile(r"\b(?:опять|снова|уже|до\s+сих\s+пор|вечно|постоянно|который\s+(?:день|раз))\b", re.IGNORECASE)
 
 
@@ -214,7 +215,10 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
             counter = _COUNTER.search(sentence, at)
         near = [o[0] - begin for o in others if begin <= o[0] < end]
         turned = False
-        if counter is not None and any((p > counter.start()) != countered for p in near):
+        you = counter is not None and not countered and not near and _YOU.search(sentence, counter.end())
+        if you and counter is not None:  # "Почему X ..., а вам/вы ...?": the brand the post talks to is the one complained of
+            turned = not _complains(sentence[cue.end():counter.start()])
+        elif counter is not None and any((p > counter.start()) != countered for p in near):
             # two brands across the counter: "Почему X ловит, а Y не ловит?" complains of the second side
             blank = "".join(" " if any(b <= begin + k < e for b, e in (*target, *others)) else ch
                             for k, ch in enumerate(sentence))  # brand names out of the clauses
