@@ -215,7 +215,9 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
             counter = _COUNTER.search(sentence, at)
         near = [o[0] - begin for o in others if begin <= o[0] < end]
         turned = False
-        you = counter is not None and not countered and not near and _YOU.search(sentence, counter.end())
+        # "..., а вы/вам ...?": the side after the counter is the brand the post talks to (named there or not)
+        you = counter is not None and all((p > counter.start()) != countered for p in near) \
+            and _YOU.search(sentence, counter.end())
         if you and counter is not None:  # "Почему X ..., а вам/вы ...?": the brand the post talks to is the one complained of
             turned = not _complains(sentence[cue.end():counter.start()])
         elif counter is not None and any((p > counter.start()) != countered for p in near):

@@ -1,0 +1,95 @@
+"""Switches across sentences, closed-here-opened-there (classifier.structure_switch), hedged negatives and
+complaint questions set against "вы" (issue 9)."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.structure import adjust, direct_label
+from classifier.structure_relations import hedged_not_negative
+from classifier.structure_rules import structural_label
+from classifier.structure_switch import switch_across
+from classifier.structure_verdicts import complaint_question_label
+from tests.classifier.brand_rules import per_brand, spans
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the brand left in one sentence, the brand reached in the next
+    ("Восемь лет сидел на Билайне. В марте перешёл на МТС, и пока доволен",
+     {"Билайн": "negative", "МТС": "positive"}),
+    ("с теле2 была с самого студенчества. на прошлой неделе сбежала в йоту",
+     {"Tele2": "negative", "Yota": "positive"}),
+    ("Зарплата шла в Почта Банк. Потом перевелась в Альфу, там кэшбэк", {"Почта Банк": "negative",
+                                                                         "Альфа-Банк": "positive"}),
+    # "зря": the move was a mistake, the sides turn
+    ("Пять лет был в Ростелекоме. Ушёл к Дом.ру, и зря", {"Ростелеком": "positive", "Дом.ру": "negative"}),
+    # "не жалею" keeps the usual sides
+    ("Три года у Мегафона. Переехал на Теле2 и ни капли не жалею", {"МегаФон": "negative", "Tele2": "positive"}),
+    # closed at one brand, opened at the other, in one sentence
+    ("Закрыл счёт в ВТБ и открыл накопительный в Т-Банке", {"ВТБ": "negative", "Т-Банк": "positive"}),
+    ("Отключила домашний интернет Ростелекома, подключила Дом.ру", {"Ростелеком": "negative",
+                                                                   "Дом.ру": "positive"}),
+])
+def test_switch_across(catalog, text, expected):  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, switch_across, brands=2) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Перешёл бы на МТС. Но Билайн пока устраивает",  # conditional: no move made
+    "Думаю уйти на МТС. Билайн надоел",  # only intended
+    "Не ушёл на МТС. Билайн всё-таки держит цену",  # negated
+    "Перешёл на МТС, Билайн остался на второй симке",  # both brands in the move's sentence
+    "Перешёл на МТС. Билайн вчера тоже объявил новые тарифы",  # the other brand after the move
+    "Закрыла ипотеку в Сбере и открыла вклад в ВТБ",  # a debt paid off is no verdict
+    "Открыла вклад в ВТБ и закрыла карту Сбера",  # opened before closed: not a switch
+])
+def test_no_switch_across(catalog, text):  # type: ignore[no-untyped-def]
+    assert set(per_brand(catalog, text, switch_across, brands=2).values()) == {None}
+
+
+def test_switch_genitive_object_and_question(catalog):  # type: ignore[no-untyped-def]
+    # the reached brand as its object's genitive: "на новый роутер от X"
+    text = "Поменяли дома интернет с Ростелекома на новый роутер от МТС, скорость выросла"
+    assert per_brand(catalog, text, structural_label, brands=2) == {"Ростелеком": "negative", "МТС": "positive"}
+    # a question about how to move money is no switch
+    asked = "Как перекинуть деньги с карты ВТБ на Сбер без комиссии?"
+    assert set(per_brand(catalog, asked, structural_label, brands=2).values()) == {None}
+
+
+@pytest.mark.parametrize("text, brand", [
+    ("Не скажу, что Билайн плохой, просто МТС у нас дома ловит лучше", "Билайн"),
+    ("Не сказала бы что у Сбера ужасное приложение, но в Т-Банке привычнее", "Сбербанк"),
+    ("Нельзя сказать, что Ростелеком плохо работает; Дом.ру просто дешевле", "Ростелеком"),
+    ("Я не против ВТБ, но зарплату буду получать в Альфе", "ВТБ"),
+])
+def test_hedged_negative_is_not_negative(catalog, text, brand):  # type: ignore[no-untyped-def]
+    got = per_brand(catalog, text, hedged_not_negative, brands=2)
+    assert got[brand] is True and [v for b, v in got.items() if b != brand] == [False]
+    found = spans(catalog, text)
+    own, other = found[brand], [s for b, ss in found.items() if b != brand for s in ss]
+    negative = {"negative": 0.7, "neutral": 0.2, "positive": 0.1}
+    fixed = adjust([text], [own], [other], [negative])[0]
+    assert max(fixed, key=lambda k: fixed[k]) == "neutral"
+    positive = {"negative": 0.1, "neutral": 0.2, "positive": 0.7}  # a positive reading stays
+    assert adjust([text], [own], [other], [positive])[0] == positive
+
+
+def test_hedge_needs_a_negative_word(catalog):  # type: ignore[no-untyped-def]
+    text = "Не скажу, что Билайн дешёвый, просто МТС ещё дороже"  # hedged, but no negative verdict denied
+    assert set(per_brand(catalog, text, hedged_not_negative, brands=2).values()) == {False}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ростелеком, ну сколько можно? Почему Дом.ру чинит обрыв за час, а вы за неделю?",
+     {"Ростелеком": "negative", "Дом.ру": "positive"}),
+    ("Почему Райффайзен возвращает комиссию сам, а вам, ВТБ, надо писать три заявления?",
+     {"Райффайзенбанк": "positive", "ВТБ": "negative"}),
+])
+def test_complaint_question_against_you(catalog, text, expected):  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, direct_label, brands=2) == expected
+
+
+def test_complaint_question_you_complaining_of_first(catalog):  # type: ignore[no-untyped-def]
+    # the first brand complains itself ("опять"): it stays the one complained of
+    text = "Почему Теле2 опять списал абонентку дважды, а вы молчите? Мегафон, вас это тоже касается"
+    assert per_brand(catalog, text, complaint_question_label, brands=2)["Tele2"] == "negative"
