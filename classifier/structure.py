@@ -39,7 +39,12 @@ from classifier.structure_figures import figure_label
 from classifier.structure_irony import ironic_praise
 from classifier.structure_lexicon import slang_label
 from classifier.structure_register import register_label, shared_scores, voiced_sentences
-from classifier.structure_relations import ellipsis_relation, hedged_not_negative, place_neutral
+from classifier.structure_relations import (
+    ellipsis_relation,
+    hedged_not_negative,
+    lesser_evil_label,
+    place_neutral,
+)
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
 from classifier.structure_switch import switch_across
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
@@ -163,7 +168,7 @@ def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span
     if ironic_praise(text, target, others):
         return "negative"
     return structural_label(text, target, others) or switch_across(text, target, others) \
-        or verdict_label(text, target, others) \
+        or lesser_evil_label(text, target, others) or verdict_label(text, target, others) \
         or complaint_question_label(text, target, others) or slang_label(text, target, others) \
         or figure_label(text, target, others) or numeric_label(text, target, others)
 

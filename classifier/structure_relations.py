@@ -8,6 +8,11 @@
 * **A place** (``place_neutral``) — every mention of the brand is where the author is or passes by ("стою в
   очереди в Сбере", "сижу возле офиса Билайна", "мимо рекламы Мегафона") and the sentence goes on, with no
   complaint between, to another brand: neutral.
+* **The lesser evil** (``lesser_evil_label``) — "хотя бы / хоть" marks the brand that at least does something
+  ("Y хотя бы честно пишет лимит", "хорошо хоть Y раздаёт", "перешла в Y: тут хотя бы банкомат рядом"): that
+  brand is positive and the brand it is measured against negative. The brand is the one right after the cue,
+  else the nearest before it in its sentence (or in the sentence before, when its own names none). Not in a
+  question ("Может Y хоть честнее?"), not "хоть раз" (ever), not a concession ("хоть и ..., но").
 * **A hedged negative** (``hedged_not_negative``) — the brand is under "не скажу / не сказал бы / нельзя
   сказать / не то чтобы (что) X плохой" or "я не против X": the author denies the negative verdict, so the
   brand is not negative (the caller turns a negative reading into neutral; a positive one stays).
@@ -76,6 +81,41 @@ def hedged_not_negative(text: str, target: Sequence[Span] | None, others: Sequen
             if any(lemma(w) in _BAD or w in _BAD for w, _, _ in words) or lexicon_side(text[t[1]:scope[1]]) == "negative":
                 return True
     return False
+
+
+_AT_LEAST = re.compile(r"\bхотя\s+бы\b|\bхоть\b(?!\s+(?:раз|однажды|бы|и|как-нибудь|куда|сколько)\b)", re.IGNORECASE)
+
+
+def _cue_owner(text: str, cue: re.Match[str], brands: list[Span]) -> Span | None:
+    """The brand a "хотя бы" cue speaks of: right after it (two words at most), else the nearest before it in
+    its sentence, else in the sentence before (when the cue's own sentence names no brand)."""
+    begin, end = sentence_at(text, cue.start())
+    if text[end:end + 1] == "?" or re.search(r"\bи\b", text[cue.end():end].split(",")[0]) and "," in text[cue.end():end]:
+        return None  # a question; "хоть интерфейс и старомодный, ...": a concession
+    after = [b for b in brands if cue.end() <= b[0] < end and len(words_in(text, cue.end(), b[0])) <= 2
+             and not re.search(r"[,;:—–]", text[cue.end():b[0]])]
+    if after:
+        return min(after)
+    before = [b for b in brands if begin <= b[0] < cue.start()]
+    if not before and not any(begin <= b[0] < end for b in brands) and begin > 0:
+        prev = sentence_at(text, begin - 1)
+        before = [b for b in brands if prev[0] <= b[0] < prev[1]]
+    return max(before) if before else None
+
+
+def lesser_evil_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """"positive" for the brand that "хотя бы / хоть" marks, "negative" for the brand it is measured against
+    (see the module's text); None when no cue, a cue of no brand, or cues on both sides."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    brands: list[Span] = sorted((s, e) for s, e in (*target, *others))
+    own = {(s, e) for s, e in target}
+    sides: set[bool] = set()
+    for cue in _AT_LEAST.finditer(text):
+        owner = _cue_owner(text, cue, brands)
+        if owner is not None:
+            sides.add(owner in own)
+    return None if len(sides) != 1 else "positive" if sides.pop() else "negative"
 
 
 def _is_verb(lem: str) -> bool:

@@ -139,8 +139,9 @@ def _switch_label(text: str, words: list[Word], target: list[Span], other: Span)
     denied = [m.span() for m in _NO_REGRET.finditer(text)]
     verbs = [(w, s, e) for w, s, e in words if lemma(w) in _SWITCH_VERBS
              and not any(a <= s < b for a, b in denied)]
-    if not verbs or text[words[-1][2]:words[-1][2] + 3].lstrip(" »\")").startswith("?"):
-        return None  # "Как перевести деньги с X на Y?": a question, no move made
+    asked = text[words[-1][2]:words[-1][2] + 3].lstrip(" »\")").startswith("?")
+    if not verbs or asked and not any(_is_past(w) for w, _, _ in verbs):
+        return None  # "Как перевести деньги с X на Y?": a question of a move not made
     mood = switch_mood(text)
     if mood == "regret":
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from classifier.structure import adjust, direct_label
-from classifier.structure_relations import hedged_not_negative
+from classifier.structure_relations import hedged_not_negative, lesser_evil_label
 from classifier.structure_rules import structural_label
 from classifier.structure_switch import switch_across
 from classifier.structure_verdicts import complaint_question_label
@@ -93,3 +93,27 @@ def test_complaint_question_you_complaining_of_first(catalog):  # type: ignore[n
     # the first brand complains itself ("опять"): it stays the one complained of
     text = "Почему Теле2 опять списал абонентку дважды, а вы молчите? Мегафон, вас это тоже касается"
     assert per_brand(catalog, text, complaint_question_label, brands=2)["Tele2"] == "negative"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Билайн опять поднял цену без предупреждения. Теле2 хотя бы пишет заранее",
+     {"Билайн": "negative", "Tele2": "positive"}),
+    ("Сбер заблокировал перевод на два дня, хорошо хоть Альфа выручила", {"Сбербанк": "negative",
+                                                                        "Альфа-Банк": "positive"}),
+    ("Ушла из ВТБ в Райффайзен: тут хотя бы в чате отвечают люди", {"ВТБ": "negative",
+                                                                  "Райффайзенбанк": "positive"}),
+    # the cue's sentence names no brand: the brand of the sentence before
+    ("В МТС жалобу потеряли. В Мегафоне её приняли. Там мне хотя бы номер обращения дали",
+     {"МТС": "negative", "МегаФон": "positive"}),
+])
+def test_lesser_evil(catalog, text, expected):  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, lesser_evil_label, brands=2) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Ростелеком опять отвалился. Может, Дом.ру хоть стабильнее?",  # a question: only wondering
+    "Спросите у любого, кто хоть раз звонил в поддержку МТС или Билайна",  # "хоть раз": ever
+    "Т-Банк хотя бы отвечает, и Сбер хотя бы отвечает",  # both marked: nothing to tell apart
+])
+def test_no_lesser_evil(catalog, text):  # type: ignore[no-untyped-def]
+    assert set(per_brand(catalog, text, lesser_evil_label, brands=2).values()) == {None}
