@@ -30,7 +30,8 @@ Two more look beyond one sentence (a brand whose every mention is in sentences w
 
 Switching also reads regret: "перешёл из X в Y — и зря", "лучше бы осталась" put the from-brand on the
 positive side and the to-brand on the negative; "не жалею", "возвращаться не хочу" keep the usual sides; a
-planned switch ("думаю уйти из X в Y") leaves the to-brand neutral. ``switch_party`` tells ``classifier.structure``
+planned switch ("думаю уйти из X в Y") leaves the to-brand neutral (the mood and the role of a brand that is
+its object's genitive, "на роутер от Y", are in ``classifier.structure_switch``). ``switch_party`` tells ``classifier.structure``
 which brands a switch leaves or reaches (their own part of the post is about the move).
 
 Only sentences naming exactly the target brand and one other brand count for switching and comparison;
@@ -43,6 +44,7 @@ import re
 from collections.abc import Sequence
 
 from classifier.structure_lexicon import emoji_label
+from classifier.structure_switch import NO_REGRET, in_phrase, phrase_role, switch_mood
 from classifier.structure_text import (
     ADVICE,
     MAX_SENTENCE,
@@ -66,14 +68,6 @@ _OBJECT_FROM_VERBS = frozenset({"сменить", "поменять", "меня�
 _DURATION = frozenset({"год", "лет", "месяц", "неделя"})
 _FROM_PREP = frozenset({"из", "с", "со", "от"})
 _TO_PREP = frozenset({"в", "во", "на", "к", "ко"})
-_REGRET = re.compile(r"\bзря\b|\bжаль\b|жалею|пожалел|\bошиб(?:к|лась|ся|лись)|напрасно|не\s+стоило|разочаров|верн(?:усь|уться)"
-                     r"|\bхуже\b|лучше\s+бы\s+остал", re.IGNORECASE)
-# regret that says the move was a mistake: the from-brand was the better one ("перешёл ... — и зря")
-_MISTAKE = re.compile(r"\bзря\b|\bошиб(?:лась|ся|лись)\b|\bжалею|пожалел|напрасно|не\s+стоило|лучше\s+бы\s+остал", re.IGNORECASE)
-# regret or return denied: "не жалею", "ни разу не пожалел", "вернуться не тянет", "возвращаться не хочу"
-_NO_REGRET = re.compile(r"\bне\s+(?:\w+\s+)?(?:жалею|пожалел\w*)|\bни\s+(?:разу|секунды|капли)\s+не\s+"
-                        r"(?:жалею|пожалел\w*)|верн\w*\s+(?:\w+\s+)?не\s+(?:тянет|хочу|хочется|собираюсь|планирую)"
-                        r"|\bне\s+(?:тянет|хочу|хочется|собираюсь)\s+(?:\w+\s+)?верн", re.IGNORECASE)
 # the switch is only intended: the to-brand is not judged yet ("думаю уйти из X в Y")
 _INTENT_VERBS = frozenset({"думать", "подумывать", "хотеть", "собираться", "планировать", "решать"})
 _BETTER = frozenset({
@@ -107,36 +101,8 @@ def _is_past(word: str) -> bool:
     return "past" in parse(word).tag
 
 
-def switch_mood(text: str) -> str | None:
-    """"mistake" when the post says a switch was one ("зря", "лучше бы осталась"), "regret" for other regret
-    (the sides are unclear), None for none or regret denied ("не жалею", "возвращаться не хочу")."""
-    calm = _NO_REGRET.sub(" ", text)
-    if _MISTAKE.search(calm):
-        return "mistake"
-    return "regret" if _REGRET.search(calm) else None
-
-
-def _in_phrase(words: list[Word], k: int) -> bool:
-    """``words[k]`` can be inside a noun phrase: a noun, adjective, numeral or a Latin name ("4G роутер")."""
-    if k < 0:
-        return False
-    tag = parse(words[k][0]).tag
-    return tag.POS in ("NOUN", "ADJF", "NUMR") or "LATN" in tag or "NUMB" in tag
-
-
-def _phrase_role(words: list[Word], at: int) -> str | None:
-    """The role of a brand that is the genitive of a switch's object ("на 4G роутер от Y", "с карты Y"): the
-    preposition that opens the phrase, at most three words (and an "от") back."""
-    j = at
-    while j >= 0 and at - j < 4 and (_in_phrase(words, j) or words[j][0] == "от"):
-        j -= 1
-    if j < 0 or j == at:
-        return None
-    return "from" if words[j][0] in _FROM_PREP else "to" if words[j][0] in _TO_PREP else None
-
-
 def _switch_label(text: str, words: list[Word], target: list[Span], other: Span) -> str | None:
-    denied = [m.span() for m in _NO_REGRET.finditer(text)]
+    denied = [m.span() for m in NO_REGRET.finditer(text)]
     verbs = [(w, s, e) for w, s, e in words if lemma(w) in _SWITCH_VERBS
              and not any(a <= s < b for a, b in denied)]
     asked = text[words[-1][2]:words[-1][2] + 3].lstrip(" »\")").startswith("?")
@@ -162,13 +128,13 @@ def _switch_label(text: str, words: list[Word], target: list[Span], other: Span)
         at = words.index(prev)
         if at > 0 and lemma(words[at - 1][0]) in _DURATION and prev[0] in {"в", "во", "на", "у"}:
             return "from"  # "пять лет в Сбере, и вот ушла в ВТБ": where one was before the move
-        if prev[0] in _FROM_PREP and not (prev[0] == "от" and _in_phrase(words, at - 1)):
+        if prev[0] in _FROM_PREP and not (prev[0] == "от" and in_phrase(words, at - 1)):
             return "from"
         if prev[0] in _TO_PREP:
             return "to"
         if lemma(prev[0]) in _OBJECT_FROM_VERBS:
             return "from"
-        return _phrase_role(words, at)
+        return phrase_role(words, at)
 
     own = {r for r in map(role, target) if r is not None}
     if len(own) != 1 or {*own, role(other)} != {"from", "to"}:

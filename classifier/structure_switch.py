@@ -12,6 +12,9 @@
   "отключил X, подключил Y"): the brand closed is negative, the brand opened positive. Not when what is
   closed is a debt ("закрыла ипотеку в X": paying off is no verdict).
 
+It also holds what the one-sentence rule of ``classifier.structure_rules`` shares with it: the post's mood about
+a switch (``switch_mood``) and the role of a brand that is its object's genitive (``phrase_role``).
+
 No brand names here: the brands are the catalog spans the caller passes.
 """
 
@@ -20,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from classifier.structure_rules import switch_mood
 from classifier.structure_text import MAX_SENTENCE, MAX_SPANS, SENTENCE, Span, Word, words_in
 from molva.morphology import lemma, parse
 
@@ -30,11 +32,50 @@ _MOVE_VERBS = frozenset({
     "вернуться", "подключиться", "переползти", "мигрировать", "перебраться",
 })
 _TO_PREP = frozenset({"в", "во", "на", "к", "ко"})
+_FROM_PREP = frozenset({"из", "с", "со", "от"})
+_REGRET = re.compile(r"\bзря\b|\bжаль\b|жалею|пожалел|\bошиб(?:к|лась|ся|лись)|напрасно|не\s+стоило|разочаров"
+                     r"|верн(?:усь|уться)|\bхуже\b|лучше\s+бы\s+остал", re.IGNORECASE)
+# regret that says the move was a mistake: the from-brand was the better one ("перешёл ... — и зря")
+_MISTAKE = re.compile(r"\bзря\b|\bошиб(?:лась|ся|лись)\b|\bжалею|пожалел|напрасно|не\s+стоило|лучше\s+бы\s+остал",
+                      re.IGNORECASE)
+# regret or return denied: "не жалею", "ни разу не пожалел", "вернуться не тянет", "возвращаться не хочу"
+NO_REGRET = re.compile(r"\bне\s+(?:\w+\s+)?(?:жалею|пожалел\w*)|\bни\s+(?:разу|секунды|капли)\s+не\s+"
+                       r"(?:жалею|пожалел\w*)|верн\w*\s+(?:\w+\s+)?не\s+(?:тянет|хочу|хочется|собираюсь|планирую)"
+                       r"|\bне\s+(?:тянет|хочу|хочется|собираюсь)\s+(?:\w+\s+)?верн", re.IGNORECASE)
+
 _INTENT = frozenset({"думать", "подумывать", "хотеть", "собираться", "планировать", "решать", "мочь"})
 _CLOSE_VERBS = frozenset({"закрыть", "расторгнуть", "отключить", "отключиться", "отказаться", "сдать"})
 _OPEN_VERBS = frozenset({"оформить", "открыть", "завести", "подключить", "взять", "купить"})
 _DEBT = re.compile(r"\b(?:кредит\w*|ипотек\w*|займ\w*|заем|долг\w*|рассрочк\w*|задолженност\w*)\b", re.IGNORECASE)
 _PHRASE_GAP = 4  # words between a preposition (or verb) and the brand it governs: "на 4G роутер от Y"
+
+
+def switch_mood(text: str) -> str | None:
+    """"mistake" when the post says a switch was one ("зря", "лучше бы осталась"), "regret" for other regret
+    (the sides are unclear), None for none or regret denied ("не жалею", "возвращаться не хочу")."""
+    calm = NO_REGRET.sub(" ", text)
+    if _MISTAKE.search(calm):
+        return "mistake"
+    return "regret" if _REGRET.search(calm) else None
+
+
+def in_phrase(words: list[Word], k: int) -> bool:
+    """``words[k]`` can be inside a noun phrase: a noun, adjective, numeral or a Latin name ("4G роутер")."""
+    if k < 0:
+        return False
+    tag = parse(words[k][0]).tag
+    return tag.POS in ("NOUN", "ADJF", "NUMR") or "LATN" in tag or "NUMB" in tag
+
+
+def phrase_role(words: list[Word], at: int) -> str | None:
+    """The role of a brand that is the genitive of a switch's object ("на 4G роутер от Y", "с карты Y"): the
+    preposition that opens the phrase, at most three words (and an "от") back."""
+    j = at
+    while j >= 0 and at - j < 4 and (in_phrase(words, j) or words[j][0] == "от"):
+        j -= 1
+    if j < 0 or j == at:
+        return None
+    return "from" if words[j][0] in _FROM_PREP else "to" if words[j][0] in _TO_PREP else None
 
 
 def _past(word: str) -> bool:
