@@ -15,7 +15,8 @@ negated problems, emoji ratings (elliptical parts and places: ``classifier.struc
   positive, unless the part looks back from a change ("раньше", "пока не", "теперь"); emphatic negation ("ни
   одного обрыва", "ни разу не нахамили") positive unless it denies a good deed ("ни разу не перезвонил").
 * **Emoji ratings** (``emoji_label``, read by ``classifier.structure_rules.structural_label``) — nothing but
-  emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅ мтс ❌"): the emoji's feeling.
+  emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅ мтс ❌"): the emoji's feeling; with
+  words there too, the emoji of a feeling ("дом.ру 🔥 подключили за день. ростелеком месяц обещал 😴").
 
 No brand names here: the brands are the catalog spans the caller passes.
 """
@@ -39,9 +40,10 @@ from molva.morphology import lemma
 
 # nouns (and the odd interjection) that are verdicts when they are the predicate: "йота база", "сбер — днище"
 # emoji that say the feeling when a brand is followed by nothing else (emoji-only "ratings": "МТС ❌ Билайн ✅")
-_EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉")
-_EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀")
+_EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉🥳")
+_EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀🤡😴")
 _EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
+_EMOJI_CLAPS = frozenset("👏")  # after a complaint, ironic applause ("повысили тариф без предупреждения 👏")
 _LETTERS = re.compile(r"[^\W_]", re.UNICODE)
 _NOUN_POSITIVE = frozenset({"база", "имба", "топ", "топчик", "огонь", "пушка", "бомба", "годнота", "кайф",
                             "красавчик", "красавчики", "зачет", "шик", "норм", "нормас"})
@@ -201,15 +203,18 @@ def lexicon_side(clause: str) -> str | None:
 
 def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
     """The feeling of the emoji right after each target mention, when nothing but emoji, punctuation and
-    spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. None when
-    there is a word there, no known emoji, or the emoji disagree."""
+    spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. With words
+    there too, only the emoji of a feeling count ("дом.ру 🔥 подключили за день"). None when no known emoji,
+    or the emoji disagree."""
     starts = sorted(s for s, _ in (*target, *others))
     found: set[str] = set()
     for _, end in target:
         nxt = next((s for s in starts if s >= end), len(text))
         tail = text[end:nxt]
-        if _LETTERS.search(tail):
-            return None
+        if _LETTERS.search(tail):  # words and emoji: only a feeling the emoji state ("дом.ру 🔥 подключили за день")
+            found |= {"positive" for ch in tail if ch in _EMOJI_POSITIVE and ch not in _EMOJI_CLAPS}
+            found |= {"negative" for ch in tail if ch in _EMOJI_NEGATIVE}
+            continue
         for ch in tail:
             if ch in _EMOJI_POSITIVE:
                 found.add("positive")

@@ -117,3 +117,19 @@ def test_lesser_evil(catalog, text, expected):  # type: ignore[no-untyped-def]
 ])
 def test_no_lesser_evil(catalog, text):  # type: ignore[no-untyped-def]
     assert set(per_brand(catalog, text, lesser_evil_label, brands=2).values()) == {None}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # words between a brand and the next: the emoji of a feeling still rate the brand before them
+    ("теле2 на дачу приехал мастер сразу 🚀 ростелеком неделю молчит 🤡", {"Tele2": "positive",
+                                                                       "Ростелеком": "negative"}),
+    ("Т-Банк с кэшбэком на продукты 💚 а Сбер опять урезал категории 😴", {"Т-Банк": "positive",
+                                                                        "Сбербанк": "negative"}),
+])
+def test_emoji_after_words(catalog, text, expected):  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, structural_label, brands=2) == expected
+
+
+def test_applause_after_words_is_no_rating(catalog):  # type: ignore[no-untyped-def]
+    text = "МТС снова поднял абонентку без предупреждения 👏 Билайн цены держит"
+    assert per_brand(catalog, text, structural_label, brands=2)["МТС"] is None
