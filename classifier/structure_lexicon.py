@@ -44,6 +44,7 @@ _EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍�
 _EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀🤡😴")
 _EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
 _EMOJI_CLAPS = frozenset("👏")  # after a complaint, ironic applause ("повысили тариф без предупреждения 👏")
+_JOINED = re.compile(r"\s*(?:и|,|/|&)\s*", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W_]", re.UNICODE)
 _NOUN_POSITIVE = frozenset({"база", "имба", "топ", "топчик", "огонь", "пушка", "бомба", "годнота", "кайф",
                             "красавчик", "красавчики", "зачет", "шик", "норм", "нормас"})
@@ -205,12 +206,14 @@ def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> st
     """The feeling of the emoji right after each target mention, when nothing but emoji, punctuation and
     spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. With words
     there too, only the emoji of a feeling count ("дом.ру 🔥 подключили за день"). None when no known emoji,
-    or the emoji disagree."""
-    starts = sorted(s for s, _ in (*target, *others))
+    or the emoji disagree. Brands joined in a list ("билайн и мтс оба 🐌") share the list's emoji."""
+    spans = sorted((s, e) for s, e in (*target, *others))
     found: set[str] = set()
     for _, end in target:
-        nxt = next((s for s in starts if s >= end), len(text))
-        tail = text[end:nxt]
+        nxt = next((k for k, sp in enumerate(spans) if sp[0] >= end), len(spans))
+        while nxt < len(spans) and _JOINED.fullmatch(text[end:spans[nxt][0]]):  # "билайн и мтс оба 🐌": both
+            end, nxt = spans[nxt][1], nxt + 1
+        tail = text[end:spans[nxt][0] if nxt < len(spans) else len(text)]
         if _LETTERS.search(tail):  # words and emoji: only a feeling the emoji state ("дом.ру 🔥 подключили за день")
             found |= {"positive" for ch in tail if ch in _EMOJI_POSITIVE and ch not in _EMOJI_CLAPS}
             found |= {"negative" for ch in tail if ch in _EMOJI_NEGATIVE}

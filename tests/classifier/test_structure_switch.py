@@ -125,6 +125,8 @@ def test_no_lesser_evil(catalog, text):  # type: ignore[no-untyped-def]
                                                                        "Ростелеком": "negative"}),
     ("Т-Банк с кэшбэком на продукты 💚 а Сбер опять урезал категории 😴", {"Т-Банк": "positive",
                                                                         "Сбербанк": "negative"}),
+    # brands joined in a list share the list's emoji
+    ("мегафон и йота в нашем подъезде обе 💀", {"МегаФон": "negative", "Yota": "negative"}),
 ])
 def test_emoji_after_words(catalog, text, expected):  # type: ignore[no-untyped-def]
     assert per_brand(catalog, text, structural_label, brands=2) == expected
