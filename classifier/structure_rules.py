@@ -25,8 +25,8 @@ Two more look beyond one sentence (a brand whose every mention is in sentences w
   выкидывает", "С Теле2 такой «заботы» не было", "У Теле2 за год ни одного") or opens with "чего не скажешь
   о/про": the target takes the side opposite to the other brand's label (the model's, when it is not neutral).
 * **neutral bystander** — every sentence with the target is an advice question ("Подскажите, X подходит
-  для ...?", "что скажете про X?") or a middling verdict ("ничего особенного", "ничего выдающегося",
-  "где-то посередине"): neutral, whatever the mood of the other brand's sentences.
+  для ...?", "что скажете про X?"), a question that only wonders ("Может, на X перейти?") or a middling
+  verdict ("ничего особенного", "ничего выдающегося", "где-то посередине"): neutral, whatever the mood of the other brand's sentences.
 
 Switching also reads regret: "перешёл из X в Y — и зря", "лучше бы осталась" put the from-brand on the
 positive side and the to-brand on the negative; "не жалею", "возвращаться не хочу" keep the usual sides; a
@@ -89,6 +89,7 @@ _NEGATION = frozenset({"не", "нет", "ни", "никогда", "ничего
 _NOT_SAY = re.compile(r"(?:\bчего|\bчто)\s+не\s+скажешь\s+(?:о|об|про)\s+$", re.IGNORECASE)
 _MIDDLING = re.compile(r"\bничего\s+(?:особенного|выдающегося|сверхъестественного|примечательного)\b"
                        r"|\bни\s+рыба\s+ни\s+мясо\b|\bпосередине\b|\bсредненько\b", re.IGNORECASE)
+_WONDER = re.compile(r"\W*(?:(?:а|или|ну|и)\s+)?может(?:\s*,)?(?:\s+быть)?\s", re.IGNORECASE)  # "Может, Y?"
 _CLAUSE = re.compile(r"[,:—–]\s*|\s-\s")
 
 
@@ -272,6 +273,6 @@ def bystander_neutral(text: str, target: Sequence[Span] | None, others: Sequence
     for begin, end in sentences:
         sentence = text[begin:end]
         question = text[end:end + 1] == "?"
-        if not (_MIDDLING.search(sentence) or (question and ADVICE.search(sentence))):
+        if not (_MIDDLING.search(sentence) or (question and (ADVICE.search(sentence) or _WONDER.match(sentence)))):
             return False
     return True

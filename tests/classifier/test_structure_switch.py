@@ -7,7 +7,7 @@ import pytest
 
 from classifier.structure import adjust, direct_label
 from classifier.structure_relations import hedged_not_negative, lesser_evil_label
-from classifier.structure_rules import structural_label
+from classifier.structure_rules import bystander_neutral, structural_label
 from classifier.structure_switch import switch_across
 from classifier.structure_verdicts import complaint_question_label
 from tests.classifier.brand_rules import per_brand, spans
@@ -135,3 +135,8 @@ def test_emoji_after_words(catalog, text, expected):  # type: ignore[no-untyped-
 def test_applause_after_words_is_no_rating(catalog):  # type: ignore[no-untyped-def]
     text = "МТС снова поднял абонентку без предупреждения 👏 Билайн цены держит"
     assert per_brand(catalog, text, structural_label, brands=2)["МТС"] is None
+
+
+def test_wondering_question_is_neutral(catalog):  # type: ignore[no-untyped-def]
+    text = "Билайн третью неделю режет скорость по вечерам. Может, на Теле2 попробовать?"
+    assert per_brand(catalog, text, bystander_neutral, brands=2) == {"Билайн": False, "Tele2": True}
