@@ -10,7 +10,8 @@ Two constructions say plainly which brand is on which side, so a small rule laye
 * **comparison** — a comparative of known direction ("лучше", "дешевле", "надёжнее" / "хуже", "дороже", ...)
   with the compared brand after "чем", "в отличие от", "по сравнению с" or right after the comparative
   ("удобнее ВТБ"): the other brand of the sentence takes the comparative's side, the compared brand the
-  opposite. Not when the comparative is negated ("не лучше") or directions disagree in the sentence.
+  opposite. Not when the comparative is negated ("не лучше") or directions disagree in the sentence, unless
+  a clause after "но/а/зато" that names neither brand turns it ("X дороже Y, но связь у него лучше").
 
 * **compensation** — the target's clause opens with "зато" ("..., зато у Билайна 4G"): positive.
 * **emoji rating** (``classifier.structure_lexicon.emoji_label``) — nothing but emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅
@@ -46,6 +47,7 @@ from collections.abc import Sequence
 from classifier.structure_lexicon import emoji_label
 from classifier.structure_switch import NO_REGRET, in_phrase, phrase_role, switch_mood
 from classifier.structure_text import (
+    ADVERSATIVE,
     ADVICE,
     MAX_SENTENCE,
     MAX_SPANS,
@@ -150,12 +152,17 @@ def _switch_label(text: str, words: list[Word], target: list[Span], other: Span)
 def _comparison_label(text: str, words: list[Word], target: list[Span], other: Span) -> str | None:
     directions: set[str] = set()
     compared: list[Span] = []
-    for i, (w, _, e) in enumerate(words):
+    turn = max((m.end() for m in ADVERSATIVE.finditer(text, words[0][1], words[-1][2])), default=-1) if words else -1
+    if any(sp[1] > turn for sp in (*target, other)):  # "Сбер дешевле, но медленнее, чем ВТБ": one comparison
+        turn = -1
+    for i, (w, s, e) in enumerate(words):
         side = "better" if w in _BETTER else "worse" if w in _WORSE else None
         if side is None:
             continue
         if i > 0 and words[i - 1][0] == "не":
             return None
+        if s > turn and directions and turn > 0 and all(x[1] < turn for x in words[:i] if x[0] in _BETTER | _WORSE):
+            directions = set()  # "X дороже Y, но связь у него лучше": the side after the turn is the verdict
         directions.add(side)
         nxt = words[i + 1] if i + 1 < len(words) else None
         for span in (*target, other):  # "удобнее ВТБ": the compared brand right after the comparative

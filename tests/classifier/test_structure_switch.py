@@ -140,3 +140,11 @@ def test_applause_after_words_is_no_rating(catalog):  # type: ignore[no-untyped-
 def test_wondering_question_is_neutral(catalog):  # type: ignore[no-untyped-def]
     text = "Билайн третью неделю режет скорость по вечерам. Может, на Теле2 попробовать?"
     assert per_brand(catalog, text, bystander_neutral, brands=2) == {"Билайн": False, "Tele2": True}
+
+
+def test_comparison_turned_by_but(catalog):  # type: ignore[no-untyped-def]
+    # "A, но B": the comparative after the turn is the verdict
+    text = "Билайн дороже МТС почти на сотню, но интернет у него заметно быстрее"
+    assert per_brand(catalog, text, structural_label, brands=2) == {"Билайн": "positive", "МТС": "negative"}
+    mixed = "Билайн дороже МТС почти на сотню и при этом быстрее"  # no turn: directions disagree, no verdict
+    assert set(per_brand(catalog, mixed, structural_label, brands=2).values()) == {None}
