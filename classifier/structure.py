@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
 from classifier.structure_figures import figure_label
-from classifier.structure_irony import ironic_praise
+from classifier.structure_irony import ironic_praise, mock_boredom
 from classifier.structure_lexicon import slang_label
 from classifier.structure_register import register_label, shared_scores, voiced_sentences
 from classifier.structure_relations import (
@@ -167,6 +167,8 @@ def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span
         return register
     if ironic_praise(text, target, others):
         return "negative"
+    if mock_boredom(text, target, others):
+        return "positive"
     return structural_label(text, target, others) or switch_across(text, target, others) \
         or lesser_evil_label(text, target, others) or verdict_label(text, target, others) \
         or complaint_question_label(text, target, others) or slang_label(text, target, others) \

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from classifier.structure import adjust, direct_label
+from classifier.structure_irony import ironic_praise, mock_boredom
 from classifier.structure_relations import hedged_not_negative, lesser_evil_label
 from classifier.structure_rules import bystander_neutral, structural_label
 from classifier.structure_switch import switch_across
@@ -148,3 +149,24 @@ def test_comparison_turned_by_but(catalog):  # type: ignore[no-untyped-def]
     assert per_brand(catalog, text, structural_label, brands=2) == {"Билайн": "positive", "МТС": "negative"}
     mixed = "Билайн дороже МТС почти на сотню и при этом быстрее"  # no turn: directions disagree, no verdict
     assert set(per_brand(catalog, mixed, structural_label, brands=2).values()) == {None}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a long wait beside praise; "особенно когда" after praise
+    ("Прекрасная поддержка у Билайна: полтора часа висел на линии. В МТС ответили сразу",
+     {"Билайн": True, "МТС": False}),
+    ("Люблю Дом.ру всей душой. Особенно когда свет есть, а интернета нет. Ростелеком у мамы работает",
+     {"Дом.ру": True, "Ростелеком": False}),
+])
+def test_ironic_praise_wait_and_especially(catalog, text, expected):  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, ironic_praise, brands=2) == expected
+
+
+def test_quick_service_is_no_wait(catalog):  # type: ignore[no-untyped-def]
+    text = "Отличная поддержка у Билайна, решили за 10 минут. В МТС так не умеют"
+    assert per_brand(catalog, text, ironic_praise, brands=2)["Билайн"] is False
+
+
+def test_mock_boredom(catalog):  # type: ignore[no-untyped-def]
+    text = "ВТБ три недели не может выпустить карту. В Альфе принесли на следующий день, скукота"
+    assert per_brand(catalog, text, mock_boredom, brands=2) == {"ВТБ": False, "Альфа-Банк": True}
