@@ -7,6 +7,7 @@ import pytest
 
 from classifier.structure import adjust, direct_label
 from classifier.structure_irony import ironic_praise, mock_boredom
+from classifier.structure_lexicon import slang_label
 from classifier.structure_relations import hedged_not_negative, lesser_evil_label
 from classifier.structure_rules import bystander_neutral, structural_label
 from classifier.structure_switch import switch_across
@@ -170,3 +171,12 @@ def test_quick_service_is_no_wait(catalog):  # type: ignore[no-untyped-def]
 def test_mock_boredom(catalog):  # type: ignore[no-untyped-def]
     text = "ВТБ три недели не может выпустить карту. В Альфе принесли на следующий день, скукота"
     assert per_brand(catalog, text, mock_boredom, brands=2) == {"ВТБ": False, "Альфа-Банк": True}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Альфа перевыпустила карту за два дня. От Сбера я так и не получил новую карту", "Сбербанк"),
+    ("Т-Банк звонил мне сегодня в четвёртый раз за неделю. Райф такого себе не позволяет", "Т-Банк"),
+    ("Ростелеком обещал подключить в понедельник, а мастер приехал в пятницу. Дом.ру без вопросов", "Ростелеком"),
+])
+def test_broken_expectations(catalog, text, expected):  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, slang_label, brands=2)[expected] == "negative"
