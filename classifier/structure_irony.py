@@ -2,7 +2,8 @@
 шестой звонок за день", "Отличный сервис у Почта Банка, всего-то 40 минут на линии".
 
 The model reads the praise word and labels such a brand positive. ``ironic_praise`` finds, in the target's
-sentence(s) (none naming another brand) or its own part, a word of praise or thanks **and** a damning
+sentence(s) (none naming another brand) or its own part, a word of praise or thanks ("как всегда на высоте"
+too) **and** a damning
 detail beside it: a negative word of ``classifier.structure_lexicon``, "без связи / без интернета / без
 денег", a count of repeats ("третий день", "шестой звонок", "который раз"), "всего-то / каких-то" with a
 number, "ноль", a long wait ("40 минут слушаю музыку", "висела на линии час"), or the part is followed by
@@ -25,7 +26,7 @@ _ORDINAL = frozenset({"второй", "третий", "четвертый", "п�
                       "который", "очередной", "энный", "сотый"})
 _REPEATED = frozenset({"день", "раз", "звонок", "час", "неделя", "месяц", "сутки", "списание", "попытка", "обращение",
                        "заявка", "смс", "сообщение", "перенос"})
-_DAMNING = re.compile(r"\bбез\s+(?:\w+\s+)?(?:связи|интернета|сети|денег|света|ответа|зарплаты)\b"
+_DAMNING = re.compile(r"\bбез\s+(?:\w+\s+)?(?:связи|интернета|инета|сети|денег|света|ответа|зарплаты)\b"
                       r"|\b(?:всего-то|всего\s+лишь|каких-то|какие-то|жалкие|целых)\s+\d+|\bноль\b|\b0\s+(?:реакции|результата)",
                       re.IGNORECASE)
 # a long wait: "40 минут слушаю музыку", "висела на линии 40 минут", "полтора часа в очереди" (not "за 10 минут")
@@ -35,6 +36,9 @@ _WAITING = re.compile(_QUANTITY + r"\s+(?:\w+\s+){0,2}" + _WAIT + "|" + _WAIT + 
                       re.IGNORECASE)
 # "обожаю X. Особенно когда ...": praise followed by "especially when" is the frame of a complaint
 _ESPECIALLY = re.compile(r"[\s,.!…—–-]*особенно\s+(?:когда|если)\b", re.IGNORECASE)
+
+
+_PRAISED = re.compile(r"\bна\s+высоте\b|\bвыше\s+всяких\s+похвал\b|\bкак\s+всегда\s+молодц", re.IGNORECASE)
 
 
 def _damning(words: list[str], part: str) -> bool:
@@ -70,7 +74,7 @@ def ironic_praise(text: str, target: Sequence[Span] | None, others: Sequence[Spa
     for begin, end in _parts(text, target, others):
         part = text[begin:end].lower().replace("ё", "е")
         words = [w for w, _, _ in words_in(text, begin, end)]
-        praised = any(lemma(w) in _PRAISE for w in words)
+        praised = any(lemma(w) in _PRAISE for w in words) or bool(_PRAISED.search(part))
         if praised and (_damning(words, part) or _ESPECIALLY.match(text, end)):
             return True
     return False

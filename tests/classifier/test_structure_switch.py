@@ -180,3 +180,8 @@ def test_mock_boredom(catalog):  # type: ignore[no-untyped-def]
 ])
 def test_broken_expectations(catalog, text, expected):  # type: ignore[no-untyped-def]
     assert per_brand(catalog, text, slang_label, brands=2)[expected] == "negative"
+
+
+def test_ironic_on_top(catalog):  # type: ignore[no-untyped-def]
+    text = "билайн как всегда на высоте: второй день без инета. мтс на даче ловит"
+    assert per_brand(catalog, text, ironic_praise, brands=2) == {"Билайн": True, "МТС": False}
