@@ -49,6 +49,7 @@ from classifier.structure_switch import NO_REGRET, in_phrase, phrase_role, switc
 from classifier.structure_text import (
     ADVERSATIVE,
     ADVICE,
+    GRIEVANCE,
     MAX_SENTENCE,
     MAX_SPANS,
     SENTENCE,
@@ -280,6 +281,7 @@ def bystander_neutral(text: str, target: Sequence[Span] | None, others: Sequence
     for begin, end in sentences:
         sentence = text[begin:end]
         question = text[end:end + 1] == "?"
-        if not (_MIDDLING.search(sentence) or (question and (ADVICE.search(sentence) or _WONDER.match(sentence)))):
+        asked = ADVICE.search(sentence) and not GRIEVANCE.search(sentence) or _WONDER.match(sentence)
+        if not (_MIDDLING.search(sentence) or (question and asked)):
             return False
     return True

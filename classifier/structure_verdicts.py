@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from classifier.structure_lexicon import lexicon_side
 from classifier.structure_text import (
     ADVICE,
+    GRIEVANCE,
     MAX_SENTENCE,
     MAX_SPANS,
     Span,
@@ -109,6 +110,7 @@ _SUPERLATIVE_HEAD = frozenset({"самый", "наиболее"})
 _CRITICISE = frozenset({"ругать", "хейтить", "критиковать", "хаять", "гнать", "поливать", "жаловаться"})
 _IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
 _VERDICT_NEG = re.compile(r"\b(?:никогда\s+больше|больше\s+никогда)\s+не\b|\bноги\s+моей\b"
+                          r"|\bбольше\s+не\s+(?:свяжусь|обращусь|пойду|возьму|вернусь|подключусь|буду\s+связываться)\b"
                           r"|\bобходите\s+стороной\b", re.IGNORECASE)
 
 
@@ -205,7 +207,8 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
         begin, end = sentence_at(text, t[0])
         sentence = text[begin:end].replace("ё", "е")
         cue = _COMPLAINT_Q.search(sentence)
-        if text[end:end + 1] != "?" or cue is None or ADVICE.search(sentence) or end - begin > MAX_SENTENCE:
+        advice = ADVICE.search(sentence) and not GRIEVANCE.search(sentence)  # "подскажите, почему уже 3 дня нет"
+        if text[end:end + 1] != "?" or cue is None or advice or end - begin > MAX_SENTENCE:
             return None
         at = t[0] - begin
         lo, hi = sorted((cue.start(), at))

@@ -11,7 +11,7 @@ from classifier.structure_lexicon import slang_label
 from classifier.structure_relations import hedged_not_negative, lesser_evil_label
 from classifier.structure_rules import bystander_neutral, structural_label
 from classifier.structure_switch import switch_across
-from classifier.structure_verdicts import complaint_question_label
+from classifier.structure_verdicts import complaint_question_label, verdict_label
 from tests.classifier.brand_rules import per_brand, spans
 
 
@@ -185,3 +185,16 @@ def test_broken_expectations(catalog, text, expected):  # type: ignore[no-untype
 def test_ironic_on_top(catalog):  # type: ignore[no-untyped-def]
     text = "билайн как всегда на высоте: второй день без инета. мтс на даче ловит"
     assert per_brand(catalog, text, ironic_praise, brands=2) == {"Билайн": True, "МТС": False}
+
+
+def test_grievance_in_polite_question(catalog):  # type: ignore[no-untyped-def]
+    # "подскажите, почему ... уже ..." complains; a plain advice question stays neutral
+    text = "Подскажите, почему в Совкомбанке до сих пор не зачислили перевод? В Альфе всё пришло за минуту"
+    assert per_brand(catalog, text, complaint_question_label, brands=2)["Совкомбанк"] == "negative"
+    plain = "Подскажите, в Совкомбанке выгодный вклад? В Альфе ставку снизили"
+    assert per_brand(catalog, plain, bystander_neutral, brands=2)["Совкомбанк"] is True
+
+
+def test_never_again_verdict(catalog):  # type: ignore[no-untyped-def]
+    text = "С Почта Банком больше не свяжусь, три недели ждала справку. Газпромбанк выдал её в тот же день"
+    assert per_brand(catalog, text, verdict_label, brands=2)["Почта Банк"] == "negative"
