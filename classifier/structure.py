@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
+from classifier.structure_compare import bare_comparative_label
 from classifier.structure_figures import figure_label
 from classifier.structure_irony import ironic_praise, mock_boredom
 from classifier.structure_lexicon import slang_label
@@ -172,7 +173,8 @@ def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span
     return structural_label(text, target, others) or switch_across(text, target, others) \
         or lesser_evil_label(text, target, others) or verdict_label(text, target, others) \
         or complaint_question_label(text, target, others) or slang_label(text, target, others) \
-        or figure_label(text, target, others) or numeric_label(text, target, others)
+        or figure_label(text, target, others) or numeric_label(text, target, others) \
+        or bare_comparative_label(text, target, others)
 
 
 def relative_to_other(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:

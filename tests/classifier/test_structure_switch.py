@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from classifier.structure import adjust, direct_label
+from classifier.structure_compare import bare_comparative_label
 from classifier.structure_irony import ironic_praise, mock_boredom
 from classifier.structure_lexicon import slang_label
 from classifier.structure_relations import hedged_not_negative, lesser_evil_label
@@ -198,3 +199,23 @@ def test_grievance_in_polite_question(catalog):  # type: ignore[no-untyped-def]
 def test_never_again_verdict(catalog):  # type: ignore[no-untyped-def]
     text = "С Почта Банком больше не свяжусь, три недели ждала справку. Газпромбанк выдал её в тот же день"
     assert per_brand(catalog, text, verdict_label, brands=2)["Почта Банк"] == "negative"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("У Газпромбанка и ВТБ ставки по вкладу одинаковые. В итоге Газпромбанк удобнее",
+     {"Газпромбанк": "positive", "ВТБ": "negative"}),
+    ("Взяла тариф Теле2 для дочки, а себе оставила Мегафон. Теле2 дешевле", {"Tele2": "positive",
+                                                                          "МегаФон": "negative"}),
+])
+def test_bare_comparative(catalog, text, expected):  # type: ignore[no-untyped-def]
+    assert per_brand(catalog, text, bare_comparative_label, brands=2) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Пользуюсь Альфой и Сбером. Сбер стал быстрее после обновления",  # compared with its own past
+    "Пользуюсь Альфой и Сбером. Сбер дешевле, но поддержка хуже",  # conceded, directions mixed
+    "Пользуюсь Альфой и Сбером. Сбер не лучше",  # negated
+    "Пользуюсь Альфой и Сбером. Сбер выгоднее?",  # a question
+])
+def test_no_bare_comparative(catalog, text):  # type: ignore[no-untyped-def]
+    assert set(per_brand(catalog, text, bare_comparative_label, brands=2).values()) == {None}
