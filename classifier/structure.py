@@ -7,7 +7,11 @@ compensation, emoji rating, contrast by reference, neutral bystander) and the ve
 in ``classifier.structure_verdicts`` (superlatives and advice, numbers, complaint questions, news-style
 mentions, alternative questions), the word-level cues of ``classifier.structure_lexicon`` (slang verdicts and set
 phrases, negated problems, elliptical or parallel parts that lean on the other brand, a brand named as a place)
-and ironic praise (``classifier.structure_irony``), over the text plumbing of ``classifier.structure_text``.
+and ironic praise or mock boredom (``classifier.structure_irony``), a switch across sentences or "закрыла X,
+оформила Y" (``classifier.structure_switch``), "Y хотя бы ..." (the lesser evil, ``classifier.structure_relations``)
+and a bare comparative of one brand (``classifier.structure_compare``), over the text plumbing of
+``classifier.structure_text``. A hedged denial ("Не скажу, что X плохой") turns a negative reading of X that no
+rule decided into neutral (``hedged_not_negative``).
 This module puts them together: ``adjust`` applies them to the model's scores, ``predict_brands`` adds what
 needs the model. A rule that states a brand's side relative to the other brand's ("opposite", "same") takes
 the other brand's side from the rules when they give one, else from the model.
