@@ -56,6 +56,7 @@ from classifier.structure_text import Span, adversative_split, own_segment, sent
 from classifier.structure_verdicts import (
     alternative_question,
     complaint_question_label,
+    conclusion_label,
     news_neutral,
     numeric_label,
     verdict_label,
@@ -170,6 +171,9 @@ def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span
     register = register_label(text, target, others)  # a report, a place or channel, a listed subject
     if register is not None:
         return register
+    conclusion = conclusion_label(text, target, others)  # "Итог: с X больше не свяжусь, Y спасибо"
+    if conclusion is not None:
+        return conclusion
     if ironic_praise(text, target, others):
         return "negative"
     if mock_boredom(text, target, others):

@@ -12,6 +12,10 @@ A **complaint question** ("Почему МТС опять списал день�
 кэшбэк, Альфа?", "Это нормально, что ...?"): the brand asked about is negative, a brand set against it in the
 same question ("а у X", "если в X") positive.
 
+A **closing summary** ("Итог: с X больше не свяжусь, Y спасибо за ставку"): the target's clause of a sentence
+opened by "Итог: / Вывод: / В итоге —" decides (never again, advice against: negative; thanks, advice for,
+"доволен": positive), before any other rule but the register.
+
 Two more neutral cases: a **news-style mention** (every sentence with the brand reports what the company did,
 in the third person, with a reporting verb or source — "сообщил", "по данным", "говорят" — or a corporate
 action with a date or number, and nothing of the author's own: no "я/мы/вы", "!", "?", emoji, "опять", "не"),
@@ -130,6 +134,37 @@ def _superlative(words: list[Word]) -> set[str]:
         elif adj & _BAD_ADJ and not adj & _GOOD_ADJ:
             sides.add("negative")
     return sides
+
+
+_CONCLUSION = re.compile(r"(?:^|[.!?…]\s+|\n\s*)(?:итог|итого|в\s+итоге|вывод|по\s+итогу|резюме|в\s+сухом\s+остатке)"
+                         r"\s*[:—–-]\s*", re.IGNORECASE)
+_THANKS = re.compile(r"\bспасибо\b|\bблагодар|\bрекомендую\b|\bдовол(?:ен|ьна|ьны)\b", re.IGNORECASE)
+_AGAINST = re.compile(r"\bне\s+(?:советую|рекомендую)\b", re.IGNORECASE)
+
+
+def conclusion_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """The side a closing summary states ("Итог: с X больше не свяжусь, Y спасибо за ставку"): the target's
+    clause of a sentence opened by "Итог: / Вывод: / В итоге —" — never again or advice against: negative;
+    thanks, advice for, "доволен": positive. None when the summary does not name the target alone in a clause."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    for m in _CONCLUSION.finditer(text):
+        end = sentence_at(text, m.end())[1]
+        for t in target:
+            if not m.end() <= t[0] < end:
+                continue
+            cuts = [m.end(), *(m.end() + c.end() for c in re.finditer(r"[,;]\s*|\s(?:а|но)\s", text[m.end():end])), end]
+            begin = max((c for c in cuts if c <= t[0]), default=m.end())
+            stop = min((c for c in cuts if c > t[1]), default=end)
+            if any(begin <= o[0] < stop for o in others):
+                continue
+            clause = text[begin:stop]
+            sides = {"negative"} if _VERDICT_NEG.search(clause) or _AGAINST.search(clause) else set()
+            if _THANKS.search(clause) and not _AGAINST.search(clause):
+                sides.add("positive")
+            if len(sides) == 1:
+                return sides.pop()
+    return None
 
 
 def verdict_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:

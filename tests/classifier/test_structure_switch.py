@@ -12,7 +12,7 @@ from classifier.structure_lexicon import slang_label
 from classifier.structure_relations import hedged_not_negative, lesser_evil_label
 from classifier.structure_rules import bystander_neutral, structural_label
 from classifier.structure_switch import switch_across
-from classifier.structure_verdicts import complaint_question_label, verdict_label
+from classifier.structure_verdicts import complaint_question_label, conclusion_label, verdict_label
 from tests.classifier.brand_rules import per_brand, spans
 
 
@@ -219,3 +219,11 @@ def test_bare_comparative(catalog, text, expected):  # type: ignore[no-untyped-d
 ])
 def test_no_bare_comparative(catalog, text):  # type: ignore[no-untyped-def]
     assert set(per_brand(catalog, text, bare_comparative_label, brands=2).values()) == {None}
+
+
+def test_conclusion(catalog):  # type: ignore[no-untyped-def]
+    text = ("Полгода назад открыла счёт в Росбанке, а зарплату получаю в Уралсибе. Было всякое.\n"
+            "Итог: Уралсибу спасибо за терпение, в Росбанк больше не пойду.")
+    assert per_brand(catalog, text, conclusion_label, brands=2) == {"Росбанк": "negative", "Уралсиб": "positive"}
+    plain = "Открыла счёт в Росбанке, зарплату получаю в Уралсибе. Итог: пока думаю"
+    assert set(per_brand(catalog, plain, conclusion_label, brands=2).values()) == {None}
