@@ -7,7 +7,11 @@ compensation, emoji rating, contrast by reference, neutral bystander) and the ve
 in ``classifier.structure_verdicts`` (superlatives and advice, numbers, complaint questions, news-style
 mentions, alternative questions), the word-level cues of ``classifier.structure_lexicon`` (slang verdicts and set
 phrases, negated problems, elliptical or parallel parts that lean on the other brand, a brand named as a place)
-and ironic praise (``classifier.structure_irony``), over the text plumbing of ``classifier.structure_text``.
+and ironic praise or mock boredom (``classifier.structure_irony``), a switch across sentences or "закрыла X,
+оформила Y" (``classifier.structure_switch``), "Y хотя бы ..." (the lesser evil, ``classifier.structure_relations``)
+and a bare comparative of one brand (``classifier.structure_compare``), over the text plumbing of
+``classifier.structure_text``. A hedged denial ("Не скажу, что X плохой") turns a negative reading of X that no
+rule decided into neutral (``hedged_not_negative``).
 This module puts them together: ``adjust`` applies them to the model's scores, ``predict_brands`` adds what
 needs the model. A rule that states a brand's side relative to the other brand's ("opposite", "same") takes
 the other brand's side from the rules when they give one, else from the model.
@@ -35,16 +39,24 @@ from collections.abc import Callable, Sequence
 
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
+from classifier.structure_compare import bare_comparative_label
 from classifier.structure_figures import figure_label
-from classifier.structure_irony import ironic_praise
+from classifier.structure_irony import ironic_praise, mock_boredom
 from classifier.structure_lexicon import slang_label
 from classifier.structure_register import register_label, shared_scores, voiced_sentences
-from classifier.structure_relations import ellipsis_relation, place_neutral
+from classifier.structure_relations import (
+    ellipsis_relation,
+    hedged_not_negative,
+    lesser_evil_label,
+    place_neutral,
+)
 from classifier.structure_rules import bystander_neutral, reference_contrast, structural_label, switch_party
+from classifier.structure_switch import switch_across
 from classifier.structure_text import Span, adversative_split, own_segment, sentence_at
 from classifier.structure_verdicts import (
     alternative_question,
     complaint_question_label,
+    conclusion_label,
     news_neutral,
     numeric_label,
     verdict_label,
@@ -134,6 +146,7 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
     out = []
     for i, (text, tgt, oth, sc) in enumerate(zip(texts, targets, others, scores, strict=True)):
         label = direct_label(text, tgt, oth)
+        ruled = label is not None
         relation = None if label is not None else relative_to_other(text, tgt, oth)
         if relation is not None:
             other = lookup(i)
@@ -146,6 +159,8 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
             label = "neutral"
         if label is None and contrast is not None:
             label = contrast.get(i)
+        if (label or _top(sc)) == "negative" and not ruled and hedged_not_negative(text, tgt, oth):
+            label = "neutral"  # "не скажу, что X плохой": the negative verdict is denied
         out.append(with_label(sc, label) if label is not None else sc)
     return out
 
@@ -156,11 +171,18 @@ def direct_label(text: str, target: Sequence[Span] | None, others: Sequence[Span
     register = register_label(text, target, others)  # a report, a place or channel, a listed subject
     if register is not None:
         return register
+    conclusion = conclusion_label(text, target, others)  # "Итог: с X больше не свяжусь, Y спасибо"
+    if conclusion is not None:
+        return conclusion
     if ironic_praise(text, target, others):
         return "negative"
-    return structural_label(text, target, others) or verdict_label(text, target, others) \
+    if mock_boredom(text, target, others):
+        return "positive"
+    return structural_label(text, target, others) or switch_across(text, target, others) \
+        or lesser_evil_label(text, target, others) or verdict_label(text, target, others) \
         or complaint_question_label(text, target, others) or slang_label(text, target, others) \
-        or figure_label(text, target, others) or numeric_label(text, target, others)
+        or figure_label(text, target, others) or numeric_label(text, target, others) \
+        or bare_comparative_label(text, target, others)
 
 
 def relative_to_other(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:

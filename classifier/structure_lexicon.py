@@ -15,7 +15,8 @@ negated problems, emoji ratings (elliptical parts and places: ``classifier.struc
   positive, unless the part looks back from a change ("раньше", "пока не", "теперь"); emphatic negation ("ни
   одного обрыва", "ни разу не нахамили") positive unless it denies a good deed ("ни разу не перезвонил").
 * **Emoji ratings** (``emoji_label``, read by ``classifier.structure_rules.structural_label``) — nothing but
-  emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅ мтс ❌"): the emoji's feeling.
+  emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅ мтс ❌"): the emoji's feeling; with
+  words there too, the emoji of a feeling ("дом.ру 🔥 подключили за день. ростелеком месяц обещал 😴").
 
 No brand names here: the brands are the catalog spans the caller passes.
 """
@@ -39,15 +40,16 @@ from molva.morphology import lemma
 
 # nouns (and the odd interjection) that are verdicts when they are the predicate: "йота база", "сбер — днище"
 # emoji that say the feeling when a brand is followed by nothing else (emoji-only "ratings": "МТС ❌ Билайн ✅")
-_EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉")
-_EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀")
+_EMOJI_POSITIVE = frozenset("👍👌💯✅✔💚💙💛💜🧡❤♥😍🥰😘😊🙂😀😃😄😁☺🤩🔥🙏🏆⭐🌟👏💪🚀🎉🥳")
+_EMOJI_NEGATIVE = frozenset("👎❌✖🚫😡😠🤬🤮🤢💩🖕🤦😤😞😩😫😭😢☹🙁😒🐌⛔🗑💀🤡😴")
 _EMOJI_NEUTRAL = frozenset("😐😑😶🤷")
+_EMOJI_CLAPS = frozenset("👏")  # after a complaint, ironic applause ("повысили тариф без предупреждения 👏")
 _LETTERS = re.compile(r"[^\W_]", re.UNICODE)
 _NOUN_POSITIVE = frozenset({"база", "имба", "топ", "топчик", "огонь", "пушка", "бомба", "годнота", "кайф",
                             "красавчик", "красавчики", "зачет", "шик", "норм", "нормас"})
 _NOUN_NEGATIVE = frozenset({"кринж", "днище", "дно", "зашквар", "отстой", "треш", "трэш", "шлак", "позор",
                             "позорище", "помойка", "жесть", "кошмар", "ужас", "мрак", "лажа", "фигня", "дичь",
-                            "капец", "провал", "шарашка", "шарага", "халтура", "цирк"})
+                            "капец", "провал", "шарашка", "шарага", "халтура", "цирк", "тухляк", "тухлятина"})
 # verbs, adjectives and adverbs (lemmas or words); "не" before one turns it
 _WORD_POSITIVE = frozenset({"рулить", "тащить", "вывозить", "топовый", "годный", "имбовый", "кайфовый",
                             "летать", "радовать", "нарадоваться", "огненный", "збс", "четкий", "норм", "хвалю", "ловит", "ловят",
@@ -56,7 +58,8 @@ _WORD_NEGATIVE = frozenset({"кринжовый", "кринжово", "отст�
                             "лагать", "лагает", "лагают", "тупить", "глючить", "тормозить", "виснуть", "зависать",
                             "бесить", "достать", "задолбать", "бесячий", "позорный", "отвратный", "отвратно",
                             "днищенский", "мурыжить", "кидать", "обманывать", "обмануть", "динамить", "жмотиться",
-                            "отвалиться", "отваливаться", "виноватый", "ругаю", "подвести", "подводить", "сбоить", "глюкнуть"})
+                            "отвалиться", "отваливаться", "виноватый", "ругаю", "подвести", "подводить", "сбоить", "глюкнуть",
+                            "тухлый", "зашквариться"})
 _INTENSIFIERS = frozenset({"просто", "реально", "полный", "полное", "полная", "настоящий", "абсолютный", "очень",
                            "вообще", "ваще", "прям", "прямо", "чистый", "лютый", "конкретный", "это", "какой-то",
                            "какая-то", "какое-то", "тупо", "максимально", "редкостный", "редкостное", "сейчас",
@@ -73,7 +76,10 @@ _IDIOM_POSITIVE = re.compile(r"\bгоря\s+не\s*зна|\bне\s+нараду�
 _IDIOM_NEGATIVE = re.compile(r"\bне\s+сахар\b|\bну\s+такое\b|\bтак\s+себе\b|\bоставля\w+\s+желать\s+лучшего"
                              r"|\bбез\s+(?:всякого\s+|моего\s+|какого-либо\s+)?(?:спроса|предупреждени\w+|согласия|объяснени\w+"
                              r"|причин\w*)\b|\bне\s+работа(?:ет|ют|л|ла|ло|ли)\b|\bчто-то\s+не\s+так\b|\bчерез\s+раз\b"
-                             r"|\bкак\s+повезет\b|\bлотере[яюи]\b|\bни\s+рыба\s+ни\s+мясо", re.IGNORECASE)
+                             r"|\bкак\s+повезет\b|\bлотере[яюи]\b|\bни\s+рыба\s+ни\s+мясо"
+                             r"|\bтак\s+и\s+не\s+[а-я]{3,}"  # "так и не дождался": what was due never came
+                             r"|\b(?:\w+(?:ой|ий|ый))\s+раз\s+за\s+(?:день|сутки|неделю|месяц)\b"  # "в шестой раз за неделю"
+                             r"|\bобеща\w*\b[^.!?]{0,60}?(?:,\s*|\s)(?:а|но)\s", re.IGNORECASE)  # "обещал 11%, а ..."
 _CONCESSION = re.compile(r"\b(?:но|однако)\b", re.IGNORECASE)
 _IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[^\w]*(?:[.,;:!?…)—–-]|$|(?:а|но|зато|и)\b)", re.UNICODE)
@@ -201,15 +207,20 @@ def lexicon_side(clause: str) -> str | None:
 
 def emoji_label(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
     """The feeling of the emoji right after each target mention, when nothing but emoji, punctuation and
-    spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. None when
-    there is a word there, no known emoji, or the emoji disagree."""
-    starts = sorted(s for s, _ in (*target, *others))
+    spaces stand between it and the next brand (or the end): "Мегафон 💯 Yota 🤷" -> Yota neutral. With words
+    there too, only the emoji of a feeling count ("дом.ру 🔥 подключили за день"). None when no known emoji,
+    or the emoji disagree. Brands joined in a list ("билайн и мтс оба 🐌") share the list's emoji."""
+    spans = sorted((s, e) for s, e in (*target, *others))
     found: set[str] = set()
     for _, end in target:
-        nxt = next((s for s in starts if s >= end), len(text))
-        tail = text[end:nxt]
-        if _LETTERS.search(tail):
-            return None
+        nxt = next((k for k, sp in enumerate(spans) if sp[0] >= end), len(spans))
+        while nxt < len(spans) and _JOINED.fullmatch(text[end:spans[nxt][0]]):  # "билайн и мтс оба 🐌": both
+            end, nxt = spans[nxt][1], nxt + 1
+        tail = text[end:spans[nxt][0] if nxt < len(spans) else len(text)]
+        if _LETTERS.search(tail):  # words and emoji: only a feeling the emoji state ("дом.ру 🔥 подключили за день")
+            found |= {"positive" for ch in tail if ch in _EMOJI_POSITIVE and ch not in _EMOJI_CLAPS}
+            found |= {"negative" for ch in tail if ch in _EMOJI_NEGATIVE}
+            continue
         for ch in tail:
             if ch in _EMOJI_POSITIVE:
                 found.add("positive")

@@ -8,6 +8,14 @@
 * **A place** (``place_neutral``) — every mention of the brand is where the author is or passes by ("стою в
   очереди в Сбере", "сижу возле офиса Билайна", "мимо рекламы Мегафона") and the sentence goes on, with no
   complaint between, to another brand: neutral.
+* **The lesser evil** (``lesser_evil_label``) — "хотя бы / хоть" marks the brand that at least does something
+  ("Y хотя бы честно пишет лимит", "хорошо хоть Y раздаёт", "перешла в Y: тут хотя бы банкомат рядом"): that
+  brand is positive and the brand it is measured against negative. The brand is the one right after the cue,
+  else the nearest before it in its sentence (or in the sentence before, when its own names none). Not in a
+  question ("Может Y хоть честнее?"), not "хоть раз" (ever), not a concession ("хоть и ..., но").
+* **A hedged negative** (``hedged_not_negative``) — the brand is under "не скажу / не сказал бы / нельзя
+  сказать / не то чтобы (что) X плохой" or "я не против X": the author denies the negative verdict, so the
+  brand is not negative (the caller turns a negative reading into neutral; a positive one stays).
 
 No brand names here: the brands are the catalog spans the caller passes.
 """
@@ -18,7 +26,7 @@ import re
 from collections.abc import Sequence
 
 from classifier.structure_lexicon import NEGATORS, PREPOSITIONS, lexicon_side, part_words
-from classifier.structure_text import MAX_SPANS, Span, own_segment, sentence_at
+from classifier.structure_text import MAX_SPANS, Span, own_segment, sentence_at, words_in
 from molva.morphology import lemma, parse
 
 _SAME = re.compile(r"\b(?:тоже|также|аналогично|та\s+же\s+(?:песня|история|беда|фигня|ерунда)|то\s+же\s+самое"
@@ -42,6 +50,72 @@ _PLACE = re.compile(r"(?:\b(?:стою|стоял\w*|сижу|сидел\w*|жд
                     r"(?:в|во|у|возле|около|рядом\s+с)|\b(?:возле|около|напротив|мимо|рядом\s+с)|\bв\s+очереди\s+в)"
                     r"\s+(?:(?:офис\w*|отделени\w*|салон\w*|банкомат\w*|рекламы|вывески|здани\w*|магазин\w*|"
                     r"точк\w*)\s+)?$", re.IGNORECASE)
+
+
+# "не скажу, что", "не сказала бы что", "нельзя сказать, что", "не то чтобы", "не могу сказать, что"
+_HEDGE = re.compile(r"\b(?:не\s+(?:скажу|скажешь|сказал\w*\s+бы|могу\s+сказать|буду\s+говорить)|нельзя\s+сказать"
+                    r"|не\s+то\s+чтобы)\s*,?\s*(?:что(?:бы)?\b)?", re.IGNORECASE)
+_NOT_AGAINST = re.compile(r"\bне\s+против\s+$", re.IGNORECASE)
+_HEDGE_END = re.compile(r"[.!?;:—–]|,\s*(?:но|а|просто|зато|однако)\b|\s(?:просто|но|а)\s", re.IGNORECASE)
+_BAD = frozenset({"плохой", "плохо", "хуже", "ужасный", "ужасно", "отстойный", "отстой", "хреновый", "худший"})
+
+
+def hedged_not_negative(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> bool:
+    """True when a target mention stands in a hedged denial of a negative verdict ("Не скажу, что X плохой",
+    "нельзя сказать, что у X плохая связь", "я не против X") with no other brand in it."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return False
+    for t in target:
+        if _NOT_AGAINST.search(text[max(0, t[0] - 20):t[0]]):
+            return True
+        begin = sentence_at(text, t[0])[0]
+        for m in _HEDGE.finditer(text, begin, t[0]):
+            gap = text[m.end():t[0]]
+            if len(gap) > 20 or _HEDGE_END.search(gap):
+                continue
+            stop = _HEDGE_END.search(text, t[1])
+            scope = (m.end(), stop.start() if stop else len(text))
+            if any(scope[0] <= o[0] < scope[1] for o in others):
+                continue
+            words = words_in(text, t[1], scope[1])
+            if any(lemma(w) in _BAD or w in _BAD for w, _, _ in words) or lexicon_side(text[t[1]:scope[1]]) == "negative":
+                return True
+    return False
+
+
+_AT_LEAST = re.compile(r"\bхотя\s+бы\b|\bхоть\b(?!\s+(?:раз|однажды|бы|и|как-нибудь|куда|сколько)\b)", re.IGNORECASE)
+
+
+def _cue_owner(text: str, cue: re.Match[str], brands: list[Span]) -> Span | None:
+    """The brand a "хотя бы" cue speaks of: right after it (two words at most), else the nearest before it in
+    its sentence, else in the sentence before (when the cue's own sentence names no brand)."""
+    begin, end = sentence_at(text, cue.start())
+    if text[end:end + 1] == "?" or re.search(r"\bи\b", text[cue.end():end].split(",")[0]) and "," in text[cue.end():end]:
+        return None  # a question; "хоть интерфейс и старомодный, ...": a concession
+    after = [b for b in brands if cue.end() <= b[0] < end and len(words_in(text, cue.end(), b[0])) <= 2
+             and not re.search(r"[,;:—–]", text[cue.end():b[0]])]
+    if after:
+        return min(after)
+    before = [b for b in brands if begin <= b[0] < cue.start()]
+    if not before and not any(begin <= b[0] < end for b in brands) and begin > 0:
+        prev = sentence_at(text, begin - 1)
+        before = [b for b in brands if prev[0] <= b[0] < prev[1]]
+    return max(before) if before else None
+
+
+def lesser_evil_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """"positive" for the brand that "хотя бы / хоть" marks, "negative" for the brand it is measured against
+    (see the module's text); None when no cue, a cue of no brand, or cues on both sides."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    brands: list[Span] = sorted((s, e) for s, e in (*target, *others))
+    own = {(s, e) for s, e in target}
+    sides: set[bool] = set()
+    for cue in _AT_LEAST.finditer(text):
+        owner = _cue_owner(text, cue, brands)
+        if owner is not None:
+            sides.add(owner in own)
+    return None if len(sides) != 1 else "positive" if sides.pop() else "negative"
 
 
 def _is_verb(lem: str) -> bool:

@@ -10,7 +10,8 @@ Two constructions say plainly which brand is on which side, so a small rule laye
 * **comparison** — a comparative of known direction ("лучше", "дешевле", "надёжнее" / "хуже", "дороже", ...)
   with the compared brand after "чем", "в отличие от", "по сравнению с" or right after the comparative
   ("удобнее ВТБ"): the other brand of the sentence takes the comparative's side, the compared brand the
-  opposite. Not when the comparative is negated ("не лучше") or directions disagree in the sentence.
+  opposite. Not when the comparative is negated ("не лучше") or directions disagree in the sentence, unless
+  a clause after "но/а/зато" that names neither brand turns it ("X дороже Y, но связь у него лучше").
 
 * **compensation** — the target's clause opens with "зато" ("..., зато у Билайна 4G"): positive.
 * **emoji rating** (``classifier.structure_lexicon.emoji_label``) — nothing but emoji between a brand and the next brand ("Мегафон 💯 Yota 🤷", "билайн ✅
@@ -25,12 +26,13 @@ Two more look beyond one sentence (a brand whose every mention is in sentences w
   выкидывает", "С Теле2 такой «заботы» не было", "У Теле2 за год ни одного") or opens with "чего не скажешь
   о/про": the target takes the side opposite to the other brand's label (the model's, when it is not neutral).
 * **neutral bystander** — every sentence with the target is an advice question ("Подскажите, X подходит
-  для ...?", "что скажете про X?") or a middling verdict ("ничего особенного", "ничего выдающегося",
-  "где-то посередине"): neutral, whatever the mood of the other brand's sentences.
+  для ...?", "что скажете про X?"), a question that only wonders ("Может, на X перейти?") or a middling
+  verdict ("ничего особенного", "ничего выдающегося", "где-то посередине"): neutral, whatever the mood of the other brand's sentences.
 
 Switching also reads regret: "перешёл из X в Y — и зря", "лучше бы осталась" put the from-brand on the
 positive side and the to-brand on the negative; "не жалею", "возвращаться не хочу" keep the usual sides; a
-planned switch ("думаю уйти из X в Y") leaves the to-brand neutral. ``switch_party`` tells ``classifier.structure``
+planned switch ("думаю уйти из X в Y") leaves the to-brand neutral (the mood and the role of a brand that is
+its object's genitive, "на роутер от Y", are in ``classifier.structure_switch``). ``switch_party`` tells ``classifier.structure``
 which brands a switch leaves or reaches (their own part of the post is about the move).
 
 Only sentences naming exactly the target brand and one other brand count for switching and comparison;
@@ -43,8 +45,11 @@ import re
 from collections.abc import Sequence
 
 from classifier.structure_lexicon import emoji_label
+from classifier.structure_switch import NO_REGRET, in_phrase, phrase_role, switch_mood
 from classifier.structure_text import (
+    ADVERSATIVE,
     ADVICE,
+    GRIEVANCE,
     MAX_SENTENCE,
     MAX_SPANS,
     SENTENCE,
@@ -66,14 +71,6 @@ _OBJECT_FROM_VERBS = frozenset({"сменить", "поменять", "меня�
 _DURATION = frozenset({"год", "лет", "месяц", "неделя"})
 _FROM_PREP = frozenset({"из", "с", "со", "от"})
 _TO_PREP = frozenset({"в", "во", "на", "к", "ко"})
-_REGRET = re.compile(r"\bзря\b|\bжаль\b|жалею|пожалел|\bошиб(?:к|лась|ся|лись)|напрасно|не\s+стоило|разочаров|верн(?:усь|уться)"
-                     r"|\bхуже\b|лучше\s+бы\s+остал", re.IGNORECASE)
-# regret that says the move was a mistake: the from-brand was the better one ("перешёл ... — и зря")
-_MISTAKE = re.compile(r"\bзря\b|\bошиб(?:лась|ся|лись)\b|\bжалею|пожалел|напрасно|не\s+стоило|лучше\s+бы\s+остал", re.IGNORECASE)
-# regret or return denied: "не жалею", "ни разу не пожалел", "вернуться не тянет", "возвращаться не хочу"
-_NO_REGRET = re.compile(r"\bне\s+(?:\w+\s+)?(?:жалею|пожалел\w*)|\bни\s+(?:разу|секунды|капли)\s+не\s+"
-                        r"(?:жалею|пожалел\w*)|верн\w*\s+(?:\w+\s+)?не\s+(?:тянет|хочу|хочется|собираюсь|планирую)"
-                        r"|\bне\s+(?:тянет|хочу|хочется|собираюсь)\s+(?:\w+\s+)?верн", re.IGNORECASE)
 # the switch is only intended: the to-brand is not judged yet ("думаю уйти из X в Y")
 _INTENT_VERBS = frozenset({"думать", "подумывать", "хотеть", "собираться", "планировать", "решать"})
 _BETTER = frozenset({
@@ -95,6 +92,7 @@ _NEGATION = frozenset({"не", "нет", "ни", "никогда", "ничего
 _NOT_SAY = re.compile(r"(?:\bчего|\bчто)\s+не\s+скажешь\s+(?:о|об|про)\s+$", re.IGNORECASE)
 _MIDDLING = re.compile(r"\bничего\s+(?:особенного|выдающегося|сверхъестественного|примечательного)\b"
                        r"|\bни\s+рыба\s+ни\s+мясо\b|\bпосередине\b|\bсредненько\b", re.IGNORECASE)
+_WONDER = re.compile(r"\W*(?:(?:а|или|ну|и)\s+)?может(?:\s*,)?(?:\s+быть)?\s", re.IGNORECASE)  # "Может, Y?"
 _CLAUSE = re.compile(r"[,:—–]\s*|\s-\s")
 
 
@@ -108,20 +106,21 @@ def _is_past(word: str) -> bool:
 
 
 def _switch_label(text: str, words: list[Word], target: list[Span], other: Span) -> str | None:
-    denied = [m.span() for m in _NO_REGRET.finditer(text)]
+    denied = [m.span() for m in NO_REGRET.finditer(text)]
     verbs = [(w, s, e) for w, s, e in words if lemma(w) in _SWITCH_VERBS
              and not any(a <= s < b for a, b in denied)]
-    if not verbs:
+    asked = text[words[-1][2]:words[-1][2] + 3].lstrip(" »\")").startswith("?")
+    if not verbs or asked and not any(_is_past(w) for w, _, _ in verbs):
+        return None  # "Как перевести деньги с X на Y?": a question of a move not made
+    mood = switch_mood(text)
+    if mood == "regret":
         return None
-    calm = _NO_REGRET.sub(" ", text)
-    mistake = bool(_MISTAKE.search(calm))
-    if _REGRET.search(calm) and not mistake:
-        return None
+    mistake = mood == "mistake"
     intended = False
-    for w, s, _ in verbs:
-        prev = _prev_word(words, (s, s))
-        if prev is not None and prev[0] == "не":
-            return None
+    for w, s, e in verbs:
+        prev, nxt = _prev_word(words, (s, s)), next((x for x in words if x[1] >= e), None)
+        if prev is not None and prev[0] == "не" or nxt is not None and nxt[0] == "бы":
+            return None  # "не ушёл", "перешёл бы из X в Y": no move made
         if lemma(w) == "вернуться" and not _is_past(w):
             return None
         intended = intended or (prev is not None and lemma(prev[0]) in _INTENT_VERBS)
@@ -133,13 +132,13 @@ def _switch_label(text: str, words: list[Word], target: list[Span], other: Span)
         at = words.index(prev)
         if at > 0 and lemma(words[at - 1][0]) in _DURATION and prev[0] in {"в", "во", "на", "у"}:
             return "from"  # "пять лет в Сбере, и вот ушла в ВТБ": where one was before the move
-        if prev[0] in _FROM_PREP:
+        if prev[0] in _FROM_PREP and not (prev[0] == "от" and in_phrase(words, at - 1)):
             return "from"
         if prev[0] in _TO_PREP:
             return "to"
         if lemma(prev[0]) in _OBJECT_FROM_VERBS:
             return "from"
-        return None
+        return phrase_role(words, at)
 
     own = {r for r in map(role, target) if r is not None}
     if len(own) != 1 or {*own, role(other)} != {"from", "to"}:
@@ -154,12 +153,17 @@ def _switch_label(text: str, words: list[Word], target: list[Span], other: Span)
 def _comparison_label(text: str, words: list[Word], target: list[Span], other: Span) -> str | None:
     directions: set[str] = set()
     compared: list[Span] = []
-    for i, (w, _, e) in enumerate(words):
+    turn = max((m.end() for m in ADVERSATIVE.finditer(text, words[0][1], words[-1][2])), default=-1) if words else -1
+    if any(sp[1] > turn for sp in (*target, other)):  # "Сбер дешевле, но медленнее, чем ВТБ": one comparison
+        turn = -1
+    for i, (w, s, e) in enumerate(words):
         side = "better" if w in _BETTER else "worse" if w in _WORSE else None
         if side is None:
             continue
         if i > 0 and words[i - 1][0] == "не":
             return None
+        if s > turn and directions and turn > 0 and all(x[1] < turn for x in words[:i] if x[0] in _BETTER | _WORSE):
+            directions = set()  # "X дороже Y, но связь у него лучше": the side after the turn is the verdict
         directions.add(side)
         nxt = words[i + 1] if i + 1 < len(words) else None
         for span in (*target, other):  # "удобнее ВТБ": the compared brand right after the comparative
@@ -277,6 +281,7 @@ def bystander_neutral(text: str, target: Sequence[Span] | None, others: Sequence
     for begin, end in sentences:
         sentence = text[begin:end]
         question = text[end:end + 1] == "?"
-        if not (_MIDDLING.search(sentence) or (question and ADVICE.search(sentence))):
+        asked = ADVICE.search(sentence) and not GRIEVANCE.search(sentence) or _WONDER.match(sentence)
+        if not (_MIDDLING.search(sentence) or (question and asked)):
             return False
     return True

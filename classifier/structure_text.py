@@ -22,6 +22,9 @@ MAX_SPANS = 16  # more brand mentions than this: no two-brand construction to re
 
 ADVICE = re.compile(r"\bподскаж|\bпосоветуй|\bчто\s+скажете\b|\bкто\s+пользовал|\bстоит\s+ли\b"
                     r"|\bесть\s+ли\s+смысл\b|\bкак\s+вам\b", re.IGNORECASE)
+# a grievance inside a polite question: "подскажите, почему не пришла пенсия уже третий день?" is no advice request
+GRIEVANCE = re.compile(r"\bне\b[^?]*\b(?:уже|опять|снова|до\s+сих\s+пор)\b|\b(?:уже|опять|снова|до\s+сих\s+пор)\b[^?]*\bне\b",
+                       re.IGNORECASE)
 ADVERSATIVE = re.compile(r"(?:^|[,;:—–.!?…]\s*|\s)(?:а|но|зато|однако|тогда\s+как|в\s+то\s+время\s+как)(?=\s|$)",
                          re.IGNORECASE)
 _SEGMENT_CUT = re.compile(r"[,;]\s+|:\s+|\s[—–-]\s|[—–]\s*|[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s+")

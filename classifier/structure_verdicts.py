@@ -12,6 +12,10 @@ A **complaint question** ("Почему МТС опять списал день�
 кэшбэк, Альфа?", "Это нормально, что ...?"): the brand asked about is negative, a brand set against it in the
 same question ("а у X", "если в X") positive.
 
+A **closing summary** ("Итог: с X больше не свяжусь, Y спасибо за ставку"): the target's clause of a sentence
+opened by "Итог: / Вывод: / В итоге —" decides (never again, advice against: negative; thanks, advice for,
+"доволен": positive), before any other rule but the register.
+
 Two more neutral cases: a **news-style mention** (every sentence with the brand reports what the company did,
 in the third person, with a reporting verb or source — "сообщил", "по данным", "говорят" — or a corporate
 action with a date or number, and nothing of the author's own: no "я/мы/вы", "!", "?", emoji, "опять", "не"),
@@ -26,6 +30,7 @@ from collections.abc import Sequence
 from classifier.structure_lexicon import lexicon_side
 from classifier.structure_text import (
     ADVICE,
+    GRIEVANCE,
     MAX_SENTENCE,
     MAX_SPANS,
     Span,
@@ -109,6 +114,7 @@ _SUPERLATIVE_HEAD = frozenset({"самый", "наиболее"})
 _CRITICISE = frozenset({"ругать", "хейтить", "критиковать", "хаять", "гнать", "поливать", "жаловаться"})
 _IRONY = re.compile(r"\bконечно\b|\bага\b|\bну\s+(?:вы|ты|да|прям)\b|[🙃😏]|«[^»]{1,30}»", re.IGNORECASE)
 _VERDICT_NEG = re.compile(r"\b(?:никогда\s+больше|больше\s+никогда)\s+не\b|\bноги\s+моей\b"
+                          r"|\bбольше\s+не\s+(?:свяжусь|обращусь|пойду|возьму|вернусь|подключусь|буду\s+связываться)\b"
                           r"|\bобходите\s+стороной\b", re.IGNORECASE)
 
 
@@ -128,6 +134,37 @@ def _superlative(words: list[Word]) -> set[str]:
         elif adj & _BAD_ADJ and not adj & _GOOD_ADJ:
             sides.add("negative")
     return sides
+
+
+_CONCLUSION = re.compile(r"(?:^|[.!?…]\s+|\n\s*)(?:итог|итого|в\s+итоге|вывод|по\s+итогу|резюме|в\s+сухом\s+остатке)"
+                         r"\s*[:—–-]\s*", re.IGNORECASE)
+_THANKS = re.compile(r"\bспасибо\b|\bблагодар|\bрекомендую\b|\bдовол(?:ен|ьна|ьны)\b", re.IGNORECASE)
+_AGAINST = re.compile(r"\bне\s+(?:советую|рекомендую)\b", re.IGNORECASE)
+
+
+def conclusion_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
+    """The side a closing summary states ("Итог: с X больше не свяжусь, Y спасибо за ставку"): the target's
+    clause of a sentence opened by "Итог: / Вывод: / В итоге —" — never again or advice against: negative;
+    thanks, advice for, "доволен": positive. None when the summary does not name the target alone in a clause."""
+    if not target or not others or len(target) + len(others) > MAX_SPANS:
+        return None
+    for m in _CONCLUSION.finditer(text):
+        end = sentence_at(text, m.end())[1]
+        for t in target:
+            if not m.end() <= t[0] < end:
+                continue
+            cuts = [m.end(), *(m.end() + c.end() for c in re.finditer(r"[,;]\s*|\s(?:а|но)\s", text[m.end():end])), end]
+            begin = max((c for c in cuts if c <= t[0]), default=m.end())
+            stop = min((c for c in cuts if c > t[1]), default=end)
+            if any(begin <= o[0] < stop for o in others):
+                continue
+            clause = text[begin:stop]
+            sides = {"negative"} if _VERDICT_NEG.search(clause) or _AGAINST.search(clause) else set()
+            if _THANKS.search(clause) and not _AGAINST.search(clause):
+                sides.add("positive")
+            if len(sides) == 1:
+                return sides.pop()
+    return None
 
 
 def verdict_label(text: str, target: Sequence[Span] | None, others: Sequence[Span] | None) -> str | None:
@@ -168,6 +205,7 @@ _COUNTER = re.compile(r"(?:^|[,;:—–]\s*|\s)(?:а|если|хотя|тогд�
                       re.IGNORECASE)
 
 
+_YOU = re.compile(r"\b(?:вы|вам|вас|вами|ваш\w*)\b", re.IGNORECASE)
 _PERSISTS = re.compile(r"\b(?:опять|снова|уже|до\s+сих\s+пор|вечно|постоянно|который\s+(?:день|раз))\b", re.IGNORECASE)
 
 
@@ -204,7 +242,8 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
         begin, end = sentence_at(text, t[0])
         sentence = text[begin:end].replace("ё", "е")
         cue = _COMPLAINT_Q.search(sentence)
-        if text[end:end + 1] != "?" or cue is None or ADVICE.search(sentence) or end - begin > MAX_SENTENCE:
+        advice = ADVICE.search(sentence) and not GRIEVANCE.search(sentence)  # "подскажите, почему уже 3 дня нет"
+        if text[end:end + 1] != "?" or cue is None or advice or end - begin > MAX_SENTENCE:
             return None
         at = t[0] - begin
         lo, hi = sorted((cue.start(), at))
@@ -214,7 +253,12 @@ def complaint_question_label(text: str, target: Sequence[Span] | None, others: S
             counter = _COUNTER.search(sentence, at)
         near = [o[0] - begin for o in others if begin <= o[0] < end]
         turned = False
-        if counter is not None and any((p > counter.start()) != countered for p in near):
+        # "..., а вы/вам ...?": the side after the counter is the brand the post talks to (named there or not)
+        you = counter is not None and all((p > counter.start()) != countered for p in near) \
+            and _YOU.search(sentence, counter.end())
+        if you and counter is not None:  # "Почему X ..., а вам/вы ...?": the brand the post talks to is the one complained of
+            turned = not _complains(sentence[cue.end():counter.start()])
+        elif counter is not None and any((p > counter.start()) != countered for p in near):
             # two brands across the counter: "Почему X ловит, а Y не ловит?" complains of the second side
             blank = "".join(" " if any(b <= begin + k < e for b, e in (*target, *others)) else ch
                             for k, ch in enumerate(sentence))  # brand names out of the clauses
