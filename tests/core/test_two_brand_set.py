@@ -83,3 +83,26 @@ def test_eval_script_scores_per_brand(rows: list[dict[str, object]]) -> None:
     assert result["accuracy"]["all"]["labels"] == sum(len(r["labels"]) for r in rows)  # type: ignore[arg-type]
     assert result["missed_brands"] == len(rows[0]["labels"])  # type: ignore[arg-type]
     assert result["errors"][0]["id"] == first
+
+
+LATER_SETS = ["two_brand_fresh.jsonl", "two_brand_fresh2.jsonl", "two_brand_fresh3.jsonl", "two_brand_dev4.jsonl"]
+LATER_PHENOMENA = PHENOMENA | {"news", "slang", "same"}
+
+
+@pytest.mark.parametrize("name", LATER_SETS)
+def test_later_sets_are_well_formed_and_match_the_catalog(name: str) -> None:
+    """The sets written after the first (frozen; fresh3 held back whole, dev4 the set to tune on): each row has
+    an id, a text, 2-3 brand labels under catalog names, a phenomenon and a split, and the catalog finds exactly
+    the labelled brands (a brand it missed would count as wrong in the benchmark)."""
+    rows = [json.loads(line) for line in (DATA.parent / name).read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    assert len(rows) >= 60
+    assert len({r["id"] for r in rows}) == len(rows)
+    catalog = load_catalog()
+    names = set(catalog.brand_names())
+    for r in rows:
+        assert set(r) == {"id", "text", "labels", "phenomenon", "split"}, r["id"]
+        assert 2 <= len(r["labels"]) <= 3 and set(r["labels"]) <= names, r["id"]
+        assert set(r["labels"].values()) <= LABELS and r["phenomenon"] in LATER_PHENOMENA, r["id"]
+        assert r["split"] in ("dev", "heldout"), r["id"]
+        assert {m.brand for m in catalog.match(r["text"])} == set(r["labels"]), r["id"]
