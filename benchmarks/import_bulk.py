@@ -198,7 +198,6 @@ def main() -> None:
     DB_PREFIX = args.db_prefix
     if args.old:
         OLD_TREE = args.old.resolve()
-    if args.old:
         compare(args)
         return
     machine = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}

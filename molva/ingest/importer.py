@@ -34,7 +34,6 @@ from molva import sources as source_kinds
 from molva.catalog import Catalog
 from molva.ingest.bulk import driver_connection
 from molva.ingest.data import MentionData, ReplyData
-from molva.ingest.prepare import Preparer
 from molva.ingest.runs import finish_run, get_or_create_source, start_run
 from molva.ingest.store import Ingestor
 from molva.models import Source
@@ -182,7 +181,6 @@ class LineParser:
     def __init__(self, catalog: Catalog, kinds: Collection[str]) -> None:
         self.catalog = catalog
         self.kinds = frozenset(kinds)
-        self.preparer = Preparer(catalog)
         self.names: dict[tuple[str, str], str | None] = {}  # (source, kind) -> why it is not a valid source
 
     def _check_source(self, name: str, kind: str) -> None:
@@ -208,7 +206,7 @@ class LineParser:
             self._check_source(name, data.kind)
         except RowError as exc:
             return number, str(exc)
-        if data.parent_external_id and data.author_id and self.preparer.official(data.kind, data.author_id):
+        if data.parent_external_id and data.author_id and self.catalog.official_brand(data.kind, data.author_id):
             return number, name, ReplyData(
                 kind=data.kind, parent_external_id=data.parent_external_id, account=data.author_id,
                 reply_external_id=data.external_id, replied_at=data.published_at, text=data.text, url=data.url,

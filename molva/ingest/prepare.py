@@ -2,7 +2,7 @@
 content hash, the official account, catalog brand spans, word shingles and MinHash band keys.
 
 The :class:`~molva.ingest.store.Ingestor` prepares the new mentions of each batch it stores (crawls and
-``molva import`` alike) in one pass; the importer's line parser asks it only who posted officially.
+``molva import`` alike) in one pass.
 """
 
 from __future__ import annotations
@@ -32,13 +32,12 @@ class Prepared(NamedTuple):
 
 
 class Preparer:
-    """Prepares batches of mentions for one catalog. ``hasher``: the shingle/MinHash parameters (the
-    ingestor's own index; a fresh :class:`ShingleIndex` has the same, as its seed is fixed)."""
+    """Prepares batches of mentions for one catalog; ``hasher`` (the ingestor's near-duplicate index) makes the
+    shingles and MinHash keys."""
 
-    def __init__(self, catalog: Catalog, hasher: ShingleIndex | None = None) -> None:
+    def __init__(self, catalog: Catalog, hasher: ShingleIndex) -> None:
         self.catalog = catalog
-        self.hasher = hasher if hasher is not None else ShingleIndex()
-        self._brand_names = [brand.name for brand in catalog.brands]
+        self.hasher = hasher
         self._officials: dict[tuple[str, str], str | None] = {}
 
     def official(self, kind: str, account: str) -> str | None:

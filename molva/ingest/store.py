@@ -88,7 +88,7 @@ class Ingestor:
         self._datetime: Callable[[datetime], Any] = when if when is not None else (lambda value: value)
         self._brand_names = [brand.name for brand in catalog.brands]  # Catalog.spans gives their index
         self.index = ShingleIndex()
-        self.preparer = Preparer(catalog, self.index)  # the per-post work of a batch not prepared already
+        self.preparer = Preparer(catalog, self.index)  # the per-post work of a batch's new mentions
         self.counts: dict[str, int] = {"new": 0, "known": 0, "duplicate_url": 0, "near_duplicate": 0,
                                        "replies": 0, "ignored_replies": 0}
         self._forwards: dict[str, list[int]] = {}  # original's canonical URL -> forwards not linked yet
