@@ -80,15 +80,11 @@ _PLACES = frozenset({"офис", "отделение", "банкомат", "те
                      "баннер", "стойка", "киоск", "магазин", "точка", "филиал", "касса", "билборд", "плакат"})
 
 
-def _first_parse(word: str):  # type: ignore[no-untyped-def]
-    return parse(word)
-
-
 def _subjectless(clause: list[Word]) -> bool:
     """A clause whose singular past verb has no subject: Russian drops "я" ("Заказал симку", "снял и закрыл",
     "в банке висела час"), so this is the author speaking. A subject is a nominative noun or pronoun not
     governed by a preposition, or a Latin or unknown word (a brand) before the verb."""
-    parses = [_first_parse(w) for w, _, _ in clause]
+    parses = [parse(w) for w, _, _ in clause]
     verbs = [k for k, p in enumerate(parses) if p.tag.POS == "VERB" and "past" in p.tag and "sing" in p.tag
              and "neut" not in p.tag]
     if not verbs:
@@ -113,7 +109,7 @@ def _voiced(text: str, words: list[Word]) -> bool:
         lem = lemma(w)
         if lem in _PERSONAL or lem in _STANCE or w in _STANCE or lem in _EVALUATIVE or w in _BETTER | _WORSE:
             return True
-        tag = _first_parse(w).tag
+        tag = parse(w).tag
         if "1per" in tag or "2per" in tag or "impr" in tag or tag.POS in ("INTJ", "PRCL") and w not in ("бы",):
             return True
     return False
@@ -128,7 +124,7 @@ def _brand_led_verb(words: list[Word], spans: Sequence[Span]) -> bool:
         while k < len(after) and (after[k][0] == "и" or any(s <= after[k][1] < e for s, e in spans)):
             k += 1
         if k < len(after):
-            tag = _first_parse(after[k][0]).tag
+            tag = parse(after[k][0]).tag
             if tag.POS == "VERB" and "indc" in tag and ("3per" in tag or "past" in tag) \
                     and lemma(after[k][0]) in _CORPORATE:
                 return True

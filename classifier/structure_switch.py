@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from classifier.structure_text import MAX_SENTENCE, MAX_SPANS, SENTENCE, Span, Word, words_in
+from classifier.structure_text import MAX_SENTENCE, MAX_SPANS, Span, Word, sentences, words_in
 from molva.morphology import lemma, parse
 
 # leaving or arriving (not "сменить/поменять X на Y", which names both brands in its own sentence)
@@ -82,15 +82,6 @@ def _past(word: str) -> bool:
     return "past" in parse(word).tag
 
 
-def _sentences(text: str) -> list[Span]:
-    out, begin = [], 0
-    for m in SENTENCE.finditer(text):
-        out.append((begin, m.start()))
-        begin = m.end()
-    out.append((begin, len(text)))
-    return [(b, e) for b, e in out if text[b:e].strip()]
-
-
 def _governed(words: list[Word], k: int, spans: Sequence[Span], heads: frozenset[str]) -> bool:
     """Whether a mention in ``spans`` follows ``words[k]`` within a short phrase opened by a word of ``heads``
     right after it (or at it): "ушла на мегафон", "перешли на 4G роутер от Билайна"."""
@@ -113,7 +104,7 @@ def _move(words: list[Word], k: int) -> bool:
 
 def _across(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
     """"to" / "from" for the target in a switch whose sentence names only the brand reached."""
-    for begin, end in _sentences(text):
+    for begin, end in sentences(text):
         if end - begin > MAX_SENTENCE:
             continue
         words = words_in(text, begin, end)
@@ -136,7 +127,7 @@ def _across(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | 
 
 def _closed_opened(text: str, target: Sequence[Span], others: Sequence[Span]) -> str | None:
     """"from" / "to" for the target in "закрыла карту X и оформила Y" (one sentence, close before open)."""
-    for begin, end in _sentences(text):
+    for begin, end in sentences(text):
         if end - begin > MAX_SENTENCE:
             continue
         words = words_in(text, begin, end)

@@ -51,6 +51,16 @@ def sentence_at(text: str, pos: int) -> tuple[int, int]:
     return begin, end
 
 
+def sentences(text: str) -> list[Span]:
+    """The sentences of ``text`` in order (their closing punctuation left out; blank ones skipped)."""
+    out, begin = [], 0
+    for m in SENTENCE.finditer(text):
+        out.append((begin, m.start()))
+        begin = m.end()
+    out.append((begin, len(text)))
+    return [(b, e) for b, e in out if text[b:e].strip()]
+
+
 def own_sentences(text: str, target: Sequence[Span], others: Sequence[Span]) -> list[tuple[int, int]] | None:
     """The sentences of the target's mentions, when none of them names another brand (else None)."""
     sentences = sorted({sentence_at(text, t[0]) for t in target})
