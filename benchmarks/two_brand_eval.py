@@ -12,6 +12,9 @@ feeling) to those below, and some posts name three brands.
 ``tests/data/two_brand_dev4.jsonl`` (160 posts, written 2026-11-30 by an independent writer in other people's
 voices) is all dev: the set to tune on, with the same phenomena as fresh3; fresh3 stays held back, never
 tuned on.
+``tests/data/two_brand_fresh4.jsonl`` (160 posts, written 2026-11-30 in session 6 by another writer who saw
+neither the rules, the earlier sets nor the training posts) is frozen and held back whole like fresh3; it was
+committed before any result of the model adapted that session was looked at.
 The set runs through ``molva analyze`` itself (same model selection, same brand matching, same
 per-brand requests), so ``--model`` takes exactly what ``molva analyze --model`` takes; without it the
 default model runs. A brand label counts as right when the ``brands`` entry that analyze wrote for that
