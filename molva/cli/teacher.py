@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from molva.errors import MolvaError
 
@@ -57,3 +58,68 @@ def _teacher(data_dir: Path, out_dir: Path | None, seed: int, epochs: int, devic
     export_accurate(trained, out, version=f"molva-sentiment-accurate-{result['version'].split('-', 2)[2]}")
     log(f"accurate model written to {out} (soft labels for --distil: {trained}/soft.npz)")
     print(json.dumps({d: m["macro_f1_pn"] for d, m in result["validation"].items()}, indent=2))
+
+
+def adapt_command(*, data_dir: Path, posts: Sequence[Path], dev_posts: Sequence[Path], model_dir: Path,
+                  out_dir: Path, cache_dir: Path | None, epochs: int, top: int, replay: int, seed: int,
+                  log: Callable[[str], None], fast: bool = False) -> dict[str, object]:
+    """``molva train --adapt POSTS``: continue training the accurate model (or with ``fast`` the fast one)
+    on written two-brand posts (``classifier.adapt``) and write it to ``out_dir``, as shipped (int8 for the
+    accurate model), its mix.json and model card kept."""
+    from classifier.adapt import AdaptConfig, read_posts, replay_examples, written_examples
+    from classifier.data import load_all
+    from molva.catalog import load_catalog
+
+    catalog = load_catalog()
+    written = written_examples(read_posts(posts), catalog)
+    dev = written_examples(read_posts(dev_posts), catalog)
+    if not written:
+        raise MolvaError(f"no labelled brands found in {', '.join(map(str, posts))}")
+    if not (data_dir / "sentirueval2016_banks_train.jsonl").exists():
+        raise MolvaError(f"{data_dir}: no sentirueval2016_banks_train.jsonl there (use --data DIR)")
+    train, val = load_all(data_dir)
+    replayed = replay_examples(train, replay, seed)
+    if fast:
+        from classifier.adapt_fast import adapt_fast
+        from classifier.training import CONFIG_FILE as FAST_CONFIG
+
+        if not (model_dir / FAST_CONFIG).exists():
+            raise MolvaError(f"{model_dir}: no {FAST_CONFIG} there (give the fast model's folder)")
+        cfg = AdaptConfig(epochs=epochs, replay=replay, seed=seed, lr=2e-4)
+        log(f"adapting the fast model: {len(written)} written brand labels, {len(dev)} dev, {epochs} epochs")
+        return adapt_fast(model_dir, out_dir, written, replayed, val, dev, cfg, log=log)
+    return _adapt_accurate(model_dir, out_dir, written, replayed, val, dev,
+                           AdaptConfig(epochs=epochs, top=top, replay=replay, seed=seed), cache_dir, log)
+
+
+def _adapt_accurate(model_dir: Path, out_dir: Path, written: Sequence[Any], replayed: Sequence[Any],
+                    val: dict[str, Any], dev: Sequence[Any], cfg: Any, cache_dir: Path | None,
+                    log: Callable[[str], None]) -> dict[str, object]:
+    import shutil
+    import time
+
+    from classifier.adapt import adapt
+    from classifier.teacher import CONFIG_FILE, TOKENIZER_FILE, TeacherTokenizer, load_net, save_teacher
+    from classifier.teacher_train import export_accurate
+
+    if not (model_dir / CONFIG_FILE).exists():
+        raise MolvaError(f"{model_dir}: no {CONFIG_FILE} there (give the accurate model's folder)")
+    conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    net, tcfg = load_net(model_dir)
+    tok = TeacherTokenizer.from_file(model_dir / TOKENIZER_FILE, tcfg.vocab, tcfg.max_len)
+    log(f"adapting {conf.get('version')}: {len(written)} written brand labels, {len(dev)} dev, "
+        f"top {cfg.top} layers, {cfg.epochs} epochs")
+    info = adapt(net, tok, written, replayed, val, dev, cfg, log=log, cache_dir=cache_dir,
+                 model_version=str(conf.get("version")))
+    version = f"{conf.get('version')}-a{time.strftime('%Y%m%d')}"
+    run_dir = (cache_dir or out_dir.parent / "build") / "adapt-run"
+    metrics = {**conf.get("metrics", {}), "adapt": info}
+    save_teacher(net, tcfg, model_dir / TOKENIZER_FILE, run_dir, extra={"metrics": metrics})
+    if out_dir.resolve() != model_dir.resolve():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("mix.json", "MODEL_CARD.md"):
+            if (model_dir / name).exists():
+                shutil.copyfile(model_dir / name, out_dir / name)
+    export_accurate(run_dir, out_dir, version=version, int8=bool(conf.get("int8", True)))
+    log(f"adapted model written to {out_dir} (epoch {info['chosen_epoch']} kept)")
+    return info

@@ -50,3 +50,18 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     BertForSequenceClassification(cfg).save_pretrained(out)
     tok.save_pretrained(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny pruned-e5 base (``build/teacher-base`` in miniature): the file and its tokenizer."""
+    import json
+
+    from classifier.e5convert import write_e5s1
+    from classifier.teacher_train import BASE_FILE
+    from tests.classifier.tiny_e5 import tiny_e5_file, tiny_tokenizer_json
+
+    out = tmp_path_factory.mktemp("e5base")
+    write_e5s1(tiny_e5_file(), out / BASE_FILE)
+    (out / "tokenizer.json").write_text(json.dumps(tiny_tokenizer_json()), encoding="utf-8")
+    return out

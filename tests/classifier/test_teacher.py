@@ -17,42 +17,10 @@ from classifier.e5convert import (
     prune,
     quantize_q4,
     read_e5s1,
-    tensor_names,
     tokenizer_json,
     write_e5s1,
 )
-
-PIECES = ["<s>", "<pad>", "</s>", "<unk>", "▁", "▁МТС", "▁Билайн", "▁опять", "▁без", "▁связи", ",", "▁а",
-          "▁у", "▁всё", "▁ловит", "а", "▁хорошо", "▁плохо", "▁банк", "▁hello", "е", "о", "и", "т", "с", "н",
-          "л", "в", "р", "к", "п", "м", "й", "ы", "!", ".", "▁Сбер", "▁ВТБ", "«", "»", "[", "]"]
-H, LAYERS, HEADS, FFN, MAXPOS = 64, 2, 2, 128, 40
-
-
-def _tiny_e5(seed: int = 0) -> E5File:
-    rng = np.random.default_rng(seed)
-    f = E5File(H, LAYERS, HEADS, FFN, len(PIECES), MAXPOS, 2, 1e-12, (0, 2, 1, 3), list(PIECES),
-               -np.arange(len(PIECES), dtype=np.float32) / 10, 0, b"")
-    for name in tensor_names(LAYERS):
-        from classifier.e5convert import _shape
-
-        shape = _shape(name, f)
-        f.shapes[name] = shape
-        if name.endswith("ln.w"):
-            f.tensors[name] = (1 + 0.1 * rng.standard_normal(shape)).astype(np.float32)
-        elif len(shape) == 2 and (name.endswith(".w") or name == "emb.word"):
-            f.tensors[name] = quantize_q4(rng.standard_normal(shape).astype(np.float32) * 0.2)
-        else:
-            f.tensors[name] = (0.05 * rng.standard_normal(shape)).astype(np.float32).reshape(-1)
-    return f
-
-
-def _tokenizer_json() -> dict[str, object]:
-    from tokenizers import Tokenizer, models, pre_tokenizers
-
-    tok = Tokenizer(models.Unigram([(p, -float(i) / 10) for i, p in enumerate(PIECES)], unk_id=3))
-    tok.pre_tokenizer = pre_tokenizers.Metaspace()
-    out: dict[str, object] = json.loads(tok.to_str())
-    return out
+from tests.classifier.tiny_e5 import FFN, HEADS, LAYERS, PIECES, H, tiny_e5_file, tiny_tokenizer_json
 
 
 def _ln(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -103,7 +71,7 @@ def test_converter_rebuilds_a_bert_model_that_matches_the_file(tmp_path: Path) -
     import torch
     from transformers import BertConfig, BertModel
 
-    f = _tiny_e5()
+    f = tiny_e5_file()
     write_e5s1(f, tmp_path / "tiny.bin")
     g = read_e5s1(tmp_path / "tiny.bin")
     assert (g.hidden, g.layers, g.heads, g.ffn, g.vocab, g.pieces) == (H, LAYERS, HEADS, FFN, len(PIECES), PIECES)
@@ -122,28 +90,18 @@ def test_converter_rebuilds_a_bert_model_that_matches_the_file(tmp_path: Path) -
 def test_pruning_keeps_rows_and_tokenization(tmp_path: Path) -> None:
     from tokenizers import Tokenizer
 
-    f = _tiny_e5()
+    f = tiny_e5_file()
     keep = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 20, 38, 39, 40, 41]
     p = prune(f, keep)
     assert p.vocab == len(keep) and p.pieces == [PIECES[i] for i in keep]
     assert np.array_equal(p.matrix("emb.word"), f.matrix("emb.word")[keep])
     write_e5s1(p, tmp_path / "p.bin")
     assert read_e5s1(tmp_path / "p.bin").vocab == len(keep)
-    tok = Tokenizer.from_str(json.dumps(tokenizer_json(_tokenizer_json(), p)))
+    tok = Tokenizer.from_str(json.dumps(tokenizer_json(tiny_tokenizer_json(), p)))
     enc = tok.encode("МТС опять без связи", add_special_tokens=False)
     assert [p.pieces[i] for i in enc.ids] == ["▁МТС", "▁опять", "▁без", "▁связи"]
     with pytest.raises(ValueError):
         prune(f, [0, 1, 3, 5])
-
-
-@pytest.fixture(scope="module")
-def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from classifier.teacher_train import BASE_FILE
-
-    out = tmp_path_factory.mktemp("e5base")
-    write_e5s1(_tiny_e5(), out / BASE_FILE)
-    (out / "tokenizer.json").write_text(json.dumps(_tokenizer_json()), encoding="utf-8")
-    return out
 
 
 def test_marks_tell_which_brand_is_meant(tiny_base: Path) -> None:
