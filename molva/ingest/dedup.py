@@ -104,6 +104,9 @@ class ShingleIndex:
         self._window = window
         self._entries: OrderedDict[int, tuple[array[int], tuple[int, ...], frozenset[str] | None]] = OrderedDict()
         self._buckets: dict[int, int | list[int]] = {}  # a band key -> its one member, or its latest members
+        # one object per distinct brand set (equal sets are the same object): a candidate's brands are compared
+        # by identity, without reading the stored set (most candidates are about other brands)
+        self._brand_sets: dict[frozenset[str], frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -187,6 +190,8 @@ class ShingleIndex:
         if not grams:
             return None
         keys = keys or self.keys(grams)
+        if brands is not None:
+            brands = self._interned(brands)
         entries = self._entries
         if mention_id in entries:
             return self.nearest(grams, exclude=mention_id, brands=brands, keys=keys) if search else None
@@ -214,6 +219,13 @@ class ShingleIndex:
         while len(entries) > self._window:
             self._evict()
         return best
+
+    def _interned(self, brands: frozenset[str]) -> frozenset[str]:
+        """The one stored object equal to ``brands`` (``brands`` itself, kept, when it is new)."""
+        known = self._brand_sets
+        if len(known) > 2 * self._window:  # forget the sets no text in the window has
+            known = self._brand_sets = {b: b for _, _, b in self._entries.values() if b is not None}
+        return known.setdefault(brands, brands)
 
     def _evict(self) -> None:
         old_id, (_grams, keys, _brands) = self._entries.popitem(last=False)
@@ -250,6 +262,8 @@ class ShingleIndex:
                 candidates.update(bucket)  # its latest members only: no more than SCANNED
         if exclude is not None:
             candidates.discard(exclude)
+        if brands is not None:  # not kept: a set no stored text has is the same object as none of theirs
+            brands = self._brand_sets.get(brands, brands)
         return self._best(grams, candidates, brands)
 
     def _best(self, grams: frozenset[int], candidates: set[int], brands: frozenset[str] | None) -> int | None:
@@ -259,7 +273,8 @@ class ShingleIndex:
         entries = self._entries
         for mention_id in candidates:
             stored, _keys, stored_brands = entries[mention_id]
-            if brands is not None and stored_brands is not None and stored_brands != brands:
+            # ``brands`` and the stored sets are interned (_interned): identity is equality
+            if stored_brands is not brands and brands is not None and stored_brands is not None:
                 continue
             score = len(grams.intersection(stored)) / min(size, len(stored))
             if score >= NEAR_DUPLICATE_CONTAINMENT and (best is None or (-score, mention_id) < best):

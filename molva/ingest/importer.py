@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -159,9 +160,14 @@ def decode_line(raw: str | dict[str, Any]) -> dict[str, Any] | RowError:
     if isinstance(raw, dict):
         return raw
     try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return RowError(f"не JSON: {exc.msg}")
+        value = orjson.loads(raw)  # ~3x faster than json; what it refuses goes to json below
+    except orjson.JSONDecodeError:
+        # NaN/Infinity, integers past 64 bits, lone surrogates: json reads them; a broken line gets json's
+        # own message, so the errors read as before
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return RowError(f"не JSON: {exc.msg}")
     return value if isinstance(value, dict) else RowError("нужен JSON-объект")
 
 
