@@ -45,6 +45,9 @@ _INTS = {"followers": "author_followers", "author_followers": "author_followers"
          "reposts": "reposts", "comments": "comments", "views": "views", "rating": "rating"}
 _STRINGS = ("title", "author", "author_id", "language", "parent_external_id", "thread_external_id",
             "forwarded_from")
+# values orjson reads exactly as json does (it reads an integer past 64 bits as a float; nested values may
+# hold one): a row with any other value is read again by json
+_ORJSON_SAME = frozenset({str, int, bool, type(None)})
 MAX_ERRORS_KEPT = 100
 SQLITE_CACHE_KIB = 256 * 1024  # the import's own SQLite page cache
 SQLITE_CHECKPOINT_PAGES = 16_384  # the import's WAL is checkpointed at 64 MB (SQLite's default: 4 MB)
@@ -160,9 +163,11 @@ def decode_line(raw: str | dict[str, Any]) -> dict[str, Any] | RowError:
     if isinstance(raw, dict):
         return raw
     try:
-        value = orjson.loads(raw)  # ~3x faster than json; what it refuses goes to json below
+        value = orjson.loads(raw)  # ~3x faster than json; json reads what it refuses or may read otherwise
+        if type(value) is dict and not _ORJSON_SAME.issuperset(map(type, value.values())):
+            raise orjson.JSONDecodeError("", "", 0)  # a float may be an integer past 64 bits to json
     except orjson.JSONDecodeError:
-        # NaN/Infinity, integers past 64 bits, lone surrogates: json reads them; a broken line gets json's
+        # NaN/Infinity, lone surrogates, integers past 64 bits: as json reads them; a broken line gets json's
         # own message, so the errors read as before
         try:
             value = json.loads(raw)
