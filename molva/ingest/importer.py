@@ -154,7 +154,7 @@ def read_lines(stream: IO[str], fmt: str) -> Iterator[tuple[int, str | dict[str,
             yield reader.line_num, {k: v for k, v in row.items() if k is not None}
         return
     for number, line in enumerate(stream, 1):
-        if line.strip():
+        if line and not line.isspace():  # what strip() would empty (isspace stops at the first other character)
             yield number, line
 
 
