@@ -269,11 +269,13 @@ class Importer:
             self.summary.error(*parsed)
             return
         number, name, item = parsed
-        ingestor = self._ingestor(name, item.kind)
-        buffer = self.buffers.setdefault(ingestor.source.name, [])
+        buffer = self.buffers.get(name)
+        if buffer is None:  # the source's first line: its ingestor (its source is named ``name``)
+            self._ingestor(name, item.kind)
+            buffer = self.buffers[name] = []
         buffer.append((number, item))
         if len(buffer) >= self.batch:
-            self.flush(ingestor.source.name)
+            self.flush(name)
 
     def flush(self, name: str) -> None:
         items, self.buffers[name] = self.buffers.get(name, []), []
