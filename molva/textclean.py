@@ -37,7 +37,11 @@ _PLAIN = frozenset({str, type(None)})
 def is_clean(*values: str | None) -> bool:
     """Whether every value is ``None`` or a plain ``str`` that :func:`clean_text` leaves as it is (one search,
     no Python loop: the usual case of every collected item)."""
-    return _PLAIN.issuperset(map(type, values)) and _DIRTY.search(" ".join(filter(None, values))) is None
+    if not _PLAIN.issuperset(map(type, values)):
+        return False
+    joined = " ".join(filter(None, values))
+    # every character of _DIRTY is unprintable: a printable text needs no search (line breaks and tabs do)
+    return joined.isprintable() or _DIRTY.search(joined) is None
 
 
 def clean_optional(value: str | None) -> str | None:

@@ -9,6 +9,7 @@ bind one array (``= ANY(:values)``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam
@@ -61,7 +62,7 @@ def sqlite_insert(cursor: Any, table: str, columns: Sequence[str], rows: Sequenc
     out: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
-        values = [value for row in part for value in row]
+        values = list(chain.from_iterable(part))
         found = cursor.execute(head + ",".join([one] * len(part)) + tail, values)
         if returning:
             out.extend(found.fetchall())

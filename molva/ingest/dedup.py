@@ -104,6 +104,9 @@ class ShingleIndex:
         self._window = window
         self._entries: OrderedDict[int, tuple[array[int], tuple[int, ...], frozenset[str] | None]] = OrderedDict()
         self._buckets: dict[int, int | list[int]] = {}  # a band key -> its one member, or its latest members
+        # the texts of the window by brand set (None: compared with any): a text's candidates about other
+        # brands (most of them) are dropped with one set intersection, without reading their entries
+        self._members: dict[frozenset[str] | None, set[int]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -210,13 +213,22 @@ class ShingleIndex:
         else:
             buckets.update(dict.fromkeys(keys, mention_id))
         entries[mention_id] = (array("Q", grams), keys, brands)
+        members = self._members.get(brands)
+        if members is None:
+            self._members[brands] = {mention_id}
+        else:
+            members.add(mention_id)
         best = self._best(grams, candidates, brands) if search and candidates else None
         while len(entries) > self._window:
             self._evict()
         return best
 
     def _evict(self) -> None:
-        old_id, (_grams, keys, _brands) = self._entries.popitem(last=False)
+        old_id, (_grams, keys, brands) = self._entries.popitem(last=False)
+        members = self._members[brands]
+        members.discard(old_id)
+        if not members:
+            del self._members[brands]
         for key in keys:
             bucket = self._buckets.get(key)
             if bucket is None:
@@ -257,10 +269,15 @@ class ShingleIndex:
         best: tuple[float, int] | None = None
         size = len(grams)
         entries = self._entries
+        if brands is not None:  # only texts about the same brands, or stored without brands (None)
+            same = self._members.get(brands)
+            anything = self._members.get(None)
+            kept = candidates & same if same is not None else set()
+            if anything is not None:
+                kept |= candidates & anything
+            candidates = kept
         for mention_id in candidates:
-            stored, _keys, stored_brands = entries[mention_id]
-            if brands is not None and stored_brands is not None and stored_brands != brands:
-                continue
+            stored, _keys, _brands = entries[mention_id]
             score = len(grams.intersection(stored)) / min(size, len(stored))
             if score >= NEAR_DUPLICATE_CONTAINMENT and (best is None or (-score, mention_id) < best):
                 best = (-score, mention_id)
