@@ -14,7 +14,9 @@ voices) is all dev: the set to tune on, with the same phenomena as fresh3; fresh
 tuned on.
 ``tests/data/two_brand_fresh4.jsonl`` (160 posts, written 2026-11-30 in session 6 by another writer who saw
 neither the rules, the earlier sets nor the training posts) is frozen and held back whole like fresh3; it was
-committed before any result of the model adapted that session was looked at.
+committed before any result of the model adapted that session was looked at. Since that session the first
+two sets (``two_brand_set.jsonl``, ``two_brand_fresh.jsonl``) are training data of the accurate model's
+multi-brand variant (``molva train --adapt``): their scores are no longer measurements.
 The set runs through ``molva analyze`` itself (same model selection, same brand matching, same
 per-brand requests), so ``--model`` takes exactly what ``molva analyze --model`` takes; without it the
 default model runs. A brand label counts as right when the ``brands`` entry that analyze wrote for that

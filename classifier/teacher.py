@@ -498,26 +498,37 @@ class TeacherSentimentModel:
         import torch
         if threads:
             torch.set_num_threads(threads)
+        from classifier.teacher_multi import load_multi
+
         conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
         self.net, self.cfg = load_net(model_dir)
+        self.multi_net = load_multi(model_dir, self.net)  # requests naming another brand (None: no variant)
         self.int8 = bool(conf.get("int8", True)) if int8 is None else int8
         self.runtime = "torch"
         if self.int8:
             wanted = runtime or os.environ.get("MOLVA_TEACHER_RUNTIME", "auto")
-            ort_net = onnx_int8(self.net, self.cfg, model_dir) if wanted in ("auto", "onnxruntime") else None
-            if ort_net is not None:
-                self.net, self.runtime = ort_net, "onnxruntime"
-            elif wanted == "onnxruntime":
-                raise ValueError("onnxruntime runtime requested but onnxruntime/onnx are not installed")
-            else:
-                quantize_linears(self.net)
+            if wanted not in ("auto", "onnxruntime", "torch"):
+                raise ValueError(f"unknown runtime {wanted!r}")
+            self.net, self.runtime = self._int8(self.net, model_dir, wanted, "")
+            if self.multi_net is not None:
+                self.multi_net, _ = self._int8(self.multi_net, model_dir, wanted, "multi")
         self.tok = TeacherTokenizer.from_file(model_dir / TOKENIZER_FILE, self.cfg.vocab, self.cfg.max_len)
         self.version: str = str(conf.get("version", self.cfg.version)) + ("-int8" if self.int8 else "")
+        if self.multi_net is not None:
+            self.version += "+" + str((conf.get("multi") or {}).get("version", "multi"))
         self.batch_size = batch_size
         self.device = torch.device("cpu")
         self.mix: FastMix | None = load_mix(model_dir) if mix else None
         if self.mix is not None:
             self.version += self.mix.suffix
+
+    def _int8(self, net: nn.Module, model_dir: Path, wanted: str, variant: str) -> tuple[nn.Module, str]:
+        ort_net = onnx_int8(net, self.cfg, model_dir, variant) if wanted in ("auto", "onnxruntime") else None
+        if ort_net is not None:
+            return ort_net, "onnxruntime"
+        if wanted == "onnxruntime":
+            raise ValueError("onnxruntime runtime requested but onnxruntime/onnx are not installed")
+        return quantize_linears(net), "torch"
 
     def predict(self, texts: Sequence[str], targets: Sequence[Sequence[Span] | None], *,
                 others: Sequence[Sequence[Span] | None] | None = None,
@@ -535,9 +546,17 @@ class TeacherSentimentModel:
         from classifier.inference import unique_requests
 
         first, inverse = unique_requests(texts, targets, others, domains)
+        from classifier.teacher_multi import split_multi
+
         rows = self.tok.encode_batch([texts[i] for i in first], [targets[i] for i in first],
                                      [others[i] for i in first] if others is not None else None)
-        probs = predict_rows(self.net, rows, [domains[i] for i in first], self.device, self.batch_size)
+        doms = [domains[i] for i in first]
+        single, multi = split_multi(others, first) if self.multi_net is not None else (list(range(len(first))), [])
+        probs = np.zeros((len(first), len(LABELS)), np.float32)
+        for net, part in ((self.net, single), (self.multi_net, multi)):
+            if part and net is not None:
+                probs[part] = predict_rows(net, [rows[k] for k in part], [doms[k] for k in part], self.device,
+                                           self.batch_size)
         out: np.ndarray = probs.astype(np.float64)[inverse]
         if self.mix is not None:
             out = self.mix.apply(out, texts, targets, others, domains)
@@ -602,11 +621,12 @@ def _cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "molva"
 
 
-def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path) -> nn.Module | None:
+def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path, variant: str = "") -> nn.Module | None:
     """The network as an onnxruntime session with int8 dynamic quantization (per-channel weights; each
     layer's second feed-forward matrix kept fp32, as in ``quantize_linears``), wrapped as a module with the
     same call. The ONNX file is exported once per model (key: the weights' names, sizes and config) into
-    ``MOLVA_CACHE_DIR`` (default ``~/.cache/molva``). None when onnxruntime or onnx is missing or the
+    ``MOLVA_CACHE_DIR`` (default ``~/.cache/molva``); ``variant`` "multi": the multi-brand variant
+    (``classifier.teacher_multi``), keyed by its delta files too. None when onnxruntime or onnx is missing or the
     export fails (then the torch runtime is used)."""
     try:
         import onnx  # noqa: F401
@@ -621,10 +641,13 @@ def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path) -> nn.Module 
     import torch
     from torch import nn
 
+    from classifier.teacher_multi import MULTI_PATTERN
+
     key = hashlib.sha256((model_dir / CONFIG_FILE).read_bytes())
-    for p in sorted(model_dir.glob(SHARD_PATTERN.format("*"))):
+    patterns = [SHARD_PATTERN] + ([MULTI_PATTERN] if variant else [])
+    for p in sorted(f for pattern in patterns for f in model_dir.glob(pattern.format("*"))):
         key.update(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}".encode())
-    target = _cache_dir() / f"{cfg.version}-{key.hexdigest()[:12]}-int8.onnx"
+    target = _cache_dir() / f"{cfg.version}{'-' + variant if variant else ''}-{key.hexdigest()[:12]}-int8.onnx"
     if not target.exists():
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -266,10 +266,11 @@ def export_accurate(teacher_dir: Path, out_dir: Path, version: str | None = None
     import shutil
 
     from classifier.teacher import CONFIG_FILE, SHARD_PATTERN, TOKENIZER_FILE
+    from classifier.teacher_multi import MULTI_PATTERN
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob(SHARD_PATTERN.format("*")):
-        old.unlink()
+    for old in [*out_dir.glob(SHARD_PATTERN.format("*")), *out_dir.glob(MULTI_PATTERN.format("*"))]:
+        old.unlink()  # a multi-brand variant was adapted to the weights replaced here
     for p in list(teacher_dir.glob(SHARD_PATTERN.format("*"))) + [teacher_dir / TOKENIZER_FILE]:
         shutil.copyfile(p, out_dir / p.name)
     conf = json.loads((teacher_dir / CONFIG_FILE).read_text(encoding="utf-8"))

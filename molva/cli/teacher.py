@@ -1,4 +1,5 @@
-"""``molva train --teacher`` (the accurate model) and ``molva train --distil`` (the fast model from it).
+"""``molva train --teacher`` (the accurate model), ``--distil`` (the fast model from it) and ``--adapt``
+(the accurate model's multi-brand variant).
 
 Kept apart from ``molva.cli.analyze`` so the flags there stay a thin switch; torch, transformers and the
 tokenizers library load only here."""
@@ -62,10 +63,9 @@ def _teacher(data_dir: Path, out_dir: Path | None, seed: int, epochs: int, devic
 
 def adapt_command(*, data_dir: Path, posts: Sequence[Path], dev_posts: Sequence[Path], model_dir: Path,
                   out_dir: Path, cache_dir: Path | None, epochs: int, top: int, replay: int, seed: int,
-                  log: Callable[[str], None], fast: bool = False) -> dict[str, object]:
-    """``molva train --adapt POSTS``: continue training the accurate model (or with ``fast`` the fast one)
-    on written two-brand posts (``classifier.adapt``) and write it to ``out_dir``, as shipped (int8 for the
-    accurate model), its mix.json and model card kept."""
+                  log: Callable[[str], None]) -> dict[str, object]:
+    """``molva train --adapt POSTS``: train the accurate model's multi-brand variant on written two-brand
+    posts (``classifier.adapt``) and write it beside a copy of the model in ``out_dir``."""
     from classifier.adapt import AdaptConfig, read_posts, replay_examples, written_examples
     from classifier.data import load_all
     from molva.catalog import load_catalog
@@ -79,15 +79,6 @@ def adapt_command(*, data_dir: Path, posts: Sequence[Path], dev_posts: Sequence[
         raise MolvaError(f"{data_dir}: no sentirueval2016_banks_train.jsonl there (use --data DIR)")
     train, val = load_all(data_dir)
     replayed = replay_examples(train, replay, seed)
-    if fast:
-        from classifier.adapt_fast import adapt_fast
-        from classifier.training import CONFIG_FILE as FAST_CONFIG
-
-        if not (model_dir / FAST_CONFIG).exists():
-            raise MolvaError(f"{model_dir}: no {FAST_CONFIG} there (give the fast model's folder)")
-        cfg = AdaptConfig(epochs=epochs, replay=replay, seed=seed, lr=2e-4)
-        log(f"adapting the fast model: {len(written)} written brand labels, {len(dev)} dev, {epochs} epochs")
-        return adapt_fast(model_dir, out_dir, written, replayed, val, dev, cfg, log=log)
     return _adapt_accurate(model_dir, out_dir, written, replayed, val, dev,
                            AdaptConfig(epochs=epochs, top=top, replay=replay, seed=seed), cache_dir, log)
 
@@ -95,12 +86,14 @@ def adapt_command(*, data_dir: Path, posts: Sequence[Path], dev_posts: Sequence[
 def _adapt_accurate(model_dir: Path, out_dir: Path, written: Sequence[Any], replayed: Sequence[Any],
                     val: dict[str, Any], dev: Sequence[Any], cfg: Any, cache_dir: Path | None,
                     log: Callable[[str], None]) -> dict[str, object]:
+    """Train the multi-brand variant and write it beside a copy of the model (the model's own files are
+    left as they are: single-brand scores do not change)."""
     import shutil
     import time
 
     from classifier.adapt import adapt
-    from classifier.teacher import CONFIG_FILE, TOKENIZER_FILE, TeacherTokenizer, load_net, save_teacher
-    from classifier.teacher_train import export_accurate
+    from classifier.teacher import CONFIG_FILE, TOKENIZER_FILE, TeacherTokenizer, load_net
+    from classifier.teacher_multi import save_multi
 
     if not (model_dir / CONFIG_FILE).exists():
         raise MolvaError(f"{model_dir}: no {CONFIG_FILE} there (give the accurate model's folder)")
@@ -111,15 +104,13 @@ def _adapt_accurate(model_dir: Path, out_dir: Path, written: Sequence[Any], repl
         f"top {cfg.top} layers, {cfg.epochs} epochs")
     info = adapt(net, tok, written, replayed, val, dev, cfg, log=log, cache_dir=cache_dir,
                  model_version=str(conf.get("version")))
-    version = f"{conf.get('version')}-a{time.strftime('%Y%m%d')}"
-    run_dir = (cache_dir or out_dir.parent / "build") / "adapt-run"
-    metrics = {**conf.get("metrics", {}), "adapt": info}
-    save_teacher(net, tcfg, model_dir / TOKENIZER_FILE, run_dir, extra={"metrics": metrics})
     if out_dir.resolve() != model_dir.resolve():
         out_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("mix.json", "MODEL_CARD.md"):
-            if (model_dir / name).exists():
-                shutil.copyfile(model_dir / name, out_dir / name)
-    export_accurate(run_dir, out_dir, version=version, int8=bool(conf.get("int8", True)))
-    log(f"adapted model written to {out_dir} (epoch {info['chosen_epoch']} kept)")
+        for f in model_dir.iterdir():
+            if f.is_file():
+                shutil.copyfile(f, out_dir / f.name)
+    save_multi(net, info["trained"], out_dir)
+    conf["multi"] = {"version": f"multi-a{time.strftime('%Y%m%d')}-t{cfg.top}", "adapt": info}
+    (out_dir / CONFIG_FILE).write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"multi-brand variant written to {out_dir} (epoch {info['chosen_epoch']} kept)")
     return info
