@@ -2,14 +2,16 @@
 for a CPU: ``molva train --adapt POSTS``.
 
 The lower encoder layers stay frozen and run once per example; their output is kept, and only the top
-``top`` layers and the head train on it. The result ships as the model's multi-brand variant
-(``classifier.teacher_multi``): it scores only requests whose text names another brand, so every
-single-brand score stays as it was, and the validation score that chooses the epoch is computed that way. The written posts (one example per labelled brand, the brand
+``top`` layers and the head train on it. The written posts (one example per labelled brand, the brand
 marked as the target and the others as other brands, exactly as ``molva analyze`` asks) are mixed with
 a replay of the original training texts whose targets are the starting model's own probabilities, so
-what it knew stays (learning without forgetting). The epoch kept is the best on the two-brand dev
-posts among those whose SentiRuEval validation score (macro-F1 over positive and negative, mean of
-banks and telecom) is at most ``max_val_drop`` below the start.
+what it knew stays (learning without forgetting).
+
+The result ships as the model's multi-brand variant (``classifier.teacher_multi``): it scores only
+requests whose text names another brand, so every single-brand score stays as it was. The epoch kept is
+the best on the two-brand dev posts among those whose SentiRuEval validation score, computed that way
+(macro-F1 over positive and negative, mean of banks and telecom), is at most ``max_val_drop`` below the
+start.
 """
 
 from __future__ import annotations
@@ -29,8 +31,6 @@ import numpy as np
 from classifier.arch import DOMAINS, LABELS
 from classifier.data import Example
 from classifier.text import Span
-
-TRAINING_POSTS = Path(__file__).resolve().parent / "training_posts"
 
 
 @dataclass
