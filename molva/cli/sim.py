@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from datetime import datetime
 from pathlib import Path
 
@@ -68,9 +69,13 @@ def sim(ctx: click.Context, host: str, port: int, seed: int, days: float, posts_
         click.echo(f"config: {write_config}")
     click.echo(f"molva sim: {server.base_url}  seed={seed}  posts={len(world.visible())}"
                f"  truth: {server.base_url}/__sim__/truth.json  (Ctrl-C to stop)")
+    # Ctrl-C stops it even when it was started with SIGINT ignored (a parent's "ignore" is inherited, and
+    # Python then installs no KeyboardInterrupt handler: seen under the test runner's workers)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, previous)
         server.httpd.server_close()

@@ -109,7 +109,9 @@ def test_cli_sim_serves_writes_config_and_stops_on_ctrl_c(tmp_path: Path) -> Non
     path = tmp_path / "out.toml"
     cmd = [sys.executable, "-c", "from molva.cli import main; main()", "sim", "--port", "0", "--days", "1",
            "--posts-per-day", "40", "--write-config", str(path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # started with SIGINT ignored, as a test runner's worker may pass it on: Ctrl-C must still stop it
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         # wait for the condition (the config written), not a deadline; the cap only catches a hang
         stop = time.monotonic() + 120
