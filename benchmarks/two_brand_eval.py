@@ -17,6 +17,9 @@ neither the rules, the earlier sets nor the training posts) is frozen and held b
 committed before any result of the model adapted that session was looked at. Since that session the first
 two sets (``two_brand_set.jsonl``, ``two_brand_fresh.jsonl``) are training data of the accurate model's
 multi-brand variant (``molva train --adapt``): their scores are no longer measurements.
+``tests/data/two_brand_fresh5.jsonl`` (200 posts, 430 labels, written 2026-11-30 in session 7 by another
+independent writer, 80 % of posts with different feelings) is frozen and held back whole the same way; it was
+committed before that session measured anything on it or retrained anything.
 The set runs through ``molva analyze`` itself (same model selection, same brand matching, same
 per-brand requests), so ``--model`` takes exactly what ``molva analyze --model`` takes; without it the
 default model runs. A brand label counts as right when the ``brands`` entry that analyze wrote for that
