@@ -578,13 +578,18 @@ class FastMix:
     """The fast model's probabilities mixed into the transformer's, with a weight per domain (``mix_probs``);
     only rows of a domain with a weight above 0 are scored by the fast model."""
 
-    def __init__(self, fast: Any, weights: Mapping[int, float]) -> None:
+    def __init__(self, fast: Any, weights: Mapping[int, float], multi_brand: bool = True) -> None:
+        """``multi_brand`` False: requests whose text names another brand keep the transformer's scores (the
+        fast model reads such posts worse, and the weights were tuned on single-brand tweets)."""
         self.fast, self.weights = fast, {int(d): float(w) for d, w in weights.items() if float(w) > 0}
-        self.suffix = "+fast(" + ",".join(f"{DOMAINS[d]}:{w:g}" for d, w in sorted(self.weights.items())) + ")"
+        self.multi_brand = multi_brand
+        self.suffix = "+fast(" + ",".join(f"{DOMAINS[d]}:{w:g}" for d, w in sorted(self.weights.items())) + \
+            ("" if multi_brand else ";single-brand") + ")"
 
     def apply(self, probs: np.ndarray, texts: Sequence[str], targets: Sequence[Sequence[Span] | None],
               others: Sequence[Sequence[Span] | None] | None, domains: Sequence[int]) -> np.ndarray:
-        idx = [i for i, d in enumerate(domains) if d in self.weights]
+        idx = [i for i, d in enumerate(domains) if d in self.weights
+               and (self.multi_brand or others is None or not others[i])]
         if not idx:
             return probs
         fast = self.fast.predict_domains([texts[i] for i in idx], [targets[i] for i in idx],
@@ -597,8 +602,9 @@ class FastMix:
 
 def load_mix(model_dir: Path) -> FastMix | None:
     """``mix.json`` of an accurate model directory: ``{"fast_model": "../molva-sentiment",
-    "fast_weight": {"telecom": 0.5}}`` (the fast model's directory relative to ``model_dir``; weights per
-    domain name, tuned on the earlier half of the validation split, see BENCHMARKS.md). None without the
+    "fast_weight": {"telecom": 0.5}, "multi_brand": false}`` (the fast model's directory relative to
+    ``model_dir``; weights per domain name, tuned on the earlier half of the validation split, see
+    BENCHMARKS.md; ``multi_brand`` false: only requests naming no other brand are mixed). None without the
     file or when the fast model is not there."""
     path = model_dir / MIX_FILE
     if not path.exists():
@@ -610,7 +616,8 @@ def load_mix(model_dir: Path) -> FastMix | None:
         return None
     from classifier.inference import MolvaSentimentModel
 
-    return FastMix(MolvaSentimentModel(fast_dir, priors=False), weights)  # the mix was tuned without them
+    return FastMix(MolvaSentimentModel(fast_dir, priors=False), weights,  # the mix was tuned without priors
+                   multi_brand=bool(conf.get("multi_brand", True)))
 
 
 def _cache_dir() -> Path:

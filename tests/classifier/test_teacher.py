@@ -299,6 +299,16 @@ def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tm
     assert np.allclose(mixed[:2], mix_probs(alone[:2], fast[:2], 0.5), atol=1e-6)
     assert np.allclose(mixed[2], alone[2], atol=1e-6)  # banks: weight 0, the transformer alone
     assert np.allclose(TeacherSentimentModel(tmp_path / "m", mix=False).predict_domains(*args), alone, atol=1e-6)
+    (tmp_path / "m" / MIX_FILE).write_text(json.dumps({"fast_model": str(FAST_MODEL_DIR), "multi_brand": False,
+                                                       "fast_weight": {"telecom": 0.5}}), encoding="utf-8")
+    single_only = load_model(tmp_path / "m")  # only requests naming no other brand are mixed
+    assert single_only.version.endswith("+fast(telecom:0.5;single-brand)")
+    args_one = ([text, text], [[mts], [mts]], [[bee], None], [1, 1])
+    alone_one = TeacherSentimentModel(tmp_path / "m", mix=False).predict_domains(*args_one)
+    fast_one = MolvaSentimentModel(FAST_MODEL_DIR, priors=False).predict_domains(*args_one)
+    got = single_only.predict_domains(*args_one)
+    assert np.allclose(got[0], alone_one[0], atol=1e-6)
+    assert np.allclose(got[1], mix_probs(alone_one[1:], fast_one[1:], 0.5)[0], atol=1e-6)
     (tmp_path / "m" / MIX_FILE).write_text(json.dumps({"fast_model": "../nowhere", "fast_weight": {"telecom": 0.5}}),
                                            encoding="utf-8")
     assert np.allclose(TeacherSentimentModel(tmp_path / "m").predict_domains(*args), alone, atol=1e-6)
@@ -311,7 +321,7 @@ def test_shipped_default_mixes_the_fast_model_on_telecom(accurate_model) -> None
     if not (ACCURATE_MODEL_DIR / MIX_FILE).exists():
         pytest.skip("accurate model not installed")
     assert accurate_model.version.startswith("molva-sentiment-accurate-")
-    assert accurate_model.version.endswith("+fast(telecom:0.5)")
+    assert accurate_model.version.endswith("+fast(telecom:0.5;single-brand)")
 
 
 def test_fast_model_class_log_prior() -> None:
