@@ -55,7 +55,11 @@ def canonical_or_text(value: str | None) -> str | None:
 
 def normalize_text(text: str) -> str:
     """Lower case, ``ё`` → ``е``, no URLs, words only, single spaces."""
-    text = text.lower().replace("ё", "е")
+    return normalize_lowered(text.lower().replace("ё", "е"))
+
+
+def normalize_lowered(text: str) -> str:
+    """:func:`normalize_text` of a text lower-cased with ``ё`` → ``е`` already."""
     if "http" in text:
         text = _URL_RE.sub(" ", text)
     return " ".join(_WORD_RE.findall(text))
