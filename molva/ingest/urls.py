@@ -21,12 +21,21 @@ _SLASHES = re.compile(r"/{2,}")
 _PLAIN = re.compile(r"https?://(?!www\.)[a-z0-9][a-z0-9.-]*(?:/(?!/)[A-Za-z0-9_.~-]+)*")
 
 
-@lru_cache(maxsize=65_536)
+_TME_PREVIEW = ("https://t.me/s/", "http://t.me/s/")
+
+
 def canonical_url(url: str) -> str:
     """The URL without tracking parameters, fragment, default port, ``www.`` or trailing slash; sorted query
     (w3lib's ``canonicalize_url``: percent-encoding normalised, query sorted, fragment dropped)."""
+    if _PLAIN.fullmatch(url) and not url.startswith(_TME_PREVIEW):  # most post URLs: before the cache (an
+        return url  # import's URLs are all new: looking them up and keeping them cost more than this check)
+    return _canonical_url(url)
+
+
+@lru_cache(maxsize=65_536)
+def _canonical_url(url: str) -> str:
     url = url.strip()
-    if _PLAIN.fullmatch(url) and not url.startswith(("https://t.me/s/", "http://t.me/s/")):
+    if _PLAIN.fullmatch(url) and not url.startswith(_TME_PREVIEW):
         return url
     if "?" in url and _TRACKING_RE.search(url):
         url = url_query_cleaner(url, _TRACKING_PARAMS, remove=True, unique=False, keep_fragments=True)
