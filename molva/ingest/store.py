@@ -483,37 +483,51 @@ class Ingestor:
         order, consecutive plain links in one ``executemany``."""
         ids, near = new.ids, new.near
         published = new.published  # aware, UTC
-        state: dict[int, list[Any]] = {ids[place]: [published[place], None] for place, _, _ in plan}  # type: ignore[misc]
+        batch: dict[int, datetime] = {ids[place]: published[place] for place, _, _ in plan}  # type: ignore[misc]
+        # [published_at, root] of the mentions the links concern, the batch's made when first needed (most of
+        # a batch links nothing); a batch mention has no root until this pass links it
+        state: dict[int, list[Any]] = {}
+
+        def entry(mention_id: int) -> list[Any] | None:
+            found = state.get(mention_id)
+            if found is None and mention_id in batch:
+                found = state[mention_id] = [batch[mention_id], None]
+            return found
+
         wanted = {other for _, other, _ in plan if other is not None}
         wanted.update(w for _, _, waiting in plan for w in waiting)
-        self._read_links(state, wanted)
-        self._read_links(state, {s[1] for s in state.values() if s[1] is not None})  # their roots
+        self._read_links(state, wanted - batch.keys())
+        self._read_links(state, {s[1] for s in state.values() if s[1] is not None} - batch.keys())  # their roots
         ops: list[tuple[str, Any, int]] = []  # ("link", id, root) | ("repoint", old root, new) | ("forwards", …)
         for place, other, waiting in plan:
+            if other is None and not waiting:
+                continue
             mention_id: int = ids[place]  # type: ignore[assignment]
             if waiting:
                 for forward in waiting:
-                    found = state.get(forward)
+                    found = entry(forward)
                     if found is not None and found[1] is None:
                         found[1] = mention_id
                 ops.append(("forwards", waiting, mention_id))
-            found = state.get(other) if other is not None else None
+            found = entry(other) if other is not None else None
             if other is None or found is None:
                 continue
             # its root (as the old LEFT JOIN on near_duplicate_of_id found it), else itself
-            root_id: int = found[1] if found[1] is not None and found[1] in state else other
+            root = found[1]
+            root_id: int = root if root is not None and (root in state or root in batch) else other
             if root_id == mention_id:
                 continue
             self.counts["near_duplicate"] += 1
-            published = state[mention_id][0]
-            if published < state[root_id][0]:  # the new mention is the earlier copy: it becomes the root
+            mine, its = entry(mention_id), entry(root_id)
+            assert mine is not None and its is not None
+            if mine[0] < its[0]:  # the new mention is the earlier copy: it becomes the root
                 for linked in state.values():
                     if linked[1] == root_id:
                         linked[1] = mention_id
-                state[root_id][1] = mention_id
+                its[1] = mention_id
                 ops.append(("repoint", root_id, mention_id))
                 continue
-            state[mention_id][1] = root_id
+            mine[1] = root_id
             near[place] = root_id
             ops.append(("link", mention_id, root_id))
         self._write_links(ops)
