@@ -32,7 +32,7 @@ SCANNED = 16  # the most recent members of each bucket checked for a new text
 COMMON_SHINGLE = SCANNED  # the most recent members a bucket keeps (older ones would never be checked again)
 BANDS = 16
 ROWS = 4
-KEY_SLICE = 4096  # shingles whose MinHash values are computed at once (64 × 8 bytes each)
+KEY_SLICE = 2048  # shingles whose MinHash values are computed at once (64 × 8 bytes each: 1 MB; 4096 was ~20% slower)
 WINDOW = 50_000  # texts kept in the index (the latest ones); about 1.5 kB each
 
 
