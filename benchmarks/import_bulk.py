@@ -161,10 +161,10 @@ def slices(url: str, path: Path, batch: int, every: int = 10_000) -> dict[str, A
     spans = catalog.spans  # what the ingestor calls (Catalog.match without its objects)
     spent = [0.0]
 
-    def timed_spans(text: str) -> Any:  # how much of the per-row cost is brand matching
+    def timed_spans(text: str, lowered: str | None = None) -> Any:  # how much of the per-row cost is brand matching
         t = time.process_time()
         try:
-            return spans(text)
+            return spans(text, lowered)
         finally:
             spent[0] += time.process_time() - t
 

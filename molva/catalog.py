@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import tomllib
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -81,10 +81,9 @@ _YO = str.maketrans({"ё": "е", "Ё": "Е"})
 _LATIN_TO_CYRILLIC = str.maketrans("aeopcxykmtbh", "аеорсхукмтвн")
 _TOKEN_RE = re.compile(r"[^\W_]+")
 _CAMEL_RE = re.compile(r"[A-ZА-ЯЁ]+(?=[A-ZА-ЯЁ][a-zа-яё])|[A-ZА-ЯЁ]?[a-zа-яё]+|[A-ZА-ЯЁ]+|\d+")
-# a word with a capital letter after its first character: "СберНеРаботает", "ВТБОнлайн" (linear: the
-# look-behind fails at once inside a word, so each word is scanned from its start only)
-_CAMEL_WORD_RE = re.compile(r"(?<![^\W_])[^\W_]*?[^\W_][A-ZА-ЯЁ][^\W_]*")
-_CAMEL_QUICK_RE = re.compile(r"[^\W_][A-ZА-ЯЁ]")  # cheap test first: most texts have no such word
+# a letter or digit followed by a capital: inside a camel-case word ("СберНеРаботает", "ВТБОнлайн"), see
+# _camel_words
+_CAMEL_INSIDE_RE = re.compile(r"[^\W_][A-ZА-ЯЁ]")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
 _LATIN_RE = re.compile(r"[a-z]")
 _MIXED_RE = re.compile(r"[a-z][а-я]|[а-я][a-z]")  # over normalised text: a word mixing the two alphabets
@@ -165,6 +164,10 @@ class _Pattern:
     gaps: tuple[str | None, ...]  # None: spaces/hyphens/quotes; else this exact text
     prefix: str  # "", "@" or "#": required character before the first word
     proper: bool  # must be capitalised and not start a sentence
+    steps: tuple[tuple[frozenset[str], str | None], ...] = ()  # zip(rest, gaps), made once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", tuple(zip(self.rest, self.gaps, strict=True)))
 
 
 def _compile_alias(alias: str, brand_index: int, proper: bool) -> list[tuple[str, _Pattern]]:
@@ -215,9 +218,10 @@ class _Text:
 
     __slots__ = ("text", "low", "_next")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lowered: str | None = None) -> None:
         self.text = text
-        low = normalize(text)
+        # ``lowered``: text.lower().replace("ё", "е") made already (normalize's result when the length holds)
+        low = lowered if lowered is not None and len(lowered) == len(text) else normalize(text)
         if _LATIN_RE.search(low) and _MIXED_RE.search(low):
             low = _fix_mixed_words(low)
         self.low = low
@@ -244,6 +248,7 @@ class Catalog:
         self._by_key: dict[str, Brand] = {}
         self._accounts: dict[tuple[str, str], Brand] = {}
         self._exclude: list[re.Pattern[str] | None] = []
+        self._excluding: frozenset[int] = frozenset()  # the brands with exclude regexes
         self._compound: dict[str, int] = {}  # alias written as one word -> brand index (hashtag compounds)
         self._handles: dict[str, int] = {}  # Latin name without "_" -> brand index (@handle compounds)
         for i, brand in enumerate(self.brands):
@@ -253,6 +258,7 @@ class Catalog:
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
         for form in self._index:
             self._automaton.add_word(form, form)
+        self._excluding = frozenset(i for i, regex in enumerate(self._exclude) if regex is not None)
         self._longest_compound = max(map(len, self._compound), default=0)
         self._longest_handle = max(map(len, self._handles), default=0)
         if self._index:
@@ -295,12 +301,13 @@ class Catalog:
         return [BrandMatch(brand=brands[b].name, brand_id=brands[b].id, alias=text[s:e], start=s, end=e)
                 for s, e, b in self.spans(text)]
 
-    def spans(self, text: str) -> list[tuple[int, int, int]]:
-        """:meth:`match` as ``(start, end, index in brands)`` tuples (no objects: the ingestor's bulk path)."""
+    def spans(self, text: str, lowered: str | None = None) -> list[tuple[int, int, int]]:
+        """:meth:`match` as ``(start, end, index in brands)`` tuples (no objects: the ingestor's bulk path);
+        ``lowered``: ``text.lower().replace("ё", "е")`` when the caller has made it already."""
         # every invisible character is unprintable: most texts pass the quick C check and skip the search
         invisible = None if text.isprintable() else _INVISIBLE_RE.search(text)
         if invisible is None:
-            return self._find(text)
+            return self._find(text, lowered=lowered)
         # Match the text without its invisible characters, then map the spans back onto the original.
         kept_orig: list[int] = []  # start of each kept run in the original text
         kept_clean: list[int] = []  # ... and in the cleaned text
@@ -326,9 +333,9 @@ class Catalog:
 
         return [(orig(s), orig(e - 1) + 1, b) for s, e, b in self._find("".join(parts), seams=kept_clean[1:])]
 
-    def _find(self, raw: str, seams: Sequence[int] = ()) -> list[tuple[int, int, int]]:
+    def _find(self, raw: str, seams: Sequence[int] = (), lowered: str | None = None) -> list[tuple[int, int, int]]:
         """(start, end, brand index) of every mention, sorted; exclusions applied."""
-        t = _Text(raw)
+        t = _Text(raw, lowered)
         low = t.low
         size = len(low)
         found: list[tuple[int, int, int]] = []
@@ -354,9 +361,9 @@ class Catalog:
             for s, e, b in self._match_seams(t, list(seams), covered):
                 found.append((s, e, b))
                 insort(covered, (s, e))
-        for m in _CAMEL_WORD_RE.finditer(raw) if _CAMEL_QUICK_RE.search(raw) else ():
-            if not _overlaps(covered, m.start(), m.end()):
-                camel = self._match_camel(t, m.start(), m.end())
+        for start, end in _camel_words(raw):
+            if not _overlaps(covered, start, end):
+                camel = self._match_camel(t, start, end)
                 found += camel
                 for s, e, _ in camel:
                     insort(covered, (s, e))
@@ -388,7 +395,7 @@ class Catalog:
                     continue
                 initial = True
             stop = end
-            for forms, gap in zip(p.rest, p.gaps, strict=True):
+            for forms, gap in p.steps:
                 nxt = t.next_word(stop)
                 if nxt is None or nxt[2] not in forms:
                     break
@@ -469,7 +476,7 @@ class Catalog:
     def _exclude_hits(self, low: str, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
         """Drop the matches an ``exclude`` regex of their brand overlaps. A short text is searched once
         per brand; in a long one, a window around each match (linear time however long the text)."""
-        if not any(self._exclude[b] is not None for _, _, b in found):
+        if self._excluding.isdisjoint([b for _, _, b in found]):
             return found
         whole = len(low) <= 4 * _EXCLUDE_WINDOW
         excluded: dict[int, list[tuple[int, int]]] = {}
@@ -517,6 +524,24 @@ def _compile_exclude(patterns: Sequence[str]) -> re.Pattern[str]:
     joined = "|".join(f"(?:{p})" for p in patterns)
     plain = re.sub(r"\\.", "", joined)
     return re.compile(joined) if plain == plain.lower() else re.compile(joined, re.IGNORECASE)
+
+
+def _camel_words(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each word (a longest run of letters and digits) with a capital letter (``A-Z``, ``А-Я``,
+    ``Ё``) after its first character, in order: what ``(?<![^\\W_])[^\\W_]*?[^\\W_][A-ZА-ЯЁ][^\\W_]*`` finds
+    (``[^\\W_]`` is exactly ``str.isalnum``). That regex tried every position of a text that has such a word
+    (about 20 µs a text); here one search finds a capital inside a word, the word is widened to its ends, and
+    the search goes on after it."""
+    find = _CAMEL_INSIDE_RE.search
+    word = _TOKEN_RE.match
+    found = find(text)
+    while found is not None:
+        start = found.start()
+        while start and text[start - 1].isalnum():
+            start -= 1
+        end = word(text, found.end() - 1).end()  # type: ignore[union-attr]  # from the capital: a letter
+        yield start, end
+        found = find(text, end)
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -7,6 +7,12 @@ min-hashes: texts with a Jaccard similarity of 0.5 are found with probability 0.
 are then checked exactly. The cost per text is bounded, whatever the size of the table: the index holds the
 latest ``window`` texts, a bucket keeps its latest ``COMMON_SHINGLE`` members and a lookup checks the latest
 ``SCANNED`` of each (a band shared by more texts than that is boilerplate; the latest copies are checked).
+
+A text that leaves the window leaves its buckets lazily: its members are skipped where its buckets are read, and
+all buckets are swept once per ``window`` texts evicted. Since texts leave in the order they came, a bucket's
+members in the window are always those an eager removal would have left (the latest ones), so the answers are
+the same; a sweep reads the buckets in their order in memory, which costs less than looking 16 of them up at
+random for each text evicted (the largest step of adding a text once the window is full).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ SCANNED = 16  # the most recent members of each bucket checked for a new text
 COMMON_SHINGLE = SCANNED  # the most recent members a bucket keeps (older ones would never be checked again)
 BANDS = 16
 ROWS = 4
-KEY_SLICE = 4096  # shingles whose MinHash values are computed at once (64 × 8 bytes each)
+KEY_SLICE = 2048  # shingles whose MinHash values are computed at once (64 × 8 bytes each: 1 MB; 4096 was ~20% slower)
 WINDOW = 50_000  # texts kept in the index (the latest ones); about 1.5 kB each
 
 
@@ -107,6 +113,7 @@ class ShingleIndex:
         # the texts of the window by brand set (None: compared with any): a text's candidates about other
         # brands (most of them) are dropped with one set intersection, without reading their entries
         self._members: dict[frozenset[str] | None, set[int]] = {}
+        self._gone: set[int] = set()  # texts evicted since the buckets were last swept
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -193,6 +200,8 @@ class ShingleIndex:
         entries = self._entries
         if mention_id in entries:
             return self.nearest(grams, exclude=mention_id, brands=brands, keys=keys) if search else None
+        if mention_id in self._gone:  # back after leaving the window: its old bucket places must go first
+            self._sweep()
         buckets = self._buckets
         candidates: set[int] = set()
         present = buckets.keys() & keys  # one C-level pass: most of a new text's keys are in no bucket yet
@@ -224,25 +233,33 @@ class ShingleIndex:
         return best
 
     def _evict(self) -> None:
-        old_id, (_grams, keys, brands) = self._entries.popitem(last=False)
+        """The oldest text out of the window and the brand sets; out of the buckets at the next sweep."""
+        old_id, (_grams, _keys, brands) = self._entries.popitem(last=False)
         members = self._members[brands]
         members.discard(old_id)
         if not members:
             del self._members[brands]
-        for key in keys:
-            bucket = self._buckets.get(key)
-            if bucket is None:
+        self._gone.add(old_id)
+        if len(self._gone) >= self._window:
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """The buckets without the texts that left the window (an empty bucket goes, a single member is kept as
+        an ``int``): what removing each text from its buckets as it left would have left."""
+        self._gone.clear()
+        entries = self._entries
+        kept: dict[int, int | list[int]] = {}
+        for key, bucket in self._buckets.items():
+            if bucket.__class__ is int:
+                if bucket in entries:
+                    kept[key] = bucket
                 continue
-            if isinstance(bucket, int):
-                if bucket == old_id:
-                    del self._buckets[key]
-                continue
-            # members are in the order they were added, so the oldest text of the window is first or gone
-            if bucket[0] != old_id:
-                continue
-            del bucket[0]
-            if len(bucket) == 1:
-                self._buckets[key] = bucket[0]
+            live = [member for member in bucket if member in entries]  # type: ignore[union-attr]
+            if len(live) > 1:
+                kept[key] = live
+            elif live:
+                kept[key] = live[0]
+        self._buckets = kept
 
     def nearest(self, grams: frozenset[int], exclude: int | None = None,
                 brands: frozenset[str] | None = None, keys: tuple[int, ...] | None = None) -> int | None:
@@ -269,13 +286,16 @@ class ShingleIndex:
         best: tuple[float, int] | None = None
         size = len(grams)
         entries = self._entries
-        if brands is not None:  # only texts about the same brands, or stored without brands (None)
+        # only texts in the window (the buckets may still hold some that left it, see _sweep) ...
+        if brands is not None:  # ... about the same brands, or stored without brands (None)
             same = self._members.get(brands)
             anything = self._members.get(None)
             kept = candidates & same if same is not None else set()
             if anything is not None:
                 kept |= candidates & anything
             candidates = kept
+        else:
+            candidates = candidates & entries.keys()
         for mention_id in candidates:
             stored, _keys, _brands = entries[mention_id]
             score = len(grams.intersection(stored)) / min(size, len(stored))

@@ -13,7 +13,13 @@ from typing import NamedTuple
 from molva.catalog import Catalog
 from molva.ingest.data import MentionData
 from molva.ingest.dedup import ShingleIndex
-from molva.ingest.urls import canonical_or_text, canonical_url, hash_normalized, normalize_text
+from molva.ingest.urls import (
+    canonical_or_text,
+    canonical_url,
+    hash_normalized,
+    normalize_lowered,
+    normalize_text,
+)
 
 OFFICIALS_KEPT = 100_000  # (kind, account) answers remembered per preparer
 
@@ -59,10 +65,13 @@ class Preparer:
                           list[tuple[int, int, int]]]] = []
         compared: list[str | None] = []
         for data in items:
-            normalized = normalize_text(f"{data.title} {data.text}" if data.title else f" {data.text}")
+            text = data.text
+            lowered = text.lower().replace("ё", "е")  # once for the content hash and the brand matcher
+            # normalize_text(f" {text}"): a space before the text changes neither its lower case nor its words
+            normalized = normalize_text(f"{data.title} {text}") if data.title else normalize_lowered(lowered)
             owner = official(data.kind, data.author_id) if data.author_id else None
             heads.append((canonical_url(data.url), canonical_or_text(data.forwarded_from), hash_normalized(normalized),
-                          owner, spans(data.text), spans(data.title) if data.title else []))
+                          owner, spans(text, lowered), spans(data.title) if data.title else []))
             compared.append(normalized if owner is None else None)  # brands' own posts are not reposts
         shingled = self.hasher.prepare(compared)
         return [Prepared(*head, grams, keys) for head, (grams, keys) in zip(heads, shingled, strict=True)]

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
@@ -53,8 +52,28 @@ COLUMNS = ("source_id", "kind", "external_id", "url", "canonical_url", "author",
            "near_duplicate_of_id", "official_brand", "crawl_run_id")
 BRAND_COLUMNS = ("mention_id", "brand", "alias", "span_start", "span_end", "published_at", "addressed",
                  "first_reply_at", "first_reply_known")
-_VALUES = itemgetter(*COLUMNS)
-_PUBLISHED, _FETCHED = COLUMNS.index("published_at"), COLUMNS.index("fetched_at")
+# places in a new mention's insert values (a list in COLUMNS order: no dict per row)
+_PUBLISHED, _FETCHED, _PARENT = COLUMNS.index("published_at"), COLUMNS.index("fetched_at"), COLUMNS.index("parent_id")
+_COUNTER_PLACES = tuple((name, COLUMNS.index(name)) for name in COUNTERS)
+
+
+class _NewMentions:
+    """A batch's new mentions in order, as parallel lists: their insert values (``COLUMNS`` order), items and
+    prepared values; after the insert, their ids (``None``: stored meanwhile by another process and not found),
+    UTC publication times and those times as written, and the mentions each one is a near-duplicate of."""
+
+    __slots__ = ("ids", "items", "near", "preps", "published", "raced", "results", "values", "written")
+
+    def __init__(self) -> None:
+        self.values: list[list[Any]] = []
+        self.items: list[MentionData] = []
+        self.preps: list[Prepared] = []
+        self.results: list[int] = []  # where each one's StoreResult is
+        self.ids: list[int | None] = []
+        self.published: list[datetime] = []
+        self.written: list[Any] = []
+        self.raced: set[int] = set()  # places of the rows another process stored first
+        self.near: dict[int, int] = {}  # place -> the root it was linked to
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -154,54 +173,66 @@ class Ingestor:
                       if prep is not None and item.external_id not in known}
         taken = self._taken_urls(list(set(canonicals.values())))
         results: list[StoreResult] = []
-        pending: dict[str, dict[str, Any]] = {}  # external id -> the row to insert
-        fresh: list[tuple[int, MentionData, dict[str, Any]]] = []
+        pending: dict[str, int] = {}  # external id -> its place among the new mentions
+        new = _NewMentions()
+        values, new_items, preps, places = new.values, new.items, new.preps, new.results
         changed: dict[int, dict[str, Any]] = {}
         now = utcnow()
+        source_id, run_id = self.source_id, self.run_id
         for item, prep in zip(items, prepared, strict=True):
-            stored = known.get(item.external_id)
+            external_id = item.external_id
+            stored = known.get(external_id)
             if stored is not None:
                 self.counts["known"] += 1
                 if self._merge_counters(stored, item):
                     changed[stored["id"]] = stored
                 results.append(StoreResult("known", stored["id"], session=session))
                 continue
-            row = pending.get(item.external_id)
-            if row is not None:  # the same post twice in one batch
+            place = pending.get(external_id)
+            if place is not None:  # the same post twice in one batch
                 self.counts["known"] += 1
-                self._merge_counters(row, item)
+                _merge_counters_into(values[place], item)
                 results.append(StoreResult("known", None, session=session))
                 continue
-            canonical = canonicals[item.external_id]
+            canonical = canonicals[external_id]
             if canonical in taken:
                 self.counts["duplicate_url"] += 1
                 results.append(StoreResult("duplicate_url"))
                 continue
             taken.add(canonical)
             assert prep is not None
-            row = pending[item.external_id] = self._row(item, prep, now)
-            fresh.append((len(results), item, row))
+            pending[external_id] = len(values)
+            published = item.published_at
+            values.append([  # COLUMNS
+                source_id, item.kind, external_id, item.url, prep.canonical, item.author, item.author_id,
+                item.author_followers, item.title, item.text, item.language,
+                published if published.tzinfo is UTC else as_utc(published), now, item.likes, item.reposts,
+                item.comments, item.views, item.rating, None, item.parent_external_id, item.thread_external_id,
+                prep.forwarded, prep.content_hash, None, prep.official, run_id])
+            new_items.append(item)
+            preps.append(prep)
+            places.append(len(results))
             results.append(StoreResult("new", None, session=session))
         if changed:
             session.execute(
                 update(MENTIONS).where(MENTIONS.c.id == bindparam("_id")),
                 [{"_id": row["id"], **{name: row[name] for name in COUNTERS}} for row in changed.values()],
             )
-        if fresh:
-            self._insert(fresh)
-        for index, _, row in fresh:
+        if values:
+            self._insert(new)
+        near = new.near
+        for place, (index, mention_id) in enumerate(zip(places, new.ids, strict=True)):
             result = results[index]
-            result.mention_id = row.get("id")
-            if row.get("raced"):
+            result.mention_id = mention_id
+            if place in new.raced:
                 result.status = "known"
                 self.counts["known"] += 1
             else:
-                result.near_duplicate_of = row.get("near_duplicate_of")
+                result.near_duplicate_of = near.get(place)
                 self.counts["new"] += 1
         for result, item in zip(results, items, strict=True):  # repeats within the batch point at the new row
             if result.mention_id is None and result.status == "known":
-                row = pending[item.external_id]
-                result.mention_id = row.get("id")
+                result.mention_id = new.ids[pending[item.external_id]]
         return results
 
     def _cursor(self) -> Any:
@@ -242,83 +273,68 @@ class Ingestor:
                 changed = True
         return changed
 
-    def _row(self, data: MentionData, prep: Prepared, now: datetime) -> dict[str, Any]:
-        published = data.published_at
-        return {
-            "source_id": self.source_id, "kind": data.kind, "external_id": data.external_id, "url": data.url,
-            "canonical_url": prep.canonical, "author": data.author, "author_id": data.author_id,
-            "author_followers": data.author_followers, "title": data.title, "text": data.text,
-            "language": data.language, "fetched_at": now,
-            "published_at": published if published.tzinfo is UTC else as_utc(published),
-            "likes": data.likes, "reposts": data.reposts, "comments": data.comments, "views": data.views,
-            "rating": data.rating, "parent_id": None, "parent_external_id": data.parent_external_id,
-            "thread_external_id": data.thread_external_id,
-            "forwarded_from": prep.forwarded, "content_hash": prep.content_hash, "near_duplicate_of_id": None,
-            "official_brand": prep.official, "crawl_run_id": self.run_id, "prepared": prep,
-        }
-
-    def _insert(self, fresh: list[tuple[int, MentionData, dict[str, Any]]]) -> None:
+    def _insert(self, new: _NewMentions) -> None:
         session = self.session
-        parents = list({item.parent_external_id for _, item, _ in fresh if item.parent_external_id})
-        parent_ids = self._ids_of(parents)
-        for _, item, row in fresh:
-            if item.parent_external_id:
-                row["parent_id"] = parent_ids.get(item.parent_external_id)
-        rows = [row for _, _, row in fresh]
+        values, items, preps = new.values, new.items, new.preps
+        parents = list({item.parent_external_id for item in items if item.parent_external_id})
+        if parents:
+            parent_ids = self._ids_of(parents)
+            for value, item in zip(values, items, strict=True):
+                if item.parent_external_id:
+                    value[_PARENT] = parent_ids.get(item.parent_external_id)
+        new.published = published = [value[_PUBLISHED] for value in values]  # aware, UTC
         if self._postgres:  # COPY into a staging table, one INSERT … SELECT
-            returned = copy_insert(session, MENTIONS, [_VALUES(row) for row in rows], columns=COLUMNS,
+            returned = copy_insert(session, MENTIONS, values, columns=COLUMNS,
                                    conflict="ON CONFLICT (source_id, external_id) DO NOTHING",
                                    returning=("id", "external_id"))
+            written = published
         elif self._sqlite:
             process = self._datetime
-            fetched = process(rows[0]["fetched_at"])
-            values = []
-            for row in rows:
-                value = list(_VALUES(row))
+            fetched = process(values[0][_FETCHED])
+            written = []
+            for value in values:
                 # written once per row as SQLAlchemy writes it; the brand rows and copy keys reuse the text
-                value[_PUBLISHED] = row["published_sql"] = process(value[_PUBLISHED])
+                value[_PUBLISHED] = when = process(value[_PUBLISHED])
                 value[_FETCHED] = fetched
-                values.append(value)
+                written.append(when)
             returned = sqlite_insert(self._cursor(), "mentions", COLUMNS, values,
                                      conflict="ON CONFLICT (source_id, external_id) DO NOTHING",
                                      returning="id, external_id")
         else:
+            rows = [dict(zip(COLUMNS, value, strict=True)) for value in values]
             returned = [tuple(r) for r in session.execute(self._insert_mentions, rows)]
+            written = published
+        new.written = written
         inserted = {external_id: mention_id for mention_id, external_id in returned}
-        stored: list[tuple[int, MentionData, dict[str, Any]]] = []
-        late_parents: list[dict[str, Any]] = []
-        raced: list[str] = []
-        for index, item, row in fresh:
-            mention_id = inserted.get(item.external_id)
-            if mention_id is None:
-                raced.append(item.external_id)
-                continue
-            row["id"] = mention_id
-            stored.append((index, item, row))
-            if item.parent_external_id and row["parent_id"] is None and item.parent_external_id in inserted:
-                late_parents.append({"_id": mention_id, "parent_id": inserted[item.parent_external_id]})
+        new.ids = ids = [inserted.get(item.external_id) for item in items]
+        stored = [place for place, mention_id in enumerate(ids) if mention_id is not None]
+        late_parents = [{"_id": ids[place], "parent_id": inserted[item.parent_external_id]}
+                        for place in stored for item in (items[place],)
+                        if item.parent_external_id and values[place][_PARENT] is None
+                        and item.parent_external_id in inserted]
         if late_parents:
             session.execute(update(MENTIONS).where(MENTIONS.c.id == bindparam("_id")), late_parents)
-        if raced:  # another process stored these rows meanwhile: known
-            ids = self._ids_of(raced)
-            for _, item, row in fresh:
-                if item.external_id in raced:
-                    row["id"] = ids.get(item.external_id)
-                    row["raced"] = True
+        if len(stored) < len(ids):  # another process stored these rows meanwhile: known
+            new.raced = {place for place, mention_id in enumerate(ids) if mention_id is None}
+            again = self._ids_of([items[place].external_id for place in sorted(new.raced)])
+            for place in new.raced:
+                ids[place] = again.get(items[place].external_id)
         source_counts.add(session, {self.source_id: len(stored)})  # the source health's count, same transaction
         brand_rows: list[tuple[Any, ...]] = []
-        brands: dict[int, frozenset[str]] = {}
+        brands: list[frozenset[str]] = []  # of each stored row, in order
         # what each new brand mention counts for (rollups.contribution of an unclassified, unanswered one),
         # first per brand × hour × official × addressed, then as rollup keys
         found_by: Counter[tuple[str, datetime, bool, bool]] = Counter()
-        for _, item, row in stored:
-            found = self._brand_rows(row, item)
-            brands[row["id"]] = frozenset(found)
+        hour_of = rollups.hour_of
+        for place in stored:
+            prep = preps[place]
+            found = self._brand_rows(ids[place], written[place], items[place], prep)  # type: ignore[arg-type]
+            brands.append(frozenset(found))
             if not found:
                 continue
             brand_rows.extend(found.values())
-            hour = rollups.hour_of(row["published_at"])
-            official = row["official_brand"] is not None
+            hour = hour_of(published[place])
+            official = prep.official is not None
             for brand, found_row in found.items():
                 found_by[(brand, hour, official, found_row[6])] += 1
         counts: Counter[rollups.Key] = Counter()
@@ -338,7 +354,7 @@ class Ingestor:
             else:
                 session.execute(self._insert_brands, [dict(zip(BRAND_COLUMNS, r, strict=True)) for r in brand_rows])
             rollups.apply(session, counts)
-        self._link_batch(stored, brands)
+        self._link_batch(new, stored, brands)
 
     def _ids_of(self, external_ids: list[str]) -> dict[str, int]:
         ids: dict[str, int] = {}
@@ -348,15 +364,14 @@ class Ingestor:
             ids.update((external_id, mention_id) for external_id, mention_id in self.session.execute(query))
         return ids
 
-    def _brand_rows(self, row: dict[str, Any], data: MentionData) -> dict[str, tuple[Any, ...]]:
-        """The ``brand_mentions`` rows of a stored mention (tuples of ``BRAND_COLUMNS``), by brand: the first
-        match of each brand in the text, else in the title, else the accounts it is addressed to."""
+    def _brand_rows(self, mention_id: int, published: Any, data: MentionData,
+                    prep: Prepared) -> dict[str, tuple[Any, ...]]:
+        """The ``brand_mentions`` rows of a stored mention (tuples of ``BRAND_COLUMNS``; ``published`` as it is
+        written), by brand: the first match of each brand in the text, else in the title, else the accounts it
+        is addressed to."""
         found: dict[str, tuple[Any, ...]] = {}
-        mention_id = row["id"]
-        published = row["published_sql"] if self._sqlite else row["published_at"]  # as it is written
         names = self._brand_names
         text = data.text
-        prep: Prepared = row["prepared"]
         for start, end, index in prep.spans:  # Catalog.match without its objects
             name = names[index]
             if name not in found:
@@ -367,7 +382,7 @@ class Ingestor:
                 name = names[index]
                 if name not in found:
                     found[name] = (mention_id, name, title[start:end][:200], 0, 0, published, False, None, False)
-        if row["official_brand"] is None:
+        if prep.official is None:
             for account in data.addressed_accounts:
                 brand = self.catalog.official_brand(data.kind, account)
                 if brand is None:
@@ -379,20 +394,22 @@ class Ingestor:
 
     # --- near-duplicates --------------------------------------------------------------------------------
 
-    def _link_batch(self, stored: list[tuple[int, MentionData, dict[str, Any]]],
-                    brands: dict[int, frozenset[str]]) -> None:
-        """Link the batch's reposts one by one, in order, as if its later mentions were not stored yet."""
+    def _link_batch(self, new: _NewMentions, stored: list[int], brands: list[frozenset[str]]) -> None:
+        """Link the batch's reposts one by one, in order, as if its later mentions were not stored yet
+        (``stored``: the places of the rows stored now; ``brands``: theirs)."""
         if not stored:
             return
-        batch = {row["id"] for _, _, row in stored}
-        copies = self._hash_copies({row["content_hash"] for _, _, row in stored if row["official_brand"] is None},
+        ids, preps, written = new.ids, new.preps, new.written
+        batch: set[int] = {ids[place] for place in stored}  # type: ignore[misc]
+        copies = self._hash_copies({preps[place].content_hash for place in stored if preps[place].official is None},
                                    batch)
-        forwards = self._forward_targets(list({row["forwarded_from"] for _, _, row in stored
-                                               if row["forwarded_from"] and "://" in row["forwarded_from"]}))
+        forwards = self._forward_targets(list({forwarded for place in stored
+                                               if (forwarded := preps[place].forwarded) and "://" in forwarded}))
         earlier: dict[str, list[tuple[Any, int]]] = {}  # the batch's own copies, as they are linked in turn
-        plan = [(row, *self._copy_of(row, brands[row["id"]], copies, earlier, forwards, prep.grams, prep.keys))
-                for _, _, row in stored for prep in (row.pop("prepared"),)]
-        self._link_all(plan)
+        plan = [(place, *self._copy_of(ids[place], preps[place], written[place], found,  # type: ignore[arg-type]
+                                       copies, earlier, forwards))
+                for place, found in zip(stored, brands, strict=True)]
+        self._link_all(new, plan)
 
     def _hash_copies(self, hashes: set[str], batch: set[int]) -> dict[str, list[tuple[Any, int]]]:
         """``(published_at, id)`` of the stored non-official mentions with these content hashes, but for the
@@ -429,74 +446,89 @@ class Ingestor:
             found[url] = min(mention_id, found.get(url, mention_id))
         return found
 
-    def _copy_of(self, row: dict[str, Any], brands: frozenset[str], copies: dict[str, list[tuple[Any, int]]],
-                 earlier: dict[str, list[tuple[Any, int]]], forwards: dict[str, int], grams: frozenset[int],
-                 keys: tuple[int, ...] | None) -> tuple[int | None, list[int]]:
+    def _copy_of(self, mention_id: int, prep: Prepared, written: Any, brands: frozenset[str],
+                 copies: dict[str, list[tuple[Any, int]]], earlier: dict[str, list[tuple[Any, int]]],
+                 forwards: dict[str, int]) -> tuple[int | None, list[int]]:
         """The stored mention a new one copies, if any, and the forwards stored before it that it is the original
         of (no statement: :meth:`_link_all` writes the links); ``copies``: the stored ones with the same content
         hash before this batch, ``earlier``: those of this batch before this row."""
-        mention_id: int = row["id"]
         other: int | None = None
-        forwarded = row["forwarded_from"]
+        forwarded = prep.forwarded
         if forwarded and "://" in forwarded:
             other = forwards.get(forwarded)
             if other is None:
                 self._forwards.setdefault(forwarded, []).append(mention_id)
-        digest = row["content_hash"]
+        digest = prep.content_hash
+        grams = prep.grams
         search = False
-        if other is None and row["official_brand"] is None and grams:
+        if other is None and prep.official is None and grams:
             same = [*copies.get(digest, ()), *earlier.get(digest, ())]
             if same:
                 other = min(same)[1]
             else:
                 search = True  # the MinHash index, in the same pass that adds this text to it
-        if row["official_brand"] is None:
-            key = row["published_sql"] if self._sqlite else row["published_at"]  # as _hash_copies reads it
-            earlier.setdefault(digest, []).append((key, mention_id))
-        found = self.index.add(mention_id, grams, brands, keys=keys, search=search)
+        if prep.official is None:
+            # the publication time as _hash_copies reads it: as written
+            earlier.setdefault(digest, []).append((written, mention_id))
+        found = self.index.add(mention_id, grams, brands, keys=prep.keys, search=search)
         if search:
             other = found
-        return other, self._forwards.pop(row["canonical_url"], [])  # forwards stored before their original
+        return other, self._forwards.pop(prep.canonical, [])  # forwards stored before their original
 
-    def _link_all(self, plan: list[tuple[dict[str, Any], int | None, list[int]]]) -> None:
-        """Link each new mention of ``plan`` (row, the copy it found, the forwards waiting for it) in order, with
+    def _link_all(self, new: _NewMentions, plan: list[tuple[int, int | None, list[int]]]) -> None:
+        """Link each new mention of ``plan`` (its place, the copy it found, the forwards waiting for it) in order, with
         the results of linking them one by one: each repost points at the earliest copy of its group (a new
         mention published before that root becomes the group's root). The roots of the copies found are read
         in one or two statements and followed in memory as the batch links them; the links are written in
         order, consecutive plain links in one ``executemany``."""
-        state: dict[int, list[Any]] = {row["id"]: [as_utc(row["published_at"]), None] for row, _, _ in plan}
+        ids, near = new.ids, new.near
+        published = new.published  # aware, UTC
+        batch: dict[int, datetime] = {ids[place]: published[place] for place, _, _ in plan}  # type: ignore[misc]
+        # [published_at, root] of the mentions the links concern, the batch's made when first needed (most of
+        # a batch links nothing); a batch mention has no root until this pass links it
+        state: dict[int, list[Any]] = {}
+
+        def entry(mention_id: int) -> list[Any] | None:
+            found = state.get(mention_id)
+            if found is None and mention_id in batch:
+                found = state[mention_id] = [batch[mention_id], None]
+            return found
+
         wanted = {other for _, other, _ in plan if other is not None}
         wanted.update(w for _, _, waiting in plan for w in waiting)
-        self._read_links(state, wanted)
-        self._read_links(state, {s[1] for s in state.values() if s[1] is not None})  # their roots
+        self._read_links(state, wanted - batch.keys())
+        self._read_links(state, {s[1] for s in state.values() if s[1] is not None} - batch.keys())  # their roots
         ops: list[tuple[str, Any, int]] = []  # ("link", id, root) | ("repoint", old root, new) | ("forwards", …)
-        for row, other, waiting in plan:
-            mention_id = row["id"]
-            row["near_duplicate_of"] = None
+        for place, other, waiting in plan:
+            if other is None and not waiting:
+                continue
+            mention_id: int = ids[place]  # type: ignore[assignment]
             if waiting:
                 for forward in waiting:
-                    found = state.get(forward)
+                    found = entry(forward)
                     if found is not None and found[1] is None:
                         found[1] = mention_id
                 ops.append(("forwards", waiting, mention_id))
-            found = state.get(other) if other is not None else None
+            found = entry(other) if other is not None else None
             if other is None or found is None:
                 continue
             # its root (as the old LEFT JOIN on near_duplicate_of_id found it), else itself
-            root_id: int = found[1] if found[1] is not None and found[1] in state else other
+            root = found[1]
+            root_id: int = root if root is not None and (root in state or root in batch) else other
             if root_id == mention_id:
                 continue
             self.counts["near_duplicate"] += 1
-            published = state[mention_id][0]
-            if published < state[root_id][0]:  # the new mention is the earlier copy: it becomes the root
+            mine, its = entry(mention_id), entry(root_id)
+            assert mine is not None and its is not None
+            if mine[0] < its[0]:  # the new mention is the earlier copy: it becomes the root
                 for linked in state.values():
                     if linked[1] == root_id:
                         linked[1] = mention_id
-                state[root_id][1] = mention_id
+                its[1] = mention_id
                 ops.append(("repoint", root_id, mention_id))
                 continue
-            state[mention_id][1] = root_id
-            row["near_duplicate_of"] = root_id
+            mine[1] = root_id
+            near[place] = root_id
             ops.append(("link", mention_id, root_id))
         self._write_links(ops)
 
@@ -573,6 +605,14 @@ class Ingestor:
         self.counts["replies"] += 1
         rollups.record_reply(self.session, parent, brand.name, data.replied_at, known=data.replied_at_known)
         return True
+
+
+def _merge_counters_into(values: list[Any], data: MentionData) -> None:
+    """:meth:`Ingestor._merge_counters` on a new mention's insert values."""
+    for name, place in _COUNTER_PLACES:
+        value = getattr(data, name)
+        if value is not None and value != values[place]:
+            values[place] = value
 
 
 def _parse_sqlite_time(value: Any) -> datetime:

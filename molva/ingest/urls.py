@@ -21,12 +21,21 @@ _SLASHES = re.compile(r"/{2,}")
 _PLAIN = re.compile(r"https?://(?!www\.)[a-z0-9][a-z0-9.-]*(?:/(?!/)[A-Za-z0-9_.~-]+)*")
 
 
-@lru_cache(maxsize=65_536)
+_TME_PREVIEW = ("https://t.me/s/", "http://t.me/s/")
+
+
 def canonical_url(url: str) -> str:
     """The URL without tracking parameters, fragment, default port, ``www.`` or trailing slash; sorted query
     (w3lib's ``canonicalize_url``: percent-encoding normalised, query sorted, fragment dropped)."""
+    if _PLAIN.fullmatch(url) and not url.startswith(_TME_PREVIEW):  # most post URLs: before the cache (an
+        return url  # import's URLs are all new: looking them up and keeping them cost more than this check)
+    return _canonical_url(url)
+
+
+@lru_cache(maxsize=65_536)
+def _canonical_url(url: str) -> str:
     url = url.strip()
-    if _PLAIN.fullmatch(url) and not url.startswith(("https://t.me/s/", "http://t.me/s/")):
+    if _PLAIN.fullmatch(url) and not url.startswith(_TME_PREVIEW):
         return url
     if "?" in url and _TRACKING_RE.search(url):
         url = url_query_cleaner(url, _TRACKING_PARAMS, remove=True, unique=False, keep_fragments=True)
@@ -55,7 +64,11 @@ def canonical_or_text(value: str | None) -> str | None:
 
 def normalize_text(text: str) -> str:
     """Lower case, ``ё`` → ``е``, no URLs, words only, single spaces."""
-    text = text.lower().replace("ё", "е")
+    return normalize_lowered(text.lower().replace("ё", "е"))
+
+
+def normalize_lowered(text: str) -> str:
+    """:func:`normalize_text` of a text lower-cased with ``ё`` → ``е`` already."""
     if "http" in text:
         text = _URL_RE.sub(" ", text)
     return " ".join(_WORD_RE.findall(text))

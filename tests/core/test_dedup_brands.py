@@ -13,7 +13,7 @@ class PlainIndex(ShingleIndex):
 
     def _best(self, grams: frozenset[int], candidates: set[int], brands: frozenset[str] | None) -> int | None:
         best: tuple[float, int] | None = None
-        for mention_id in candidates:
+        for mention_id in candidates & self._entries.keys():  # the window's (buckets are swept lazily)
             stored, _keys, stored_brands = self._entries[mention_id]
             if brands is not None and stored_brands is not None and stored_brands != brands:
                 continue
