@@ -66,7 +66,7 @@ def _teacher(data_dir: Path, out_dir: Path | None, seed: int, epochs: int, devic
 
 
 def adapt_command(*, data_dir: Path, posts: Sequence[Path], dev_posts: Sequence[Path], model_dir: Path,
-                  out_dir: Path, cache_dir: Path | None, epochs: int, top: int, replay: int, seed: int,
+                  out_dir: Path, cache_dir: Path | None, epochs: int | None, top: int, replay: int, seed: int,
                   log: Callable[[str], None], model: str = "accurate", teacher_weight: float = 0.3,
                   teacher_dir: Path | None = None) -> dict[str, object]:
     """``molva train --adapt POSTS``: train a model's multi-brand variant on written two-brand posts
@@ -88,11 +88,13 @@ def adapt_command(*, data_dir: Path, posts: Sequence[Path], dev_posts: Sequence[
     if model == "fast":
         from classifier.adapt_fast import FastAdaptConfig
 
-        fcfg = FastAdaptConfig(epochs=epochs, replay=replay, seed=seed, teacher_weight=teacher_weight)
+        fcfg = FastAdaptConfig(epochs=epochs or FastAdaptConfig.epochs, replay=replay, seed=seed,
+                               teacher_weight=teacher_weight)
         return _adapt_fast(model_dir, out_dir, written, replayed, val, dev, dev_rows, catalog, fcfg,
                            teacher_dir, cache_dir, log)
     return _adapt_accurate(model_dir, out_dir, written, replayed, val, dev,
-                           AdaptConfig(epochs=epochs, top=top, replay=replay, seed=seed), cache_dir, log)
+                           AdaptConfig(epochs=epochs or AdaptConfig.epochs, top=top, replay=replay, seed=seed),
+                           cache_dir, log)
 
 
 def _copy_model(model_dir: Path, out_dir: Path) -> None:
@@ -161,7 +163,12 @@ def _adapt_fast(model_dir: Path, out_dir: Path, written: Sequence[Any], replayed
     log(f"adapting {conf.get('version')}: {len(written)} written brand labels, {len(dev)} dev, {cfg.epochs} epochs")
     info = adapt_fast(net, written, replayed, val, dev, dev_rows, catalog, cfg, prior=conf.get("class_log_prior"),
                       written_teacher=teacher, log=log)
-    info["teacher"] = None if teacher is None else str(teacher_dir)
+    if teacher is not None:  # the accurate model whose multi-brand variant scored the written posts
+        from classifier.inference import ACCURATE_MODEL_DIR
+
+        info["teacher"] = str(teacher_dir or ACCURATE_MODEL_DIR.relative_to(ACCURATE_MODEL_DIR.parents[1]))
+    else:
+        info["teacher"] = None
     _copy_model(model_dir, out_dir)
     save_delta(net, info["trained"], out_dir)
     conf["multi"] = {"version": f"multi-f{time.strftime('%Y%m%d')}", "file": MULTI_FILE, "member": running[0],
