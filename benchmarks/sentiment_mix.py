@@ -66,7 +66,8 @@ def cache(data: Path, out: Path) -> None:
 
     for name in ("fast", "accurate"):
         # the networks alone: the transformer's mix.json and the fast model's class_log_prior are what this tunes
-        model: Any = (MolvaSentimentModel(FAST_MODEL_DIR, priors=False) if name == "fast"
+        # (the fast network without its multi-brand variant, as the mix runs it)
+        model: Any = (MolvaSentimentModel(FAST_MODEL_DIR, priors=False, multi=False) if name == "fast"
                       else TeacherSentimentModel(ACCURATE_MODEL_DIR, mix=False))
         for domain, val in val_rows.items():
             c0, t0 = time.process_time(), time.perf_counter()

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -222,15 +222,29 @@ def _scores(net: Any, val: dict[str, _Set], dev: _Set, frozen: int) -> dict[str,
     return out
 
 
-def soft_targets(written_labels: Sequence[int], replay_probs: np.ndarray, smoothing: float) -> np.ndarray:
-    """Training targets: the written labels (smoothed), then the replayed texts' starting probabilities."""
+def soft_targets(written_labels: Sequence[int], replay_probs: np.ndarray, smoothing: float,
+                 written_teacher: np.ndarray | None = None, teacher_weight: float = 0.0) -> np.ndarray:
+    """Training targets: the written labels (smoothed; with ``written_teacher``, a teacher's probabilities
+    on them mixed in at ``teacher_weight``), then the replayed texts' starting probabilities."""
     onehot = np.full((len(written_labels), len(LABELS)), smoothing / len(LABELS), np.float32)
     onehot[np.arange(len(written_labels)), list(written_labels)] += 1.0 - smoothing
+    if written_teacher is not None and teacher_weight > 0:
+        onehot = (1.0 - teacher_weight) * onehot + teacher_weight * written_teacher.astype(np.float32)
     return np.concatenate([onehot, replay_probs.astype(np.float32)])
 
 
+class LoopConfig(Protocol):
+    """What ``fit`` reads of a configuration (``AdaptConfig``, ``classifier.adapt_fast.FastAdaptConfig``)."""
+
+    epochs: int
+    batch_size: int
+    written_repeat: int
+    max_val_drop: float
+    seed: int
+
+
 def fit(net: Any, groups: list[dict[str, Any]], batch_logits: Callable[[list[int]], Any], targets: np.ndarray,
-        n_written: int, scores: Callable[[], dict[str, float]], cfg: AdaptConfig,
+        n_written: int, scores: Callable[[], dict[str, float]], cfg: LoopConfig,
         log: Callable[[str], None]) -> tuple[list[dict[str, Any]], int]:
     """The training loop: rows ``[0, n_written)`` of ``targets`` are written examples
     (seen ``cfg.written_repeat`` times an epoch), the rest replay; soft cross-entropy; after each epoch

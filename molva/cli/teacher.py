@@ -66,24 +66,46 @@ def _teacher(data_dir: Path, out_dir: Path | None, seed: int, epochs: int, devic
 
 
 def adapt_command(*, data_dir: Path, posts: Sequence[Path], dev_posts: Sequence[Path], model_dir: Path,
-                  out_dir: Path, cache_dir: Path | None, epochs: int, top: int, replay: int, seed: int,
-                  log: Callable[[str], None]) -> dict[str, object]:
-    """``molva train --adapt POSTS``: train the accurate model's multi-brand variant on written two-brand
-    posts (``classifier.adapt``) and write it beside a copy of the model in ``out_dir``."""
+                  out_dir: Path, cache_dir: Path | None, epochs: int | None, top: int, replay: int, seed: int,
+                  log: Callable[[str], None], model: str = "accurate", teacher_weight: float = 0.3,
+                  teacher_dir: Path | None = None) -> dict[str, object]:
+    """``molva train --adapt POSTS``: train a model's multi-brand variant on written two-brand posts
+    (``classifier.adapt``; ``model="fast"``: ``classifier.adapt_fast``) and write it beside a copy of the
+    model in ``out_dir``."""
     from classifier.adapt import AdaptConfig, read_posts, replay_examples, written_examples
     from classifier.data import load_all
     from molva.catalog import load_catalog
 
     catalog = load_catalog()
     written = written_examples(read_posts(posts), catalog)
-    dev = written_examples(read_posts(dev_posts), catalog)
+    dev_rows = read_posts(dev_posts)
+    dev = written_examples(dev_rows, catalog)
     if not written:
         raise MolvaError(f"no labelled brands found in {', '.join(map(str, posts))}")
     _require_corpora(data_dir)
     train, val = load_all(data_dir)
     replayed = replay_examples(train, replay, seed)
+    if model == "fast":
+        from classifier.adapt_fast import FastAdaptConfig
+
+        fcfg = FastAdaptConfig(epochs=epochs or FastAdaptConfig.epochs, replay=replay, seed=seed,
+                               teacher_weight=teacher_weight)
+        return _adapt_fast(model_dir, out_dir, written, replayed, val, dev, dev_rows, catalog, fcfg,
+                           teacher_dir, cache_dir, log)
     return _adapt_accurate(model_dir, out_dir, written, replayed, val, dev,
-                           AdaptConfig(epochs=epochs, top=top, replay=replay, seed=seed), cache_dir, log)
+                           AdaptConfig(epochs=epochs or AdaptConfig.epochs, top=top, replay=replay, seed=seed),
+                           cache_dir, log)
+
+
+def _copy_model(model_dir: Path, out_dir: Path) -> None:
+    """The model's own files into ``out_dir`` (left as they are: single-brand scores do not change)."""
+    import shutil
+
+    if out_dir.resolve() != model_dir.resolve():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for f in model_dir.iterdir():
+            if f.is_file():
+                shutil.copyfile(f, out_dir / f.name)
 
 
 def _adapt_accurate(model_dir: Path, out_dir: Path, written: Sequence[Any], replayed: Sequence[Any],
@@ -91,7 +113,6 @@ def _adapt_accurate(model_dir: Path, out_dir: Path, written: Sequence[Any], repl
                     log: Callable[[str], None]) -> dict[str, object]:
     """Train the multi-brand variant and write it beside a copy of the model (the model's own files are
     left as they are: single-brand scores do not change)."""
-    import shutil
     import time
 
     from classifier.adapt import adapt
@@ -107,13 +128,83 @@ def _adapt_accurate(model_dir: Path, out_dir: Path, written: Sequence[Any], repl
         f"top {cfg.top} layers, {cfg.epochs} epochs")
     info = adapt(net, tok, written, replayed, val, dev, cfg, log=log, cache_dir=cache_dir,
                  model_version=str(conf.get("version")))
-    if out_dir.resolve() != model_dir.resolve():
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for f in model_dir.iterdir():
-            if f.is_file():
-                shutil.copyfile(f, out_dir / f.name)
+    _copy_model(model_dir, out_dir)
     save_multi(net, info["trained"], out_dir)
     conf["multi"] = {"version": f"multi-a{time.strftime('%Y%m%d')}-t{cfg.top}", "adapt": info}
     (out_dir / CONFIG_FILE).write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     log(f"multi-brand variant written to {out_dir} (epoch {info['chosen_epoch']} kept)")
     return info
+
+
+def _adapt_fast(model_dir: Path, out_dir: Path, written: Sequence[Any], replayed: Sequence[Any],
+                val: dict[str, Any], dev: Sequence[Any], dev_rows: Sequence[dict[str, Any]], catalog: Any,
+                cfg: Any, teacher_dir: Path | None, cache_dir: Path | None,
+                log: Callable[[str], None]) -> dict[str, object]:
+    """Train the fast model's multi-brand variant and write it (``multi-0.npz``, ``"multi"`` in
+    ``config.json``) beside a copy of the model."""
+    import time
+
+    from classifier.adapt_fast import adapt_fast
+    from classifier.fast_multi import MULTI_FILE, save_delta
+    from classifier.training import CONFIG_FILE, load_members
+
+    if not (model_dir / CONFIG_FILE).exists() or not (model_dir / "weights-0.pt").exists():
+        raise MolvaError(f"{model_dir}: not a fast model folder (config.json, weights-*.pt)")
+    conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    running = [int(i) for i in conf.get("inference_members", [0])]
+    if len(running) != 1:
+        raise MolvaError(f"{model_dir}: {len(running)} networks run; a multi-brand variant needs exactly one")
+    net = load_members(model_dir, running)[0]
+    teacher = None
+    if cfg.teacher_weight > 0:
+        teacher = accurate_scores(written, teacher_dir, cache_dir, log)
+        if teacher is None:
+            log("no accurate model with a multi-brand variant: the written posts' targets are the gold labels")
+    log(f"adapting {conf.get('version')}: {len(written)} written brand labels, {len(dev)} dev, {cfg.epochs} epochs")
+    info = adapt_fast(net, written, replayed, val, dev, dev_rows, catalog, cfg, prior=conf.get("class_log_prior"),
+                      written_teacher=teacher, log=log)
+    if teacher is not None:  # the accurate model whose multi-brand variant scored the written posts
+        from classifier.inference import ACCURATE_MODEL_DIR
+
+        info["teacher"] = str(teacher_dir or ACCURATE_MODEL_DIR.relative_to(ACCURATE_MODEL_DIR.parents[1]))
+    else:
+        info["teacher"] = None
+    _copy_model(model_dir, out_dir)
+    save_delta(net, info["trained"], out_dir)
+    conf["multi"] = {"version": f"multi-f{time.strftime('%Y%m%d')}", "file": MULTI_FILE, "member": running[0],
+                     "adapt": info}
+    (out_dir / CONFIG_FILE).write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"fast multi-brand variant written to {out_dir} (epoch {info['chosen_epoch']} kept)")
+    return info
+
+
+def accurate_scores(examples: Sequence[Any], model_dir: Path | None, cache_dir: Path | None,
+                    log: Callable[[str], None]) -> Any:
+    """The accurate model's probabilities (its multi-brand variant routed, without the fast mix) on
+    ``examples``; kept in ``cache_dir`` under a key of the examples and the model version. None when that
+    model or its variant is not there."""
+    import hashlib
+
+    import numpy as np
+
+    from classifier.inference import ACCURATE_MODEL_DIR
+    from classifier.teacher import CONFIG_FILE, TeacherSentimentModel
+    from classifier.teacher_multi import has_multi
+    from classifier.teacher_train import fingerprint
+
+    model_dir = model_dir or ACCURATE_MODEL_DIR
+    if not (model_dir / CONFIG_FILE).exists() or not has_multi(model_dir):
+        return None
+    version = str(json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8")).get("multi", {}).get("version"))
+    key = hashlib.sha256(f"{fingerprint(list(examples))}/{version}".encode()).hexdigest()[:20]
+    path = cache_dir / f"accurate-{key}.npy" if cache_dir is not None else None
+    if path is not None and path.exists():
+        return np.load(path)
+    model = TeacherSentimentModel(model_dir, mix=False)
+    log(f"scoring {len(examples)} written examples with {model.version}")
+    probs = model.predict_domains([e.text for e in examples], [e.target for e in examples],
+                                  [e.others for e in examples], [e.domain for e in examples]).astype(np.float32)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, probs)
+    return probs

@@ -66,9 +66,13 @@ def test_sentirueval_metric() -> None:
 
 
 def test_fast_path_matches_the_reference_forward(shipped_model: SentimentModel) -> None:
-    """Token caching, length bucketing and shared tokenization give the scores of the plain forward pass."""
+    """Token caching, length bucketing and shared tokenization give the scores of the plain forward pass (of
+    the multi-brand variant for requests naming another brand)."""
+    import json
+
     import torch
 
+    from classifier.fast_multi import read_delta, variant_net
     from classifier.inference import DEFAULT_MODEL_DIR, _domain
     from classifier.training import load_members
 
@@ -89,10 +93,21 @@ def test_fast_path_matches_the_reference_forward(shipped_model: SentimentModel) 
     nets = shipped_model.nets or load_members(DEFAULT_MODEL_DIR, shipped_model.member_ids)  # numpy runtime: none
     with torch.inference_mode():
         b = feat.batch(texts, targets, others, [_domain(targets[i], groups[i]) for i in range(len(texts))])
-        ref = sum(torch.softmax(net(b), -1) for net in nets) / len(nets)
-    if shipped_model.class_weight is not None:  # the config's class_log_prior
-        ref = ref * torch.from_numpy(shipped_model.class_weight).float()
-        ref = ref / ref.sum(-1, keepdim=True)
+        ref = torch.stack([torch.softmax(net(b), -1) for net in nets]).mean(0)
+        if shipped_model.class_weight is not None:  # the config's class_log_prior
+            ref = ref * torch.from_numpy(shipped_model.class_weight).float()
+            ref = ref / ref.sum(-1, keepdim=True)
+        if shipped_model.multi_members:  # requests naming another brand: the multi-brand variant's forward
+            conf = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+            delta = read_delta(DEFAULT_MODEL_DIR, conf, list(nets[0].state_dict()))
+            assert delta is not None
+            multi = torch.softmax(variant_net(nets[0], delta)(b), -1)
+            if shipped_model.multi_weight is not None:
+                multi = multi * torch.from_numpy(shipped_model.multi_weight).float()
+                multi = multi / multi.sum(-1, keepdim=True)
+            routed = torch.tensor([bool(o) for o in others]).unsqueeze(-1)
+            assert 0 < int(routed.sum()) < len(texts)
+            ref = torch.where(routed, multi, ref)
     for got, want in zip(fast, ref.tolist(), strict=True):
         assert all(math.isclose(got[k], w, abs_tol=1e-5) for k, w in zip(("negative", "neutral", "positive"), want,
                                                                            strict=True))

@@ -295,7 +295,8 @@ def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tm
     mixed_model = load_model(tmp_path / "m")
     assert isinstance(mixed_model, TeacherSentimentModel) and mixed_model.version.endswith("+fast(telecom:0.5)")
     mixed = mixed_model.predict_domains(*args)
-    fast = MolvaSentimentModel(FAST_MODEL_DIR, priors=False).predict_domains(*args)  # the mix: without priors
+    # the mix: the fast network without priors and without its multi-brand variant
+    fast = MolvaSentimentModel(FAST_MODEL_DIR, priors=False, multi=False).predict_domains(*args)
     assert np.allclose(mixed[:2], mix_probs(alone[:2], fast[:2], 0.5), atol=1e-6)
     assert np.allclose(mixed[2], alone[2], atol=1e-6)  # banks: weight 0, the transformer alone
     assert np.allclose(TeacherSentimentModel(tmp_path / "m", mix=False).predict_domains(*args), alone, atol=1e-6)
@@ -305,7 +306,7 @@ def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tm
     assert single_only.version.endswith("+fast(telecom:0.5;single-brand)")
     args_one = ([text, text], [[mts], [mts]], [[bee], None], [1, 1])
     alone_one = TeacherSentimentModel(tmp_path / "m", mix=False).predict_domains(*args_one)
-    fast_one = MolvaSentimentModel(FAST_MODEL_DIR, priors=False).predict_domains(*args_one)
+    fast_one = MolvaSentimentModel(FAST_MODEL_DIR, priors=False, multi=False).predict_domains(*args_one)
     got = single_only.predict_domains(*args_one)
     assert np.allclose(got[0], alone_one[0], atol=1e-6)
     assert np.allclose(got[1], mix_probs(alone_one[1:], fast_one[1:], 0.5)[0], atol=1e-6)
