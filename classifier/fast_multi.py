@@ -75,11 +75,12 @@ def save_delta(net: Any, names: Sequence[str], out_dir: Path) -> Path:
 
 
 def variant_net(base: Any, delta: Mapping[str, np.ndarray]) -> Any:
-    """A copy of the torch ``SentimentNet`` ``base`` with the variant's tensors loaded (eval mode)."""
+    """A copy of the torch ``SentimentNet`` ``base`` with the variant's tensors loaded (eval mode); the token
+    tables, which the variant leaves as they are, are shared with ``base``, not copied."""
     import copy
 
     import torch
 
-    net = copy.deepcopy(base)
+    net = copy.deepcopy(base, {id(p): p for name, p in base.named_parameters() if name in TOKEN_TABLES})
     net.load_state_dict({k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in delta.items()}, strict=False)
     return net.eval()
