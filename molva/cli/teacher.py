@@ -195,8 +195,10 @@ def accurate_scores(examples: Sequence[Any], model_dir: Path | None, cache_dir: 
     model_dir = model_dir or ACCURATE_MODEL_DIR
     if not (model_dir / CONFIG_FILE).exists() or not has_multi(model_dir):
         return None
-    version = str(json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8")).get("multi", {}).get("version"))
-    key = hashlib.sha256(f"{fingerprint(list(examples))}/{version}".encode()).hexdigest()[:20]
+    # the variant's whole entry (its version names only the day; its training record differs per run)
+    variant = json.dumps(json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8")).get("multi"),
+                         sort_keys=True)
+    key = hashlib.sha256(f"{fingerprint(list(examples))}/{variant}".encode()).hexdigest()[:20]
     path = cache_dir / f"accurate-{key}.npy" if cache_dir is not None else None
     if path is not None and path.exists():
         return np.load(path)
