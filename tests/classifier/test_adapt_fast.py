@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from classifier.data import Example
+from tests.classifier.corpora import write_corpora
 
 TEXT = "МТС опять без связи, а у Билайн всё ловит"
 MTS, BEE = (0, 3), (TEXT.index("Билайн"), TEXT.index("Билайн") + 6)
@@ -40,16 +41,9 @@ def _tiny_model(out: Path) -> None:
 
 
 def _corpus(data_dir: Path) -> None:
-    data_dir.mkdir()
-    rows = {"banks": [("Сбер хорошо", "sberbank", "positive"), ("ВТБ плохо, а Сбер норм", "vtb", "negative")],
-            "telecom": [("МТС плохо", "mts", "negative"), ("Билайн хорошо, МТС хуже", "beeline", "positive")]}
-    for domain, items in rows.items():
-        lines = []
-        for n, (text, brand, label) in enumerate(items * 3):
-            published = "2014-08-20T00:00:00+00:00" if n % 3 == 2 else "2014-01-01T00:00:00+00:00"
-            lines.append(json.dumps({"id": n, "text": text, "brand": brand, "brand_id": brand, "label": label,
-                                     "published": published, "domain": domain}, ensure_ascii=False))
-        (data_dir / f"sentirueval2016_{domain}_train.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_corpora(data_dir, {
+        "banks": [("Сбер хорошо", "sberbank", "positive"), ("ВТБ плохо, а Сбер норм", "vtb", "negative")],
+        "telecom": [("МТС плохо", "mts", "negative"), ("Билайн хорошо, МТС хуже", "beeline", "positive")]})
 
 
 @pytest.fixture(scope="module")
