@@ -20,6 +20,9 @@ multi-brand variant (``molva train --adapt``): their scores are no longer measur
 ``tests/data/two_brand_fresh5.jsonl`` (200 posts, 430 labels, written 2026-11-30 in session 7 by another
 independent writer, 80 % of posts with different feelings) is frozen and held back whole the same way; it was
 committed before that session measured anything on it or retrained anything.
+``tests/data/two_brand_fresh6.jsonl`` (200 posts, 431 labels, written 2026-11-30 in session 8 by another
+independent writer who saw neither the rules, the earlier sets nor the training posts; 74 % of posts with
+different feelings) is frozen and held back whole; it was committed before anything was measured on it.
 The set runs through ``molva analyze`` itself (same model selection, same brand matching, same
 per-brand requests), so ``--model`` takes exactly what ``molva analyze --model`` takes; without it the
 default model runs. A brand label counts as right when the ``brands`` entry that analyze wrote for that

@@ -86,7 +86,8 @@ def test_eval_script_scores_per_brand(rows: list[dict[str, object]]) -> None:
 
 
 LATER_SETS = ["two_brand_fresh.jsonl", "two_brand_fresh2.jsonl", "two_brand_fresh3.jsonl", "two_brand_dev4.jsonl",
-              "two_brand_fresh4.jsonl", "two_brand_fresh5.jsonl"]
+              "two_brand_fresh4.jsonl", "two_brand_fresh5.jsonl",
+              "two_brand_fresh6.jsonl"]
 LATER_PHENOMENA = PHENOMENA | {"news", "slang", "same"}
 
 
