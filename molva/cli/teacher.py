@@ -108,6 +108,17 @@ def _copy_model(model_dir: Path, out_dir: Path) -> None:
                 shutil.copyfile(f, out_dir / f.name)
 
 
+def _weights_stamp(files: Sequence[Path]) -> str:
+    """Eight hex digits of the variant's weight files, so that two runs on one day get different versions
+    (stored scores and caches keyed by the version tell them apart)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for f in sorted(files):
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def _adapt_accurate(model_dir: Path, out_dir: Path, written: Sequence[Any], replayed: Sequence[Any],
                     val: dict[str, Any], dev: Sequence[Any], cfg: Any, cache_dir: Path | None,
                     log: Callable[[str], None]) -> dict[str, object]:
@@ -129,8 +140,8 @@ def _adapt_accurate(model_dir: Path, out_dir: Path, written: Sequence[Any], repl
     info = adapt(net, tok, written, replayed, val, dev, cfg, log=log, cache_dir=cache_dir,
                  model_version=str(conf.get("version")))
     _copy_model(model_dir, out_dir)
-    save_multi(net, info["trained"], out_dir)
-    conf["multi"] = {"version": f"multi-a{time.strftime('%Y%m%d')}-t{cfg.top}", "adapt": info}
+    stamp = _weights_stamp(save_multi(net, info["trained"], out_dir))
+    conf["multi"] = {"version": f"multi-a{time.strftime('%Y%m%d')}-t{cfg.top}-{stamp}", "adapt": info}
     (out_dir / CONFIG_FILE).write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     log(f"multi-brand variant written to {out_dir} (epoch {info['chosen_epoch']} kept)")
     return info
@@ -170,8 +181,9 @@ def _adapt_fast(model_dir: Path, out_dir: Path, written: Sequence[Any], replayed
     else:
         info["teacher"] = None
     _copy_model(model_dir, out_dir)
-    save_delta(net, info["trained"], out_dir)
-    conf["multi"] = {"version": f"multi-f{time.strftime('%Y%m%d')}", "file": MULTI_FILE, "member": running[0],
+    stamp = _weights_stamp([save_delta(net, info["trained"], out_dir)])
+    conf["multi"] = {"version": f"multi-f{time.strftime('%Y%m%d')}-{stamp}",
+                     "file": MULTI_FILE, "member": running[0],
                      "adapt": info}
     (out_dir / CONFIG_FILE).write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     log(f"fast multi-brand variant written to {out_dir} (epoch {info['chosen_epoch']} kept)")

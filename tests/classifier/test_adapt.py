@@ -4,6 +4,7 @@ them, only the top layers train, and the command writes a model that loads as th
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,9 @@ def test_adapt_command_ships_a_multi_brand_variant_that_leaves_single_brand_scor
     assert list(out.glob(MULTI_PATTERN.format("*"))) and (out / "mix.json").exists()
     conf = json.loads((out / "teacher.json").read_text(encoding="utf-8"))
     assert conf["version"] == "tiny-1" and conf["multi"]["adapt"]["written"] == 2
+    # the variant's version names its weights, not only the day: two same-day runs differ
+    stamp = hashlib.sha256(b"".join(f.read_bytes() for f in sorted(out.glob(MULTI_PATTERN.format("*"))))).hexdigest()
+    assert conf["multi"]["version"].endswith("-" + stamp[:8])
     base, adapted = load_model(start), load_model(out)
     assert isinstance(adapted, TeacherSentimentModel) and adapted.multi_net is not None
     assert adapted.version.startswith("tiny-1+multi-a")

@@ -4,6 +4,7 @@ another brand are routed to it and every single-brand score stays exactly as it 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,7 @@ def test_only_the_encoder_head_and_bigrams_train_and_ship(adapted: tuple[Path, P
     assert sorted(delta) == sorted(info["trained"])
     conf = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert conf["version"] == "tiny-fast" and conf["multi"]["file"] == MULTI_FILE and conf["multi"]["member"] == 0
+    assert conf["multi"]["version"].endswith("-" + hashlib.sha256((out / MULTI_FILE).read_bytes()).hexdigest()[:8])
     if info["chosen_epoch"]:
         base = load_state(start / "weights-0.npz")
         assert any(not np.array_equal(delta[k], base[k]) for k in delta)
