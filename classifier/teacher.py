@@ -578,47 +578,61 @@ class FastMix:
     """The fast model's probabilities mixed into the transformer's, with a weight per domain (``mix_probs``);
     only rows of a domain with a weight above 0 are scored by the fast model."""
 
-    def __init__(self, fast: Any, weights: Mapping[int, float], multi_brand: bool = True) -> None:
+    def __init__(self, fast: Any, weights: Mapping[int, float], multi_brand: bool = True,
+                 multi_brand_weight: float = 0.0) -> None:
         """``multi_brand`` False: requests whose text names another brand keep the transformer's scores (the
-        fast model reads such posts worse, and the weights were tuned on single-brand tweets)."""
+        fast model reads such posts worse, and the weights were tuned on single-brand tweets).
+        ``multi_brand_weight`` above 0: those requests, in every domain, are mixed at this weight instead (``fast``
+        must then route them to its multi-brand variant: ``MolvaSentimentModel(..., multi=True)``)."""
         self.fast, self.weights = fast, {int(d): float(w) for d, w in weights.items() if float(w) > 0}
-        self.multi_brand = multi_brand
+        self.multi_brand, self.multi_brand_weight = multi_brand, float(multi_brand_weight)
         self.suffix = "+fast(" + ",".join(f"{DOMAINS[d]}:{w:g}" for d, w in sorted(self.weights.items())) + \
-            ("" if multi_brand else ";single-brand") + ")"
+            (f";multi-brand:{self.multi_brand_weight:g}" if self.multi_brand_weight > 0
+             else "" if multi_brand else ";single-brand") + ")"
+
+    def _weight(self, names_another: bool, domain: int) -> float:
+        if names_another and self.multi_brand_weight > 0:
+            return self.multi_brand_weight
+        if names_another and not self.multi_brand:
+            return 0.0
+        return self.weights.get(domain, 0.0)
 
     def apply(self, probs: np.ndarray, texts: Sequence[str], targets: Sequence[Sequence[Span] | None],
               others: Sequence[Sequence[Span] | None] | None, domains: Sequence[int]) -> np.ndarray:
-        idx = [i for i, d in enumerate(domains) if d in self.weights
-               and (self.multi_brand or others is None or not others[i])]
+        weight = [self._weight(others is not None and bool(others[i]), d) for i, d in enumerate(domains)]
+        idx = [i for i, w in enumerate(weight) if w > 0]
         if not idx:
             return probs
         fast = self.fast.predict_domains([texts[i] for i in idx], [targets[i] for i in idx],
                                          [others[i] for i in idx] if others is not None else None,
                                          [domains[i] for i in idx])
         out = probs.copy()
-        out[idx] = mix_probs(probs[idx], fast, np.array([self.weights[domains[i]] for i in idx]))
+        out[idx] = mix_probs(probs[idx], fast, np.array([weight[i] for i in idx]))
         return out
 
 
 def load_mix(model_dir: Path) -> FastMix | None:
     """``mix.json`` of an accurate model directory: ``{"fast_model": "../molva-sentiment",
-    "fast_weight": {"telecom": 0.5}, "multi_brand": false}`` (the fast model's directory relative to
-    ``model_dir``; weights per domain name, tuned on the earlier half of the validation split, see
-    BENCHMARKS.md; ``multi_brand`` false: only requests naming no other brand are mixed). None without the
-    file or when the fast model is not there."""
+    "fast_weight": {"telecom": 0.5}, "multi_brand": false, "multi_brand_weight": 0.3}`` (the fast model's
+    directory relative to ``model_dir``; weights per domain name, tuned on the earlier half of the validation
+    split, see BENCHMARKS.md; ``multi_brand`` false: only requests naming no other brand are mixed at those
+    weights; ``multi_brand_weight``: requests naming another brand are mixed with the fast model's multi-brand
+    variant at this weight, whatever the domain). None without the file or when the fast model is not there."""
     path = model_dir / MIX_FILE
     if not path.exists():
         return None
     conf = json.loads(path.read_text(encoding="utf-8"))
     fast_dir = (model_dir / str(conf.get("fast_model", "../molva-sentiment"))).resolve()
     weights = {DOMAINS.index(str(d)): float(w) for d, w in dict(conf.get("fast_weight") or {}).items()}
-    if not (fast_dir / "config.json").exists() or not any(w > 0 for w in weights.values()):
+    multi_brand_weight = float(conf.get("multi_brand_weight") or 0.0)
+    if not (fast_dir / "config.json").exists() or not any(w > 0 for w in [*weights.values(), multi_brand_weight]):
         return None
     from classifier.inference import MolvaSentimentModel
 
-    # the mix was tuned with the fast network alone: without its priors and without its multi-brand variant
-    return FastMix(MolvaSentimentModel(fast_dir, priors=False, multi=False), weights,
-                   multi_brand=bool(conf.get("multi_brand", True)))
+    # the mix was tuned with the fast network alone, without its priors; its multi-brand variant scores the
+    # requests that name another brand only when those are mixed at their own weight
+    return FastMix(MolvaSentimentModel(fast_dir, priors=False, multi=multi_brand_weight > 0), weights,
+                   multi_brand=bool(conf.get("multi_brand", True)), multi_brand_weight=multi_brand_weight)
 
 
 def _cache_dir() -> Path:

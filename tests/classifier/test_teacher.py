@@ -310,6 +310,19 @@ def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tm
     got = single_only.predict_domains(*args_one)
     assert np.allclose(got[0], alone_one[0], atol=1e-6)
     assert np.allclose(got[1], mix_probs(alone_one[1:], fast_one[1:], 0.5)[0], atol=1e-6)
+    (tmp_path / "m" / MIX_FILE).write_text(json.dumps({"fast_model": str(FAST_MODEL_DIR), "multi_brand": False,
+                                                       "multi_brand_weight": 0.3, "fast_weight": {"telecom": 0.5}}),
+                                           encoding="utf-8")
+    with_variant = load_model(tmp_path / "m")  # requests naming another brand: the fast variant at 0.3, any domain
+    assert with_variant.version.endswith("+fast(telecom:0.5;multi-brand:0.3)")
+    args_two = ([text, text, text], [[mts], [mts], [mts]], [[bee], None, [bee]], [1, 1, 0])
+    alone_two = TeacherSentimentModel(tmp_path / "m", mix=False).predict_domains(*args_two)
+    base_two = MolvaSentimentModel(FAST_MODEL_DIR, priors=False, multi=False).predict_domains(*args_two)
+    variant_two = MolvaSentimentModel(FAST_MODEL_DIR, priors=False, multi=True).predict_domains(*args_two)
+    assert not np.allclose(variant_two[0], base_two[0], atol=1e-3)  # the shipped fast model has a variant
+    got = with_variant.predict_domains(*args_two)
+    assert np.allclose(got[[0, 2]], mix_probs(alone_two[[0, 2]], variant_two[[0, 2]], 0.3), atol=1e-6)
+    assert np.allclose(got[1], mix_probs(alone_two[1:2], base_two[1:2], 0.5)[0], atol=1e-6)
     (tmp_path / "m" / MIX_FILE).write_text(json.dumps({"fast_model": "../nowhere", "fast_weight": {"telecom": 0.5}}),
                                            encoding="utf-8")
     assert np.allclose(TeacherSentimentModel(tmp_path / "m").predict_domains(*args), alone, atol=1e-6)
@@ -322,7 +335,7 @@ def test_shipped_default_mixes_the_fast_model_on_telecom(accurate_model) -> None
     if not (ACCURATE_MODEL_DIR / MIX_FILE).exists():
         pytest.skip("accurate model not installed")
     assert accurate_model.version.startswith("molva-sentiment-accurate-")
-    assert accurate_model.version.endswith("+fast(telecom:0.5;single-brand)")
+    assert accurate_model.version.endswith("+fast(telecom:0.5;multi-brand:0.5)")
 
 
 def test_fast_model_class_log_prior() -> None:
