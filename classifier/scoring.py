@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -30,6 +31,16 @@ def brand_group(catalog: Any, brand: str) -> str | None:
     """The catalog group (``banks``, ``telecom``, ...) of a brand display name; None when unknown."""
     found = catalog.get(brand)
     return getattr(found, "group", None) if found is not None else None
+
+
+def stored_version(version: str, limit: int | None = None) -> str:
+    """``version`` as ``brand_mentions.model_version`` holds it (``limit``: the column's length): unchanged when it
+    fits, else its head, ``~`` and 8 hex digits of the whole, so that distinct versions stay distinct (a model
+    loaded from a long path, or a long mix suffix, must not fail the write on PostgreSQL)."""
+    limit = limit or int(getattr(BrandMention.__table__.c.model_version.type, "length", None) or 100)
+    if len(version) <= limit:
+        return version
+    return version[:limit - 9] + "~" + hashlib.sha256(version.encode("utf-8")).hexdigest()[:8]
 
 
 def _engagement(likes: int | None, reposts: int | None, comments: int | None) -> int | None:
@@ -64,6 +75,7 @@ def classify_pending(session: Session, model: SentimentModel, *, limit: int, now
         siblings.setdefault(bm.mention_id, [])
     for bm in session.scalars(select(BrandMention).where(BrandMention.mention_id.in_(list(siblings)))):
         siblings[bm.mention_id].append((bm.span_start, bm.span_end))
+    version = stored_version(model.version)
     for start in range(0, len(rows), batch_size):
         chunk = rows[start:start + batch_size]
         texts = [bm.mention.text or "" for bm in chunk]
@@ -92,7 +104,7 @@ def classify_pending(session: Session, model: SentimentModel, *, limit: int, now
             bm.urgency = j.urgency
             bm.urgency_reasons = j.reasons
             bm.aspects = j.aspects
-            bm.model_version = model.version
+            bm.model_version = version
             bm.classified_at = now
     session.flush()
     return list(rows)

@@ -587,7 +587,7 @@ class FastMix:
         self.fast, self.weights = fast, {int(d): float(w) for d, w in weights.items() if float(w) > 0}
         self.multi_brand, self.multi_brand_weight = multi_brand, float(multi_brand_weight)
         self.suffix = "+fast(" + ",".join(f"{DOMAINS[d]}:{w:g}" for d, w in sorted(self.weights.items())) + \
-            (f";multi-brand:{self.multi_brand_weight:g}" if self.multi_brand_weight > 0
+            (f";multi:{self.multi_brand_weight:g}" if self.multi_brand_weight > 0
              else "" if multi_brand else ";single-brand") + ")"
 
     def _weight(self, names_another: bool, domain: int) -> float:

@@ -126,6 +126,39 @@ def test_classify_pending_fills_brand_mentions(session: Session, shipped_model: 
     assert session.in_transaction()
 
 
+def test_a_model_version_longer_than_its_column_is_stored_fitted_and_distinct(
+        session: Session, tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """``brand_mentions.model_version`` holds 100 characters (PostgreSQL enforces it): a longer version (a model
+    loaded from a long path, a long mix suffix) is stored as its head plus 8 hex digits of the whole."""
+    from classifier.inference import TransformersSentimentModel
+    from classifier.scoring import classify_pending, stored_version
+    from molva.models import BrandMention, Mention, Source
+
+    assert stored_version("short") == "short"
+    a, b = stored_version("m" * 120 + "a"), stored_version("m" * 120 + "b")
+    assert len(a) == len(b) == 100 and a != b and a.startswith("m" * 91 + "~")
+    deep = tmp_path / ("checkpoint-" + "x" * 60) / ("copy-" + "y" * 60)
+    deep.parent.mkdir()
+    deep.symlink_to(tiny_checkpoint, target_is_directory=True)
+    model = TransformersSentimentModel(deep)
+    assert len(model.version) > 100
+    now = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    src = Source(name="test-long-version", kind="vk")
+    session.add(src)
+    session.flush()
+    m = Mention(source_id=src.id, kind="vk", external_id="1_2", url="https://vk.com/wall1_2",
+                canonical_url="https://vk.com/wall1_2", text="Сбербанк снова всё починил", published_at=now,
+                content_hash="test-long-version-1")
+    session.add(m)
+    session.flush()
+    bm = BrandMention(mention_id=m.id, brand="Сбербанк", alias="Сбербанк", span_start=0, span_end=8,
+                      published_at=now)
+    session.add(bm)
+    session.flush()
+    assert [row.id for row in classify_pending(session, model, limit=10, now=now)] == [bm.id]
+    assert bm.model_version == stored_version(model.version) and len(bm.model_version) == 100
+
+
 def test_classify_pending_uses_the_brand_group_and_keeps_corrections(
         session: Session, shipped_model: SentimentModel) -> None:
     from classifier.scoring import classify_pending
