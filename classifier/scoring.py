@@ -6,9 +6,9 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, select
+from sqlalchemy import String, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from classifier.arch import LABELS
@@ -33,11 +33,14 @@ def brand_group(catalog: Any, brand: str) -> str | None:
     return getattr(found, "group", None) if found is not None else None
 
 
+_VERSION_LENGTH: int = cast(String, BrandMention.__table__.c.model_version.type).length or 100
+
+
 def stored_version(version: str, limit: int | None = None) -> str:
     """``version`` as ``brand_mentions.model_version`` holds it (``limit``: the column's length): unchanged when it
     fits, else its head, ``~`` and 8 hex digits of the whole, so that distinct versions stay distinct (a model
     loaded from a long path, or a long mix suffix, must not fail the write on PostgreSQL)."""
-    limit = limit or int(getattr(BrandMention.__table__.c.model_version.type, "length", None) or 100)
+    limit = limit or _VERSION_LENGTH
     if len(version) <= limit:
         return version
     return version[:limit - 9] + "~" + hashlib.sha256(version.encode("utf-8")).hexdigest()[:8]

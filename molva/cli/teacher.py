@@ -182,9 +182,8 @@ def _adapt_fast(model_dir: Path, out_dir: Path, written: Sequence[Any], replayed
         info["teacher"] = None
     _copy_model(model_dir, out_dir)
     stamp = _weights_stamp([save_delta(net, info["trained"], out_dir)])
-    conf["multi"] = {"version": f"multi-f{time.strftime('%Y%m%d')}-{stamp}",
-                     "file": MULTI_FILE, "member": running[0],
-                     "adapt": info}
+    conf["multi"] = {"version": f"multi-f{time.strftime('%Y%m%d')}-{stamp}", "file": MULTI_FILE,
+                     "member": running[0], "adapt": info}
     (out_dir / CONFIG_FILE).write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     log(f"fast multi-brand variant written to {out_dir} (epoch {info['chosen_epoch']} kept)")
     return info
@@ -207,7 +206,8 @@ def accurate_scores(examples: Sequence[Any], model_dir: Path | None, cache_dir: 
     model_dir = model_dir or ACCURATE_MODEL_DIR
     if not (model_dir / CONFIG_FILE).exists() or not has_multi(model_dir):
         return None
-    # the variant's whole entry (its version names only the day; its training record differs per run)
+    # the variant's whole entry: its version and its training record (variants made before session 8 have a
+    # version that names only the day)
     variant = json.dumps(json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8")).get("multi"),
                          sort_keys=True)
     key = hashlib.sha256(f"{fingerprint(list(examples))}/{variant}".encode()).hexdigest()[:20]
