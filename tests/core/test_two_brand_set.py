@@ -87,7 +87,14 @@ def test_eval_script_scores_per_brand(rows: list[dict[str, object]]) -> None:
 
 LATER_SETS = ["two_brand_fresh.jsonl", "two_brand_fresh2.jsonl", "two_brand_fresh3.jsonl", "two_brand_dev4.jsonl",
               "two_brand_fresh4.jsonl", "two_brand_fresh5.jsonl",
-              "two_brand_fresh6.jsonl"]
+              "two_brand_fresh6.jsonl", "two_brand_fresh7.jsonl"]
+# fresh7 (session 9) was frozen as written, so brands the catalog does not find stay in it and count as wrong in
+# the benchmark: sentence-initial names that are also ordinary words without a verb after them ("Открытие тоже,
+# ...", "Ренессанс и ..."), lower-case "в открытии", "совок" for Совкомбанк, and "пскб", which the writers' brief
+# wrongly gave as a name of Промсвязьбанк (ПСКБ is another bank)
+CATALOG_MISSES = {"f7_009": {"Открытие"}, "f7_082": {"Ренессанс Кредит"}, "f7_088": {"Открытие"},
+                  "f7_108": {"Ренессанс Кредит"}, "f7_133": {"Совкомбанк"}, "f7_144": {"Промсвязьбанк"},
+                  "f7_178": {"Ренессанс Кредит"}}
 LATER_PHENOMENA = PHENOMENA | {"news", "slang", "same"}
 
 
@@ -107,4 +114,5 @@ def test_later_sets_are_well_formed_and_match_the_catalog(name: str) -> None:
         assert 2 <= len(r["labels"]) <= 3 and set(r["labels"]) <= names, r["id"]
         assert set(r["labels"].values()) <= LABELS and r["phenomenon"] in LATER_PHENOMENA, r["id"]
         assert r["split"] in ("dev", "heldout"), r["id"]
-        assert {m.brand for m in catalog.match(r["text"])} == set(r["labels"]), r["id"]
+        missed = CATALOG_MISSES.get(r["id"], set())
+        assert {m.brand for m in catalog.match(r["text"])} == set(r["labels"]) - missed, r["id"]
