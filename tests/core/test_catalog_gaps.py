@@ -70,6 +70,26 @@ def test_no_false_compounds(catalog: Catalog, text: str) -> None:
     assert found(catalog, text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # session 9's names in people's words, and the ordinary words and other companies they must not take
+        ("у ртк опять авария на линии", [("Ростелеком", "ртк")]),
+        ("ОТП даёт 15%, а Ренессанс 19%", [("ОТП Банк", "ОТП"), ("Ренессанс Кредит", "Ренессанс")]),
+        ("кредит в хоуме одобрили", [("Хоум Банк", "хоуме")]),
+        ("сберуха опять лагает", [("Сбербанк", "сберуха")]),
+        ("йотка у кореша летает", [("Yota", "йотка")]),
+        ("купил в салоне РТК симку", []),
+        ("Ренессанс Страхование продлило полис", []),
+        ("жили в отеле Ренессанс у моря", []),
+        ("архитектура эпохи Ренессанс", []),
+        ("третий год на хоум офисе", []),
+    ],
+)
+def test_session9_names_and_their_exclusions(catalog: Catalog, text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(catalog, text) == expected
+
+
 def test_sentence_initial_proper_alias_needs_a_verb_and_a_rival(catalog: Catalog) -> None:
     assert found(catalog, "Газпромбанк молодец. Открытие же потеряло перевод") == [
         ("Газпромбанк", "Газпромбанк"), ("Открытие", "Открытие")]
