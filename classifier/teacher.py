@@ -15,6 +15,7 @@ fp16; each shard under 16 MB).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import random
@@ -625,7 +626,11 @@ def load_mix(model_dir: Path) -> FastMix | None:
     fast_dir = (model_dir / str(conf.get("fast_model", "../molva-sentiment"))).resolve()
     weights = {DOMAINS.index(str(d)): float(w) for d, w in dict(conf.get("fast_weight") or {}).items()}
     multi_brand_weight = float(conf.get("multi_brand_weight") or 0.0)
-    if not (fast_dir / "config.json").exists() or not any(w > 0 for w in [*weights.values(), multi_brand_weight]):
+    if not any(w > 0 for w in [*weights.values(), multi_brand_weight]):
+        return None
+    if not (fast_dir / "config.json").exists():  # e.g. the accurate model copied without its sibling
+        logging.getLogger(__name__).warning("%s names the fast model %s, which is not there: scoring without the mix",
+                                            path, fast_dir)
         return None
     from classifier.inference import MolvaSentimentModel
 
@@ -683,8 +688,6 @@ def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path, variant: str 
                 ffn2 = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense" in n.name
                         and "attention" not in n.name]
                 out = Path(tmp) / "int8.onnx"
-                import logging
-
                 logging.disable(logging.WARNING)  # onnxruntime's "consider pre-processing" note on the root logger
                 try:
                     quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True,

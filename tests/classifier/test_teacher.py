@@ -4,6 +4,7 @@ targeted teacher (marks, training, saving, loading as a Molva model) and the dis
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -270,7 +271,8 @@ def test_onnxruntime_int8_matches_torch(tiny_base: Path, tmp_path: Path, monkeyp
     assert TeacherSentimentModel(tmp_path / "m", runtime="torch").runtime == "torch"
 
 
-def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tmp_path: Path) -> None:
+def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tmp_path: Path,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
     """An accurate model directory with ``mix.json``: rows of a weighted domain get the log-linear mix of the
     transformer's and the fast model's probabilities, other domains the transformer's alone; mix=False and a
     missing fast model give the transformer alone."""
@@ -325,7 +327,9 @@ def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tm
     assert np.allclose(got[1], mix_probs(alone_two[1:2], base_two[1:2], 0.5)[0], atol=1e-6)
     (tmp_path / "m" / MIX_FILE).write_text(json.dumps({"fast_model": "../nowhere", "fast_weight": {"telecom": 0.5}}),
                                            encoding="utf-8")
-    assert np.allclose(TeacherSentimentModel(tmp_path / "m").predict_domains(*args), alone, atol=1e-6)
+    with caplog.at_level(logging.WARNING, logger="classifier.teacher"):
+        assert np.allclose(TeacherSentimentModel(tmp_path / "m").predict_domains(*args), alone, atol=1e-6)
+    assert [r.getMessage() for r in caplog.records if "which is not there" in r.getMessage()]  # one clear line
 
 
 def test_shipped_default_mixes_the_fast_model_on_telecom(accurate_model) -> None:  # type: ignore[no-untyped-def]
