@@ -23,6 +23,9 @@ committed before that session measured anything on it or retrained anything.
 ``tests/data/two_brand_fresh6.jsonl`` (200 posts, 431 labels, written 2026-11-30 in session 8 by another
 independent writer who saw neither the rules, the earlier sets nor the training posts; 74 % of posts with
 different feelings) is frozen and held back whole; it was committed before anything was measured on it.
+``tests/data/two_brand_fresh7.jsonl`` (200 posts, 417 labels, session 9, another independent writer) is frozen the
+same way (committed before any measurement); catalog names were added after its first measurement, so its brand
+finding is no longer a clean measurement (seven labelled brands the catalog still misses count as wrong).
 The set runs through ``molva analyze`` itself (same model selection, same brand matching, same
 per-brand requests), so ``--model`` takes exactly what ``molva analyze --model`` takes; without it the
 default model runs. A brand label counts as right when the ``brands`` entry that analyze wrote for that
