@@ -339,7 +339,7 @@ def test_shipped_default_mixes_the_fast_model_on_telecom(accurate_model) -> None
     if not (ACCURATE_MODEL_DIR / MIX_FILE).exists():
         pytest.skip("accurate model not installed")
     assert accurate_model.version.startswith("molva-sentiment-accurate-")
-    assert accurate_model.version.endswith("+fast(telecom:0.5;multi:0.5)")
+    assert accurate_model.version.endswith("+fast(telecom:0.5;multi:0.65)")
     from classifier.scoring import stored_version
 
     assert stored_version(accurate_model.version) == accurate_model.version  # fits brand_mentions.model_version
