@@ -18,6 +18,7 @@ Measured on the frozen set tests/data/support_posts_set.jsonl (benchmarks/suppor
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -236,18 +237,21 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", CLOSER.sub(" ", s)).strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def is_resolved(text: str) -> bool:
     """The post reports the problem fixed ("проблема устранена", "всё починили", "снова работает")."""
     s = _surface(text)
     return bool(RESOLVED.search(s)) and not RESOLVED_NOT.search(s)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_news(text: str) -> bool:
     """A third-person report about the brand (press release, news item, analysts), not the author's own case."""
     s = _surface(text)
     return bool(NEWS.search(s)) and not FIRST_PERSON.search(s) and "?" not in s
 
 
+@functools.lru_cache(maxsize=4096)
 def _problem_votes(s: str) -> float:
     return float(sum(weight * min(len(rx.findall(s)), 3) ** 0.5 for weight, rx in PROBLEM if rx.search(s)))
 

@@ -230,6 +230,13 @@ _HASHTAG = re.compile(r"#[\w.-]+")
 
 def signals(text: str) -> list[str]:
     """Codes of the signals found in ``text`` (see ``SIGNALS``), in their order there; hashtags are not read."""
+    return list(_signals(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _signals(text: str) -> tuple[str, ...]:
+    # cached: a post naming two brands is read once per brand (urgency reads the whole post each time), and
+    # intent reads a one-brand post's text again
     surface, lemmas = views(_HASHTAG.sub(" ", text))
     found = []
     for code, (_, srx, lrx) in SIGNALS.items():
@@ -237,7 +244,7 @@ def signals(text: str) -> list[str]:
             found.append(code)
         elif code == "money_lost" and _DEMAND_MONEY.search(surface) and _TAKEN.search(_DEMAND_MONEY.sub(" ", surface)):
             found.append(code)
-    return found
+    return tuple(found)
 
 
 def intensity(text: str) -> float:
@@ -255,6 +262,7 @@ def intensity(text: str) -> float:
     return min(1.0, value)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_hypothetical(text: str) -> bool:
     return bool(HYPOTHETICAL.search(text))
 

@@ -57,3 +57,17 @@ def test_threat_to_leave_stays_urgent_without_other_signals() -> None:
     value, reasons = _score("Всё, надоело, ухожу к другому оператору")
     assert "threat_to_leave" in reasons and "nothing_at_stake" not in reasons
     assert value >= URGENT_THRESHOLD
+
+
+def test_cached_signals_are_not_shared_between_callers() -> None:
+    """``signals`` is cached per text (a post naming two brands is read once per brand); ``urgency_score`` edits
+    the list it gets (a disputed fee drops "money_lost"), so each call must get its own list, and a second
+    scoring of the same post must come out the same."""
+    from classifier.urgency import signals
+
+    text = "Списали 500 рублей за подписку, которую я не подключал! Верните деньги"
+    first = signals(text)
+    first.clear()
+    assert signals(text) and signals(text) is not signals(text)
+    once = urgency_score(text, {"negative": 0.9}, "problem")
+    assert urgency_score(text, {"negative": 0.9}, "problem") == once
