@@ -230,6 +230,7 @@ RHETORICAL = _rx(r"\bчестно\?")
 CLOSING_THANKS = _rx(r"(?:^|[.!?,]\s*)(?:спасибо|респект|благодарю)\s*[.!)]*\s*$")
 
 
+@functools.lru_cache(maxsize=4096)
 def _clean(text: str) -> str:
     """Lower-cased text without hashtags, handles, emoji, rhetorical openers and polite closers."""
     s = _NOISE.sub(" ", _surface(text))
