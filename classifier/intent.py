@@ -22,7 +22,7 @@ import functools
 import re
 from collections.abc import Mapping
 
-from classifier.urgency import STRONG, is_hypothetical, is_switch_target, signals
+from classifier.urgency import STRONG, TEXT_CACHE, is_hypothetical, is_switch_target, signals
 
 INTENTS = ("problem", "question", "idea", "thanks", "other")
 
@@ -230,7 +230,7 @@ RHETORICAL = _rx(r"\bчестно\?")
 CLOSING_THANKS = _rx(r"(?:^|[.!?,]\s*)(?:спасибо|респект|благодарю)\s*[.!)]*\s*$")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=TEXT_CACHE)
 def _clean(text: str) -> str:
     """Lower-cased text without hashtags, handles, emoji, rhetorical openers and polite closers."""
     s = _NOISE.sub(" ", _surface(text))
@@ -238,21 +238,21 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", CLOSER.sub(" ", s)).strip()
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=TEXT_CACHE)
 def is_resolved(text: str) -> bool:
     """The post reports the problem fixed ("проблема устранена", "всё починили", "снова работает")."""
     s = _surface(text)
     return bool(RESOLVED.search(s)) and not RESOLVED_NOT.search(s)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=TEXT_CACHE)
 def is_news(text: str) -> bool:
     """A third-person report about the brand (press release, news item, analysts), not the author's own case."""
     s = _surface(text)
     return bool(NEWS.search(s)) and not FIRST_PERSON.search(s) and "?" not in s
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=TEXT_CACHE)
 def _problem_votes(s: str) -> float:
     return float(sum(weight * min(len(rx.findall(s)), 3) ** 0.5 for weight, rx in PROBLEM if rx.search(s)))
 

@@ -42,6 +42,11 @@ WIDE_OUTAGE = 0.1  # added when the outage is total in extent: the author has no
 _WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
 
 
+# texts whose cues are remembered (signals, complaint votes, ...): the brands of one post are judged one after
+# another, and reposts repeat texts; each text is at most judge.JUDGED_CHARS, which bounds the memory held
+TEXT_CACHE = 1024
+
+
 def lemma(word: str) -> str:
     """The core's lemma (``molva.morphology``), with every number read as "0" (signals match any amount)."""
     return "0" if word.isdigit() else morphology.lemma(word)
@@ -233,7 +238,7 @@ def signals(text: str) -> list[str]:
     return list(_signals(text))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=TEXT_CACHE)
 def _signals(text: str) -> tuple[str, ...]:
     # cached: a post naming two brands is read once per brand (urgency reads the whole post each time), and
     # intent reads a one-brand post's text again
@@ -262,7 +267,7 @@ def intensity(text: str) -> float:
     return min(1.0, value)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=TEXT_CACHE)
 def is_hypothetical(text: str) -> bool:
     return bool(HYPOTHETICAL.search(text))
 
