@@ -16,6 +16,9 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
+
+from classifier.adapt import read_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 _WORD = re.compile(r"\w+")
@@ -35,10 +38,6 @@ def default_eval_sets() -> list[Path]:
     return [data / "two_brand_dev4.jsonl", *fresh]
 
 
-def read_rows(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("posts", nargs="+", type=Path)
@@ -47,10 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
     eval_words = [(p.name, str(r["id"]), words(str(r["text"])))
-                  for p in (args.eval_sets or default_eval_sets()) for r in read_rows(p)]
+                  for p in (args.eval_sets or default_eval_sets()) for r in read_posts([p])]
     for path in args.posts:
-        rows = read_rows(path)
-        kept, dropped = [], []
+        rows = read_posts([path])
+        kept: list[tuple[dict[str, Any], tuple[float, str, str]]] = []
+        dropped: list[tuple[dict[str, Any], tuple[float, str, str]]] = []
         for row in rows:
             own = words(str(row["text"]))
             hit = max(((jaccard(own, w), name, rid) for name, rid, w in eval_words), default=(0.0, "", ""))
