@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
+from classifier.cues import TEXT_CACHE, CuePattern, cue_rx
 from molva import morphology
 from molva.models import as_utc
 
@@ -40,11 +41,6 @@ GRUMBLE_CAP = 0.55
 WIDE_OUTAGE = 0.1  # added when the outage is total in extent: the author has no way around it
 
 _WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*", re.IGNORECASE)
-
-
-# texts whose cues are remembered (signals, complaint votes, ...): the brands of one post are judged one after
-# another, and reposts repeat texts; each text is at most judge.JUDGED_CHARS, which bounds the memory held
-TEXT_CACHE = 1024
 
 
 def lemma(word: str) -> str:
@@ -60,8 +56,7 @@ def views(text: str) -> tuple[str, str]:
     return surface, lemmas
 
 
-def _rx(*parts: str) -> re.Pattern[str]:
-    return re.compile("|".join(parts), re.IGNORECASE)
+_rx = cue_rx  # cue alternations, searched through one automaton of their literals (classifier.cues)
 
 
 _NOT = r"(?<!\bне )"  # lemma view: the next word is not negated
@@ -73,7 +68,7 @@ _ACT = (r"(?:войти|зайти|оплатить|перевести|снят�
         r"пользоваться|заплатить|купить|связаться)")
 
 # code -> (weight, surface patterns, lemma patterns)
-SIGNALS: dict[str, tuple[float, re.Pattern[str] | None, re.Pattern[str] | None]] = {
+SIGNALS: dict[str, tuple[float, CuePattern | None, CuePattern | None]] = {
     "money_lost": (0.40,
         _rx(r"(?:дважды|два\s+раза|повторно|двойн\w+)\s+(?:\S+\s+){0,2}?(?:списа|снял|сняли|оплат)",
             r"(?:списа|снял|сняли|сняло)\w*\s+(?:\S+\s+){0,4}?(?:дважды|два\s+раза|повторно)",
