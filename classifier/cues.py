@@ -51,7 +51,8 @@ _VERIFIED = frozenset("abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмн�
 
 def fold(text: str) -> str:
     """The form literals and texts are compared in."""
-    return text.casefold().translate(_FOLD)
+    folded = text.casefold()
+    return folded.translate(_FOLD) if "ı" in folded or "\u0307" in folded else folded
 
 
 def _safe(literal: str) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -35,17 +34,6 @@ def decode_lines(raw: Iterable[bytes], encoding: str, name: str) -> Iterator[str
                 f"{name}:{line_no}: not valid {codec} text (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
                 f"{hint}"
             ) from None
-
-
-def has_non_finite(value: Any) -> bool:
-    """Whether a JSON-like value holds an infinite or NaN number (``1e400`` parses as infinity)."""
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(has_non_finite(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(has_non_finite(v) for v in value)
-    return False
 
 
 def dumps_finite(obj: Any) -> str:

@@ -244,7 +244,7 @@ def analyze(ctx: click.Context, infile: IO[bytes], outfile: IO[str], encoding: s
 
     Exit code 0 when every line was read, 1 when some lines were skipped (each gets an "error" row), 2 for
     undecodable input."""
-    from molva.textio import check_encoding, decode_lines, dumps_finite, has_non_finite
+    from molva.textio import check_encoding, decode_lines, dumps_finite
 
     start = time.perf_counter()
     stats: Any = None
@@ -254,10 +254,13 @@ def analyze(ctx: click.Context, infile: IO[bytes], outfile: IO[str], encoding: s
     for item in _run_analysis(ctx, lines, model, batch_size, "analyze", max_line_chars):
         if isinstance(item, dict):
             item.pop("gold", None)
-            if has_non_finite(item):  # e.g. "id": 1e400: Infinity is not JSON
+            try:
+                line = dumps_finite(item)
+            except ValueError:  # e.g. "id": 1e400: Infinity is not JSON
                 item = {"id": None, "error": f"row {rows + 1}: numbers must be finite (e.g. not \"id\": 1e400)"}
                 non_finite.append(str(item["error"]))
-            outfile.write(dumps_finite(item) + "\n")
+                line = dumps_finite(item)
+            outfile.write(line + "\n")
             rows += 1
         else:
             stats = item
