@@ -12,12 +12,13 @@ search of such a pattern costs ~0.1 ms even on a short post, and a brand mention
 - every literal of every cue pattern sits in one automaton (pyahocorasick), run once per text and cached: which
   alternatives of which patterns a text can match;
 - ``search``, ``findall``, ``finditer`` and ``sub`` run the union of just those alternatives, in their original
-  order, compiled once per combination. Alternatives whose literals are absent cannot match anywhere in the text,
-  so the leftmost-first result is the one the whole pattern gives (``tests/classifier/test_cues.py`` compares them
-  on every cue pattern and thousands of posts).
+  order (compiled unions are kept in a bounded LRU cache, so memory stays flat on a long stream). Alternatives
+  whose literals are absent cannot match anywhere in the text, so the leftmost-first result is the one the whole
+  pattern gives (``tests/classifier/test_cues.py`` compares them on every cue pattern and a few hundred posts).
 
 Literals and text are compared case-folded (``fold``), so the prefilter holds for ``re.IGNORECASE`` too; a literal
-with a cased letter outside Latin and Cyrillic sets no requirement. A pattern with capturing groups or backreferences is never split (its group numbers would change).
+with a cased letter outside Latin and Cyrillic sets no requirement. A pattern with capturing groups or
+backreferences is never split (its group numbers would change).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ _re_compiler: Any = importlib.import_module("re._compiler")
 # ...): the brands of one post are judged one after another, and reposts repeat texts; each text is at most
 # judge.JUDGED_CHARS, which bounds the memory held
 TEXT_CACHE = 1024
+# compiled unions of alternatives kept, over all patterns: a stream of varied posts keeps meeting new combinations
+# (5,044 for 7,996 varied texts), so the cache is bounded to keep memory constant
+COMPILED_CACHE = 2048
 _MAX_CLASS = 8  # a character class of up to this many literal characters counts as "one of them must occur"
 
 
@@ -185,6 +189,15 @@ def candidates(text: str) -> dict[int, int]:
     return hits
 
 
+@functools.lru_cache(maxsize=COMPILED_CACHE)
+def _union(pid: int, mask: int) -> re.Pattern[str] | None:
+    """Pattern ``pid``'s alternatives in ``mask`` as one regular expression, in their order (None: none)."""
+    pattern = REGISTRY.patterns[pid]
+    if not mask:
+        return None
+    return re.compile("|".join(alt for i, alt in enumerate(pattern.alternatives) if mask >> i & 1), pattern.flags)
+
+
 class CuePattern:
     """A regular expression of cue alternatives, searched only for the alternatives the text can match.
 
@@ -199,24 +212,15 @@ class CuePattern:
             self._id = -1
             return
         literals = [required_literals(alt, flags) for alt in alternatives]
-        self._alternatives = alternatives
+        self.alternatives = alternatives
         self._always = sum(1 << i for i, lit in enumerate(literals) if lit is None)
-        self._compiled: dict[int, re.Pattern[str] | None] = {}
         self._id = REGISTRY.add(self, literals)
 
     def _for(self, text: str) -> re.Pattern[str] | None:
         """The regular expression that gives ``whole``'s answers on ``text`` (None: nothing can match)."""
         if not self._split:
             return self.whole
-        key = candidates(text).get(self._id, 0) | self._always
-        try:
-            return self._compiled[key]
-        except KeyError:
-            union = "|".join(alt for i, alt in enumerate(self._alternatives) if key >> i & 1)
-            compiled = re.compile(union, self.flags) if key else None
-            if len(self._compiled) < 4096:
-                self._compiled[key] = compiled
-            return compiled
+        return _union(self._id, candidates(text).get(self._id, 0) | self._always)
 
     def search(self, text: str) -> re.Match[str] | None:
         rx = self._for(text)

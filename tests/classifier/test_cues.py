@@ -55,7 +55,7 @@ def test_every_cue_pattern_answers_as_its_whole_regex() -> None:
                 assert _answers(rx, s) == _answers(rx.whole, s), (rx, s)
                 checked += 1
                 matched += rx.whole.search(s) is not None
-                pruned += (found.get(rx._id, 0) | rx._always) != (1 << len(rx._alternatives)) - 1
+                pruned += (found.get(rx._id, 0) | rx._always) != (1 << len(rx.alternatives)) - 1
     assert matched > 1000 and pruned > 0.9 * checked  # not vacuous: many matches, and most searches pruned
 
 
