@@ -8,8 +8,11 @@ or own part of the post is, for the rules in ``classifier.structure_rules`` and
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
+
+from classifier.cues import TEXT_CACHE
 
 Span = tuple[int, int]
 Word = tuple[str, int, int]  # lowercased, "ё" -> "е"; start and end in the post
@@ -35,18 +38,30 @@ _COMPARED = re.compile(r"^[\s,;:—–-]*(?:чем|нежели|как|в\s+от
 
 def words_in(text: str, start: int, end: int) -> list[Word]:
     """The words of ``text[start:end]``, lowercased with "ё" as "е", at their places in ``text``."""
-    return [(m.group(0).lower().replace("ё", "е"), start + m.start(), start + m.end())
-            for m in WORD.finditer(text[start:end])]
+    return list(_words_in(text, start, end))
+
+
+@functools.lru_cache(maxsize=TEXT_CACHE)
+def _words_in(text: str, start: int, end: int) -> tuple[Word, ...]:
+    # cached: the rules read the same sentence or clause of a post again and again
+    return tuple((m.group(0).lower().replace("ё", "е"), start + m.start(), start + m.end())
+                 for m in WORD.finditer(text[start:end]))
+
+
+@functools.lru_cache(maxsize=TEXT_CACHE)
+def _sentence_ends(text: str) -> tuple[Span, ...]:
+    """Where each sentence-closing mark of ``text`` stands (``SENTENCE`` matches)."""
+    return tuple(m.span() for m in SENTENCE.finditer(text))
 
 
 def sentence_at(text: str, pos: int) -> tuple[int, int]:
     """Where the sentence holding ``pos`` begins and ends (its closing punctuation left out)."""
     begin, end = 0, len(text)
-    for m in SENTENCE.finditer(text):
-        if m.end() <= pos:
-            begin = m.end()
-        elif m.start() >= pos:
-            end = m.start()
+    for mark_start, mark_end in _sentence_ends(text):
+        if mark_end <= pos:
+            begin = mark_end
+        elif mark_start >= pos:
+            end = mark_start
             break
     return begin, end
 
@@ -54,9 +69,9 @@ def sentence_at(text: str, pos: int) -> tuple[int, int]:
 def sentences(text: str) -> list[Span]:
     """The sentences of ``text`` in order (their closing punctuation left out; blank ones skipped)."""
     out, begin = [], 0
-    for m in SENTENCE.finditer(text):
-        out.append((begin, m.start()))
-        begin = m.end()
+    for mark_start, mark_end in _sentence_ends(text):
+        out.append((begin, mark_start))
+        begin = mark_end
     out.append((begin, len(text)))
     return [(b, e) for b, e in out if text[b:e].strip()]
 
