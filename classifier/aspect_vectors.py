@@ -27,6 +27,7 @@ from molva.aspects import AspectConfig
 # of 48 labels, but an aspect to 40% of the vague posts instead of 15%)
 SIMILARITY_THRESHOLD = 0.32
 NAME_WEIGHT = 3.0  # the aspect's name counts as this many keywords
+UNIT_CACHE = 20_000  # words whose unit vectors are kept (1.2 KB each): post words repeat
 PREFIX = 5  # a word navec does not know stands for the group's keyword lemmas that start with its first letters
 
 _CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "COMP", "VERB", "INFN", "PRTF", "PRTS", "GRND", "ADVB"})
@@ -104,6 +105,13 @@ class AspectVectors:
                  skip: frozenset[str] = frozenset()) -> None:
         self._vector = vector
         self._skip = skip
+
+        @functools.lru_cache(maxsize=UNIT_CACHE)
+        def unit(word: str) -> np.ndarray | None:
+            v = vector(word)
+            return None if v is None else v / (np.linalg.norm(v) + 1e-9)
+
+        self._unit = unit
         self._groups: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
         self._stems: dict[str, dict[str, list[str]]] = {}
         for group, defs in config.items():
@@ -133,10 +141,10 @@ class AspectVectors:
                 self._stems[group] = stems
 
     def _mean(self, lemmas: list[str]) -> np.ndarray | None:
-        vecs = [v for v in (self._vector(w) for w in lemmas) if v is not None]
-        if not vecs:
+        units = [u for u in map(self._unit, lemmas) if u is not None]
+        if not units:
             return None
-        mean: np.ndarray = np.mean([v / (np.linalg.norm(v) + 1e-9) for v in vecs], axis=0)
+        mean: np.ndarray = np.mean(units, axis=0)
         return mean
 
     def similarities(self, text: str, group: str | None) -> dict[str, float]:
