@@ -151,13 +151,14 @@ class Judging:
 
 def analyze_lines(lines: Iterable[str | LongLine], model: SentimentModel, catalog: CatalogLike, stats: Stats,
                   batch_size: int = 1024, background: bool = False,
-                  judging: Judging | None = None, max_line_chars: int = DEFAULT_MAX_LINE_CHARS) -> Iterator[dict[str, Any]]:
+                  judging: Judging | None = None, max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+                  first_line: int = 1) -> Iterator[dict[str, Any]]:
     """Yield one output dict per non-blank input line, in order; bad lines yield an ``error`` row.
 
     ``background``: run the model on one chunk in a worker thread while the next chunk is read and its
     brands matched (torch releases the GIL in its kernels). At most two chunks are held: constant memory.
     A line over ``max_line_chars`` characters gets an error row (pass :func:`read_lines` output so that
-    such a line is never read whole)."""
+    such a line is never read whole). ``first_line``: the number of the first line (a chunk of a longer input)."""
     groups = _GroupCache(catalog)
     judging = judging or Judging()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="molva-model") if background else None
@@ -177,7 +178,7 @@ def analyze_lines(lines: Iterable[str | LongLine], model: SentimentModel, catalo
         in_flight = (chunk, future)
 
     try:
-        for line_no, line in enumerate(lines, start=1):
+        for line_no, line in enumerate(lines, start=first_line):
             if isinstance(line, str) and len(line) > max_line_chars and len(line.rstrip("\r\n")) > max_line_chars:
                 line = LongLine(line[:_HEAD_CHARS], len(line.rstrip("\r\n")))
             if isinstance(line, LongLine):
