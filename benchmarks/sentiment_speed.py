@@ -58,9 +58,10 @@ def make_texts(n: int, seed: int = 7, unique: bool = False) -> list[dict[str, ob
     return rows
 
 
-def run_analyze(path: Path, out: Path, threads: int, model: str | None = None) -> dict[str, float]:
+def run_analyze(path: Path, out: Path, threads: int, model: str | None = None, workers: int = 1) -> dict[str, float]:
     env = dict(os.environ, MOLVA_THREADS=str(threads), OMP_NUM_THREADS=str(threads), HF_HUB_OFFLINE="1")
     cmd = [sys.executable, "-m", "molva", "analyze", str(path), "-o", str(out)] + (["--model", model] if model else [])
+    cmd += ["--workers", str(workers)] if workers > 1 else []
     with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
@@ -90,6 +91,7 @@ def main() -> None:
     p.add_argument("--n", type=int, default=10_000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--unique", action="store_true", help="no repeated texts in the input")
+    p.add_argument("--workers", type=int, default=1, help="`molva analyze --workers` (processes; peak RSS is the largest one process, not their sum)")
     p.add_argument("--model", default=None, help="`molva analyze --model`: fast, a directory (default: shipped)")
     p.add_argument("--anchor", default="rubert-tiny2", choices=("rubert-tiny2", "rubert-base"),
                    help="reference architecture (the accurate default is compared with rubert-base)")
@@ -100,12 +102,12 @@ def main() -> None:
         src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
         src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in make_texts(a.n, unique=a.unique)),
                        encoding="utf-8")
-        run = run_analyze(src, out, a.threads, a.model)
+        run = run_analyze(src, out, a.threads, a.model, a.workers)
         assert sum(1 for _ in out.open(encoding="utf-8")) == a.n
     tiny_after = rubert_tiny2(a.threads, a.anchor)
     tiny = (tiny_before + tiny_after) / 2  # measured just before and just after: the same conditions
     result = {
-        "model": a.model or "shipped", "texts": a.n, "threads": a.threads, "unique_texts": a.unique,
+        "model": a.model or "shipped", "texts": a.n, "threads": a.threads, "workers": a.workers, "unique_texts": a.unique,
         "runtime": os.environ.get("MOLVA_RUNTIME", "default"),  # numpy (weights-*.npz) unless MOLVA_RUNTIME=torch
         "analyze_texts_per_s_end_to_end": round(a.n / run["wall"], 1),  # process start to exit
         "analyze_load_seconds": run["load"],  # importing torch, loading the model and the catalog
