@@ -18,7 +18,7 @@ search of such a pattern costs ~0.1 ms even on a short post, and a brand mention
 
 Literals and text are compared case-folded (``fold``), so the prefilter holds for ``re.IGNORECASE`` too; a literal
 with a cased letter outside Latin and Cyrillic sets no requirement. A pattern with capturing groups or
-backreferences is never split (its group numbers would change).
+backreferences (its group numbers would change), or global inline flags, is never split.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ TEXT_CACHE = 1024
 # compiled unions of alternatives kept, over all patterns: a stream of varied posts keeps meeting new combinations
 # (5,044 for 7,996 varied texts), so the cache is bounded to keep memory constant
 COMPILED_CACHE = 2048
-_MAX_CLASS = 8  # a character class of up to this many literal characters counts as "one of them must occur"
+_MAX_CLASS = 8
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")  # a character class of up to this many literal characters counts as "one of them must occur"
 
 
 # str.casefold differs from re.IGNORECASE on two characters of Latin and Cyrillic text: "ı" matches "i", and "İ"
@@ -207,7 +208,8 @@ class CuePattern:
         self.whole = re.compile(pattern, flags)
         self.pattern, self.flags = pattern, flags
         alternatives = split_alternatives(pattern)
-        self._split = len(alternatives) > 1 and self.whole.groups == 0 and "(?P=" not in pattern
+        self._split = (len(alternatives) > 1 and self.whole.groups == 0 and "(?P=" not in pattern
+                       and not _GLOBAL_FLAGS.match(pattern))  # "(?i)a|b": the flag would stay with "a" alone
         if not self._split:
             self._id = -1
             return

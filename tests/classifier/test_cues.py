@@ -74,6 +74,12 @@ def test_only_the_alternatives_whose_literals_occur_are_run() -> None:
     assert rx.findall("всё пропало") == ["пропало"] and rx.search("всё хорошо") is None
 
 
+def test_patterns_that_cannot_be_split_are_read_whole() -> None:
+    for pattern in (r"(?i)abc|\bзавис\w*", r"(abc)|\bзавис\w*", r"(?P<x>a)(?P=x)|b"):
+        rx = CuePattern(pattern)
+        assert not rx._split and rx.findall("ABC завис abc") == rx.whole.findall("ABC завис abc")
+
+
 @pytest.mark.parametrize(("pattern", "parts"), [
     ("a|b", ["a", "b"]), (r"a\|b|c", [r"a\|b", "c"]), ("(?:a|b)|c", ["(?:a|b)", "c"]),
     ("[|]|x", ["[|]", "x"]), ("[]|]|x", ["[]|]", "x"]), (r"[\]|]|x", [r"[\]|]", "x"]), ("a", ["a"]),
