@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from molva.cli import main
@@ -55,3 +61,44 @@ def test_a_model_that_cannot_load_is_one_line(tmp_path: Path) -> None:
     code, rows, output = _run(tmp_path, "bad.jsonl", "--workers", "2", "--model", str(tmp_path / "in.jsonl"))
     assert code != 0 and rows == [] and "Traceback" not in output
     assert "could not load" in output and "not a model directory" in output
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The pool's worker processes among ``pid``'s children (not multiprocessing's resource tracker)."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            for child in (task / "children").read_text().split():
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    out.append(int(child))
+        except OSError:  # a thread or child that has just exited
+            continue
+    return out
+
+
+@pytest.mark.skipif(not Path(f"/proc/self/task/{os.getpid()}/children").exists(),
+                    reason="needs Linux /proc/PID/task/TID/children to find the worker processes")
+def test_a_killed_worker_ends_the_run_with_one_line_and_complete_rows(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": TEXTS[i % len(TEXTS)] + f" #{i}"}, ensure_ascii=False) + "\n"
+                           for i in range(60_000)), encoding="utf-8")
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    proc = subprocess.Popen([sys.executable, "-m", "molva", "analyze", str(src), "-o", str(out), "--model", "fast",
+                             "--workers", "2", "--batch-size", "50"], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        workers: list[int] = []
+        while proc.poll() is None and not (workers and out.exists() and out.stat().st_size > 20_000):
+            workers = _workers_of(proc.pid)  # wait for a condition: both running, and rows written
+            time.sleep(0.05)
+        assert proc.poll() is None and workers, "the run ended before a worker could be killed"
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1 and "Traceback" not in err
+    assert [x for x in err.splitlines() if x.startswith("molva: error:")] == [
+        "molva: error: an analysis worker stopped (killed, out of memory, or the model failed to load); "
+        "the rows written so far are complete"]
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert 0 < len(rows) < 60_000 and [r["id"] for r in rows] == list(range(len(rows)))  # complete rows, in order
