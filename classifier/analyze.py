@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from classifier.arch import LABELS
@@ -16,9 +17,11 @@ from classifier.judge import judge_mention
 from classifier.structure import predict_brands
 from classifier.text import Span
 from classifier.urgency import URGENT_THRESHOLD
+from molva.aspects import load_aspects
 from molva.memory import release_free_memory
 
 DEFAULT_MAX_LINE_CHARS = 20_000  # a longer input line gets an error row (``molva analyze --max-line-chars``)
+MAX_ERRORS = 20  # error messages kept in ``Stats.errors`` for the summary
 _HEAD_CHARS = 2_000  # what is kept of a too-long line: enough to find its "id"
 _ID_RE = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,30}(?![\d.eE]))')
 
@@ -147,6 +150,11 @@ class Judging:
 
     urgent_threshold: float = URGENT_THRESHOLD
     aspects: AspectClassifier | None = None  # None: the shipped aspect configuration
+
+    @classmethod
+    def configured(cls, urgent_threshold: float, catalog_path: Path | None) -> Judging:
+        """The settings' threshold and the aspects of the catalog file (shipped defaults merged with its own)."""
+        return cls(urgent_threshold, AspectClassifier(load_aspects(catalog_path), catalog_path=catalog_path))
 
 
 def analyze_lines(lines: Iterable[str | LongLine], model: SentimentModel, catalog: CatalogLike, stats: Stats,
@@ -278,7 +286,7 @@ def _emit(pending: list[_Row | tuple[int, str, Any]], scores: list[dict[str, flo
         if not isinstance(item, _Row):
             line_no, message, row_id = item
             stats.skipped += 1
-            if len(stats.errors) < 20:
+            if len(stats.errors) < MAX_ERRORS:
                 stats.errors.append(f"line {line_no}: {message}")
             yield {"id": row_id, "line": line_no, "error": message}
             continue

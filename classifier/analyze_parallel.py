@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifier.analyze import Judging, LongLine, Stats, analyze_lines
+from classifier.analyze import MAX_ERRORS, Judging, LongLine, Stats, analyze_lines
 
 
 class WorkerError(RuntimeError):
@@ -44,17 +44,14 @@ _FAILED: str | None = None  # why this worker could not load (reported with its 
 def _load(setup: WorkerSetup) -> None:
     """Worker initializer: one thread for the numpy runtime (the processes are the parallelism)."""
     global _LOADED, _FAILED
-    from classifier.aspects import AspectClassifier
     from classifier.inference import MolvaSentimentModel, load_model
-    from molva.aspects import load_aspects
     from molva.catalog import load_catalog
 
     try:
         model = load_model(setup.model)
         if isinstance(model, MolvaSentimentModel) and model.runtime == "numpy":
             model.threads = 1
-        judging = Judging(setup.urgent_threshold,
-                          AspectClassifier(load_aspects(setup.catalog_path), catalog_path=setup.catalog_path))
+        judging = Judging.configured(setup.urgent_threshold, setup.catalog_path)
         _LOADED = (model, load_catalog(setup.catalog_path), judging, setup)
     except Exception as exc:  # reported as one line by the parent, not as a broken pool
         _FAILED = str(exc) or type(exc).__name__
@@ -86,7 +83,7 @@ def analyze_in_workers(lines: Iterable[str | LongLine], setup: WorkerSetup, stat
                               "the rows written so far are complete") from exc
         stats.rows += counted.rows
         stats.skipped += counted.skipped
-        stats.errors.extend(counted.errors[:max(0, 20 - len(stats.errors))])
+        stats.errors.extend(counted.errors[:max(0, MAX_ERRORS - len(stats.errors))])
         yield from rows
 
     try:

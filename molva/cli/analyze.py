@@ -9,7 +9,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -178,12 +178,28 @@ def _progress(total_hint: str) -> Any:
 
 def _run_analysis(ctx: click.Context, infile: Iterable[str], model: str | None, batch_size: int,
                   label: str, max_line_chars: int = 20_000, workers: int = 1) -> Any:
+    """The output rows of the input, then its ``Stats`` (in this process, or in ``workers`` processes)."""
     if workers > 1:
-        yield from _run_in_workers(ctx, infile, model, batch_size, label, max_line_chars, workers)
-        return
+        rows, stats = _rows_in_workers(ctx, infile, model, batch_size, max_line_chars, workers)
+    else:
+        rows, stats = _rows_in_process(ctx, infile, model, batch_size, max_line_chars)
+    bar = _progress(label)
+    try:
+        for out in rows:
+            if bar is not None:
+                bar.update(1)
+            yield out
+    finally:
+        if bar is not None:
+            bar.close()
+    yield stats
+
+
+def _rows_in_process(ctx: click.Context, infile: Iterable[str], model: str | None, batch_size: int,
+                     max_line_chars: int) -> tuple[Iterator[dict[str, Any]], Any]:
     loading = time.perf_counter()
     _single_threaded_blas()
-    from classifier.analyze import Stats, analyze_lines
+    from classifier.analyze import Judging, Stats, analyze_lines
     from molva.cli.app import load_catalog_for
 
     # With 2+ threads a reader thread parses JSON and matches brands while the model scores the previous
@@ -193,21 +209,15 @@ def _run_analysis(ctx: click.Context, infile: Iterable[str], model: str | None, 
     sentiment = _load_model(ctx, model)
     _set_threads()
     catalog = load_catalog_for(ctx)
-    judging = _judging(ctx)
+    settings = get_settings(ctx)
+    judging = Judging.configured(settings.alerts.urgency_threshold, settings.catalog_path)
     stats = Stats(load_seconds=time.perf_counter() - loading)
-    bar = _progress(label)
-    for out in analyze_lines(infile, sentiment, catalog, stats, batch_size=batch_size, background=background,
-                             judging=judging, max_line_chars=max_line_chars):
-        if bar is not None:
-            bar.update(1)
-        yield out
-    if bar is not None:
-        bar.close()
-    yield stats
+    return analyze_lines(infile, sentiment, catalog, stats, batch_size=batch_size, background=background,
+                         judging=judging, max_line_chars=max_line_chars), stats
 
 
-def _run_in_workers(ctx: click.Context, infile: Iterable[str], model: str | None, batch_size: int, label: str,
-                    max_line_chars: int, workers: int) -> Any:
+def _rows_in_workers(ctx: click.Context, infile: Iterable[str], model: str | None, batch_size: int,
+                     max_line_chars: int, workers: int) -> tuple[Iterator[dict[str, Any]], Any]:
     """``--workers N``: N processes each load the model and score whole chunks (``classifier.analyze_parallel``);
     the summary's load time is 0 (the workers load while the first chunks are read)."""
     from classifier.analyze import Stats
@@ -217,29 +227,14 @@ def _run_in_workers(ctx: click.Context, infile: Iterable[str], model: str | None
     setup = WorkerSetup(model or settings.model_path, settings.catalog_path, settings.alerts.urgency_threshold,
                         batch_size, max_line_chars)
     stats = Stats()
-    bar = _progress(label)
-    try:
-        for out in analyze_in_workers(infile, setup, stats, workers):
-            if bar is not None:
-                bar.update(1)
-            yield out
-    except WorkerError as exc:
-        raise MolvaError(str(exc)) from exc
-    finally:
-        if bar is not None:
-            bar.close()
-    yield stats
 
+    def rows() -> Iterator[dict[str, Any]]:
+        try:
+            yield from analyze_in_workers(infile, setup, stats, workers)
+        except WorkerError as exc:
+            raise MolvaError(str(exc)) from exc
 
-def _judging(ctx: click.Context) -> Any:
-    """Intent/urgency/aspects settings of ``molva analyze``: the alerts' urgency threshold, the catalog's aspects."""
-    from classifier.analyze import Judging
-    from classifier.aspects import AspectClassifier
-    from molva.aspects import load_aspects
-
-    settings = get_settings(ctx)
-    return Judging(settings.alerts.urgency_threshold,
-                   AspectClassifier(load_aspects(settings.catalog_path), catalog_path=settings.catalog_path))
+    return rows(), stats
 
 
 def _report_skipped(ctx: click.Context, stats: Any, rows: int, seconds: float) -> None:
