@@ -18,8 +18,10 @@ still indexes the original text.
 False hits are kept out by three means: aliases that are common words are not listed bare (``почта``,
 ``открытие``) but in context (``банк Открытие``); ``proper_aliases`` count only when capitalised in the
 middle of a sentence (``перевела в Открытие``) or, at the start of a sentence, when a verb follows and
-another brand of the same group is named in the text (``Открытие сказало ...``); and ``exclude``
-regexes drop a brand's matches they overlap (``альфа-версия``, ``ни на йоту``, ``#отпуск``).
+another brand of the same group is named in the text (``Открытие сказало ...``); ``context_aliases``
+(``ренессанс``, ``халва``) count in any case, but only where another brand of the same group is named on
+the same line (``кредит в ренессансе закрыл, а с русским стандартом ...``); and ``exclude`` regexes drop a
+brand's matches they overlap (``альфа-версия``, ``ни на йоту``, ``#отпуск``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Brand:
     exclude: tuple[str, ...] = ()
     former_names: tuple[str, ...] = ()
     proper_aliases: tuple[str, ...] = ()
+    context_aliases: tuple[str, ...] = ()  # count only beside another brand of the group (see the module)
 
 
 @dataclass(frozen=True)
@@ -164,13 +167,14 @@ class _Pattern:
     gaps: tuple[str | None, ...]  # None: spaces/hyphens/quotes; else this exact text
     prefix: str  # "", "@" or "#": required character before the first word
     proper: bool  # must be capitalised and not start a sentence
+    context: bool = False  # kept only beside another brand of the same group (a context alias)
     steps: tuple[tuple[frozenset[str], str | None], ...] = ()  # zip(rest, gaps), made once
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(zip(self.rest, self.gaps, strict=True)))
 
 
-def _compile_alias(alias: str, brand_index: int, proper: bool) -> list[tuple[str, _Pattern]]:
+def _compile_alias(alias: str, brand_index: int, proper: bool, context: bool = False) -> list[tuple[str, _Pattern]]:
     """(first word form, pattern) pairs for one alias, including its written-together variant."""
     prefix = alias[0] if alias[:1] in ("@", "#") else ""
     body = alias[len(prefix):].translate(_YO)
@@ -186,12 +190,12 @@ def _compile_alias(alias: str, brand_index: int, proper: bool) -> list[tuple[str
         if i:
             gap = body[words[i - 1].end():m.start()]
             gaps.append(None if _GAP_RE.fullmatch(gap) and gap.strip("-‐‑–— ") == "" else gap.lower())
-    out = [(f, _Pattern(brand_index, tuple(forms[1:]), tuple(gaps), prefix, proper)) for f in forms[0]]
+    out = [(f, _Pattern(brand_index, tuple(forms[1:]), tuple(gaps), prefix, proper, context)) for f in forms[0]]
     if len(words) > 1 and not prefix:  # "Почта Банк" -> "почтабанк", "почтабанка"
         head = "".join(m.group().lower() for m in words[:-1])
         last = words[-1].group().lower()
         together = word_forms(head + last) if last.isalpha() else frozenset({head + last})
-        out += [(f, _Pattern(brand_index, (), (), "", proper)) for f in together]
+        out += [(f, _Pattern(brand_index, (), (), "", proper, context)) for f in together]
     return out
 
 
@@ -253,8 +257,8 @@ class Catalog:
         self._handles: dict[str, int] = {}  # Latin name without "_" -> brand index (@handle compounds)
         for i, brand in enumerate(self.brands):
             self._add_brand(i, brand)
-        for patterns in self._index.values():  # longest alias first: "МТС Банк" before "МТС"
-            patterns.sort(key=lambda p: (-len(p.rest), p.proper))
+        for patterns in self._index.values():  # longest alias first: "МТС Банк" before "МТС"; context last
+            patterns.sort(key=lambda p: (-len(p.rest), p.context, p.proper))
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
         for form in self._index:
             self._automaton.add_word(form, form)
@@ -278,6 +282,9 @@ class Catalog:
         for alias in brand.proper_aliases:
             for form, pattern in _compile_alias(alias, i, proper=True):
                 self._index.setdefault(form, []).append(pattern)
+        for alias in brand.context_aliases:
+            for form, pattern in _compile_alias(alias, i, proper=False, context=True):
+                self._index.setdefault(form, []).append(pattern)
         for kind, accounts in brand.official_accounts.items():
             for account in accounts:
                 self._accounts[(kind, _account_key(kind, account))] = brand
@@ -289,7 +296,8 @@ class Catalog:
         for alias in (*brand.aliases, *brand.former_names):
             if alias[:1] == "@":
                 self._handles.setdefault(alias[1:].lower().replace("_", ""), i)
-        for key in (brand.id, brand.name, *brand.aliases, *brand.former_names, *brand.proper_aliases):
+        for key in (brand.id, brand.name, *brand.aliases, *brand.former_names, *brand.proper_aliases,
+                    *brand.context_aliases):
             self._by_key.setdefault(normalize(key).lstrip("@#"), brand)
         self._exclude.append(_compile_exclude(brand.exclude) if brand.exclude else None)
 
@@ -384,12 +392,12 @@ class Catalog:
 
     def _match_at(self, t: _Text, start: int, end: int, word: str) -> tuple[_Pattern, int, bool] | None:
         """The longest alias starting with the word at ``start``: (pattern, end of its last word,
-        whether it is a sentence-initial proper alias that needs another brand of its group)."""
+        whether it needs another brand of its group: a sentence-initial proper alias, a context alias)."""
         low = t.low
         for p in self._index[word]:
             if p.prefix and (start == 0 or low[start - 1] != p.prefix):
                 continue
-            initial = False
+            initial = p.context
             if p.proper and not _is_proper(t.text, start, end):
                 if not _is_initial_subject(t.text, low, start, end):
                     continue
@@ -662,7 +670,7 @@ def _parse_brands(path: Path, raw: str, data: dict[str, Any]) -> list[Brand]:
             if value in registry:
                 raise fail(f"повторяется {key} бренда {value!r} (уже задан в строке {registry[value]})", key)
             registry[value] = lines.key(i, key)
-        for alias in (*brand.aliases, *brand.former_names, *brand.proper_aliases):
+        for alias in (*brand.aliases, *brand.former_names, *brand.proper_aliases, *brand.context_aliases):
             owner = aliases_seen.setdefault(normalize(alias), brand.id)
             if owner != brand.id:
                 raise fail(f"синоним {alias!r} уже принадлежит бренду {owner!r}", "aliases")
@@ -676,7 +684,8 @@ def _parse_brands(path: Path, raw: str, data: dict[str, Any]) -> list[Brand]:
 
 
 def _parse_entry(entry: dict[str, Any], fail: Callable[..., CatalogError]) -> Brand:
-    known = {"id", "name", "group", "aliases", "exclude", "former_names", "proper_aliases", "official_accounts"}
+    known = {"id", "name", "group", "aliases", "exclude", "former_names", "proper_aliases", "context_aliases",
+             "official_accounts"}
     for key in entry:
         if key not in known:
             raise fail(f"неизвестное поле {key!r} (допустимы: {', '.join(sorted(known))})", key)
@@ -717,5 +726,6 @@ def _parse_entry(entry: dict[str, Any], fail: Callable[..., CatalogError]) -> Br
         exclude=strings("exclude", entry.get("exclude", [])),
         former_names=strings("former_names", entry.get("former_names", [])),
         proper_aliases=strings("proper_aliases", entry.get("proper_aliases", [])),
+        context_aliases=strings("context_aliases", entry.get("context_aliases", [])),
     )
 

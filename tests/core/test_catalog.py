@@ -239,6 +239,17 @@ def test_proper_alias_needs_capital_mid_sentence(catalog: Catalog) -> None:
     assert brands_in(catalog, "Ура. Открытие сезона!") == set()
 
 
+def test_context_alias_needs_another_brand_of_its_group_on_the_line(catalog: Catalog) -> None:
+    assert brands_in(catalog, "кредит в ренессансе закрыл, а с русским стандартом ждал месяц") == {
+        "Ренессанс Кредит", "Русский Стандарт"}
+    assert brands_in(catalog, "халва 💚 рассрочка без переплат, сбер со своим спасибо 🤡") == {"Совкомбанк", "Сбербанк"}
+    assert brands_in(catalog, "кредит в ренессансе закрыл досрочно") == set()  # no other bank
+    assert brands_in(catalog, "Купила халву, а МТС опять без связи") == {"МТС"}  # an operator is another group
+    assert brands_in(catalog, "купила халву\nв Тинькофф кешбэк пришёл") == {"Т-Банк"}  # another line
+    assert brands_in(catalog, "эпоха ренессанса, а сбер всё тот же") == {"Сбербанк"}  # exclude still applies
+    assert brands_in(catalog, "перевела в Ренессанс") == {"Ренессанс Кредит"}  # the proper alias alone, as before
+
+
 # --- bad catalog files ------------------------------------------------------------------------------
 
 GOOD_ENTRY = """
