@@ -149,3 +149,34 @@ def test_a_file_stores_exactly_what_its_lines_one_by_one_store_on_postgres(dump_
         with _postgres() as url:
             results.append(_import(url, dump_file, per_row=per_row))
     _check_same(results)
+
+
+def test_an_interrupted_import_keeps_its_committed_batches_and_a_second_run_adds_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "lines.jsonl"
+    path.write_text("".join(json.dumps({"source": "archive-vk", "kind": "vk", "external_id": f"1_{i}",
+                                        "url": f"https://vk.com/wall1_{i}", "text": f"МТС, {EVENTS[i % 5]}, заявка {i}",
+                                        "published_at": "2025-03-01T10:00:00Z"}, ensure_ascii=False) + "\n"
+                            for i in range(5000)), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'molva.db'}"
+    upgrade(url)
+    factory = make_sessionmaker(url)
+    catalog = load_catalog()
+    calls = []
+
+    def progress(_read: int) -> None:  # called every 1,000 lines read: stop at the second
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_file(path, factory, catalog, {}, batch=300, progress=progress)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        # 2,000 lines read: six batches of 300 committed, the 200 lines after them not
+        assert conn.scalar(text("SELECT count(*) FROM mentions")) == 1800
+    summary = import_file(path, factory, catalog, {}, batch=300)
+    assert (summary.new, summary.known) == (3200, 1800)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM mentions")) == 5000
+    engine.dispose()
+    factory.kw["bind"].dispose()
