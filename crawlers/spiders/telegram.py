@@ -70,6 +70,10 @@ class TelegramSpider(MolvaSpider):
         return None
 
     def parse_message(self, widget: Selector, channel: str) -> MentionData | None:
+        """One message widget's mention; ``None`` for a service message ("Channel photo updated", "… pinned …",
+        a rename) and, with an error recorded, for a malformed widget."""
+        if "service_message" in widget.attrib.get("class", "").split():
+            return None
         post = widget.attrib.get("data-post", "")
         post_channel, _, message_id = post.rpartition("/")
         published = parse_datetime(widget.css(".tgme_widget_message_date time::attr(datetime)").get())
@@ -85,7 +89,9 @@ class TelegramSpider(MolvaSpider):
             text = "\n".join(t for t in (text, selector_text(poll)) if t)
         forwarded = widget.css(".tgme_widget_message_forwarded_from_name")
         forwarded_from = forwarded.attrib.get("href") or selector_text(forwarded) or None if forwarded else None
-        author = widget.css(".tgme_widget_message_from_author::text, .tgme_widget_message_owner_name span::text").get()
+        # the signature of a signed post (in the footer), else the channel's name (emoji included)
+        author = selector_text(widget.css(".tgme_widget_message_from_author")) or selector_text(
+            widget.css(".tgme_widget_message_owner_name"))
         reply_href = widget.css("a.tgme_widget_message_reply::attr(href)").get()
         parent = None
         if reply_href:

@@ -40,6 +40,19 @@ def test_telegram_page_items_forward_and_paging() -> None:
     assert len(spider.errors) == 1 and "malformed message widget" in spider.errors[0]  # the widget without a date
 
 
+def test_telegram_signed_posts_channel_names_with_emoji_and_service_messages() -> None:
+    spider = TelegramSpider(targets=["svyaz_bez_granic"], base_url=BASE)
+    response = fixture_response("telegram_signed_service.html", f"{BASE}/s/svyaz_bez_granic",
+                                {"target": "svyaz_bez_granic", "page": 1})
+    mentions, _, _ = split(spider.parse_page(response))
+    # "Channel photo updated" and "… pinned «…»" are service messages, not posts
+    assert [m.external_id for m in mentions] == ["svyaz_bez_granic/4", "svyaz_bez_granic/5"]
+    signed, unsigned = mentions
+    assert signed.author == "Ирина Соколова" and signed.author_id == "svyaz_bez_granic"  # who signed the post
+    assert unsigned.author == "Связь без границ 📶"  # the channel's name, its emoji kept
+    assert signed.views == 1200 and spider.errors == []
+
+
 def test_telegram_stops_at_known_items_when_the_last_crawl_was_complete() -> None:
     state = {"targets": {"narod_kontrol": {"complete": True}}}
     spider = TelegramSpider(targets=["narod_kontrol"], base_url=BASE, state=state,
