@@ -53,13 +53,17 @@ def list_brands(ctx: click.Context, group: str | None, as_json: bool) -> None:
                 "group": b.group,
                 "aliases": list(b.aliases),
                 "former_names": list(b.former_names),
+                "proper_aliases": list(b.proper_aliases),
+                "context_aliases": list(b.context_aliases),
                 "official_accounts": {k: list(v) for k, v in b.official_accounts.items()},
             }
             for b in selected
         ]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    rows = [(b.name, group_name(b.group), ", ".join(b.aliases)) for b in selected]
+    rows = [(b.name, group_name(b.group), ", ".join([*b.aliases, *(f"{a} (с заглавной)" for a in b.proper_aliases),
+                                                     *(f"{a} (рядом с брендом группы)" for a in b.context_aliases)]))
+            for b in selected]
     click.echo(_table(rows, ("бренд", "группа", "синонимы")))
     click.echo(f"\nвсего брендов: {len(selected)}")
 

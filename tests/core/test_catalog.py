@@ -333,6 +333,10 @@ def test_cli_brands_list() -> None:
     data = json.loads(out)
     assert {d["name"] for d in data} >= set(REQUIRED)
     assert {"id", "name", "group", "aliases", "official_accounts"} <= set(data[0])
+    renins = next(d for d in data if d["id"] == "renins")
+    assert renins["proper_aliases"] == ["Ренессанс"] and renins["context_aliases"] == ["ренессанс"]
+    code, out = run_cli("brands", "list", "--group", "banks")
+    assert "Халва (рядом с брендом группы)" in out and "Открытие (с заглавной)" in out
 
 
 def test_cli_brands_match() -> None:
