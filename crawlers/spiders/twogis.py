@@ -108,7 +108,9 @@ class TwoGisSpider(MolvaSpider):
         branch = str((obj or {}).get("id") or branch)
         user = review.get("user") if isinstance(review.get("user"), dict) else {}
         rating = review.get("rating")
-        url = f"https://2gis.ru/reviews/{branch}/review/{review_id}" if branch else response.url
+        own_url = str(review.get("url") or "")  # a review 2GIS shows from a partner site (Flamp) links there
+        url = own_url if own_url.startswith(("https://", "http://")) else (
+            f"https://2gis.ru/reviews/{branch}/review/{review_id}" if branch else response.url)
         yield MentionData(
             kind=self.kind, external_id=review_id, url=url, text=text, published_at=published,
             author=(user or {}).get("name") or None, author_id=str((user or {}).get("id") or "") or None,

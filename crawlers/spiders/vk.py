@@ -118,9 +118,13 @@ class VkSpider(MolvaSpider):
             forwarded = f"https://vk.com/wall{original.get('owner_id')}_{original.get('id')}"
             text = text or plain_text(original.get("text"))
         addressed = [str(owner)] if official_wall and str(from_id) != str(owner) else []
+        # a community's post signed by a person (an admin, or a user whose suggested post it published): the
+        # community posted it (author_id), the person's name is shown as its author
+        signer = post.get("signer_id")
+        author = (names.get(signer) if type(signer) is int else None) or names.get(from_id)
         return MentionData(
             kind="vk", external_id=f"{owner}_{post_id}", url=f"https://vk.com/wall{owner}_{post_id}", text=text,
-            published_at=published, author=names.get(from_id), author_id=str(from_id),
+            published_at=published, author=author, author_id=str(from_id),
             likes=_count(post.get("likes")), reposts=_count(post.get("reposts")),
             comments=_count(post.get("comments")), views=_count(post.get("views")),
             forwarded_from=forwarded, addressed_accounts=addressed,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from crawl_fixtures import fixture_response
 from scrapy.exceptions import CloseSpider
-from scrapy.http import Request
+from scrapy.http import Request, TextResponse
 
 from crawlers.spiders import MastodonSpider, ReviewsSpider, RssSpider, TelegramSpider, VkSpider
 from molva.ingest import MentionData, ReplyData
@@ -90,6 +91,25 @@ def test_vk_wall_posts_and_comment_requests() -> None:
     assert len(requests) == 1 and "wall.getComments" in requests[0].url and "post_id=901" in requests[0].url
     assert "access_token=T" in requests[0].url and "v=5.199" in requests[0].url
     assert any("malformed post" in e for e in spider.errors)
+
+
+def test_vk_signed_community_post_shows_its_signer_and_stays_the_communitys() -> None:
+    spider = VkSpider(targets=["wall:-555001"], base_url=BASE, token="T", official_accounts=["-555001"])
+    url = f"{BASE}/method/wall.get?owner_id=-555001"
+    body = {"response": {"count": 2, "items": [
+        {"id": 910, "from_id": -555001, "owner_id": -555001, "signer_id": 7001, "date": 1740830000,
+         "text": "Отвечаем на частый вопрос о комиссии за переводы."},
+        {"id": 911, "from_id": -555001, "owner_id": -555001, "date": 1740831000, "text": "Новый тариф с 1 марта."}],
+        "profiles": [{"id": 7001, "first_name": "Анна", "last_name": "Петрова"}],
+        "groups": [{"id": 555001, "name": "Банк Пример"}]}}
+    response = TextResponse(url=url, body=json.dumps(body, ensure_ascii=False).encode(), encoding="utf-8",
+                            request=Request(url, meta={"target": "wall:-555001", "owner": "-555001", "page": 1,
+                                                       "offset": 0}))
+    mentions, _, _ = split(spider.parse_wall(response))
+    signed, unsigned = mentions
+    assert signed.author == "Анна Петрова" and unsigned.author == "Банк Пример"
+    # published by the community: its own post, not a post addressed to it
+    assert signed.author_id == unsigned.author_id == "-555001" and signed.addressed_accounts == []
 
 
 def test_vk_comments_are_addressed_and_brand_replies_are_replies() -> None:
@@ -296,3 +316,21 @@ def test_twogis_reviews_official_answers_and_paging() -> None:
     assert more.url.startswith("https://public-api.reviews.2gis.com/2.0/branches/70000001000000001/reviews?")
     assert "key=K" in more.url and "offset_date=" in more.url
     assert any("malformed review" in e for e in spider.errors)
+
+
+def test_twogis_review_from_a_partner_site_keeps_its_own_link() -> None:
+    from crawlers.spiders.twogis import TwoGisSpider
+
+    spider = TwoGisSpider(targets=["70000001000000001"], base_url=BASE, options={"key": "K"})
+    url = f"{BASE}/2.0/branches/70000001000000001/reviews?limit=50&key=K"
+    review = {"date_created": "2025-03-02T18:10:00+07:00", "object": {"id": "70000001000000001", "type": "branch"},
+              "text": "Обслужили быстро.", "rating": 5, "user": {"name": "Олег"}}
+    body = {"meta": {"code": 200}, "reviews": [
+        {**review, "id": "91000010", "provider": "flamp", "url": "https://flamp.ru/r/70000001000000001/123"},
+        {**review, "id": "91000011", "provider": "2gis", "url": ""}]}
+    response = TextResponse(url=url, body=json.dumps(body, ensure_ascii=False).encode(), encoding="utf-8",
+                            request=Request(url, meta={"target": "70000001000000001", "page": 1}))
+    mentions, _, _ = split(spider.parse_reviews(response))
+    assert [m.url for m in mentions] == ["https://flamp.ru/r/70000001000000001/123",
+                                         "https://2gis.ru/reviews/70000001000000001/review/91000011"]
+    assert spider.errors == []
