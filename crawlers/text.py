@@ -22,6 +22,7 @@ from molva.textclean import clean_text
 
 _COUNT = re.compile(r"^\s*([\d.,]+)\s*([KMkmКМкм]?)\s*$")
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACES_IN_LINE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")  # _SPACES but line breaks
 _RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 MSK = timezone(timedelta(hours=3), "MSK")
 
@@ -116,8 +117,9 @@ def html_to_text(markup: str | None) -> str:
     """Visible text of an HTML fragment (see the module doc)."""
     if not markup:
         return ""
-    if "<" not in markup:  # plain text (maybe with entities): only whitespace and entities to settle
-        return _finish([_SPACES.sub(" ", replace_entities(markup))])
+    if "<" not in markup:  # plain text (maybe with entities): its line breaks are line breaks (feeds, review APIs)
+        lines = _SPACES_IN_LINE.sub(" ", replace_entities(markup).replace("\r\n", "\n").replace("\r", "\n"))
+        return plain_text(lines)
     selector = Selector(text=f"<div>{markup}</div>", type="html")
     body = selector.xpath("//body/div[1]")
     return selector_text(body[0]) if body else ""

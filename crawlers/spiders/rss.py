@@ -56,7 +56,8 @@ class RssSpider(MolvaSpider):
         headers = {"content-location": response.url}
         if content_type:
             headers["content-type"] = content_type
-        parsed = feedparser.parse(response.body, response_headers=headers)
+        # blank lines before "<?xml" (seen in real feeds) hide the declared encoding from feedparser
+        parsed = feedparser.parse(response.body.lstrip(b" \t\r\n"), response_headers=headers)
         entries = parsed.get("entries") or []
         if parsed.get("bozo") and isinstance(parsed.get("bozo_exception"), feedparser.ThingsNobodyCaresAboutButMe):
             parsed["bozo"] = False  # a content type or declared charset that disagrees: the feed itself is fine
@@ -84,7 +85,7 @@ class RssSpider(MolvaSpider):
             yield MentionData(
                 kind="rss", external_id=str(external_id)[:200], url=link or str(external_id),
                 text=html_to_text(body), title=html_to_text(entry.get("title")) or None, published_at=published,
-                author=entry.get("author") or None, language=(parsed.get("feed") or {}).get("language"),
+                author=html_to_text(entry.get("author")) or None, language=(parsed.get("feed") or {}).get("language"),
             )
         if broken:
             self.record_error(f"feed {response.url} is partly malformed (some entries skipped)", target)

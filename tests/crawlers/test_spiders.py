@@ -334,3 +334,32 @@ def test_twogis_review_from_a_partner_site_keeps_its_own_link() -> None:
     assert [m.url for m in mentions] == ["https://flamp.ru/r/70000001000000001/123",
                                          "https://2gis.ru/reviews/70000001000000001/review/91000011"]
     assert spider.errors == []
+
+
+def test_rss_in_windows_1251_after_a_blank_line_with_a_linked_author_and_plain_text() -> None:
+    feed = """
+<?xml version="1.0" encoding="windows-1251"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Вестник</title><language>ru</language>
+<item><title>Банк снизил ставки по вкладам</title><guid>vestnik:201</guid><link>https://news.example/a/201</link>
+<pubDate>Sat, 01 Mar 2025 11:00:00 +0300</pubDate>
+<dc:creator>&lt;a href="https://news.example/authors/7"&gt;Мария Иванова&lt;/a&gt;</dc:creator>
+<description>Ставки снизились на полпункта.
+
+Клиенты недовольны.</description></item></channel></rss>"""
+    url = f"{BASE}/feed-1251.xml"
+    spider = RssSpider(targets=["/feed-1251.xml"], base_url=BASE)
+    for content_type in ("application/rss+xml", ""):  # no charset in the header: the XML declaration decides
+        response = fixture_body_response(feed.encode("cp1251"), url, content_type)
+        (entry,) = split(spider.parse_feed(response))[0]
+        assert entry.title == "Банк снизил ставки по вкладам"
+        assert entry.author == "Мария Иванова"
+        assert entry.text == "Ставки снизились на полпункта.\n\nКлиенты недовольны."
+        assert entry.published_at == datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+    assert spider.errors == []
+
+
+def fixture_body_response(body: bytes, url: str, content_type: str) -> Any:
+    from scrapy.http import XmlResponse
+
+    headers = {"Content-Type": content_type} if content_type else {}
+    return XmlResponse(url=url, body=body, headers=headers, request=Request(url, meta={"target": "/feed-1251.xml"}))

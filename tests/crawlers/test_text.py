@@ -43,6 +43,7 @@ def test_line_breaks_blocks_and_editor_whitespace() -> None:
         "Первый\nвторой\nтретий\n\nчетвёртый"
     assert html_to_text("<ul><li>один</li><li>два</li></ul><div>  три \n   четыре </div>") == "один\nдва\nтри четыре"
     assert html_to_text("a &amp; b&nbsp;c") == "a & b c"
+    assert html_to_text("Первая строка.\r\n\r\n\n\n  Вторая   строка ") == "Первая строка.\n\nВторая строка"  # plain text
     assert html_to_text("<script>var x = 1;</script><style>p{}</style>Текст") == "Текст"
     assert html_to_text("") == "" and html_to_text(None) == ""
 
