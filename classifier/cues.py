@@ -43,8 +43,8 @@ TEXT_CACHE = 1024
 # compiled unions of alternatives kept, over all patterns: a stream of varied posts keeps meeting new combinations
 # (5,044 for 7,996 varied texts), so the cache is bounded to keep memory constant
 COMPILED_CACHE = 2048
-_MAX_CLASS = 8
-_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")  # a character class of up to this many literal characters counts as "one of them must occur"
+_MAX_CLASS = 8  # a character class of up to this many literal characters counts as "one of them must occur"
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")  # "(?i)" at the start: a flag of the whole pattern
 
 
 # str.casefold differs from re.IGNORECASE on two characters of Latin and Cyrillic text: "ı" matches "i", and "İ"

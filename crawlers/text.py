@@ -118,8 +118,7 @@ def html_to_text(markup: str | None) -> str:
     if not markup:
         return ""
     if "<" not in markup:  # plain text (maybe with entities): its line breaks are line breaks (feeds, review APIs)
-        lines = _SPACES_IN_LINE.sub(" ", replace_entities(markup).replace("\r\n", "\n").replace("\r", "\n"))
-        return plain_text(lines)
+        return plain_text(_SPACES_IN_LINE.sub(" ", replace_entities(markup)))  # plain_text settles "\r\n"
     selector = Selector(text=f"<div>{markup}</div>", type="html")
     body = selector.xpath("//body/div[1]")
     return selector_text(body[0]) if body else ""
