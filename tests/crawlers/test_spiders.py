@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crawl_fixtures import fixture_response
+from crawl_fixtures import body_response, fixture_response
 from scrapy.exceptions import CloseSpider
-from scrapy.http import Request, TextResponse
+from scrapy.http import Request, XmlResponse
 
 from crawlers.spiders import MastodonSpider, ReviewsSpider, RssSpider, TelegramSpider, VkSpider
 from molva.ingest import MentionData, ReplyData
@@ -102,9 +101,7 @@ def test_vk_signed_community_post_shows_its_signer_and_stays_the_communitys() ->
         {"id": 911, "from_id": -555001, "owner_id": -555001, "date": 1740831000, "text": "Новый тариф с 1 марта."}],
         "profiles": [{"id": 7001, "first_name": "Анна", "last_name": "Петрова"}],
         "groups": [{"id": 555001, "name": "Банк Пример"}]}}
-    response = TextResponse(url=url, body=json.dumps(body, ensure_ascii=False).encode(), encoding="utf-8",
-                            request=Request(url, meta={"target": "wall:-555001", "owner": "-555001", "page": 1,
-                                                       "offset": 0}))
+    response = body_response(body, url, {"target": "wall:-555001", "owner": "-555001", "page": 1, "offset": 0})
     mentions, _, _ = split(spider.parse_wall(response))
     signed, unsigned = mentions
     assert signed.author == "Анна Петрова" and unsigned.author == "Банк Пример"
@@ -328,8 +325,7 @@ def test_twogis_review_from_a_partner_site_keeps_its_own_link() -> None:
     body = {"meta": {"code": 200}, "reviews": [
         {**review, "id": "91000010", "provider": "flamp", "url": "https://flamp.ru/r/70000001000000001/123"},
         {**review, "id": "91000011", "provider": "2gis", "url": ""}]}
-    response = TextResponse(url=url, body=json.dumps(body, ensure_ascii=False).encode(), encoding="utf-8",
-                            request=Request(url, meta={"target": "70000001000000001", "page": 1}))
+    response = body_response(body, url, {"target": "70000001000000001", "page": 1})
     mentions, _, _ = split(spider.parse_reviews(response))
     assert [m.url for m in mentions] == ["https://flamp.ru/r/70000001000000001/123",
                                          "https://2gis.ru/reviews/70000001000000001/review/91000011"]
@@ -349,7 +345,8 @@ def test_rss_in_windows_1251_after_a_blank_line_with_a_linked_author_and_plain_t
     url = f"{BASE}/feed-1251.xml"
     spider = RssSpider(targets=["/feed-1251.xml"], base_url=BASE)
     for content_type in ("application/rss+xml", ""):  # no charset in the header: the XML declaration decides
-        response = fixture_body_response(feed.encode("cp1251"), url, content_type)
+        response = body_response(feed.encode("cp1251"), url, {"target": "/feed-1251.xml"},
+                                 headers={"Content-Type": content_type} if content_type else {}, cls=XmlResponse)
         (entry,) = split(spider.parse_feed(response))[0]
         assert entry.title == "Банк снизил ставки по вкладам"
         assert entry.author == "Мария Иванова"
@@ -357,9 +354,3 @@ def test_rss_in_windows_1251_after_a_blank_line_with_a_linked_author_and_plain_t
         assert entry.published_at == datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
     assert spider.errors == []
 
-
-def fixture_body_response(body: bytes, url: str, content_type: str) -> Any:
-    from scrapy.http import XmlResponse
-
-    headers = {"Content-Type": content_type} if content_type else {}
-    return XmlResponse(url=url, body=body, headers=headers, request=Request(url, meta={"target": "/feed-1251.xml"}))
