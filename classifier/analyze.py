@@ -1,4 +1,7 @@
-"""Streaming JSONL analysis: rows ``{"id", "text", "brand"?}`` in, one result row out per input row."""
+"""Streaming JSONL analysis: rows ``{"id", "text", "brand"?}`` in, one result row out per input row.
+
+A row's own ``label``, ``scores`` and judgment are those toward its ``brand`` when it names one found in the text,
+else toward the only catalog brand the text names, else the whole text's; ``brands`` holds every brand found."""
 
 from __future__ import annotations
 
@@ -138,6 +141,8 @@ def _plan(row: _Row, catalog: CatalogLike, groups: _GroupCache | None = None) ->
                 main = row.brand_names.index(name)
             else:
                 row.warning = f"brand {row.brand!r} not found in the text: whole-text sentiment"
+    if main < 0 and row.brand is None and len(row.brand_names) == 1:
+        main = 0  # a text about one brand: its feeling toward that brand is the row's (no second request)
     if main < 0:
         row.requests.append((row.text, None, (), None))
         main = len(row.requests) - 1

@@ -268,6 +268,9 @@ def analyze(ctx: click.Context, infile: IO[bytes], outfile: IO[str], encoding: s
             batch_size: int, max_line_chars: int, workers: int) -> None:
     """Score sentiment of JSONL rows {"id", "text", "brand"?}; one output row per input row.
 
+    "brands" judges every catalog brand in the text. The row's own "label" is toward its "brand", else toward
+    the only brand the text names, else the whole text's.
+
     Exit code 0 when every line was read, 1 when some lines were skipped (each gets an "error" row), 2 for
     undecodable input."""
     from molva.textio import check_encoding, decode_lines, dumps_finite

@@ -47,6 +47,24 @@ def test_analyze_good_rows(tmp_path: Path) -> None:
     assert rows[3]["brands"] == []
 
 
+def test_a_text_about_one_brand_is_labelled_toward_it(tmp_path: Path) -> None:
+    """Without a "brand" field, a text naming one brand takes that brand's reading (here ironic thanks, which
+    the whole-text reading misses); a text naming two keeps the whole text's, beside each brand's own."""
+    rows_in = [{"id": 1, "text": "Ну спасибо, Мегафон, за роуминг 🙃"},
+               {"id": 2, "text": "МТС опять без связи, а у Билайна всё ловит"}]
+    src = _write(tmp_path / "in.jsonl", [json.dumps(r, ensure_ascii=False) for r in rows_in])
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["analyze", str(src), "-o", str(out), "--model", "fast"])
+    assert result.exit_code == 0, result.output
+    one, two = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    (brand,) = one["brands"]
+    assert brand["brand"] == "МегаФон" and brand["label"] == "negative"
+    assert one["label"] == "negative" and one["scores"] == brand["scores"] and "warning" not in one
+    assert one["intent"] == brand["intent"] and one["urgency"] == brand["urgency"]
+    assert {b["brand"]: b["label"] for b in two["brands"]} == {"МТС": "negative", "Билайн": "positive"}
+    assert all(two["scores"] != b["scores"] for b in two["brands"])  # the whole text's own reading
+
+
 def test_analyze_bad_lines_are_reported_and_skipped(tmp_path: Path) -> None:
     lines = [json.dumps(ROWS[0], ensure_ascii=False), "{not json", json.dumps({"id": 9}), "[1, 2]",
              json.dumps({"id": 10, "text": "МТС " + "очень " * 10_000})]
