@@ -81,20 +81,27 @@ class MolvaGroup(click.Group):
             sys.exit(error.exit_code)
 
 
+DAMAGED_SQLITE = ("file is not a database", "database disk image is malformed")  # sqlite3's words for them
+
+
 def database_error(exc: BaseException) -> MolvaError | None:
-    """One clear error for a database that cannot be reached (no traceback), else None."""
+    """One clear error for a database that cannot be reached or a SQLite file that is damaged or not a
+    database (no traceback), else None."""
     if "sqlalchemy" not in sys.modules:
         return None
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 
+    original = getattr(exc, "orig", None) or exc
+    reason = " ".join(str(original).split()) or type(original).__name__
+    from molva.errors import DatabaseUnavailable
+
+    if isinstance(exc, DatabaseError) and any(words in reason for words in DAMAGED_SQLITE):
+        return DatabaseUnavailable(f"the database file is damaged or is not an SQLite database ({reason[:200]}): "
+                                   "restore it from a backup, or point the database URL at another file")
     if not isinstance(exc, OperationalError | InterfaceError) and not (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     ):
         return None
-    from molva.errors import DatabaseUnavailable
-
-    original = getattr(exc, "orig", None) or exc
-    reason = " ".join(str(original).split()) or type(original).__name__
     return DatabaseUnavailable(f"the database is unavailable: {reason[:400]}")
 
 

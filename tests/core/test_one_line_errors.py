@@ -48,6 +48,18 @@ def test_unreachable_database_is_one_line_exit_1(tmp_path: Path, monkeypatch: py
     assert "database is unavailable" in line and "pw-Secret-9" not in line
 
 
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_a_file_that_is_not_a_database_is_one_line_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          args: list[str]) -> None:
+    """A SQLite path that holds something else (a damaged copy, another file) is named, not a traceback."""
+    damaged = tmp_path / "molva.db"
+    damaged.write_bytes(b"not a database, just text " * 200)
+    monkeypatch.setenv("MOLVA_DATABASE_URL", f"sqlite:///{damaged}")
+    line = _one_line(CliRunner().invoke(main, ["--config", str(_config(tmp_path)), *args]), 1)
+    assert "damaged or is not an SQLite database (file is not a database)" in line
+    assert damaged.read_bytes() == b"not a database, just text " * 200  # left as it was
+
+
 @pytest.mark.parametrize("url", ["mysqlx://u@h/db", "banana", "oracle+nosuchdriver://u@h/db"])
 @pytest.mark.parametrize("args", [["report"], ["db", "upgrade"]], ids=" ".join)
 def test_unknown_url_scheme_is_one_line_exit_2(monkeypatch: pytest.MonkeyPatch, url: str, args: list[str]) -> None:
