@@ -15,9 +15,12 @@ from molva.cli.app import get_session_factory, get_settings, load_catalog_for, m
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name (.csv or not).")
 @click.option("--batch", type=click.IntRange(1, 100_000), default=2000, show_default=True,
               help="Mentions per transaction.")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Encoding of FILE (e.g. cp1251 for a CSV saved by Excel); undecodable text stops the import at "
+                   "that line, never stored replaced.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def import_(ctx: click.Context, path: Path, fmt: str | None, batch: int, quiet: bool) -> None:
+def import_(ctx: click.Context, path: Path, fmt: str | None, batch: int, encoding: str, quiet: bool) -> None:
     """Import mentions from FILE (JSON Lines or CSV): dedup, brand matching and official replies as in a crawl.
 
     One object a line: source, kind (vk|telegram|rss|reviews|mastodon), external_id, url, text,
@@ -27,14 +30,16 @@ def import_(ctx: click.Context, path: Path, fmt: str | None, batch: int, quiet: 
     from tqdm import tqdm
 
     from molva.ingest.importer import import_file
+    from molva.textio import check_encoding
 
+    encoding = check_encoding(encoding)
     settings = get_settings(ctx)
     require_schema(ctx)
     configured = {source.name: source for source in settings.sources}
     with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc="импорт", disable=quiet,
               file=sys.stderr) as bar:
         summary = import_file(path, get_session_factory(ctx), load_catalog_for(ctx), configured, fmt=fmt,
-                              batch=batch, progress=bar.update)
+                              batch=batch, encoding=encoding, progress=bar.update)
     for message in summary.error_samples:
         click.echo(f"ошибка: {message}", err=True)
     if summary.errors > len(summary.error_samples):

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import csv
 import gc
-import io
 import json
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,6 +38,7 @@ from molva.ingest.runs import finish_run, get_or_create_source, start_run
 from molva.ingest.store import Ingestor
 from molva.models import Source
 from molva.settings import SourceConfig
+from molva.textio import decode_lines
 
 REQUIRED = ("source", "kind", "external_id", "url", "text", "published_at")
 _INTS = {"followers": "author_followers", "author_followers": "author_followers", "likes": "likes",
@@ -145,9 +145,9 @@ def parse_row(row: dict[str, Any], known: Collection[str] | None = None) -> tupl
     return str(row["source"]).strip(), data
 
 
-def read_lines(stream: IO[str], fmt: str) -> Iterator[tuple[int, str | dict[str, Any]]]:
-    """``(line number, raw line)`` of a JSON Lines stream (blank lines left out), ``(line number, row)`` of a
-    CSV one (a quoted CSV field may span lines: the reader must see the stream in order)."""
+def read_lines(stream: Iterable[str], fmt: str) -> Iterator[tuple[int, str | dict[str, Any]]]:
+    """``(line number, raw line)`` of JSON Lines (blank lines left out), ``(line number, row)`` of CSV (a quoted
+    CSV field may span lines: the reader must see the lines in order, with their line endings)."""
     if fmt == "csv":
         reader = csv.DictReader(stream)
         for row in reader:
@@ -176,7 +176,7 @@ def decode_line(raw: str | dict[str, Any]) -> dict[str, Any] | RowError:
     return value if isinstance(value, dict) else RowError("нужен JSON-объект")
 
 
-def read_rows(stream: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
+def read_rows(stream: Iterable[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     """``(line number, row or the reason it is unreadable)`` for each line of a JSON Lines or CSV stream."""
     for number, raw in read_lines(stream, fmt):
         yield number, decode_line(raw)
@@ -332,18 +332,19 @@ class Importer:
 
 
 def import_file(path: Path, factory: sessionmaker[Session], catalog: Catalog, configured: dict[str, SourceConfig],
-                *, fmt: str | None = None, batch: int = 2000,
+                *, fmt: str | None = None, batch: int = 2000, encoding: str = "utf-8",
                 progress: Callable[[int], None] | None = None) -> ImportSummary:
-    """Import ``path`` (``-`` is standard input); ``progress(bytes read)`` is called as lines are read."""
+    """Import ``path``; ``progress(bytes read)`` is called as lines are read. The file is decoded strictly
+    (``encoding``; a UTF-8 BOM is dropped): a line that is not valid text stops the import with a
+    :class:`~molva.errors.UsageError` naming it, never stored with replacement characters (the batches before it
+    stay stored; a second run with the right encoding adds only the rest)."""
     importer = Importer(factory, catalog, configured, batch)
     fmt = fmt or detect_format(path)
     raw: IO[bytes] = open(path, "rb")
     try:
         with fewer_collections():
-            stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace",
-                                      newline="" if fmt == "csv" else None)
             last = 0
-            for number, row in read_rows(stream, fmt):
+            for number, row in read_rows(decode_lines(raw, encoding, str(path)), fmt):
                 importer.add(number, row)
                 if progress is not None and number % 1000 == 0:
                     position = raw.tell()

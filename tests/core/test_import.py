@@ -95,6 +95,33 @@ def test_import_csv(tmp_path: Path) -> None:
     assert "строка 3: followers: нужно целое число" in err
 
 
+def test_a_cp1251_csv_is_refused_in_one_line_and_read_with_its_encoding(tmp_path: Path) -> None:
+    """A CSV saved by Excel in Windows-1251 (CRLF, a quoted field over two lines) is never stored as mojibake:
+    the import stops at the first undecodable line (what came before in committed batches stays), and
+    ``--encoding cp1251`` reads it whole; the lines stored the first time are found again, not doubled."""
+    path = tmp_path / "excel.csv"
+    rows = ["source,kind,external_id,url,text,published_at",
+            "xl,rss,a1,https://news.example/a1,plain ascii,2025-02-01T08:00:00Z",
+            'xl,rss,a2,https://news.example/a2,"Сбер опять\r\nне работает",2025-02-01T09:00:00Z']
+    path.write_bytes("\r\n".join(rows).encode("cp1251") + b"\r\n")
+    env = {"MOLVA_DATABASE_URL": f"sqlite:///{tmp_path / 'import.db'}"}
+    assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+    result = CliRunner().invoke(main, ["import", str(path), "--quiet", "--batch", "1"], env=env)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("molva: error:")]
+    assert f"{path}:3: not valid utf-8 text" in line and "--encoding cp1251" in line
+    engine = create_engine(env["MOLVA_DATABASE_URL"])
+    with engine.connect() as conn:
+        assert list(conn.execute(select(Mention.external_id, Mention.text))) == [("a1", "plain ascii")]
+    result = CliRunner().invoke(main, ["import", str(path), "--quiet", "--encoding", "cp1251"], env=env)
+    assert result.exit_code == 0 and "новых 1, уже были 1" in result.stdout and "ошибок 0" in result.stdout
+    with engine.connect() as conn:
+        texts = {row.external_id: row.text for row in conn.execute(select(Mention.external_id, Mention.text))}
+        assert texts == {"a1": "plain ascii", "a2": "Сбер опять\nне работает"}  # line ends settled as in a crawl
+        assert set(conn.execute(select(BrandMention.brand)).scalars()) == {"Сбербанк"}
+    engine.dispose()
+
+
 def test_canonical_url_fast_path_agrees_with_w3lib() -> None:
     plain = ["https://vk.com/wall-1_2", "http://sim/orig/3", "https://example.com/a/b.html", "https://t.me/chan/5"]
     for url in plain:
