@@ -24,6 +24,8 @@ def labels(catalog, text: str) -> dict[str, str | None]:  # type: ignore[no-unty
      {"ВТБ": "negative", "Альфа-Банк": "positive"}),
     ("Сменил Мегафон на Теле2 и плачу вдвое меньше.", {"МегаФон": "negative", "Tele2": "positive"}),
     ("Сбежали от Ростелекома к Дом.ру всем подъездом.", {"Ростелеком": "negative", "Дом.ру": "positive"}),
+    ("Променял Сбер на Альфу, доволен.", {"Сбербанк": "negative", "Альфа-Банк": "positive"}),
+    ("Вернулась в Сбер после полугода в ВТБ. Дома лучше", {"Сбербанк": "positive", "ВТБ": "negative"}),
 ])
 def test_switch_from_negative_to_positive(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     assert labels(catalog, text) == expected
@@ -46,6 +48,7 @@ def test_comparison_better_side_positive(catalog, text: str, expected: dict[str,
     ("Перешёл с МТС на Билайн — зря, связь ещё хуже.", {"МТС": "positive", "Билайн": "negative"}),
     ("Ушла из ВТБ в Сбер, теперь жалею.", {"ВТБ": "positive", "Сбербанк": "negative"}),
     ("Ушла из Альфы в ВТБ за ипотекой, лучше бы осталась.", {"Альфа-Банк": "positive", "ВТБ": "negative"}),
+    ("Зря променяла Билайн на Yota, связь хуже.", {"Билайн": "positive", "Yota": "negative"}),
 ])
 def test_switch_regretted_inverts_sides(catalog, text: str, expected: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     assert labels(catalog, text) == expected
