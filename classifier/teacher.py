@@ -488,30 +488,35 @@ class TeacherSentimentModel:
     once. Implements ``classifier.inference.SentimentModel``; each (text, target) is scored separately,
     so two brands of one post get their own label.
 
-    int8 activations are scaled per batch, so a text's scores can move in the third decimal with its batch
-    neighbours (the label almost never); ``int8=False`` gives exact fp32 scores (slower)."""
+    int8 activations are scaled per batch, so a text's scores move with its batch neighbours: about 1.5-2 % of
+    labels, the near-ties, can flip (BENCHMARKS.md, session 12). fp32 (``int8=False`` or
+    ``MOLVA_TEACHER_PRECISION=fp32``) gives scores that never depend on the batch, at about half the speed."""
 
     def __init__(self, model_dir: Path, batch_size: int = 64, int8: bool | None = None,
                  threads: int | None = None, runtime: str | None = None, mix: bool = True) -> None:
-        """``runtime`` (int8 only): "onnxruntime" (an int8 ONNX export made once from the weights and cached,
-        about 2x faster than torch here), "torch" (torch dynamic quantization), or "auto" / None
-        (``MOLVA_TEACHER_RUNTIME``, default: onnxruntime when installed, else torch). ``mix``: apply the
-        model directory's ``mix.json`` (see :func:`load_mix`) when it has one; False: the transformer alone."""
+        """``int8``: None for ``MOLVA_TEACHER_PRECISION`` ("int8" or "fp32") when set, else the model's
+        ``teacher.json``. ``runtime``: "onnxruntime" (an ONNX export made once from the weights and cached; int8
+        about 2x faster than torch here), "torch", or "auto" / None (``MOLVA_TEACHER_RUNTIME``, default:
+        onnxruntime when installed, else torch). ``mix``: apply the model directory's ``mix.json`` (see
+        :func:`load_mix`) when it has one; False: the transformer alone."""
         import torch
         if threads:
             torch.set_num_threads(threads)
         conf = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
         self.net, self.cfg = load_net(model_dir)
         self.multi_net = load_multi(model_dir, self.net)  # requests naming another brand (None: no variant)
-        self.int8 = bool(conf.get("int8", True)) if int8 is None else int8
-        self.runtime = "torch"
-        if self.int8:
-            wanted = runtime or os.environ.get("MOLVA_TEACHER_RUNTIME", "auto")
-            if wanted not in ("auto", "onnxruntime", "torch"):
-                raise ValueError(f"unknown runtime {wanted!r}")
-            self.net, self.runtime = self._int8(self.net, model_dir, wanted, "")
-            if self.multi_net is not None:
-                self.multi_net, _ = self._int8(self.multi_net, model_dir, wanted, "multi")
+        precision = os.environ.get("MOLVA_TEACHER_PRECISION", "").strip().lower()
+        if precision not in ("", "int8", "fp32"):
+            raise ValueError(f"MOLVA_TEACHER_PRECISION must be int8 or fp32, not {precision!r}")
+        if int8 is None:
+            int8 = precision == "int8" if precision else bool(conf.get("int8", True))
+        self.int8 = int8
+        wanted = runtime or os.environ.get("MOLVA_TEACHER_RUNTIME", "auto")
+        if wanted not in ("auto", "onnxruntime", "torch"):
+            raise ValueError(f"unknown runtime {wanted!r}")
+        self.net, self.runtime = self._runtime(self.net, model_dir, wanted, "")
+        if self.multi_net is not None:
+            self.multi_net, _ = self._runtime(self.multi_net, model_dir, wanted, "multi")
         self.tok = TeacherTokenizer.from_file(model_dir / TOKENIZER_FILE, self.cfg.vocab, self.cfg.max_len)
         self.version: str = str(conf.get("version", self.cfg.version)) + ("-int8" if self.int8 else "")
         if self.multi_net is not None:
@@ -522,13 +527,14 @@ class TeacherSentimentModel:
         if self.mix is not None:
             self.version += self.mix.suffix
 
-    def _int8(self, net: nn.Module, model_dir: Path, wanted: str, variant: str) -> tuple[nn.Module, str]:
-        ort_net = onnx_int8(net, self.cfg, model_dir, variant) if wanted in ("auto", "onnxruntime") else None
+    def _runtime(self, net: nn.Module, model_dir: Path, wanted: str, variant: str) -> tuple[nn.Module, str]:
+        ort_net = onnx_export(net, self.cfg, model_dir, variant, int8=self.int8) \
+            if wanted in ("auto", "onnxruntime") else None
         if ort_net is not None:
             return ort_net, "onnxruntime"
         if wanted == "onnxruntime":
             raise ValueError("onnxruntime runtime requested but onnxruntime/onnx are not installed")
-        return quantize_linears(net), "torch"
+        return (quantize_linears(net) if self.int8 else net), "torch"
 
     def predict(self, texts: Sequence[str], targets: Sequence[Sequence[Span] | None], *,
                 others: Sequence[Sequence[Span] | None] | None = None,
@@ -645,17 +651,33 @@ def _cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "molva"
 
 
-def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path, variant: str = "") -> nn.Module | None:
-    """The network as an onnxruntime session with int8 dynamic quantization (per-channel weights; each
-    layer's second feed-forward matrix kept fp32, as in ``quantize_linears``), wrapped as a module with the
-    same call. The ONNX file is exported once per model (key: the weights' names, sizes and config) into
-    ``MOLVA_CACHE_DIR`` (default ``~/.cache/molva``); ``variant`` "multi": the multi-brand variant
-    (``classifier.teacher_multi``), keyed by its delta files too. None when onnxruntime or onnx is missing or the
-    export fails (then the torch runtime is used)."""
+def _quantize(fp32: Path, out: Path) -> None:
+    """int8 dynamic quantization of an ONNX file: per-channel weights, each layer's second feed-forward matrix
+    kept fp32 (its input has a few huge channels, see ``quantize_linears``)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph = onnx.load(str(fp32)).graph
+    ffn2 = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense" in n.name
+            and "attention" not in n.name]
+    logging.disable(logging.WARNING)  # onnxruntime's "consider pre-processing" note on the root logger
+    try:
+        quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=ffn2)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def onnx_export(net: nn.Module, cfg: TeacherConfig, model_dir: Path, variant: str = "", *,
+                int8: bool = True) -> nn.Module | None:
+    """The network as an onnxruntime session, int8 (:func:`_quantize`) or fp32 (``int8=False``), wrapped as a
+    module with the same call. The ONNX file is exported once per model and precision (key: the weights' names,
+    sizes and config) into ``MOLVA_CACHE_DIR`` (default ``~/.cache/molva``); ``variant`` "multi": the
+    multi-brand variant (``classifier.teacher_multi``), keyed by its delta files too. None when onnxruntime or
+    onnx is missing or the export fails (then the torch runtime is used)."""
     try:
         import onnx  # noqa: F401
         import onnxruntime as ort
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        import onnxruntime.quantization
     except ImportError:
         return None
     import hashlib
@@ -669,7 +691,8 @@ def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path, variant: str 
     patterns = [SHARD_PATTERN] + ([MULTI_PATTERN] if variant else [])
     for p in sorted(f for pattern in patterns for f in model_dir.glob(pattern.format("*"))):
         key.update(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}".encode())
-    target = _cache_dir() / f"{cfg.version}{'-' + variant if variant else ''}-{key.hexdigest()[:12]}-int8.onnx"
+    precision = "int8" if int8 else "fp32"
+    target = _cache_dir() / f"{cfg.version}{'-' + variant if variant else ''}-{key.hexdigest()[:12]}-{precision}.onnx"
     if not target.exists():
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -682,19 +705,9 @@ def onnx_int8(net: nn.Module, cfg: TeacherConfig, model_dir: Path, variant: str 
                                       output_names=["logits"], opset_version=17, dynamo=False,
                                       dynamic_axes={"ids": {0: "n", 1: "w"}, "mask": {0: "n", 1: "w"},
                                                     "tpos": {0: "n"}, "dom": {0: "n"}})
-                import onnx as onnx_mod
-
-                graph = onnx_mod.load(str(fp32)).graph
-                ffn2 = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense" in n.name
-                        and "attention" not in n.name]
-                out = Path(tmp) / "int8.onnx"
-                logging.disable(logging.WARNING)  # onnxruntime's "consider pre-processing" note on the root logger
-                try:
-                    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                                     nodes_to_exclude=ffn2)
-                finally:
-                    logging.disable(logging.NOTSET)
-                out.replace(target)
+                if int8:
+                    _quantize(fp32, Path(tmp) / "int8.onnx")
+                (Path(tmp) / "int8.onnx" if int8 else fp32).replace(target)
         except Exception:
             return None
     so = ort.SessionOptions()

@@ -95,6 +95,7 @@ def _corpus(data_dir: Path) -> None:
 
 def test_adapt_command_ships_a_multi_brand_variant_that_leaves_single_brand_scores_alone(
         tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOLVA_CACHE_DIR", str(tmp_path / "onnx"))  # ONNX exports (fp32 and int8) of both networks
     from classifier.inference import load_model
     from classifier.teacher import SHARD_PATTERN, TeacherSentimentModel, save_teacher
     from classifier.teacher_multi import MULTI_PATTERN
@@ -133,7 +134,6 @@ def test_adapt_command_ships_a_multi_brand_variant_that_leaves_single_brand_scor
     two = [TEXT, TEXT], [[MTS], [BEE]]
     assert adapted.predict(*two, others=[[BEE], [MTS]]) != base.predict(*two, others=[[BEE], [MTS]])
     assert adapted.predict(*two, others=None) == base.predict(*two, others=None)  # no other brand marked
-    monkeypatch.setenv("MOLVA_CACHE_DIR", str(tmp_path / "onnx"))  # the int8 runtime exports both networks
     q_base = TeacherSentimentModel(start, int8=True, runtime="onnxruntime")
     q = TeacherSentimentModel(out, int8=True, runtime="onnxruntime")
     assert q.runtime == "onnxruntime" and len(list((tmp_path / "onnx").glob("*-multi-*-int8.onnx"))) == 1

@@ -125,7 +125,9 @@ def test_marks_tell_which_brand_is_meant(tiny_base: Path) -> None:
     assert len(ids) == 16 and ids[tpos] == t_open  # the window keeps the target
 
 
-def test_teacher_trains_saves_and_scores_each_brand(tiny_base: Path, tmp_path: Path) -> None:
+def test_teacher_trains_saves_and_scores_each_brand(tiny_base: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOLVA_CACHE_DIR", str(tmp_path / "cache"))  # ONNX exports of this tiny model
     import torch
 
     from classifier.data import Example
@@ -271,11 +273,41 @@ def test_onnxruntime_int8_matches_torch(tiny_base: Path, tmp_path: Path, monkeyp
     assert TeacherSentimentModel(tmp_path / "m", runtime="torch").runtime == "torch"
 
 
+def test_fp32_precision_scores_a_text_the_same_whatever_its_batch(tiny_base: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``MOLVA_TEACHER_PRECISION=fp32`` runs the int8 model's weights in fp32 (its own cached ONNX export): a
+    text's scores do not depend on the other texts of its batch; a bad value is one clear error."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from classifier.teacher import TeacherSentimentModel, save_teacher
+    from classifier.teacher_train import init_teacher
+
+    monkeypatch.setenv("MOLVA_CACHE_DIR", str(tmp_path / "cache"))
+    net, cfg, _ = init_teacher(tiny_base, max_len=32)
+    save_teacher(net, cfg, tiny_base / "tokenizer.json", tmp_path / "m", extra={"int8": True})
+    monkeypatch.setenv("MOLVA_TEACHER_PRECISION", "fp32")
+    model = TeacherSentimentModel(tmp_path / "m", runtime="onnxruntime")
+    assert not model.int8 and model.runtime == "onnxruntime" and "int8" not in model.version
+    assert [p.name.endswith("-fp32.onnx") for p in (tmp_path / "cache").glob("*.onnx")] == [True]
+    text = "МТС опять без связи, а у Билайн всё ловит"
+    alone = model.predict([text], [[(0, 3)]])[0]
+    crowd = ["Сбер " + "очень " * k + "плохо работает, ужасно" for k in range(1, 12)]
+    batched = model.predict([*crowd, text], [[(0, 4)]] * len(crowd) + [[(0, 3)]])[-1]
+    assert max(abs(alone[k] - batched[k]) for k in alone) < 1e-5
+    torch_fp32 = TeacherSentimentModel(tmp_path / "m", runtime="torch")
+    assert not torch_fp32.int8 and max(abs(alone[k] - torch_fp32.predict([text], [[(0, 3)]])[0][k]) for k in alone) < 1e-4
+    monkeypatch.setenv("MOLVA_TEACHER_PRECISION", "fp16")
+    with pytest.raises(ValueError, match="MOLVA_TEACHER_PRECISION must be int8 or fp32"):
+        TeacherSentimentModel(tmp_path / "m")
+
+
 def test_mix_json_mixes_the_fast_model_into_its_domains_only(tiny_base: Path, tmp_path: Path,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+                                                            caplog: pytest.LogCaptureFixture,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """An accurate model directory with ``mix.json``: rows of a weighted domain get the log-linear mix of the
     transformer's and the fast model's probabilities, other domains the transformer's alone; mix=False and a
     missing fast model give the transformer alone."""
+    monkeypatch.setenv("MOLVA_CACHE_DIR", str(tmp_path / "cache"))  # ONNX exports of this tiny model
     from classifier.inference import FAST_MODEL_DIR, MolvaSentimentModel, load_model
     from classifier.teacher import MIX_FILE, TeacherSentimentModel, mix_probs, save_teacher
     from classifier.teacher_train import init_teacher
