@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from molva.cli.app import database_label, get_settings, main, refuse_missing_database, session_scope
+from molva.cli.app import get_settings, main, require_schema, session_scope
 from molva.errors import MolvaError
 from molva.settings import Settings
 
@@ -74,8 +74,7 @@ def dashboard(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Run the Streamlit dashboard (Russian UI) on the configured database."""
     settings = get_settings(ctx)
     argv, env = streamlit_command(settings, host or settings.dashboard.host, port or settings.dashboard.port)
-    refuse_missing_database(ctx)
-    click.echo(f"molva: база данных: {database_label(settings.db_url)}", err=True)
+    require_schema(ctx)  # a missing, unreachable or damaged database is one line here, not a blank page later
     os.environ.update(env)
     # The pages' modules (pandas, Altair, SQLAlchemy, the metrics layer) are imported now, in the process that
     # will serve them: Streamlit runs in it (`streamlit run`'s own entry point), so no visitor waits for them.

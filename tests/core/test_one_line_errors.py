@@ -5,7 +5,10 @@ failures (the database is unreachable)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,6 +61,18 @@ def test_a_file_that_is_not_a_database_is_one_line_exit_1(tmp_path: Path, monkey
     line = _one_line(CliRunner().invoke(main, ["--config", str(_config(tmp_path)), *args]), 1)
     assert "damaged or is not an SQLite database (file is not a database)" in line
     assert damaged.read_bytes() == b"not a database, just text " * 200  # left as it was
+
+
+def test_the_dashboard_refuses_a_damaged_database_before_it_serves(tmp_path: Path) -> None:
+    """`molva dashboard` checks the database before Streamlit starts: one line and exit 1, not a blank page and a
+    traceback in the server log (a timeout here would mean it started serving)."""
+    damaged = tmp_path / "molva.db"
+    damaged.write_bytes(b"not a database, just text " * 200)
+    env = {**os.environ, "MOLVA_DATABASE_URL": f"sqlite:///{damaged}"}
+    done = subprocess.run([sys.executable, "-m", "molva", "dashboard", "--port", str(_closed_port())], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("molva: error: the database file is damaged")
 
 
 @pytest.mark.parametrize("url", ["mysqlx://u@h/db", "banana", "oracle+nosuchdriver://u@h/db"])
