@@ -48,14 +48,15 @@ def legend_order(keep: Sequence[str], df: pd.DataFrame, column: str = "brand") -
     return [b for b in keep if b in present] + ([OTHERS] if OTHERS in present else [])
 
 
-def colour(order: Sequence[str], colours: Mapping[str, str], title: str = "Бренд") -> alt.Color:
-    """An Altair colour channel with the brands' fixed colours, in ``order`` (the focus brand first)."""
+def colour(order: Sequence[str], colours: Mapping[str, str], title: str = "Бренд", columns: int = 4) -> alt.Color:
+    """An Altair colour channel with the brands' fixed colours, in ``order`` (the focus brand first); its
+    legend below the chart in ``columns`` columns (fewer for a narrow chart, so long names are not cut)."""
     domain = list(dict.fromkeys(order))
     return alt.Color(
         "brand:N",
         title=title,
         scale=alt.Scale(domain=domain, range=[colours.get(b, OTHERS_COLOUR) for b in domain]),
-        legend=alt.Legend(orient="bottom", columns=4, labelLimit=200, symbolLimit=0),
+        legend=alt.Legend(orient="bottom", columns=columns, labelLimit=200, symbolLimit=0),
         sort=domain,
     )
 

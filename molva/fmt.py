@@ -212,10 +212,13 @@ def plain_text(markdown: str) -> str:
 
 OTHERS = "Другие"
 OTHERS_COLOUR = "#b0b0b0"
-# 20 colours that stay distinguishable side by side (Tableau 10 and its light variants).
+# 32 colours that stay distinguishable side by side (Tableau 10, its light variants, then d3's category20b
+# tones), so every brand of the shipped catalog's largest group (25 banks) has its own.
 COLOURS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
     "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5", "#dbdb8d", "#393b79",
+    "#637939", "#8c6d31", "#843c39", "#7b4173", "#5254a3", "#b5cf6b", "#e7ba52", "#ce6dbd", "#6b6ecf", "#d6616b",
+    "#9c9ede", "#cedb9c",
 )
 
 

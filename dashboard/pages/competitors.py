@@ -81,7 +81,7 @@ def voice_section(url: str, members: list[str]) -> None:
     pie["order"] = pie["brand"].map({b: i for i, b in enumerate(order)})
     left, right = st.columns([2, 3])
     left.altair_chart(alt.Chart(pie).transform_calculate(share_ru=ui.vega_percent("share")).mark_arc(innerRadius=50).encode(
-        theta="mentions:Q", color=brand_colours.colour(order, colours), order=alt.Order("order:Q"),
+        theta="mentions:Q", color=brand_colours.colour(order, colours, columns=2), order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("brand:N", title="Бренд"), alt.Tooltip("mentions:Q", title=ui.MENTIONS),
                  alt.Tooltip("share_ru:N", title=ui.VOICE_SHARE)],
     ), width="stretch")

@@ -48,3 +48,16 @@ def test_durations_and_names() -> None:
     assert fmt.group_name("telecom") == "Телеком"
     assert fmt.group_name(None) == "—"
     assert fmt.text(None) == "—" and fmt.text("  ") == "—" and fmt.text(float("nan")) == "—"
+
+
+def test_every_brand_of_a_shipped_group_has_its_own_colour() -> None:
+    """Within a group no two brands share a colour (Яндекс Банк was drawn in ВТБ's orange at 25 banks)."""
+    from molva.catalog import load_catalog
+
+    groups = {group: [b.name for b in brands] for group, brands in load_catalog().groups().items()}
+    colours = fmt.palette(groups)
+    for members in groups.values():
+        assert len({colours[b] for b in members}) == len(members)
+        assert fmt.OTHERS_COLOUR not in {colours[b] for b in members}
+    assert len(set(fmt.COLOURS)) == len(fmt.COLOURS)
+
