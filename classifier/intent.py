@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 
 from classifier.cues import TEXT_CACHE, cue_rx
-from classifier.urgency import STRONG, is_hypothetical, is_switch_target, signals
+from classifier.urgency import NEGATED_PROBLEM, STRONG, is_hypothetical, is_switch_target, signals
 
 INTENTS = ("problem", "question", "idea", "thanks", "other")
 
@@ -106,7 +106,9 @@ QUESTION_CUE = _rx(
     r"\bсколько\s+(?:\S+\s+)?(?:стои|стоят|ид[её]т|идут|дней|времени|по\s+времени|будет|берут|процент|нужно|займет|ждать)",
     r"\bкак(?:ой|ая|ое|ие|им|ую|ом|их)\b(?!-)", r"\bчто\s+(?:нужно|делать|есть|будет)\b",
     r"(?:^|[,.!?]\s*|\b(?:вас|мне|нам|ли)\s+|^\S+\s+)можно\s+(?:ли\s+)?(?:\S+\s+)?\S+(?:ть|ти|ться)\b",
-    r"\bинтересует\b", r"\bинтересно\b", r"\bхочу\s+узнать\b", r"\bне\s+могу\s+понять\s+(?:где|как)",
+    r"\bинтересует\b",
+    r"(?<!выглядит\s)(?<!звучит\s)(?<!очень\s)(?<!довольно\s)(?<!весьма\s)(?<!было\s)\bинтересно\b",
+    r"\bхочу\s+узнать\b", r"\bне\s+могу\s+понять\s+(?:где|как)",
     r"\bили\s+(?:нет|только|лучше|всё|все|это|проценты|нужно)\b", r"\bили\s+\S+\s*$", r"\bвопрос\s+знатокам",
     r"\bвообще\s+(?:есть|дает|даёт|бывает)", r"(?:^|[,.!?]\s*)а\s+(?:можно|как|где|сколько|есть|какой|какая|какие)\b", r"\bразве\b", r"\bне\s+подскажете",
     r"\bво\s+сколько\b", r"\bсколько\s+(?:\S+\s+)?обойд\w*", r"\bна\s+сколько\b",
@@ -146,6 +148,7 @@ IDEA = _rx(r"\bпредлага\w*", r"\bпредложени[ея]\s+(?:для|
            r"\bмечтаю,?\s+чтобы", r"\bстоило\s+бы\b", r"\bможно\s+было\s+бы\b", r"\bа\s+что\s+если\b",
            r"\bпоставьте\b", r"\bдайте\s+возможность\b", r"\bхочу,?\s+чтобы\s+(?:можно|было|в\s+приложени)",
            r"\bвведите\b", r"\bсделать\s+бы\b",
+           r"\b(?:хочу|хотим|хотела?|хотелось\s+бы|могу|можно)\s+(?:\S+\s+)?предложить\b",
            # evaluation + subjunctive in either order ("неплохо было бы", "было бы логично")
            r"\b(?:здорово|круто|удобно|неплохо|хорошо|классно|полезно|логично|правильно|разумно|честно|отлично|"
            r"прикольно|замечательно)\s+было\s+бы\b", r"\bбыло\s+бы\s+(?:\S+\s+)?(?:логично|правильно|разумно|"
@@ -234,7 +237,7 @@ CLOSING_THANKS = _rx(r"(?:^|[.!?,]\s*)(?:спасибо|респект|благ�
 def _clean(text: str) -> str:
     """Lower-cased text without hashtags, handles, emoji, rhetorical openers and polite closers."""
     s = _NOISE.sub(" ", _surface(text))
-    s = RHETORICAL.sub(" ", s)
+    s = NEGATED_PROBLEM.sub(" ", RHETORICAL.sub(" ", s))
     return re.sub(r"\s+", " ", CLOSER.sub(" ", s)).strip()
 
 

@@ -60,6 +60,13 @@ _rx = cue_rx  # cue alternations, searched through one automaton of their litera
 
 
 _NOT = r"(?<!\bне )"  # lemma view: the next word is not negated
+
+# a problem denied ("ни одного обрыва", "без сбоев", "ни разу не подвёл"): praise, not evidence of trouble (read out
+# of the surface view before the signals, and of intent's cleaned text)
+NEGATED_PROBLEM = _rx(r"\bни\s+(?:одного|одной|единого|единой)\s+(?:обрыв|сбо|косяк|проблем|нарекани|глюк|зависани|"
+                      r"разрыв|вылет|перебо|задерж)\w*",
+                      r"\bбез\s+(?:единого\s+|одного\s+)?(?:сбо|обрыв|проблем|нарекани|глюк|косяк|перебо|зависани)\w*",
+                      r"\bни\s+разу\s+не\s+(?:подвел|подводил|сломал|завис|упал|глючил|лаг)\w*")
 _MONEY = r"(?:деньга|деньги|средство|рубль|руб|р|тысяча|тыс|к|0|сумма|зарплата|пенсия|сбережение|перевод|платеж|оплата|вклад)"
 _LOSE = r"(?:пропасть|исчезнуть|уйти|увести|украсть|похитить|вывести|списать|снять|удержать|зависнуть|обнулить|обнулиться|сгореть)"
 
@@ -237,7 +244,7 @@ def signals(text: str) -> list[str]:
 def _signals(text: str) -> tuple[str, ...]:
     # cached: a post naming two brands is read once per brand (urgency reads the whole post each time), and
     # intent reads a one-brand post's text again
-    surface, lemmas = views(_HASHTAG.sub(" ", text))
+    surface, lemmas = views(NEGATED_PROBLEM.sub(" ", _HASHTAG.sub(" ", text).lower().replace("ё", "е")))
     found = []
     for code, (_, srx, lrx) in SIGNALS.items():
         if (srx is not None and srx.search(surface)) or (lrx is not None and lrx.search(lemmas)):

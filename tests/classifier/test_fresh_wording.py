@@ -167,3 +167,23 @@ def test_second_round_cues(text: str, intent: str) -> None:
 def test_second_round_urgency_signals(text: str, signal: str) -> None:
     value, reasons = urgency_score(text, ANGRY, "problem")
     assert signal in reasons and value >= URGENT_THRESHOLD
+
+
+POSITIVE = {"negative": 0.05, "neutral": 0.15, "positive": 0.8}
+
+
+@pytest.mark.parametrize("text, intent", [
+    # a problem denied is praise, not complaint evidence
+    ("Домашний интернет работает стабильно уже два года, ни одного обрыва. Цена адекватная.", "other"),
+    ("Полгода пользуюсь приложением банка без сбоев, всё понятно", "other"),
+    ("Оператор ни разу не подвёл за шесть лет, связь везде, где езжу", "other"),
+    ("Ни одного ответа за неделю, связи нет", "problem"),  # a missing answer is not a denied problem
+    # "хочу предложить" proposes
+    ("Хочу предложить банку сделать тёмную тему в веб-версии, глаза болят вечером", "idea"),
+    # "интересно" that evaluates asks nothing
+    ("Банк поднял ставки по вкладам до 21%, выглядит интересно, думаю переложить часть денег", "other"),
+    ("Интересно, а вклад можно пополнять в приложении", "question"),
+])
+def test_denied_problems_proposals_and_evaluating_interesno(text: str, intent: str) -> None:
+    sentiment = ANGRY if intent == "problem" else POSITIVE if intent == "other" else NEUTRAL
+    assert classify_intent(text, sentiment) == intent
