@@ -189,6 +189,14 @@ SARCASM = _rx(r"спасибо\s+(?:за\s+)?(?:ничего|никакое|ни
               r"\bтакой\s+удобный,?\s+что", r"\bкоторой\s+нет\b", r"\bособенно\s+когда\b", r"\bотличный\s+сервис",
               r"\bтак\s+и\s+не\s+решил\w*")
 
+# the sarcasm cues that are not praise words themselves ("обожаю", "гениально" and "отличный сервис" are also
+# said in earnest: ironic only beside complaint evidence)
+IRONY_FRAME = _rx(r"спасибо\s+(?:за\s+)?(?:ничего|никакое|никакой)", r"спасибо,?\s+что\s+(?:опять|снова)",
+                  r"спасибо\W+(?:\S+\W+){0,3}?(?:что|за)\s+(?:опять|снова|очередн|в\s+очередной)",
+                  r"(?:спасибо|благодарю)\s+(?:огромное\s+)?(?:\S+\s+)?за\s+(?:\S+\s+){0,3}?(?:связь,?\s+которой\s+нет|"
+                  r"музык|очередн|списан|блокир|отключ)", r"\bну\s+спасибо\b", r"\bну\s+вы\s+молодцы",
+                  r"\bтакой\s+удобный,?\s+что", r"\bкоторой\s+нет\b", r"\bособенно\s+когда\b")
+
 # ---- the problem is reported fixed ----
 RESOLVED = _rx(r"проблем\w*\s+(?:\S+\s+)?(?:устранен\w*|решен\w*|исправлен\w*)", r"\bустранил\w*", r"\bустранен\w*",
                r"\bвосстановлен\w*", r"\bвосстановили\s+(?:связь|работ|доступ|интернет)",
@@ -277,6 +285,25 @@ def intent_scores(text: str, sentiment: Mapping[str, float] | None = None) -> di
     }
 
 
+IRONY_EVIDENCE = 3.0  # complaint evidence that makes praise beside it ironic
+
+
+@functools.lru_cache(maxsize=TEXT_CACHE)
+def thanked_for_trouble(text: str) -> bool:
+    """The post praises or thanks the brand for the trouble itself ("Спасибо за связь, которой нет",
+    "Отличный сервис, особенно когда интернет пропадает", "Гениально! Списали 399 за подписку, которую я не
+    подключал"): praise or thanks with an ironic frame, or with a sarcasm cue ("гениально", "обожаю") beside
+    complaint evidence that no deed named beside it outweighs. Not a report of a fix, not a news item. Stricter
+    than intent's sarcasm test: plain thanks beside trouble ("Молодцы: отключили услугу за минуту, без звонков")
+    is left alone, because sentiment toward the brand is turned by it (``classifier.structure``)."""
+    s = _clean(text)
+    if not (THANKS.search(s) or PRAISE.search(s)) or is_news(text) or is_resolved(text):
+        return False
+    if IRONY_FRAME.search(s):
+        return True
+    return bool(SARCASM.search(s)) and intent_scores(text)["problem"] >= IRONY_EVIDENCE and not THANKS_FOR.search(s)
+
+
 PROBLEM_MIN = 2.0  # complaint evidence needed for "problem" when no other intent is cued
 QUESTION_PROBLEM = 5  # complaint evidence that makes a question a problem report ("почему ... без предупреждения?")
 
@@ -300,9 +327,11 @@ def classify_intent(text: str, sentiment: Mapping[str, float] | None = None,
     if is_resolved(text):
         return "thanks" if thanks else "other"
     problem = scores["problem"]
-    if (thanks or PRAISE.search(s)) and (SARCASM.search(s) or (problem >= 3.0 and not THANKS_FOR.search(s))):
-        if problem >= 1.0 or SARCASM.search(s):
-            return "problem"
+    # ironic praise: an ironic frame; a sarcasm cue that is also a praise word ("обожаю") beside some complaint
+    # evidence (alone it is earnest: "Обожаю МТС, связь везде"); or enough evidence that no deed outweighs
+    if (thanks or PRAISE.search(s)) and (IRONY_FRAME.search(s) or (SARCASM.search(s) and problem >= 1.0)
+                                         or (problem >= 3.0 and not THANKS_FOR.search(s))):
+        return "problem"
     if thanks:
         return "thanks"
     if scores["idea"] > 0 and problem < 6.0:

@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 
 from classifier.arch import LABELS
 from classifier.inference import SentimentModel, Targets
+from classifier.intent import thanked_for_trouble
 from classifier.structure_compare import bare_comparative_label
 from classifier.structure_figures import figure_label
 from classifier.structure_irony import ironic_praise, mock_boredom
@@ -161,6 +162,8 @@ def adjust(texts: Sequence[str], targets: Targets, others: Targets | None, score
             label = contrast.get(i)
         if (label or _top(sc)) == "negative" and not ruled and hedged_not_negative(text, tgt, oth):
             label = "neutral"  # "не скажу, что X плохой": the negative verdict is denied
+        if label is None and not oth and _top(sc) == "positive" and thanked_for_trouble(text):
+            label = "negative"  # one brand (or none) thanked for the trouble itself: "спасибо за связь, которой нет"
         out.append(with_label(sc, label) if label is not None else sc)
     return out
 

@@ -187,3 +187,17 @@ POSITIVE = {"negative": 0.05, "neutral": 0.15, "positive": 0.8}
 def test_denied_problems_proposals_and_evaluating_interesno(text: str, intent: str) -> None:
     sentiment = ANGRY if intent == "problem" else POSITIVE if intent == "other" else NEUTRAL
     assert classify_intent(text, sentiment) == intent
+
+
+@pytest.mark.parametrize("text, sentiment, intent", [
+    # a praise word that is also a sarcasm cue is earnest without complaint evidence beside it
+    ("Обожаю приложение банка, всё под рукой", POSITIVE, "other"),
+    ("Гениально сделали новый интерфейс, всё в два клика", POSITIVE, "other"),
+    # beside a complaint (or the model's negativity) it is irony
+    ("Обожаю свой банк: третий день не могу войти в приложение", POSITIVE, "problem"),
+    ("Гениально: интернет работает, только когда я сплю", ANGRY, "problem"),
+    # an ironic frame needs no evidence
+    ("Спасибо за связь, которой нет", POSITIVE, "problem"),
+])
+def test_praise_words_are_ironic_only_beside_a_complaint(text: str, sentiment: dict[str, float], intent: str) -> None:
+    assert classify_intent(text, sentiment) == intent

@@ -119,6 +119,33 @@ def test_analyze_applies_the_layer_per_brand(catalog) -> None:  # type: ignore[n
     assert [b["label"] for b in rows[1]["brands"]] == ["neutral"]
 
 
+class _Pleased:
+    """Stub model: every request reads positive (as the model reads the praise words of ironic thanks)."""
+
+    version = "stub"
+
+    def predict(self, texts: Sequence[str], targets, *, others=None, groups=None):  # type: ignore[no-untyped-def]
+        return [{"negative": 0.2, "neutral": 0.1, "positive": 0.7} for _ in texts]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Спасибо Билайну за прекрасную связь, которой нет уже неделю", "negative"),
+    ("Отличный сервис у МТС, особенно когда интернет пропадает каждый вечер. Спасибо, очень удобно 👏", "negative"),
+    ("Гениально, Мегафон! Списали 500 рублей за подписку, которую я не подключала", "negative"),
+    ("Ну спасибо, Тинькофф, за заблокированную карту в отпуске", "negative"),
+    # thanks for a deed, earnest praise, a fix reported: left to the model
+    ("Сбер молодцы, вернули деньги за мошенническую операцию за два дня", "positive"),
+    ("Тинькофф как всегда на высоте: вопрос решили за 3 минуты в чате. Обожаю", "positive"),
+    ("Вчера не работало приложение ВТБ, сегодня всё починили, спасибо!", "positive"),
+    ("Спасибо МТС за то, что поддерживаете городские праздники", "positive"),
+    ("Билайн молодцы: отключили мне лишнюю услугу за минуту, без звонков и уговоров", "positive"),
+])
+def test_one_brand_thanked_for_the_trouble_itself_is_negative(catalog, text: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    (row,) = analyze_lines([json.dumps({"id": 1, "text": text}, ensure_ascii=False)], _Pleased(), catalog, Stats())
+    assert [b["label"] for b in row["brands"]] == [expected]
+    assert row["label"] == expected
+
+
 def test_a_post_with_many_mentions_is_left_alone_quickly(catalog) -> None:  # type: ignore[no-untyped-def]
     text = "Перешёл с МТС на Билайн. " * 20_000
     found = spans(catalog, text)
