@@ -115,19 +115,29 @@ class TopicDetail:
     comments: list[tuple[str, str, datetime]]  # (author, text, created_at)
 
 
+WORKDAY_START = 9  # local hour when the support team's working day starts (the answer clock starts then)
+WORKDAY_END = 18  # ... and ends: a topic created later waits for the next working morning
+
+
 def answer_deadline(
     created_at: datetime, business_days: int = 1, timezone: str = "Europe/Moscow"
 ) -> datetime:
-    """The answer-by time: ``business_days`` working days (Mon-Fri) after ``created_at``.
+    """The answer-by time: ``business_days`` working days (Mon-Fri) after the clock starts.
 
-    A topic created at the weekend starts its clock on Monday 09:00 local time. Public holidays are not
-    known. Returned in UTC.
+    The clock starts at ``created_at`` during working hours (09:00-18:00 local time, Mon-Fri); a topic created
+    at night, before 09:00 or after 18:00, or at the weekend starts it at the next working morning, 09:00. So a
+    later topic never gets an earlier deadline, and no deadline falls at night. Public holidays are not known.
+    Returned in UTC.
     """
     tz = ZoneInfo(timezone)
     local = as_utc(created_at).astimezone(tz)
-    if local.weekday() >= 5:
-        days_to_monday = 7 - local.weekday()
-        local = (local + timedelta(days=days_to_monday)).replace(hour=9, minute=0, second=0, microsecond=0)
+    opening = local.replace(hour=WORKDAY_START, minute=0, second=0, microsecond=0)
+    if local.hour >= WORKDAY_END:  # after hours: the next morning
+        local = opening + timedelta(days=1)
+    elif local < opening:
+        local = opening
+    while local.weekday() >= 5:  # the weekend: Monday morning
+        local = (local + timedelta(days=1)).replace(hour=WORKDAY_START, minute=0, second=0, microsecond=0)
     remaining = max(0, business_days)
     while remaining:
         local += timedelta(days=1)

@@ -138,9 +138,9 @@ def test_owner_per_aspect_deadline_title_and_reasons(
         assert sber.title.startswith("Сбербанк · Карты · Сбербанк заблокировал карту")
         assert vtb.title.startswith("ВТБ · Комиссии и тарифы · ВТБ списал комиссию")
         assert tbank.title == "Т-Банк · Вопрос · Как закрыть вклад досрочно без потери процентов?"
-        # Friday 19:30 local -> one business day -> Monday 19:30 local (14:30 UTC)
-        assert board.as_utc(beeline.due_at) == datetime(2025, 3, 17, 14, 30, tzinfo=UTC)
-        assert "Ответить до:** 17.03.2025 19:30 (Asia/Yekaterinburg)" in beeline.body
+        # Friday 19:30 local, after working hours: the clock starts Monday 09:00 -> Tuesday 09:00 local (04:00 UTC)
+        assert board.as_utc(beeline.due_at) == datetime(2025, 3, 18, 4, 0, tzinfo=UTC)
+        assert "Ответить до:** 18.03.2025 09:00 (Asia/Yekaterinburg)" in beeline.body
         assert "Ответственный:** Ирина Волкова (сеть)" in beeline.body
         why = next(line for line in beeline.body.splitlines() if "Почему отмечено" in line)
         assert "негативная тональность; жалоба; не работает сервис или связь; долгое ожидание" in why
