@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from alerts.gist import gist, informativeness
+from molva import fmt
 from molva.aspects import aspect_name
 from molva.board import TOPIC_TYPES, as_utc
 from molva.escaping import markdown_inert, plain_title
@@ -166,8 +167,8 @@ def topic_body(
     quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
     sentiment = SENTIMENT_LABELS.get(bm.sentiment or "", bm.sentiment or "не определена")
     score = bm.score_negative if bm.sentiment == "negative" else None
-    sentiment_line = f"{sentiment} ({score:.2f})" if score is not None else sentiment
-    urgency = f"{bm.urgency:.2f}" if bm.urgency is not None else "—"
+    sentiment_line = f"{sentiment} ({fmt.number(score, 2)})" if score is not None else sentiment
+    urgency = fmt.number(bm.urgency, 2)
     zone = zone_label(timezone)
     aspects = ", ".join(aspect_label([a], names) or str(a) for a in (bm.aspects or [])) or "не определены"
     lines = [
@@ -198,16 +199,16 @@ def topic_body(
     return "\n".join(lines)
 
 
+def _followers(count: int) -> str:
+    return fmt.counted(count, "подписчик", "подписчика", "подписчиков")
+
+
 SPIKE_HEADLINES: dict[str, str] = {
     "start": "⚠️ Всплеск негатива: «{brand}»",
     "update": "⚠️ Всплеск негатива продолжается: «{brand}»",
     "end": "✅ Всплеск негатива закончился: «{brand}»",
     "past": "⚠️ Был всплеск негатива: «{brand}»",
 }
-
-
-def _followers(count: int) -> str:
-    return f"{count:,}".replace(",", " ")
 
 
 def spike_text(payload: dict[str, Any]) -> str:
@@ -219,14 +220,16 @@ def spike_text(payload: dict[str, Any]) -> str:
     when = f"с {start} по {end}" if event in ("end", "past") else f"с {start}"
     lines = [
         SPIKE_HEADLINES.get(event, SPIKE_HEADLINES["start"]).format(brand=payload["brand"]),
-        f"{when} {zone_label(zone)}: {payload['negative_count']} негативных упоминаний "
-        f"(обычно около {payload['baseline']:.1f} за {payload['window_minutes']} мин).",
+        f"{when} {zone_label(zone)}: "
+        f"{fmt.counted(payload['negative_count'], 'негативное упоминание', 'негативных упоминания', 'негативных упоминаний')} "
+        f"(обычно около {fmt.number(payload['baseline'], 1)} за {payload['window_minutes']} мин).",
     ]
     if payload.get("peak_share") is not None and payload.get("usual_share") is not None:
-        lines.append(f"Доля негатива: до {payload['peak_share']:.0%} (обычно {payload['usual_share']:.0%}).")
+        lines.append(f"Доля негатива: до {fmt.percent(payload['peak_share'], 0)} "
+                     f"(обычно {fmt.percent(payload['usual_share'], 0)}).")
     aspects = payload.get("aspects") or []
     if aspects:
-        lines.append("О чём: " + ", ".join(f"{a['name']} ({a['share']:.0%})" for a in aspects))
+        lines.append("О чём: " + ", ".join(f"{a['name']} ({fmt.percent(a['share'], 0)})" for a in aspects))
     terms = ", ".join(str(t) for t in payload.get("terms") or [])
     if terms:
         lines.append(f"Слова, которых стало больше: {terms}")
@@ -241,7 +244,7 @@ def spike_text(payload: dict[str, Any]) -> str:
     if authors:
         lines.append(
             "Самые читаемые авторы: "
-            + "; ".join(f"{a['author']} ({_followers(int(a['followers']))} подписчиков) {a['url']}" for a in authors)
+            + "; ".join(f"{a['author']} ({_followers(int(a['followers']))}) {a['url']}" for a in authors)
         )
     return "\n".join(lines)
 
@@ -251,8 +254,8 @@ def digest_text(payload: dict[str, Any]) -> str:
     lines = [f"Сводка «Молвы» за {payload['day']}"]
     for row in payload.get("brands", []):
         lines.append(
-            f"• {row['brand']}: {row['mentions']} упоминаний, негатив {row['negative_share']:.0%}, "
-            f"новых тем {row['topics']}, всплесков {row['spikes']}"
+            f"• {row['brand']}: {fmt.counted(row['mentions'], 'упоминание', 'упоминания', 'упоминаний')}, "
+            f"негатив {fmt.percent(row['negative_share'], 0)}, новых тем: {row['topics']}, всплесков: {row['spikes']}"
         )
     if len(lines) == 1:
         lines.append("Упоминаний за день не было.")

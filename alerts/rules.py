@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from molva import fmt
 from molva.board import as_utc
 from molva.errors import ConfigFileError
 from molva.models import AlertOutbox, BrandMention, Mention, Source
@@ -143,7 +144,7 @@ def matches(rule: Rule, bm: BrandMention, mention: Mention, source_name: str | N
         return []
     if rule.sources and mention.kind not in rule.sources and (source_name or "") not in rule.sources:
         return []
-    return [f"срочность {bm.urgency:.2f} при пороге {rule.urgency_threshold:.2f}"]
+    return [f"срочность {fmt.number(bm.urgency, 2)} при пороге {fmt.number(rule.urgency_threshold, 2)}"]
 
 
 def topic_key(brand_mention_id: int) -> str:

@@ -68,6 +68,22 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return out
 
 
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """The form of a word that agrees with ``count``: 1 упоминание, 3 упоминания, 5 (11, 12, 14) упоминаний."""
+    n = abs(int(count))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def counted(count: int, one: str, few: str, many: str) -> str:
+    """``count`` with the agreeing form: ``counted(1093, "подписчик", "подписчика", "подписчиков")`` ->
+    ``1 093 подписчика``."""
+    return f"{number(count)}{NBSP}{plural(count, one, few, many)}"
+
+
 def signed(value: float | None, digits: int = 2) -> str:
     """``0.12`` -> ``+0,12``; ``-0.3`` -> ``−0,30`` (an index or a change)."""
     if _missing(value):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from molva import fmt
 from molva.cli.app import get_session_factory, get_settings, main, require_schema, session_scope
 from molva.errors import MolvaError
 
@@ -162,13 +163,18 @@ def spikes(ctx: click.Context, no_detect: bool, days: int, as_json: bool) -> Non
         click.echo(json.dumps({"spikes": rows}, ensure_ascii=False, indent=2))
         return
     click.echo(f"Новых всплесков: {len(new_ids)}")
+    zone = settings.alerts.timezone
     for r in rows:
-        words = ", ".join(str(t) for t in r["terms"])
+        words = ", ".join(str(t) for t in r["terms"]) or "—"
         aspects = ", ".join(str(a["name"]) for a in r["cause"].get("aspects", [])) or "не определены"
         state = "идёт" if r["status"] == "open" else "закончился"
+        negative = fmt.counted(r["negative_count"], "негативное упоминание", "негативных упоминания",
+                               "негативных упоминаний")
         click.echo(
-            f"{r['window_start']} – {r['window_end']}  {r['brand']} ({state}): {r['negative_count']} негативных "
-            f"(обычно {r['baseline']:.1f} за окно, z={r['score']:.1f}); аспекты: {aspects}; слова: {words}"
+            f"{fmt.date_time(datetime.fromisoformat(r['window_start']), zone)} – "
+            f"{fmt.date_time(datetime.fromisoformat(r['window_end']), zone)} "
+            f"{fmt.zone_label(zone)}  {r['brand']} ({state}): {negative} (обычно {fmt.number(r['baseline'], 1)} "
+            f"за окно, z = {fmt.number(r['score'], 1)}); аспекты: {aspects}; слова: {words}"
         )
 
 

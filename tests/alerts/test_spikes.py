@@ -215,3 +215,4 @@ def test_cli_lists_episodes_with_their_cause(
     assert row["cause"]["aspects"][0]["code"] == "coverage"
     text = CliRunner().invoke(main, ["alerts", "spikes", "--no-detect", "--days", "100000"])
     assert "Билайн (идёт)" in text.output and "Покрытие и качество связи" in text.output
+    assert "МСК" in text.output and "+00:00" not in text.output and "негативных упоминани" in text.output

@@ -61,3 +61,27 @@ def test_every_brand_of_a_shipped_group_has_its_own_colour() -> None:
         assert fmt.OTHERS_COLOUR not in {colours[b] for b in members}
     assert len(set(fmt.COLOURS)) == len(fmt.COLOURS)
 
+
+
+def test_counted_words_agree_with_their_number() -> None:
+    forms = ("подписчик", "подписчика", "подписчиков")
+    got = [fmt.counted(n, *forms) for n in (1, 3, 5, 11, 12, 14, 21, 22, 111, 171, 1093)]
+    assert [g.replace("\u202f", " ").replace("\u00a0", " ") for g in got] == [
+        "1 подписчик", "3 подписчика", "5 подписчиков", "11 подписчиков", "12 подписчиков", "14 подписчиков",
+        "21 подписчик", "22 подписчика", "111 подписчиков", "171 подписчик", "1 093 подписчика"]
+
+
+def test_spike_and_digest_texts_read_as_russian() -> None:
+    from alerts.content import digest_text, spike_text
+
+    text = spike_text({"brand": "Билайн", "event": "end", "timezone": "Europe/Moscow",
+                       "window_start": "2026-12-01T03:45:52+00:00", "window_end": "2026-12-01T05:44:09.029247+00:00",
+                       "negative_count": 102, "baseline": 0.04, "window_minutes": 60, "peak_share": 1.0,
+                       "usual_share": 0.33, "authors": [{"author": "Ольга", "followers": 171, "url": "https://vk.com/o"}]})
+    flat = text.replace("\u202f", " ").replace("\u00a0", " ")
+    assert "102 негативных упоминания (обычно около 0,0 за 60 мин)" in flat
+    assert "до 100 % (обычно 33 %)" in flat and "Ольга (171 подписчик)" in flat
+    assert "06:45" in flat and ".029" not in flat and "+00:00" not in flat  # Moscow time, no microseconds
+    digest = digest_text({"day": "30.11.2026", "brands": [
+        {"brand": "МТС", "mentions": 3, "negative_share": 0.5, "topics": 1, "spikes": 0}]})
+    assert "МТС: 3 упоминания, негатив 50 %, новых тем: 1, всплесков: 0" in digest.replace("\u00a0", " ")
