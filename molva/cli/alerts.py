@@ -10,10 +10,20 @@ from zoneinfo import ZoneInfo
 import click
 
 from molva import fmt
-from molva.cli.app import get_session_factory, get_settings, main, require_schema, session_scope
+from molva.cli.app import (
+    canonical_brands,
+    get_session_factory,
+    get_settings,
+    main,
+    require_schema,
+    session_scope,
+)
 from molva.errors import MolvaError
 
 OUTBOX_STATUSES = ("pending", "sent", "failed", "skipped")
+OUTBOX_STATUS_NAMES = {"pending": "в очереди", "sent": "отправлено", "failed": "ошибка", "skipped": "пропущено"}
+OUTBOX_KINDS = {"topic": "тема", "spike": "всплеск", "digest": "сводка"}
+ADAPTERS = {"builtin": "доска", "discourse": "Discourse", "webhook": "вебхук", "log": "журнал"}
 
 
 @main.group()
@@ -35,7 +45,7 @@ def dispatch(ctx: click.Context, limit: int | None, as_json: bool) -> None:
     result = run_dispatch(get_session_factory(ctx), settings, limit=limit)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-        return
+        ctx.exit(1 if result.failed else 0)
     click.echo(
         f"Обработано: {result.processed}; новых тем: {result.topics_created}; привязано к существующим: "
         f"{result.linked}; уведомлений: {result.notifications_sent}; повтор позже: {result.retry_scheduled}; "
@@ -47,6 +57,10 @@ def dispatch(ctx: click.Context, limit: int | None, as_json: bool) -> None:
     )
     for error in result.errors[:20]:
         click.echo(f"  {error}", err=True)
+    if len(result.errors) > 20:
+        click.echo(f"  … и ещё ошибок: {len(result.errors) - 20} (molva alerts list --status failed)", err=True)
+    if result.failed:  # alerts that failed for good in this run: a scheduler or cron job sees it
+        ctx.exit(1)
 
 
 @alerts.command()
@@ -107,15 +121,19 @@ def list_alerts(ctx: click.Context, status: str | None, limit: int, as_json: boo
         return
     if not rows:
         click.echo("Оповещений нет.")
+    zone = get_settings(ctx).alerts.timezone
     for r in rows:
         line = (
-            f"#{r['id']:<6} {r['kind']:<7} {r['adapter']:<10} {str(r['brand'] or '—'):<18} {r['status']:<8} "
-            f"попыток {r['attempts']}"
+            f"#{r['id']:<6} {OUTBOX_KINDS.get(r['kind'], r['kind']):<8} {ADAPTERS.get(r['adapter'], r['adapter']):<10} "
+            f"{OUTBOX_STATUS_NAMES.get(r['status'], r['status']):<11} попыток: {r['attempts']:<2} "
+            f"{str(r['brand'] or '—')}"
         )
         if r["topic_id"]:
-            line += f"  тема #{r['topic_id']}"
+            line += f" · тема #{r['topic_id']}"
+        if r["status"] == "pending" and r["next_attempt_at"]:
+            line += f" · следующая попытка {fmt.date_time(datetime.fromisoformat(r['next_attempt_at']), zone)}"
         if r["last_error"]:
-            line += f"  ошибка: {r['last_error']}"
+            line += f" · ошибка: {r['last_error']}"
         click.echo(line)
 
 
@@ -180,10 +198,10 @@ def spikes(ctx: click.Context, no_detect: bool, days: int, as_json: bool) -> Non
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help='Print {"topics": [...]}.')
-@click.option("--brand", default=None)
-@click.option("--status", default=None, help="new, in_progress, answered, resolved or duplicate.")
-@click.option("--adapter", default=None, help="builtin or discourse.")
-@click.option("--limit", type=int, default=None)
+@click.option("--brand", default=None, help="A catalog brand (any of its names).")
+@click.option("--status", type=click.Choice(("new", "in_progress", "answered", "resolved", "duplicate")), default=None)
+@click.option("--adapter", type=click.Choice(("builtin", "discourse")), default=None)
+@click.option("--limit", type=click.IntRange(min=1), default=None)
 @click.pass_context
 def topics(
     ctx: click.Context,
@@ -197,6 +215,8 @@ def topics(
     from molva.board import TOPIC_STATUSES, TOPIC_TYPES, list_topics
 
     require_schema(ctx)
+    if brand is not None:
+        (brand,) = canonical_brands(ctx, [brand])
     with session_scope(ctx) as session:
         found = list_topics(session, brand=brand, status=status, adapter=adapter, limit=limit)
     if as_json:

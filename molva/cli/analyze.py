@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import click
 
+from molva import fmt
 from molva.cli.app import get_settings, main
 from molva.errors import MolvaError
 
@@ -376,9 +377,9 @@ def classify(ctx: click.Context, batch_size: int | None, limit: int | None, mode
             click.echo("SQLite: одна запись за раз, работает один обработчик (несколько — на PostgreSQL).")
         else:
             done = run_workers(settings, workers, model)
-            click.echo(f"classified {done} brand mentions ({workers} workers)")
+            click.echo(f"Оценено упоминаний брендов: {fmt.number(done)} (обработчиков: {workers})")
             return
     sentiment = _load_model(ctx, model)
     _set_threads()
     done = pipeline.classify_pending(settings, limit=limit, model=sentiment)
-    click.echo(f"classified {done} brand mentions ({sentiment.version})")
+    click.echo(f"Оценено упоминаний брендов: {fmt.number(done)} (модель {sentiment.version})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +169,21 @@ def load_catalog_for(ctx: click.Context) -> Any:
     from molva.catalog import load_catalog
 
     return load_catalog(get_settings(ctx).catalog_path)
+
+
+def canonical_brands(ctx: click.Context, names: Sequence[str]) -> tuple[str, ...]:
+    """The catalog's display names of ``names`` (any alias: "Сбер" -> "Сбербанк"); an unknown one is a usage
+    error naming it (a filter that matched nothing would print an empty list without a word)."""
+    if not names:
+        return ()
+    from molva.errors import UsageError
+
+    catalog = load_catalog_for(ctx)
+    found = {name: catalog.get(name) for name in names}
+    unknown = [name for name, brand in found.items() if brand is None]
+    if unknown:
+        raise UsageError(f"неизвестный бренд: {', '.join(unknown)} (бренды каталога: molva brands list)")
+    return tuple(dict.fromkeys(brand.name for brand in found.values() if brand is not None))
 
 
 def database_label(url: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from molva import fmt
-from molva.cli.app import DURATION, get_settings, main, require_schema, session_scope
+from molva.cli.app import DURATION, canonical_brands, get_settings, main, require_schema, session_scope
 from molva.settings import parse_duration
 
 
@@ -37,7 +37,7 @@ def report(ctx: click.Context, as_json: bool, html_path: Path | None, period: st
         click.echo(f"Отчёт за {days} дн.: {write_weekly(settings, html_path, days).resolve()}")
         return
     since = datetime.now(UTC) - timedelta(seconds=parse_duration(period)) if period else None
-    filters = MetricsFilter(since=since, brands=brands, sources=sources)
+    filters = MetricsFilter(since=since, brands=canonical_brands(ctx, brands), sources=sources)
     groups = {brand.name: brand.group for brand in catalog_brands}
     with session_scope(ctx) as session:
         data = build_report(session, filters, groups)

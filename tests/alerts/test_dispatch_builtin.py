@@ -125,7 +125,7 @@ def test_cli_lists_topics_and_outbox(
     monkeypatch.setenv("MOLVA_DATABASE_URL", db_url)
     runner = CliRunner()
     listed = runner.invoke(main, ["alerts", "list", "--status", "pending"])
-    assert listed.exit_code == 0 and "pending" in listed.output
+    assert listed.exit_code == 0 and "в очереди" in listed.output and "pending" not in listed.output
     done = runner.invoke(main, ["alerts", "dispatch"])
     assert done.exit_code == 0, done.output
     assert "новых тем: 1" in done.output and "Осталось в очереди: 0" in done.output
@@ -136,3 +136,10 @@ def test_cli_lists_topics_and_outbox(
     assert topic["mention_urls"] == [url]
     bad = runner.invoke(main, ["alerts", "retry"])
     assert bad.exit_code == 1 and "--all-failed" in bad.output
+    # a brand by any of its names; an unknown brand, status or adapter is a usage error, not "Тем нет."
+    by_alias = runner.invoke(main, ["topics", "--brand", "beeline"])
+    assert by_alias.exit_code == 0 and "Билайн" in by_alias.output and "Тем нет" not in by_alias.output
+    for args in (["--brand", "Пчёлка"], ["--status", "banana"], ["--adapter", "discource"], ["--limit", "0"]):
+        wrong = runner.invoke(main, ["topics", *args])
+        assert wrong.exit_code == 2, (args, wrong.output)
+    assert "неизвестный бренд: Пчёлка" in runner.invoke(main, ["report", "--brand", "Пчёлка"]).output

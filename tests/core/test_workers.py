@@ -80,7 +80,7 @@ def test_two_workers_score_every_brand_mention_exactly_once(pg_url: str) -> None
     audited, distinct, rescored, left = _audit(pg_url)
     assert left == 0 and distinct == 300
     assert audited == 300 and rescored == 0  # no brand mention scored twice
-    assert "classified 300 brand mentions (2 workers)" in out
+    assert "Оценено упоминаний брендов: 300 (обработчиков: 2)" in out
 
 
 def test_a_killed_worker_loses_nothing(pg_url: str) -> None:
@@ -112,4 +112,4 @@ def test_sqlite_has_one_writer_so_one_worker(db_url: str) -> None:
     out, err = done.communicate(timeout=600)
     assert done.returncode == 0, err
     assert "SQLite: одна запись за раз, работает один обработчик" in out
-    assert "classified 0 brand mentions" in out
+    assert "Оценено упоминаний брендов: 0" in out
