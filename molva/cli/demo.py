@@ -156,14 +156,17 @@ def demo(data_dir: Path, sim_port: int, port: int, seed: int, days: float, no_br
         names[id(process)] = name
         return process, log_path
 
-    def step(title: str, name: str, *args: str, show: bool = False) -> None:
-        """One stage: its output goes to its log; ``show`` echoes its (short) result lines too."""
+    def step(title: str, name: str, *args: str, show: bool = False, partial: str | None = None) -> None:
+        """One stage: its output goes to its log; ``show`` echoes its (short) result lines too; ``partial``: said
+        when the stage exits 1 having done part of its work (alerts that failed for good), instead of stopping."""
         say(f"{title}…")
         log_path = logs / f"{name}.log"
         with log_path.open("ab") as log:
             result = subprocess.run(_molva(*args), env=env, stdout=subprocess.PIPE, stderr=log)
             log.write(result.stdout)
-        if result.returncode != 0:
+        if result.returncode == 1 and partial is not None:
+            say(f"{partial} (журнал: {log_path})")
+        elif result.returncode != 0:
             raise MolvaError(f"`molva {' '.join(args)}` failed with exit code {result.returncode} (log: {log_path})")
         if show:
             for line in result.stdout.decode("utf-8", "replace").splitlines()[:12]:
@@ -190,7 +193,8 @@ def demo(data_dir: Path, sim_port: int, port: int, seed: int, days: float, no_br
         dashboard, dash_log = start("dashboard", "dashboard", "--host", "127.0.0.1", "--port", str(port))
         step("первый обход всех источников", "crawl", "crawl", "--all", show=True)
         step("тональность, намерение и срочность", "classify", "classify")
-        step("оповещения: темы в сообществе поддержки, всплески", "alerts", "alerts", "dispatch")
+        step("оповещения: темы в сообществе поддержки, всплески", "alerts", "alerts", "dispatch",
+             partial="часть оповещений не отправлена")
         say(_progress(f"sqlite:///{db_file}"))
         _wait_for(f"http://127.0.0.1:{port}/_stcore/health", dashboard, "the dashboard", dash_log)
         say("планировщик: обход по расписанию, классификация и оповещения")
