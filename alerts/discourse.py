@@ -7,10 +7,11 @@ recorded (a crash between the HTTP call and the database commit) is found, not d
 
 from __future__ import annotations
 
+import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -23,6 +24,21 @@ class RemoteTopic:
     id: int
     slug: str
     url: str
+    # From the topic's JSON (not known right after creating it): the loaded posts' text (raw when given,
+    # and the cooked HTML unescaped), first post first.
+    posts: tuple[str, ...] = field(default=(), compare=False)
+
+
+def _post_texts(data: dict[str, Any]) -> tuple[str, ...]:
+    stream = data.get("post_stream")
+    posts = stream.get("posts") if isinstance(stream, dict) else None
+    texts: list[str] = []
+    for post in posts if isinstance(posts, list) else []:
+        if not isinstance(post, dict):
+            continue
+        cooked = html.unescape(str(post.get("cooked") or ""))
+        texts.append("\n".join((str(post.get("raw") or ""), cooked, unquote(cooked))))
+    return tuple(texts)
 
 
 def _errors(response: httpx.Response) -> tuple[list[str], dict[str, Any]]:
@@ -92,7 +108,7 @@ class DiscourseClient:
         data = response.json()
         topic_id = int(data["id"])
         slug = str(data.get("slug") or "topic")
-        return RemoteTopic(topic_id, slug, self.topic_url(slug, topic_id))
+        return RemoteTopic(topic_id, slug, self.topic_url(slug, topic_id), _post_texts(data))
 
     def create_topic(
         self, *, title: str, raw: str, external_id: str, category: int | str | None

@@ -6,10 +6,17 @@ Discourse: the row is first marked as "may exist remotely" (``payload.discourse_
 then ``POST /posts.json`` with that ``external_id``, then a second transaction records the topic and marks
 the row sent. A later attempt on a marked row asks ``GET /t/external_id/{id}.json`` first, so a crash
 between the POST and the commit finds the topic instead of creating a second one.
+
+The external id names the complaint, not a database row: a hash of the post's canonical address and the
+brand (:func:`remote_external_id`), the same in every database, so a restored database or a second one
+(staging) against the same forum never meets another complaint's topic. A topic found by external id is
+taken only when its first post shows the post's link; rows marked before this scheme keep their old
+row-based id (``molva-topic-bm-<id>``) and are still found by it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +31,7 @@ from alerts.errors import PermanentError
 from alerts.grouping import find_group, group_key, post_stems
 from alerts.rules import owner_for, rule_for
 from molva import board
+from molva.escaping import plain_title
 from molva.models import AlertOutbox, BrandMention, Mention, SupportTopic, TopicMention
 from molva.settings import Settings
 
@@ -57,6 +65,7 @@ class RemotePlan:
     title: str
     raw: str
     category: int | str | None
+    links: tuple[str, ...] = ()  # the post's link as the topic body shows it (see shows_post)
 
 
 def effective_adapter(settings: Settings, brand: str | None, enqueued: str) -> str:
@@ -82,8 +91,40 @@ def discourse_target(settings: Settings, brand: str | None) -> DiscourseTarget:
     return DiscourseTarget(url.rstrip("/"), key.get_secret_value(), user, category)
 
 
-def remote_external_id(row: AlertOutbox) -> str:
-    return "molva-" + re.sub(r"[^A-Za-z0-9_-]+", "-", row.idempotency_key)
+# The first scheme named the outbox row ("molva-" + "topic:bm:<id>"): not unique across databases.
+LEGACY_EXTERNAL_ID = re.compile(r"^molva-topic-bm-\d+$")
+
+
+def remote_external_id(bm: BrandMention, mention: Mention) -> str:
+    """The complaint's Discourse ``external_id``: a hash of the post's canonical address and the brand
+    (40 characters; Discourse allows 50), the same whichever database sends it."""
+    address = mention.canonical_url or mention.url or f"{mention.kind}:{mention.external_id}"
+    digest = hashlib.sha256(f"{address}\n{bm.brand}".encode()).hexdigest()[:32]
+    return f"molva-c-{digest}"
+
+
+def post_links(mention: Mention | None) -> tuple[str, ...]:
+    """The post's link as a topic body or reply may show it (``plain_title`` changes "@" in a link)."""
+    if mention is None or not mention.url:
+        return ()
+    return tuple(dict.fromkeys((mention.url, plain_title(mention.url))))
+
+
+def shows_link(text: str, links: tuple[str, ...]) -> bool:
+    """``text`` holds one of ``links`` whole (not as the start of a longer address)."""
+    return any(re.search(re.escape(link) + r"(?![\w/?#&=%~+.-])", text) for link in links if link)
+
+
+def shows_post(remote: RemoteTopic, links: tuple[str, ...]) -> bool:
+    """The topic's first post links the complaint's post: the topic found by external id is this one's."""
+    return bool(remote.posts) and shows_link(remote.posts[0], links)
+
+
+def _not_ours(remote: RemoteTopic, external_id: str) -> PermanentError:
+    return PermanentError(
+        f"тема Discourse {remote.url} с external_id {external_id} не содержит ссылки на эту публикацию: "
+        "проверьте тему вручную"
+    )
 
 
 def mark_sent(session: Session, row_id: int, moment: datetime, topic_id: int | None, adapter: str) -> None:
@@ -201,7 +242,7 @@ def plan_topic(
         mark_sent(session, row.id, moment, topic.id, board.BUILTIN)
         return Outcome("created", topic.id)
     target = discourse_target(settings, bm.brand)
-    external_id = remote_external_id(row)
+    external_id = remote_external_id(bm, mention)
     payload = dict(row.payload or {})
     payload["discourse_external_id"] = external_id
     payload["discourse_title"] = fields.title
@@ -210,12 +251,22 @@ def plan_topic(
         .where(AlertOutbox.id == row.id, AlertOutbox.status == "pending")
         .values(payload=payload, adapter=DISCOURSE)
     )
-    return RemotePlan(row.id, external_id, fields.title, fields.body, target.category)
+    return RemotePlan(
+        row.id, external_id, fields.title, fields.body, target.category, post_links(mention)
+    )
+
+
+def _find(client: DiscourseClient, external_id: str, links: tuple[str, ...]) -> RemoteTopic | None:
+    """The complaint's topic by external id; one that does not link the post is refused."""
+    found = client.find_by_external_id(external_id)
+    if found is not None and not shows_post(found, links):
+        raise _not_ours(found, external_id)
+    return found
 
 
 def send_remote(client: DiscourseClient, plan: RemotePlan) -> RemoteTopic:
     """Create the Discourse topic (finding it first); a taken title gets the alert number appended."""
-    found = client.find_by_external_id(plan.external_id)
+    found = _find(client, plan.external_id, plan.links)
     if found is not None:
         return found
     try:
@@ -223,7 +274,7 @@ def send_remote(client: DiscourseClient, plan: RemotePlan) -> RemoteTopic:
             title=plan.title, raw=plan.raw, external_id=plan.external_id, category=plan.category
         )
     except ValidationFailed as exc:
-        found = client.find_by_external_id(plan.external_id)
+        found = _find(client, plan.external_id, plan.links)
         if found is not None:
             return found
         if not exc.title_taken:
@@ -243,8 +294,12 @@ def record_remote(
     row = session.get(AlertOutbox, row_id)
     if row is None or row.status != "pending":
         raise Conflict(row_id)
-    external_id = remote_external_id(row)
     bm = session.get(BrandMention, row.brand_mention_id) if row.brand_mention_id else None
+    external_id = str((row.payload or {}).get("discourse_external_id") or "")
+    if not external_id:
+        if bm is None:
+            raise PermanentError(f"тема Discourse {remote.url} создана, но упоминание удалено")
+        external_id = remote_external_id(bm, bm.mention)
     topic = session.scalar(
         select(SupportTopic).where(SupportTopic.adapter == DISCOURSE, SupportTopic.external_id == external_id)
     )
@@ -276,12 +331,19 @@ def deliver_topic(
         adapter = effective_adapter(settings, row.brand, row.adapter)
         pending = (row.payload or {}).get("discourse_external_id") if adapter == DISCOURSE else None
         brand = row.brand
+        bm = session.get(BrandMention, row.brand_mention_id) if row.brand_mention_id else None
+        links = post_links(bm.mention if bm is not None else None)
     if pending:
         client = client_for(discourse_target(settings, brand))
         found = client.find_by_external_id(str(pending))
         if found is not None:
-            with factory() as session, session.begin():
-                return record_remote(session, row_id, found, settings, moment)
+            if shows_post(found, links):
+                with factory() as session, session.begin():
+                    return record_remote(session, row_id, found, settings, moment)
+            if not LEGACY_EXTERNAL_ID.match(str(pending)):
+                raise _not_ours(found, str(pending))
+            # An old row-based id that another database's complaint already holds: this complaint is
+            # planned again below under its own id.
     with factory() as session, session.begin():
         row = session.get(AlertOutbox, row_id)
         if row is None or row.status != "pending":
