@@ -27,6 +27,10 @@ class RemoteTopic:
     # From the topic's JSON (not known right after creating it): the loaded posts' text (raw when given,
     # and the cooked HTML unescaped), first post first.
     posts: tuple[str, ...] = field(default=(), compare=False)
+    closed: bool = False  # closed or archived by a moderator: takes no more grouped complaints
+
+
+POSTS_PER_REQUEST = 20
 
 
 def _post_texts(data: dict[str, Any]) -> tuple[str, ...]:
@@ -105,10 +109,48 @@ class DiscourseClient:
             return None
         if response.status_code != 200:
             raise TransientError(f"Discourse {response.status_code} при поиске темы {external_id}")
-        data = response.json()
+        return self._topic(response.json())
+
+    def _topic(self, data: dict[str, Any]) -> RemoteTopic:
         topic_id = int(data["id"])
         slug = str(data.get("slug") or "topic")
-        return RemoteTopic(topic_id, slug, self.topic_url(slug, topic_id), _post_texts(data))
+        closed = bool(data.get("closed")) or bool(data.get("archived"))
+        return RemoteTopic(topic_id, slug, self.topic_url(slug, topic_id), _post_texts(data), closed)
+
+    def get_topic(self, topic_id: int, *, all_posts: bool = False) -> RemoteTopic | None:
+        """``GET /t/{id}.json`` (None on 404); ``all_posts`` also loads the posts beyond the first chunk."""
+        response = self._request("GET", f"/t/{topic_id}.json")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise TransientError(f"Discourse {response.status_code} при чтении темы {topic_id}")
+        data = response.json()
+        topic = self._topic(data)
+        stream = data.get("post_stream") if isinstance(data.get("post_stream"), dict) else {}
+        ids = [i for i in (stream or {}).get("stream") or [] if isinstance(i, int)]
+        loaded = {p.get("id") for p in (stream or {}).get("posts") or [] if isinstance(p, dict)}
+        missing = [i for i in ids if i not in loaded] if all_posts else []
+        texts = list(topic.posts)
+        for start in range(0, len(missing), POSTS_PER_REQUEST):
+            chunk = missing[start:start + POSTS_PER_REQUEST]
+            more = self._request("GET", f"/t/{topic_id}/posts.json", params=[("post_ids[]", i) for i in chunk])
+            if more.status_code != 200:
+                raise TransientError(f"Discourse {more.status_code} при чтении сообщений темы {topic_id}")
+            texts += _post_texts(more.json())
+        return RemoteTopic(topic.id, topic.slug, topic.url, tuple(texts), topic.closed)
+
+    def reply(self, topic_id: int, raw: str) -> int:
+        """``POST /posts.json`` with ``topic_id``: a reply in the topic; returns the post's id."""
+        response = self._request("POST", "/posts.json", json={"topic_id": topic_id, "raw": strip_invisible(raw)})
+        if response.status_code == 422:
+            errors, _ = _errors(response)
+            raise ValidationFailed(errors)
+        if response.status_code == 404:  # deleted since it was read: the next attempt plans again
+            raise TransientError(f"Discourse 404: тема {topic_id} не найдена")
+        if response.status_code != 200:
+            errors, _ = _errors(response)
+            raise PermanentError(f"Discourse {response.status_code}: {'; '.join(errors)}")
+        return int(response.json()["id"])
 
     def create_topic(
         self, *, title: str, raw: str, external_id: str, category: int | str | None

@@ -25,9 +25,9 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.content import aspect_names, topic_body, topic_title, topic_type
+from alerts.content import aspect_names, reply_body, topic_body, topic_title, topic_type
 from alerts.discourse import DiscourseClient, RemoteTopic, ValidationFailed
-from alerts.errors import PermanentError
+from alerts.errors import PermanentError, TransientError
 from alerts.grouping import find_group, group_key, post_stems
 from alerts.rules import owner_for, rule_for
 from molva import board
@@ -36,6 +36,7 @@ from molva.models import AlertOutbox, BrandMention, Mention, SupportTopic, Topic
 from molva.settings import Settings
 
 DISCOURSE = "discourse"
+MAX_CLOSED_TOPICS = 5  # closed Discourse topics skipped for one complaint before it waits for a retry
 
 
 class Conflict(Exception):
@@ -66,6 +67,17 @@ class RemotePlan:
     raw: str
     category: int | str | None
     links: tuple[str, ...] = ()  # the post's link as the topic body shows it (see shows_post)
+
+
+@dataclass(frozen=True)
+class RemoteReply:
+    """A complaint joining an open Discourse topic as a reply, prepared in the first transaction."""
+
+    row_id: int
+    topic_id: int  # the local support topic
+    remote_id: int  # its Discourse topic id
+    raw: str
+    links: tuple[str, ...]
 
 
 def effective_adapter(settings: Settings, brand: str | None, enqueued: str) -> str:
@@ -212,9 +224,10 @@ def new_topic(
 
 def plan_topic(
     session: Session, row: AlertOutbox, settings: Settings, adapter: str, moment: datetime
-) -> Outcome | RemotePlan:
-    """Inside the row's transaction: link to an open similar topic, or create a built-in topic, or
-    (Discourse) mark the row as about to be created remotely and return what to send."""
+) -> Outcome | RemotePlan | RemoteReply:
+    """Inside the row's transaction: link to an open similar topic (on Discourse: mark the row and return
+    the reply to post there), or create a built-in topic, or (Discourse) mark the row as about to be
+    created remotely and return what to send."""
     bm = session.get(BrandMention, row.brand_mention_id) if row.brand_mention_id else None
     if bm is None:
         session.execute(
@@ -231,6 +244,21 @@ def plan_topic(
     match = find_group(
         session, bm, mention, adapter, settings.alerts.group_window, settings.alerts.group_similarity
     )
+    if match is not None and adapter == DISCOURSE and match.topic.remote_id:
+        payload = dict(row.payload or {})
+        payload["discourse_reply_topic"] = match.topic.id
+        session.execute(
+            update(AlertOutbox)
+            .where(AlertOutbox.id == row.id, AlertOutbox.status == "pending")
+            .values(payload=payload, adapter=DISCOURSE)
+        )
+        return RemoteReply(
+            row.id,
+            match.topic.id,
+            int(match.topic.remote_id),
+            reply_body(bm, mention, settings.alerts.timezone),
+            post_links(mention),
+        )
     if match is not None:
         board.link_mention(session, match.topic.id, mention.id, bm.id, moment)
         mark_sent(session, row.id, moment, match.topic.id, adapter)
@@ -287,6 +315,37 @@ def send_remote(client: DiscourseClient, plan: RemotePlan) -> RemoteTopic:
     )
 
 
+def send_reply(client: DiscourseClient, plan: RemoteReply) -> bool:
+    """Post the complaint in its topic unless a post there already links it (a retry after a crash
+    between the POST and the commit); False when the topic was closed, archived or deleted meanwhile."""
+    topic = client.get_topic(plan.remote_id, all_posts=True)
+    if topic is not None and any(shows_link(text, plan.links) for text in topic.posts):
+        return True
+    if topic is None or topic.closed:
+        return False
+    client.reply(plan.remote_id, plan.raw)
+    return True
+
+
+def record_reply(session: Session, row_id: int, topic_id: int, moment: datetime) -> Outcome:
+    """Second transaction of a reply: link the post to the topic, mark the row sent."""
+    row = session.get(AlertOutbox, row_id)
+    if row is None or row.status != "pending":
+        raise Conflict(row_id)
+    bm = session.get(BrandMention, row.brand_mention_id) if row.brand_mention_id else None
+    if bm is not None:
+        board.link_mention(session, topic_id, bm.mention_id, bm.id, moment)
+    mark_sent(session, row_id, moment, topic_id, DISCOURSE)
+    return Outcome("linked", topic_id)
+
+
+def close_local(session: Session, topic_id: int) -> None:
+    """The Discourse topic was closed, archived or deleted: resolved here too, so no complaint joins it."""
+    topic = session.get(SupportTopic, topic_id)
+    if topic is not None and topic.status in board.OPEN_STATUSES:
+        board.set_status(session, topic_id, "resolved", by="Discourse")
+
+
 def record_remote(
     session: Session, row_id: int, remote: RemoteTopic, settings: Settings, moment: datetime
 ) -> Outcome:
@@ -329,10 +388,20 @@ def deliver_topic(
         if row is None or row.status != "pending":
             return Outcome("skipped")
         adapter = effective_adapter(settings, row.brand, row.adapter)
-        pending = (row.payload or {}).get("discourse_external_id") if adapter == DISCOURSE else None
+        payload = (row.payload or {}) if adapter == DISCOURSE else {}
+        pending = payload.get("discourse_external_id")
+        replying = session.get(SupportTopic, int(payload["discourse_reply_topic"])) if (
+            payload.get("discourse_reply_topic")
+        ) else None
+        reply_to = (replying.id, int(replying.remote_id)) if replying and replying.remote_id else None
         brand = row.brand
         bm = session.get(BrandMention, row.brand_mention_id) if row.brand_mention_id else None
         links = post_links(bm.mention if bm is not None else None)
+    if reply_to is not None:  # a reply may have been posted before a crash: look for the post's link
+        topic = client_for(discourse_target(settings, brand)).get_topic(reply_to[1], all_posts=True)
+        if topic is not None and any(shows_link(text, links) for text in topic.posts):
+            with factory() as session, session.begin():
+                return record_reply(session, row_id, reply_to[0], moment)
     if pending:
         client = client_for(discourse_target(settings, brand))
         found = client.find_by_external_id(str(pending))
@@ -344,11 +413,21 @@ def deliver_topic(
                 raise _not_ours(found, str(pending))
             # An old row-based id that another database's complaint already holds: this complaint is
             # planned again below under its own id.
-    with factory() as session, session.begin():
-        row = session.get(AlertOutbox, row_id)
-        if row is None or row.status != "pending":
-            return Outcome("skipped")
-        planned = plan_topic(session, row, settings, adapter, moment)
+    for _ in range(MAX_CLOSED_TOPICS):
+        with factory() as session, session.begin():
+            row = session.get(AlertOutbox, row_id)
+            if row is None or row.status != "pending":
+                return Outcome("skipped")
+            planned = plan_topic(session, row, settings, adapter, moment)
+        if not isinstance(planned, RemoteReply):
+            break
+        if send_reply(client_for(discourse_target(settings, brand)), planned):
+            with factory() as session, session.begin():
+                return record_reply(session, row_id, planned.topic_id, moment)
+        with factory() as session, session.begin():  # closed on the board: plan again without it
+            close_local(session, planned.topic_id)
+    else:
+        raise TransientError("Discourse: похожие темы закрываются одна за другой, повтор позже")
     if isinstance(planned, Outcome):
         return planned
     client = client_for(discourse_target(settings, brand))
