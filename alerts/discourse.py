@@ -68,6 +68,28 @@ def _wait_seconds(response: httpx.Response, data: dict[str, Any]) -> float:
     return 10.0
 
 
+def _json(response: httpx.Response, what: str) -> dict[str, Any]:
+    """The answer's JSON object; anything else (an HTML page from a proxy, a login page) is one line."""
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        kind = response.headers.get("Content-Type", "").split(";")[0] or "без типа"
+        raise TransientError(
+            f"Discourse {response.status_code}: ответ на {what} — не JSON ({kind}); "
+            "проверьте MOLVA_DISCOURSE_URL: это адрес форума Discourse?"
+        )
+    return data
+
+
+def _field(data: dict[str, Any], key: str, what: str) -> int:
+    try:
+        return int(data[key])
+    except (KeyError, TypeError, ValueError):
+        raise TransientError(f"Discourse: в ответе на {what} нет поля {key}") from None
+
+
 class DiscourseClient:
     def __init__(self, http: httpx.Client, base_url: str, api_key: str, api_username: str) -> None:
         self.http = http
@@ -78,14 +100,25 @@ class DiscourseClient:
         return f"{self.base_url}/t/{slug}/{topic_id}"
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One API call. Redirects are followed for GET only (``/t/external_id/…`` answers 301): a POST
+        that is redirected was not done there, and is usually a wrong base URL (http for https)."""
         try:
             response = self.http.request(
-                method, f"{self.base_url}{path}", headers=self.headers, follow_redirects=True, **kwargs
+                method, f"{self.base_url}{path}", headers=self.headers, follow_redirects=method == "GET",
+                **kwargs,
             )
         except httpx.TimeoutException as exc:
             raise TransientError(f"Discourse: таймаут ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
             raise TransientError(f"Discourse недоступен: {exc}") from exc
+        except httpx.HTTPError as exc:  # too many redirects, an invalid URL
+            raise TransientError(f"Discourse: {type(exc).__name__}: {exc}") from exc
+        if response.is_redirect:
+            target = response.headers.get("Location") or "?"
+            raise TransientError(
+                f"Discourse {response.status_code}: {method} {path} перенаправлен на {target}; "
+                f"проверьте адрес форума MOLVA_DISCOURSE_URL ({self.base_url}): http или https, без лишнего пути"
+            )
         if response.status_code == 429:
             errors, data = _errors(response)
             wait = _wait_seconds(response, data)
@@ -109,10 +142,10 @@ class DiscourseClient:
             return None
         if response.status_code != 200:
             raise TransientError(f"Discourse {response.status_code} при поиске темы {external_id}")
-        return self._topic(response.json())
+        return self._topic(_json(response, "поиск темы"), "поиск темы")
 
-    def _topic(self, data: dict[str, Any]) -> RemoteTopic:
-        topic_id = int(data["id"])
+    def _topic(self, data: dict[str, Any], what: str) -> RemoteTopic:
+        topic_id = _field(data, "id", what)
         slug = str(data.get("slug") or "topic")
         closed = bool(data.get("closed")) or bool(data.get("archived"))
         return RemoteTopic(topic_id, slug, self.topic_url(slug, topic_id), _post_texts(data), closed)
@@ -124,8 +157,8 @@ class DiscourseClient:
             return None
         if response.status_code != 200:
             raise TransientError(f"Discourse {response.status_code} при чтении темы {topic_id}")
-        data = response.json()
-        topic = self._topic(data)
+        data = _json(response, "чтение темы")
+        topic = self._topic(data, "чтение темы")
         stream = data.get("post_stream") if isinstance(data.get("post_stream"), dict) else {}
         ids = [i for i in (stream or {}).get("stream") or [] if isinstance(i, int)]
         loaded = {p.get("id") for p in (stream or {}).get("posts") or [] if isinstance(p, dict)}
@@ -136,7 +169,7 @@ class DiscourseClient:
             more = self._request("GET", f"/t/{topic_id}/posts.json", params=[("post_ids[]", i) for i in chunk])
             if more.status_code != 200:
                 raise TransientError(f"Discourse {more.status_code} при чтении сообщений темы {topic_id}")
-            texts += _post_texts(more.json())
+            texts += _post_texts(_json(more, "чтение сообщений темы"))
         return RemoteTopic(topic.id, topic.slug, topic.url, tuple(texts), topic.closed)
 
     def reply(self, topic_id: int, raw: str) -> int:
@@ -150,7 +183,7 @@ class DiscourseClient:
         if response.status_code != 200:
             errors, _ = _errors(response)
             raise PermanentError(f"Discourse {response.status_code}: {'; '.join(errors)}")
-        return int(response.json()["id"])
+        return _field(_json(response, "ответ в теме"), "id", "ответ в теме")
 
     def create_topic(
         self, *, title: str, raw: str, external_id: str, category: int | str | None
@@ -167,8 +200,8 @@ class DiscourseClient:
         if response.status_code != 200:
             errors, _ = _errors(response)
             raise PermanentError(f"Discourse {response.status_code}: {'; '.join(errors)}")
-        data = response.json()
-        topic_id = int(data["topic_id"])
+        data = _json(response, "создание темы")
+        topic_id = _field(data, "topic_id", "создание темы")
         slug = str(data.get("topic_slug") or "topic")
         return RemoteTopic(topic_id, slug, self.topic_url(slug, topic_id))
 
