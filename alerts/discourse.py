@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 import httpx
 
 from alerts.errors import PermanentError, RateLimited, TransientError
-from molva.escaping import plain_title, strip_invisible
+from molva.escaping import plain_title, response_excerpt, strip_invisible
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,10 @@ def _errors(response: httpx.Response) -> tuple[list[str], dict[str, Any]]:
     try:
         data = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return [response.text[:200]], {}
+        excerpt = response_excerpt(response.text)
+        return ([excerpt] if excerpt else []), {}
     if not isinstance(data, dict):
-        return [str(data)[:200]], {}
+        return [response_excerpt(str(data))], {}
     errors = data.get("errors") or []
     return [str(e) for e in errors] if isinstance(errors, list) else [str(errors)], data
 
@@ -126,7 +127,15 @@ class DiscourseClient:
                 f"Discourse 429: {'; '.join(errors) or 'rate limit'} (ждать {wait:.0f} с)", wait
             )
         if response.status_code >= 500:
-            raise TransientError(f"Discourse {response.status_code}: {response.text[:200]}")
+            errors, _ = _errors(response)
+            raise TransientError(f"Discourse {response.status_code}: {'; '.join(errors) or 'ошибка сервера'}")
+        if response.status_code == 404:
+            errors, data = _errors(response)
+            if "errors" not in data and "error_type" not in data:  # not Discourse's own "not found"
+                raise TransientError(
+                    f"Discourse 404 на {path}: {'; '.join(errors) or 'пустой ответ'}; по адресу {self.base_url} "
+                    "не отвечает API Discourse, проверьте MOLVA_DISCOURSE_URL"
+                )
         if response.status_code in (401, 403):
             errors, _ = _errors(response)
             raise PermanentError(

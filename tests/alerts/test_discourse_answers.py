@@ -132,3 +132,50 @@ def test_redirect_on_post_is_not_followed(
     assert [m for m, _ in seen].count("POST") == 1 and not any(u.startswith("https") for _, u in seen)
     _pending(factory)
     _no_traceback(caplog)
+
+
+NGINX_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+    "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def test_html_error_page_is_one_short_line(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text=NGINX_502, headers={"Content-Type": "text/html"})
+
+    result = _run(factory, _settings(monkeypatch), handler)
+    (error,) = result.errors
+    assert error.endswith("Discourse 502: 502 Bad Gateway nginx") and "<" not in error
+    with factory() as session:
+        (row,) = session.scalars(select(AlertOutbox)).all()
+        assert row.last_error == "Discourse 502: 502 Bad Gateway nginx"
+
+
+def test_not_a_discourse_site_says_to_check_the_url(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = "<html><body><h1>Страница не найдена</h1>\n<p>Вернитесь на главную</p>" + "x" * 500 + "</body></html>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, text=page, headers={"Content-Type": "text/html"})
+
+    result = _run(factory, _settings(monkeypatch), handler)
+    (error,) = result.errors
+    assert "Страница не найдена Вернитесь на главную" in error and "проверьте MOLVA_DISCOURSE_URL" in error
+    assert "\n" not in error and len(error) < 400
+    _pending(factory)
+
+
+def test_webhook_html_error_is_one_short_line() -> None:
+    from alerts.errors import TransientError
+    from alerts.webhook import post_json
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, text=NGINX_502.replace("502 Bad Gateway", "503 Service Unavailable"))
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as http, pytest.raises(TransientError) as caught:
+        post_json(http, "http://bot.example/hook", "k", {"text": "x"})
+    assert str(caught.value) == "вебхук 503: 503 Service Unavailable nginx"
