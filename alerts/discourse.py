@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from alerts.errors import PermanentError, RateLimited, TransientError
+from alerts.errors import ConfigurationError, PermanentError, RateLimited, TransientError
 from molva.escaping import plain_title, response_excerpt, strip_invisible
 
 
@@ -116,7 +116,7 @@ class DiscourseClient:
             raise TransientError(f"Discourse: {type(exc).__name__}: {exc}") from exc
         if response.is_redirect:
             target = response.headers.get("Location") or "?"
-            raise TransientError(
+            raise ConfigurationError(
                 f"Discourse {response.status_code}: {method} {path} перенаправлен на {target}; "
                 f"проверьте адрес форума MOLVA_DISCOURSE_URL ({self.base_url}): http или https, без лишнего пути"
             )
@@ -132,13 +132,13 @@ class DiscourseClient:
         if response.status_code == 404:
             errors, data = _errors(response)
             if "errors" not in data and "error_type" not in data:  # not Discourse's own "not found"
-                raise TransientError(
+                raise ConfigurationError(
                     f"Discourse 404 на {path}: {'; '.join(errors) or 'пустой ответ'}; по адресу {self.base_url} "
                     "не отвечает API Discourse, проверьте MOLVA_DISCOURSE_URL"
                 )
         if response.status_code in (401, 403):
             errors, _ = _errors(response)
-            raise PermanentError(
+            raise ConfigurationError(
                 f"Discourse {response.status_code}: {'; '.join(errors) or 'доступ запрещён'} "
                 "(проверьте MOLVA_DISCOURSE_API_KEY и MOLVA_DISCOURSE_API_USERNAME)"
             )

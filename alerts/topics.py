@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.content import aspect_names, reply_body, topic_body, topic_title, topic_type
 from alerts.discourse import DiscourseClient, RemoteTopic, ValidationFailed
-from alerts.errors import PermanentError, TransientError
+from alerts.errors import ConfigurationError, PermanentError, TransientError
 from alerts.grouping import find_group, group_key, post_stems
 from alerts.rules import owner_for, rule_for
 from molva import board
@@ -96,8 +96,8 @@ def discourse_target(settings: Settings, brand: str | None) -> DiscourseTarget:
     key = (override.discourse_api_key if override else None) or settings.discourse_api_key
     user = (override.discourse_api_username if override else None) or settings.discourse_api_username
     category = (override.discourse_category if override else None) or settings.alerts.discourse_category
-    if not url or key is None or not user:
-        raise PermanentError(
+    if not url or key is None or not key.get_secret_value().strip() or not user:
+        raise ConfigurationError(
             "Discourse не настроен: нужны MOLVA_DISCOURSE_URL, MOLVA_DISCOURSE_API_KEY и MOLVA_DISCOURSE_API_USERNAME"
         )
     return DiscourseTarget(url.rstrip("/"), key.get_secret_value(), user, category)
