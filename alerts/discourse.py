@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
@@ -224,4 +225,12 @@ class ValidationFailed(PermanentError):
 
     @property
     def title_taken(self) -> bool:
-        return any("title" in e.lower() and "already" in e.lower() for e in self.errors)
+        """Discourse answers in the site's locale: "Title has already been used", «Заголовок уже
+        используется» (ru), or similar wording."""
+        return any(_TITLE_TAKEN.search(e) for e in self.errors)
+
+
+_TITLE_TAKEN = re.compile(
+    r"(?is)(?:title|заголов|назван).*?(?:already|уже\s+(?:был\w*\s+)?(?:использ|занят|существ|есть))"
+    r"|(?:already|уже\s+(?:был\w*\s+)?(?:использ|занят|существ|есть)).*?(?:title|заголов|назван)"
+)

@@ -179,3 +179,43 @@ def test_webhook_html_error_is_one_short_line() -> None:
     with httpx.Client(transport=httpx.MockTransport(handler)) as http, pytest.raises(TransientError) as caught:
         post_json(http, "http://bot.example/hook", "k", {"text": "x"})
     assert str(caught.value) == "вебхук 503: 503 Service Unavailable nginx"
+
+
+@pytest.mark.parametrize(
+    ("errors", "taken"),
+    [
+        (["Title has already been used"], True),
+        (["Заголовок уже используется"], True),
+        (["Заголовок уже был использован"], True),
+        (["Тема с таким заголовком уже существует"], True),
+        (["Название уже занято"], True),
+        (["Заголовок слишком короткий (минимум 15 символов)"], False),
+        (["Внешний ID уже используется"], False),
+        (["Title is too short (minimum is 15 characters)"], False),
+    ],
+)
+def test_title_taken_in_english_and_russian(errors: list[str], taken: bool) -> None:
+    from alerts.discourse import ValidationFailed
+
+    assert ValidationFailed(errors).title_taken is taken
+
+
+def test_russian_title_taken_gets_the_alert_number(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titles: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        found = _not_found(request)
+        if found is not None:
+            return found
+        import json
+
+        titles.append(json.loads(request.content)["title"])
+        if len(titles) == 1:
+            return httpx.Response(422, json={"action": "create_post", "errors": ["Заголовок уже используется"]})
+        return httpx.Response(200, json={"id": 5, "topic_id": 3, "topic_slug": "t"})
+
+    result = _run(factory, _settings(monkeypatch), handler)
+    assert (result.topics_created, result.failed) == (1, 0)
+    assert len(titles) == 2 and "(обращение №1)" in titles[1]
