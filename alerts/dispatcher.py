@@ -202,7 +202,7 @@ def _adapter_of(factory: sessionmaker[Session], row_id: int, settings: Settings)
             return "?"
         if row.kind != "topic":
             return row.adapter
-        adapter = effective_adapter(settings, row.brand, row.adapter)
+        adapter = effective_adapter(settings, row.brand)
         if adapter != DISCOURSE:
             return adapter
         try:

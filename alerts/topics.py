@@ -80,14 +80,14 @@ class RemoteReply:
     links: tuple[str, ...]
 
 
-def effective_adapter(settings: Settings, brand: str | None, enqueued: str) -> str:
-    """Brand override > the Discourse environment variables (every brand to one Discourse) > as enqueued."""
+def effective_adapter(settings: Settings, brand: str | None) -> str:
+    """The board a topic goes to, decided when it is sent: the brand's ``adapter`` override, else
+    ``alerts.adapter``. The Discourse settings (MOLVA_DISCOURSE_URL ...) only say where Discourse is; the
+    adapter stored when the alert was queued is not used."""
     override = settings.alerts.brands.get(brand or "")
     if override is not None and override.adapter:
         return override.adapter
-    if settings.discourse_url:
-        return DISCOURSE
-    return enqueued
+    return settings.alerts.adapter
 
 
 def discourse_target(settings: Settings, brand: str | None) -> DiscourseTarget:
@@ -387,7 +387,7 @@ def deliver_topic(
         row = session.get(AlertOutbox, row_id)
         if row is None or row.status != "pending":
             return Outcome("skipped")
-        adapter = effective_adapter(settings, row.brand, row.adapter)
+        adapter = effective_adapter(settings, row.brand)
         payload = (row.payload or {}) if adapter == DISCOURSE else {}
         pending = payload.get("discourse_external_id")
         replying = session.get(SupportTopic, int(payload["discourse_reply_topic"])) if (

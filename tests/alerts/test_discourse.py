@@ -36,6 +36,7 @@ def discourse_settings(forum: FakeDiscourse, monkeypatch: pytest.MonkeyPatch, **
     monkeypatch.setenv("MOLVA_DISCOURSE_API_KEY", forum.api_key)
     monkeypatch.setenv("MOLVA_DISCOURSE_API_USERNAME", forum.api_username)
     monkeypatch.setenv("MOLVA_ALERTS__HTTP_TIMEOUT", "0.3")
+    monkeypatch.setenv("MOLVA_ALERTS__ADAPTER", "discourse")
     settings = load_settings()
     for key, value in alerts.items():
         setattr(settings.alerts, key, value)

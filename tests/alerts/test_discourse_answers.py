@@ -26,9 +26,8 @@ def _settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("MOLVA_DISCOURSE_URL", BASE)
     monkeypatch.setenv("MOLVA_DISCOURSE_API_KEY", "secret")
     monkeypatch.setenv("MOLVA_DISCOURSE_API_USERNAME", "molva")
-    settings = load_settings()
-    settings.alerts.adapter = "discourse"
-    return settings
+    monkeypatch.setenv("MOLVA_ALERTS__ADAPTER", "discourse")
+    return load_settings()
 
 
 def _run(
