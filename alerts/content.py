@@ -203,6 +203,21 @@ def _followers(count: int) -> str:
     return fmt.counted(count, "подписчик", "подписчика", "подписчиков")
 
 
+def reply_body(bm: BrandMention, mention: Mention, timezone: str) -> str:
+    """A similar complaint posted as a reply in its Discourse topic: the post's link and its first words."""
+    source = SOURCE_LABELS.get(mention.kind, mention.kind)
+    author = markdown_inert(mention.author) if mention.author else "автор не указан"
+    gist = markdown_inert(snippet(mention.text, 300)) or "(текст пуст)"
+    return "\n".join([
+        f"**Похожее обращение** ({source}, {local_time(mention.published_at, timezone)} "
+        f"{zone_label(timezone)}; {author}), источник: {_link(mention.url)}",
+        "",
+        f"> {gist}",
+        "",
+        "_Привязано автоматически системой мониторинга «Молва»._",
+    ])
+
+
 SPIKE_HEADLINES: dict[str, str] = {
     "start": "⚠️ Всплеск негатива: «{brand}»",
     "update": "⚠️ Всплеск негатива продолжается: «{brand}»",

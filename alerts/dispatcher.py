@@ -3,6 +3,11 @@
 Each outbox row is handled in its own short transactions, so one bad alert never blocks the others and a
 killed dispatcher resumes where it stopped. An alert that keeps failing ends as ``failed`` with its last
 error; ``retry_alerts`` (``molva alerts retry``) puts it back in the queue.
+
+A board (adapter; for Discourse each forum and user) is paused for the rest of a run after a rate limit, after
+``BLOCK_AFTER_TRANSIENT`` network errors in a row, or at once after a configuration error (401/403, a missing
+or empty API key, an address that is not the forum): its alerts stay pending, and after a configuration error
+keep their attempts, so fixing the setting sends them all.
 """
 
 from __future__ import annotations
@@ -20,9 +25,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.content import digest_text, spike_text
-from alerts.errors import DeliveryError, PermanentError, RateLimited, TransientError
+from alerts.errors import ConfigurationError, DeliveryError, PermanentError, RateLimited, TransientError
 from alerts.rules import rule_for
-from alerts.topics import DISCOURSE, Conflict, DiscourseClientFactory, deliver_topic, effective_adapter
+from alerts.topics import (
+    DISCOURSE,
+    Conflict,
+    DiscourseClientFactory,
+    deliver_topic,
+    discourse_target,
+    effective_adapter,
+)
 from alerts.webhook import post_json
 from molva.board import as_utc
 from molva.models import AlertOutbox
@@ -129,6 +141,9 @@ def _record_failure(
         if row is None or row.status != "pending":
             return "skipped"
         message = redact(str(exc) or type(exc).__name__)  # a webhook URL or API error may carry a token
+        if isinstance(exc, ConfigurationError):  # not this alert's fault: due again once the setting is fixed
+            row.last_error = message[:2000]
+            return "pending"
         if isinstance(exc, RateLimited):
             row.next_attempt_at = moment + timedelta(seconds=exc.wait_seconds)
             row.last_error = message
@@ -158,7 +173,7 @@ def _deliver_notification(
     if adapter == "webhook":
         url = rule_for(settings.alerts, brand).webhook_url if brand else settings.alerts.webhook_url
         if not url:
-            raise PermanentError("вебхук не настроен (alerts.webhook_url)")
+            raise ConfigurationError("вебхук не настроен: укажите alerts.webhook_url")
         post_json(
             http,
             url,
@@ -179,11 +194,22 @@ def _deliver_notification(
 
 
 def _adapter_of(factory: sessionmaker[Session], row_id: int, settings: Settings) -> str:
+    """The board a row goes to, as paused for a run: the adapter, and for Discourse the forum and user (a
+    brand with its own forum or key is paused on its own)."""
     with factory() as session:
         row = session.get(AlertOutbox, row_id)
         if row is None:
             return "?"
-        return effective_adapter(settings, row.brand, row.adapter) if row.kind == "topic" else row.adapter
+        if row.kind != "topic":
+            return row.adapter
+        adapter = effective_adapter(settings, row.brand)
+        if adapter != DISCOURSE:
+            return adapter
+        try:
+            target = discourse_target(settings, row.brand)
+        except ConfigurationError:
+            return f"{DISCOURSE} (не настроен)"
+        return f"{DISCOURSE} {target.url} {target.api_username} {hash(target.api_key)}"
 
 
 def dispatch(
@@ -235,7 +261,7 @@ def dispatch(
                     result.failed += 1
                 else:
                     result.retry_scheduled += 1
-                if isinstance(exc, RateLimited):
+                if isinstance(exc, RateLimited | ConfigurationError):
                     blocked.add(adapter)
                 elif isinstance(exc, TransientError):
                     transient[adapter] += 1

@@ -22,3 +22,9 @@ class RateLimited(TransientError):
 class PermanentError(DeliveryError):
     """Retrying will not help (422 validation, 401/403 credentials): the alert is marked failed at once
     and stays visible until ``molva alerts retry``."""
+
+
+class ConfigurationError(DeliveryError):
+    """The adapter itself is misconfigured (a wrong or missing API key, a URL that is not the forum): no alert
+    can be sent until someone fixes it. The dispatcher stops using that adapter for the run and leaves the
+    alerts pending with their attempts untouched; the message says what to fix."""

@@ -195,7 +195,7 @@ def enqueue_alerts(
         session.add(
             AlertOutbox(
                 kind="topic",
-                adapter=rule.adapter,
+                adapter=rule.adapter,  # as configured now; the adapter configured at dispatch decides (and is stored when sent)
                 brand=bm.brand,
                 idempotency_key=key,
                 payload=payload,

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import httpx
 
 from alerts.errors import PermanentError, RateLimited, TransientError
+from molva.escaping import response_excerpt
 
 
 def post_json(http: httpx.Client, url: str, idempotency_key: str, body: dict[str, Any]) -> None:
@@ -28,7 +29,8 @@ def post_json(http: httpx.Client, url: str, idempotency_key: str, body: dict[str
         except ValueError:
             wait = 30.0
         raise RateLimited(f"вебхук 429 (ждать {wait:.0f} с)", max(1.0, wait))
+    excerpt = response_excerpt(response.text) or "пустой ответ"
     if status >= 500 or status == 408:
-        raise TransientError(f"вебхук {status}: {response.text[:200]}")
+        raise TransientError(f"вебхук {status}: {excerpt}")
     if status >= 400:
-        raise PermanentError(f"вебхук {status}: {response.text[:200]}")
+        raise PermanentError(f"вебхук {status}: {excerpt}")

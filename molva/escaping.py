@@ -6,10 +6,13 @@
 * Markdown for Discourse: :func:`markdown_inert` makes a post's text render as the text it is — no raw HTML, no
   images or links (URLs become code spans), no @mentions (they become code spans too), no markdown markup, no
   character references, no bidi controls. :func:`plain_title` does the same for a one-line title.
+* Error messages: :func:`response_excerpt` turns an HTTP answer's body (often an HTML error page) into one short
+  line of its text.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -75,3 +78,19 @@ def plain_title(text: str) -> str:
     text = re.sub(r"\s+", " ", strip_invisible(text)).strip()
     text = text.replace("<", "\u2039").replace(">", "\u203a")
     return re.sub(r"@(?=[\w.-])", "\uff20", text)
+
+
+_HIDDEN_HTML = re.compile(r"(?is)<(script|style|head)\b[^>]*>.*?</\1\s*>|<!--.*?-->")
+_TAG = re.compile(r"(?s)<[^>]*>")
+
+
+def response_excerpt(body: str | bytes | None, limit: int = 120) -> str:
+    """One line of an HTTP answer's body for an error message: markup, scripts and styles removed, character
+    references decoded, whitespace collapsed, cut at ``limit`` characters with an ellipsis."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    text = _TAG.sub(" ", _HIDDEN_HTML.sub(" ", body or ""))
+    text = re.sub(r"\s+", " ", strip_invisible(html.unescape(text))).strip()
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"

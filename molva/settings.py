@@ -11,10 +11,11 @@ import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -221,6 +222,20 @@ DEFAULT_ASSIGNEES: dict[str, str] = {
 }
 
 
+def check_topic_type(value: str) -> str:
+    """A key of ``[alerts.assignees]``: a topic type (the intents a topic is filed under)."""
+    if value not in DEFAULT_ASSIGNEES:
+        raise ValueError(
+            f"unknown topic type {value!r} (expected {', '.join(DEFAULT_ASSIGNEES)}; "
+            "owners of aspects such as cards or coverage go under [alerts.owners])"
+        )
+    return value
+
+
+# topic type -> responsible person; an unknown key is refused at load (a typo would leave topics unowned)
+Assignees = dict[Annotated[str, AfterValidator(check_topic_type)], str]
+
+
 class BrandAlertRule(StrictModel):
     """Per-brand overrides of the alert rules (``[alerts.brands."Сбербанк"]``); unset fields inherit."""
 
@@ -230,7 +245,7 @@ class BrandAlertRule(StrictModel):
     sources: list[str] | None = None  # source names or kinds
     quiet_hours: str | None = None  # "23:00-08:00" in alerts.timezone
     adapter: Literal["builtin", "discourse"] | None = None
-    assignees: dict[str, str] | None = None  # topic type -> responsible person
+    assignees: Assignees | None = None  # topic type -> responsible person (over alerts.assignees)
     owners: dict[str, str] | None = None  # aspect code -> responsible person (over alerts.owners)
     discourse_url: str | None = None
     discourse_api_key: SecretStr | None = None
@@ -253,7 +268,7 @@ class AlertsSettings(StrictModel):
     adapter: Literal["builtin", "discourse"] = "builtin"
     webhook_url: str | None = None
     brands: dict[str, BrandAlertRule] = Field(default_factory=dict)
-    assignees: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ASSIGNEES))
+    assignees: Assignees = Field(default_factory=lambda: dict(DEFAULT_ASSIGNEES))  # merged over the defaults
     owners: dict[str, str] = Field(default_factory=dict)  # aspect code -> responsible person (else assignees)
     answer_business_days: int = Field(default=1, ge=0)
     group_window: int = 6 * 3600  # similar complaints this close in time join one open topic
@@ -279,6 +294,13 @@ class AlertsSettings(StrictModel):
     _quiet_hours = field_validator("quiet_hours")(check_quiet_hours)
     _timezone = field_validator("timezone")(check_timezone)
     _webhook_url = field_validator("webhook_url")(check_http_url)
+
+    @field_validator("assignees", mode="after")
+    @classmethod
+    def _merge_assignees(cls, value: dict[str, str]) -> dict[str, str]:
+        """``[alerts.assignees]`` changes the types it names; the others keep their default owner
+        (an empty string leaves a type without one)."""
+        return {**DEFAULT_ASSIGNEES, **value}
 
     @model_validator(mode="after")
     def _backoff_order(self) -> AlertsSettings:
@@ -483,7 +505,7 @@ def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Se
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])
-        where = ".".join(str(p) for p in loc) or "config"
+        where = ".".join(str(p) for p in loc if p != "[key]") or "config"  # "[key]": a dict key's error
         problem = f"{where}: {error['msg']}"
         variable = env_variable_for(loc)
         if variable is not None:  # the environment overrides the file: blame the variable that set it

@@ -5,7 +5,9 @@
 
 Routes: ``POST /posts.json`` (new topic with ``title``, ``raw``, ``category``, ``external_id``, or a reply
 with ``topic_id``; JSON or form body), ``GET /t/external_id/{id}.json`` (301 to the topic),
-``GET /t/{slug}/{id}.json``, ``GET /t/{id}.json``, ``GET /latest.json``. ``Api-Key`` / ``Api-Username``
+``GET /t/{slug}/{id}.json``, ``GET /t/{id}.json`` (as Discourse: ``closed``, ``archived``, the first
+``POST_CHUNK`` posts with their ``cooked`` HTML but no ``raw``, and every post id in ``post_stream.stream``),
+``GET /t/{id}/posts.json?post_ids[]=…`` (the rest of the posts), ``GET /latest.json``. ``Api-Key`` / ``Api-Username``
 headers are required (403 ``invalid_access`` otherwise). Validation errors are 422
 ``{"action": "create_post", "errors": [...]}`` (blank or short title, short body, title already used,
 external id already taken). Rate limiting is 429 with ``Retry-After`` and ``extras.wait_seconds``.
@@ -19,6 +21,7 @@ every answer; ``delay_after_create`` holds every successful POST's answer after 
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -34,6 +37,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 MIN_TITLE = 15
 MIN_BODY = 20
+POST_CHUNK = 20  # posts in a topic's JSON; Discourse loads the others by id
 
 
 @dataclass
@@ -45,6 +49,8 @@ class FakeTopic:
     external_id: str | None
     created_at: str
     posts: list[dict[str, Any]] = field(default_factory=list)
+    closed: bool = False
+    archived: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -57,9 +63,31 @@ class FakeTopic:
             "category_id": self.category_id,
             "external_id": self.external_id,
             "archetype": "regular",
-            "closed": False,
-            "post_stream": {"posts": self.posts, "stream": [p["id"] for p in self.posts]},
+            "closed": self.closed,
+            "archived": self.archived,
+            "post_stream": {
+                "posts": [_public(p) for p in self.posts[:POST_CHUNK]],
+                "stream": [p["id"] for p in self.posts],
+            },
         }
+
+
+def _public(post: dict[str, Any]) -> dict[str, Any]:
+    """A post as a topic's JSON shows it: ``cooked`` HTML, no ``raw``."""
+    return {k: v for k, v in post.items() if k != "raw"}
+
+
+def cook(raw: str) -> str:
+    """Enough of Discourse's markdown for tests: HTML-escaped text, ``<url>`` autolinks as anchors."""
+    out: list[str] = []
+    position = 0
+    for match in re.finditer(r"<(https?://[^\s<>]+)>", raw):
+        out.append(html.escape(raw[position:match.start()], quote=False))
+        url = html.escape(match.group(1))
+        out.append(f'<a href="{url}">{url}</a>')
+        position = match.end()
+    out.append(html.escape(raw[position:], quote=False))
+    return "<p>" + "".join(out) + "</p>"
 
 
 def slugify(title: str) -> str:
@@ -146,6 +174,13 @@ class FakeDiscourse:
                 out.setdefault(topic.external_id, []).append(topic)
         return out
 
+    def close(self, topic_id: int, *, archived: bool = False) -> None:
+        """Close (or archive) a topic, as a moderator would."""
+        with self._lock:
+            topic = self.topics[topic_id]
+            topic.closed = topic.closed or not archived
+            topic.archived = topic.archived or archived
+
     def count(self, method: str, prefix: str) -> int:
         return sum(1 for m, p in list(self.requests) if m == method and p.startswith(prefix))
 
@@ -170,10 +205,19 @@ class FakeDiscourse:
         if method == "POST" and path == "/posts.json":
             return self._post(headers, body)
         if method == "GET":
-            return self._get(path)
+            return self._get(path, urlsplit(raw_path).query)
         return 404, _not_found(), {}
 
-    def _get(self, path: str) -> tuple[int, Any, dict[str, str]]:
+    def _get(self, path: str, query: str = "") -> tuple[int, Any, dict[str, str]]:
+        match = re.fullmatch(r"/t/(\d+)/posts(\.json)?", path)
+        if match:
+            wanted = {int(v) for k, v in parse_qsl(query) if k in ("post_ids[]", "post_ids") and v.isdigit()}
+            with self._lock:
+                topic = self.topics.get(int(match.group(1)))
+                posts = [_public(p) for p in topic.posts if p["id"] in wanted] if topic else []
+            if topic is None:
+                return 404, _not_found(), {}
+            return 200, {"post_stream": {"posts": posts}, "id": topic.id}, {}
         if path == "/latest.json":
             with self._lock:
                 topics = [t.as_json() for t in self.topics.values()]
@@ -281,7 +325,7 @@ class FakeDiscourse:
             "username": self.api_username,
             "created_at": _now(),
             "raw": raw,
-            "cooked": f"<p>{raw}</p>",
+            "cooked": cook(raw),
             "post_number": len(topic.posts) + 1,
             "post_type": 1,
             "topic_id": topic.id,

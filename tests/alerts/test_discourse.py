@@ -36,6 +36,7 @@ def discourse_settings(forum: FakeDiscourse, monkeypatch: pytest.MonkeyPatch, **
     monkeypatch.setenv("MOLVA_DISCOURSE_API_KEY", forum.api_key)
     monkeypatch.setenv("MOLVA_DISCOURSE_API_USERNAME", forum.api_username)
     monkeypatch.setenv("MOLVA_ALERTS__HTTP_TIMEOUT", "0.3")
+    monkeypatch.setenv("MOLVA_ALERTS__ADAPTER", "discourse")
     settings = load_settings()
     for key, value in alerts.items():
         setattr(settings.alerts, key, value)
@@ -150,13 +151,43 @@ def test_validation_errors(
     assert titles[0] != titles[1] and "обращение №" in titles[1]
 
 
-def test_bad_credentials_fail_at_once(
+def test_bad_credentials_pause_the_board_and_keep_the_alerts(
     factory: sessionmaker[Session], forum: FakeDiscourse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A wrong API key is the configuration's fault, not the alerts': one error line says what to fix, the
+    board is not asked again in this run, every alert stays pending with its attempts, and is sent once the
+    key is fixed."""
     settings = discourse_settings(forum, monkeypatch)
     monkeypatch.setenv("MOLVA_DISCOURSE_API_KEY", "wrong")
     settings = load_settings()
-    _enqueue(factory, settings, TEXTS[:1])
+    _enqueue(factory, settings, TEXTS)
     result = dispatch(factory, settings, now=NOW, http_client=httpx.Client(timeout=2))
-    assert result.failed == 1 and "MOLVA_DISCOURSE_API_KEY" in result.errors[0]
-    assert forum.topics == {}
+    assert (result.failed, result.postponed, result.topics_created) == (0, 2, 0)
+    (error,) = result.errors
+    assert "403" in error and "MOLVA_DISCOURSE_API_KEY" in error
+    assert forum.topics == {} and len(forum.requests) == 1
+    with factory() as session:
+        rows = list(session.scalars(select(AlertOutbox)))
+        assert [(r.status, r.attempts) for r in rows] == [("pending", 0)] * 3
+        assert all(r.next_attempt_at.replace(tzinfo=NOW.tzinfo) == NOW for r in rows)
+    monkeypatch.setenv("MOLVA_DISCOURSE_API_KEY", forum.api_key)
+    fixed = dispatch(factory, load_settings(), now=NOW + timedelta(minutes=1))
+    assert (fixed.topics_created, fixed.failed) == (3, 0) and len(forum.topics) == 3
+
+
+@pytest.mark.parametrize("missing", ["MOLVA_DISCOURSE_API_KEY", "MOLVA_DISCOURSE_API_USERNAME"])
+def test_empty_or_missing_credentials_count_as_not_configured(
+    factory: sessionmaker[Session], forum: FakeDiscourse, monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    settings = discourse_settings(forum, monkeypatch)
+    monkeypatch.setenv(missing, "")
+    settings = load_settings()
+    settings.alerts.adapter = "discourse"
+    _enqueue(factory, settings, TEXTS[:2])
+    result = dispatch(factory, settings, now=NOW)
+    assert (result.failed, result.postponed) == (0, 1)
+    (error,) = result.errors
+    assert "Discourse не настроен" in error and missing in error
+    assert forum.requests == []
+    with factory() as session:
+        assert [(r.status, r.attempts) for r in session.scalars(select(AlertOutbox))] == [("pending", 0)] * 2

@@ -73,6 +73,7 @@ def test_sigkill_at_random_moments_never_duplicates_or_loses(
             "MOLVA_DISCOURSE_URL": forum.url,
             "MOLVA_DISCOURSE_API_KEY": "k",
             "MOLVA_DISCOURSE_API_USERNAME": "molva",
+            "MOLVA_ALERTS__ADAPTER": "discourse",
         }
         kills = unrecorded_at_kill = 0
         for _ in range(8):

@@ -86,6 +86,7 @@ def test_truth_labelled_world_discourse(
         monkeypatch.setenv("MOLVA_DISCOURSE_URL", forum.url)
         monkeypatch.setenv("MOLVA_DISCOURSE_API_KEY", "k")
         monkeypatch.setenv("MOLVA_DISCOURSE_API_USERNAME", "molva")
+        monkeypatch.setenv("MOLVA_ALERTS__ADAPTER", "discourse")
         settings = load_settings()
         settings.alerts.backoff_base = 60
         loaded = _load(factory, world, settings)
@@ -138,5 +139,6 @@ def test_real_pipeline(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv("MOLVA_DISCOURSE_URL", forum.url)
         monkeypatch.setenv("MOLVA_DISCOURSE_API_KEY", "k")
         monkeypatch.setenv("MOLVA_DISCOURSE_API_USERNAME", "molva")
+        monkeypatch.setenv("MOLVA_ALERTS__ADAPTER", "discourse")
         remote = load_settings(config)
         _check(make_sessionmaker(copy_url), truth, by_key, remote, "discourse")

@@ -101,3 +101,44 @@ def test_bad_environment_json_or_name_is_one_line(monkeypatch: pytest.MonkeyPatc
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"molva: error: environment variable {variable}: "), result.output
     assert words in lines[0]
+
+
+def test_assignees_merge_with_the_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "molva.toml"
+    config.write_text('[alerts.assignees]\nproblem = "Дежурная смена"\nidea = ""\n', encoding="utf-8")
+    assignees = load_settings(config).alerts.assignees
+    assert assignees == {
+        "problem": "Дежурная смена",
+        "question": "Линия консультаций",
+        "idea": "",  # an empty name leaves the type without an owner, on purpose
+        "thanks": "Команда SMM",
+    }
+    assert load_settings().alerts.assignees["question"] == "Линия консультаций"
+
+
+@pytest.mark.parametrize(
+    ("toml", "line", "key"),
+    [
+        ('[alerts.assignees]\nproblem = "Смена"\nproblme = "Опечатка"\n', 3, "problme"),
+        ('[alerts]\nurgency_threshold = 0.5\n\n[alerts.assignees]\ncards = "Павел"\n', 5, "cards"),
+        ('[alerts.brands."Сбербанк".assignees]\nquestoin = "Линия"\n', 2, "questoin"),
+    ],
+)
+def test_unknown_assignee_key_names_its_line(tmp_path: Path, toml: str, line: int, key: str) -> None:
+    config = tmp_path / "molva.toml"
+    config.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigFileError) as info:
+        load_settings(config)
+    message = str(info.value)
+    assert message.startswith(f"{config}:{line}: "), message
+    assert f"unknown topic type '{key}'" in message and "[alerts.owners]" in message
+    assert "[key]" not in message and "\n" not in message
+
+
+def test_unknown_assignee_key_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "molva.toml"
+    config.write_text('[alerts.assignees]\nproblme = "Опечатка"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "alerts", "list"])
+    assert result.exit_code == 2, result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"molva: error: {config}:2: ") and "problme" in line
