@@ -2,8 +2,9 @@
 
 A new urgent post joins an open topic of the same brand (and adapter) when one of the posts already
 linked to that topic was published within ``group_window`` of it and their content words overlap enough
-(Dice coefficient of stem sets >= ``group_similarity``, the brand's own name left out). A repost
-(``near_duplicate_of``) joins the topic of its original whatever the time.
+(Dice coefficient of stem sets >= ``group_similarity``, the brand's own name left out). A copy of a post
+(``near_duplicate_of``: the original, a repost of it, another repost of the same original) joins the topic of
+the copy handled first, whatever the time and the order they were crawled in.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from alerts.text import brand_stems, similarity, stems
@@ -41,20 +42,25 @@ def find_group(
     session: Session, bm: BrandMention, mention: Mention, adapter: str, window_s: int, threshold: float
 ) -> GroupMatch | None:
     """The open topic this post belongs to, or None when it needs a topic of its own."""
-    if mention.near_duplicate_of_id is not None:
-        topic = session.scalar(
-            select(SupportTopic)
-            .join(TopicMention, TopicMention.topic_id == SupportTopic.id)
-            .where(
-                TopicMention.mention_id == mention.near_duplicate_of_id,
-                SupportTopic.brand == bm.brand,
-                SupportTopic.adapter == adapter,
-                SupportTopic.status.in_(OPEN_STATUSES),
-            )
-            .limit(1)
+    # a copy of the same post (its original, a repost of it, or another repost of its original) already in a
+    # topic: that topic, whatever the time and whichever copy was handled first
+    root = mention.near_duplicate_of_id or mention.id
+    copies = select(Mention.id).where(or_(Mention.id == root, Mention.near_duplicate_of_id == root))
+    topic = session.scalar(
+        select(SupportTopic)
+        .join(TopicMention, TopicMention.topic_id == SupportTopic.id)
+        .where(
+            TopicMention.mention_id.in_(copies),
+            TopicMention.mention_id != mention.id,
+            SupportTopic.brand == bm.brand,
+            SupportTopic.adapter == adapter,
+            SupportTopic.status.in_(OPEN_STATUSES),
         )
-        if topic is not None:
-            return GroupMatch(topic, 1.0)
+        .order_by(SupportTopic.id)
+        .limit(1)
+    )
+    if topic is not None:
+        return GroupMatch(topic, 1.0)
     published = as_utc(mention.published_at)
     window = timedelta(seconds=window_s)
     rows = session.execute(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.dispatcher import dispatch
 from alerts.rules import enqueue_alerts
 from molva import board
-from molva.models import AlertOutbox, SupportTopic, TopicMention
+from molva.models import AlertOutbox, BrandMention, SupportTopic, TopicMention
 from molva.settings import Settings
 from tests.alerts.clock import NOW
 
@@ -143,3 +143,28 @@ def test_cli_lists_topics_and_outbox(
         wrong = runner.invoke(main, ["topics", *args])
         assert wrong.exit_code == 2, (args, wrong.output)
     assert "неизвестный бренд: Пчёлка" in runner.invoke(main, ["report", "--brand", "Пчёлка"]).output
+
+
+def test_copies_of_one_post_share_a_topic_whichever_is_handled_first(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """A repost crawled before its original (hours apart, past the grouping window), and a second repost of the
+    same original, join the first copy's topic."""
+    text = "Промсвязьбанк, приложение сняло деньги дважды за одну покупку, верните 4 000 ₽"
+    with factory() as session, session.begin():
+        original = add_post(session, text, "Промсвязьбанк", NOW - timedelta(hours=19), author="Ирина")
+        repost = add_post(session, "Репост: " + text, "Промсвязьбанк", NOW, author="Паблик жалоб",
+                          near_duplicate_of=original.mention_id)
+        enqueue_alerts(session, [repost], settings.alerts, NOW)
+    assert dispatch(factory, settings, now=NOW).topics_created == 1
+    with factory() as session, session.begin():
+        second = add_post(session, "Ещё репост: " + text, "Промсвязьбанк", NOW + timedelta(hours=2),
+                          author="Другой паблик", near_duplicate_of=original.mention_id)
+        originals = session.scalars(select(BrandMention).where(
+            BrandMention.id.in_([original.id, second.id]))).all()
+        enqueue_alerts(session, list(originals), settings.alerts, NOW + timedelta(hours=2))
+    later = dispatch(factory, settings, now=NOW + timedelta(hours=2))
+    assert (later.topics_created, later.linked) == (0, 2)
+    with factory() as session:
+        (topic,) = board.list_topics(session)
+        assert topic.mention_count == 3
