@@ -44,14 +44,37 @@ def report(ctx: click.Context, as_json: bool, html_path: Path | None, period: st
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    _print_table(data, settings.alerts.timezone)
+    _print_table(data, settings.alerts.timezone, {source.name for source in settings.sources})
 
 
 def _cell(value: str, width: int, left: bool = False) -> str:
     return value.ljust(width) if left else value.rjust(width)
 
 
-def _print_table(data: dict[str, Any], zone: str) -> None:
+def source_state(row: dict[str, Any], configured: set[str], zone: str, now: datetime) -> str:
+    """What an operator needs to know of a source (a ``molva report --json`` source row), in Russian."""
+    if row["source"] not in configured:
+        return "нет в конфигурации (только прежние данные)"
+    if not row["enabled"]:
+        return f"отключён: {fmt.text(row['disabled_reason'])}"
+    backoff = _parse(row.get("backoff_until"))
+    if backoff is not None and backoff > now:
+        return f"пауза после ошибок до {fmt.date_time(backoff, zone)}"
+    status = row["last_status"]
+    if status is None:
+        return "ещё не обходился"
+    if status == "running":
+        return "идёт обход (или прерван: закроется при следующем)"
+    failures = int(row.get("consecutive_failures") or 0)
+    if status == "failed":
+        return "ошибка" + (f" ({fmt.counted(failures, 'обход', 'обхода', 'обходов')} подряд)" if failures > 1 else "")
+    errors = int(row.get("last_errors") or 0)
+    if status == "partial":
+        return f"частично: {fmt.counted(errors, 'ошибка', 'ошибки', 'ошибок')}" if errors else "частично"
+    return "в порядке"
+
+
+def _print_table(data: dict[str, Any], zone: str, configured: set[str] | None = None) -> None:
     """The report as aligned Russian text: ``1 093``, ``83,6 %``, ``29 ноября, 14:05`` (``zone``), ``—``."""
     period = data["period"]
     since = _parse(period["since"])
@@ -74,12 +97,13 @@ def _print_table(data: dict[str, Any], zone: str) -> None:
         ]
         click.echo(" ".join(_cell(c, w, i < 2) for i, (c, w) in enumerate(zip(cells, widths, strict=True))))
     click.echo("")
-    click.echo(f"{'Источник':<18} {'Упоминаний':>10} {'Последний обход':<22} {'Ошибок':>7}")
+    click.echo(f"{'Источник':<18} {'Упоминаний':>10} {'Последний обход':<22} {'Ошибок всего':>12}  Состояние")
+    now = datetime.now(UTC)
+    names = configured if configured is not None else {row["source"] for row in data["sources"]}
     for row in data["sources"]:
-        state = "" if row["enabled"] else f"  отключён: {fmt.text(row['disabled_reason'])}"
         last = fmt.date_time(_parse(row["last_crawl"]), zone)
         click.echo(f"{fmt.text(row['source']):<18} {fmt.number(row['mentions']):>10} {last:<22}"
-                   f" {fmt.number(row['errors']):>7}{state}")
+                   f" {fmt.number(row['errors']):>12}  {source_state(row, names, zone, now)}")
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -71,6 +71,8 @@ class SourceHealth:
     errors: int
     consecutive_failures: int
     disabled_reason: str | None
+    last_errors: int | None = None  # of the last run (``errors`` counts every run)
+    backoff_until: datetime | None = None  # no crawl before this time after failures
 
 
 def _brand_base(filters: MetricsFilter) -> Any:
@@ -183,6 +185,8 @@ def source_health(session: Session) -> list[SourceHealth]:
                 errors=int(errors.get(source.id) or 0),
                 consecutive_failures=source.consecutive_failures,
                 disabled_reason=source.disabled_reason,
+                last_errors=run.errors if run else None,
+                backoff_until=source.backoff_until,
             )
         )
     return result
@@ -219,6 +223,7 @@ def build_report(
     for health in healths:
         row = asdict(health)
         row["last_crawl"] = _iso(health.last_crawl)
+        row["backoff_until"] = _iso(health.backoff_until)
         sources.append(row)
     if filters.since is None and filters.until is None:  # every mention belongs to one source: already counted
         total = sum(health.mentions for health in healths)
