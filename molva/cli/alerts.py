@@ -227,7 +227,12 @@ def topics(
     zone = ZoneInfo(get_settings(ctx).alerts.timezone)
     for t in found:
         due = t.due_at.astimezone(zone).strftime("%d.%m %H:%M") if t.due_at else "—"
+        overdue = " (просрочено)" if t.overdue(datetime.now(UTC)) else ""
         click.echo(
             f"#{t.id:<5} {TOPIC_TYPES.get(t.type, t.type):<13} {TOPIC_STATUSES.get(t.status, t.status):<9} "
-            f"постов: {t.mention_count:<3} ответить до {due} · {t.assignee or 'не назначен'} · {t.title}"
+            f"постов: {t.mention_count:<3} ответить до {due}{overdue} · {t.assignee or 'не назначен'} · {t.title}"
         )
+        links = [f"тема: {t.url}"] if t.url else []
+        links += [f"пост: {t.mention_urls[0]}"] if t.mention_urls else []
+        if links:
+            click.echo(f"       {' · '.join(links)}")

@@ -139,6 +139,7 @@ def test_cli_lists_topics_and_outbox(
     # a brand by any of its names; an unknown brand, status or adapter is a usage error, not "Тем нет."
     by_alias = runner.invoke(main, ["topics", "--brand", "beeline"])
     assert by_alias.exit_code == 0 and "Билайн" in by_alias.output and "Тем нет" not in by_alias.output
+    assert f"пост: {url}" in by_alias.output  # the original post, to open it
     for args in (["--brand", "Пчёлка"], ["--status", "banana"], ["--adapter", "discource"], ["--limit", "0"]):
         wrong = runner.invoke(main, ["topics", *args])
         assert wrong.exit_code == 2, (args, wrong.output)
