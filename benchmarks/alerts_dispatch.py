@@ -40,6 +40,7 @@ def run(adapter: str, tmp: Path) -> dict[str, object]:
     try:
         if forum is not None:
             settings.discourse_url, settings.discourse_api_username = forum.url, "molva"
+            settings.alerts.adapter = "discourse"  # the configured adapter decides where topics go
             from pydantic import SecretStr
 
             settings.discourse_api_key = SecretStr("k")
