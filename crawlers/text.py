@@ -26,6 +26,10 @@ _SPACES_IN_LINE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 MSK = timezone(timedelta(hours=3), "MSK")
 
+# What reading one entry of a page may raise on data of an unexpected shape (a text where a number belongs,
+# a list where an object does, a missing key): the entry is malformed, the page's other entries are fine.
+MALFORMED_ENTRY = (AttributeError, IndexError, KeyError, OverflowError, TypeError, ValueError)
+
 BLOCKS = frozenset({
     "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption",
     "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol",

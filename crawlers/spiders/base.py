@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ClassVar, TypeVar
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -12,7 +12,18 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawlers.text import MALFORMED_ENTRY
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+
+def describe(value: Any, limit: int = 60) -> str:
+    """A short, one-line ``repr`` of a value from a page (for error lines)."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def default_base_url(kind: str) -> str:
@@ -93,6 +104,35 @@ class MolvaSpider(scrapy.Spider):
         """The target had an error: the next crawl walks its whole history again (even if it finished now)."""
         self._target_errors.add(target)
         self.update_target(target, complete=False)
+
+    def entries(self, values: Any, build: Callable[[Any], T | None], malformed: str, target: str | None,
+                objects: bool = True) -> Iterator[tuple[Any, T]]:
+        """``(entry, build(entry))`` for each entry of a page's list (posts, statuses, comments, profiles).
+
+        An entry that cannot be read — not an object (with ``objects``), ``build`` gives ``None``, or fails on
+        data of an unexpected shape (:data:`MALFORMED_ENTRY`) — is skipped with one error line, ``malformed``
+        and the reason, counted as an error of ``target``; the other entries are kept. A ``values`` that is not
+        a list is one error too (nothing to read)."""
+        if values is None:
+            return
+        if not isinstance(values, list | tuple):
+            self.record_error(f"{malformed}: expected a list, got {describe(values)}", target)
+            return
+        for value in values:
+            if objects and not isinstance(value, dict):
+                self.record_error(f"{malformed}: not an object: {describe(value)}", target)
+                continue
+            try:
+                built = build(value)
+            except MALFORMED_ENTRY as exc:
+                reason = f"no {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else (
+                    " ".join(str(exc).split()) or type(exc).__name__)
+                self.record_error(f"{malformed}: {reason[:200]}", target)
+                continue
+            if built is None:
+                self.record_error(malformed, target)
+                continue
+            yield value, built
 
     def retry_request(self, response: Response, reason: str) -> Request | None:
         """A retry of a broken answer (a malformed or cut body, changed markup): Scrapy's retry with its

@@ -14,7 +14,7 @@ import feedparser
 from scrapy.http import Request, Response
 
 from crawlers.spiders.base import MolvaSpider
-from crawlers.text import html_to_text
+from crawlers.text import MALFORMED_ENTRY, html_to_text
 from molva.ingest import MentionData
 
 
@@ -46,6 +46,22 @@ class RssSpider(MolvaSpider):
             yield Request(url, callback=self.parse_feed, errback=self.errback, headers=headers,
                           meta={"target": target, "handle_httpstatus_list": [304]})
 
+    @staticmethod
+    def entry_item(entry: Any, feed_url: str, parsed: Any) -> MentionData | None:
+        """An entry's mention; ``None`` without an id or a date."""
+        link = urljoin(feed_url, entry.get("link") or "")
+        external_id = entry.get("id") or entry.get("guid") or entry.get("link")
+        published = _entry_time(entry)
+        if not external_id or published is None:
+            return None
+        content = entry.get("content") or []
+        body = content[0].get("value") if content else entry.get("summary") or entry.get("description")
+        return MentionData(
+            kind="rss", external_id=str(external_id)[:200], url=link or str(external_id),
+            text=html_to_text(body), title=html_to_text(entry.get("title")) or None, published_at=published,
+            author=html_to_text(entry.get("author")) or None, language=(parsed.get("feed") or {}).get("language"),
+        )
+
     def parse_feed(self, response: Response) -> Iterator[MentionData | Request]:
         target = response.meta["target"]
         if response.status == 304:
@@ -72,21 +88,14 @@ class RssSpider(MolvaSpider):
         self.page_ok()
         broken = bool(parsed.get("bozo"))
         for entry in entries:
-            link = urljoin(response.url, entry.get("link") or "")
-            external_id = entry.get("id") or entry.get("guid") or entry.get("link")
-            published = _entry_time(entry)
-            if not external_id or published is None:
-                broken = True
-                continue
-            if external_id in self.known_ids:
-                continue
-            content = entry.get("content") or []
-            body = content[0].get("value") if content else entry.get("summary") or entry.get("description")
-            yield MentionData(
-                kind="rss", external_id=str(external_id)[:200], url=link or str(external_id),
-                text=html_to_text(body), title=html_to_text(entry.get("title")) or None, published_at=published,
-                author=html_to_text(entry.get("author")) or None, language=(parsed.get("feed") or {}).get("language"),
-            )
+            try:
+                item = self.entry_item(entry, response.url, parsed)
+            except MALFORMED_ENTRY:
+                item = None
+            if item is None:
+                broken = True  # one line for the feed below
+            elif item.external_id not in self.known_ids:
+                yield item
         if broken:
             self.record_error(f"feed {response.url} is partly malformed (some entries skipped)", target)
             return  # keep the old ETag so that the next crawl fetches the whole feed again

@@ -39,10 +39,11 @@ class TelegramSpider(MolvaSpider):
         widgets = response.css(".tgme_widget_message[data-post]")
         self.page_ok()
         ids: list[str] = []
-        for widget in widgets:
-            item = self.parse_message(widget, channel)
-            if item is None:
-                continue
+        malformed = f"malformed message widget in /s/{channel}"
+        for _, item in self.entries(widgets, lambda w: self.parse_message(w, channel), malformed, channel,
+                                    objects=False):
+            if not isinstance(item, MentionData):
+                continue  # a service message
             ids.append(item.external_id)
             if item.external_id not in self.known_ids:
                 yield item
@@ -69,17 +70,16 @@ class TelegramSpider(MolvaSpider):
             return '".tgme_widget_message_text"'
         return None
 
-    def parse_message(self, widget: Selector, channel: str) -> MentionData | None:
-        """One message widget's mention; ``None`` for a service message ("Channel photo updated", "… pinned …",
-        a rename) and, with an error recorded, for a malformed widget."""
+    def parse_message(self, widget: Selector, channel: str = "") -> MentionData | bool:
+        """One message widget's mention; ``False`` for a service message ("Channel photo updated", "… pinned …",
+        a rename); ``ValueError`` for a malformed widget."""
         if "service_message" in widget.attrib.get("class", "").split():
-            return None
+            return False
         post = widget.attrib.get("data-post", "")
         post_channel, _, message_id = post.rpartition("/")
         published = parse_datetime(widget.css(".tgme_widget_message_date time::attr(datetime)").get())
         if not post_channel or not message_id.isdigit() or published is None:
-            self.record_error(f"malformed message widget in /s/{channel}: data-post={post!r}", channel)
-            return None
+            raise ValueError(f"data-post={post!r}")
         body = widget.xpath(  # the message's own text, not the quoted one of a reply
             ".//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_text ')]"
             "[not(ancestor::*[contains(@class, 'tgme_widget_message_reply')])]")

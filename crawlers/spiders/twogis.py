@@ -80,11 +80,8 @@ class TwoGisSpider(MolvaSpider):
         self.page_ok()
         branch = target.partition(":")[2] if ":" in target else target
         ids: list[str] = []
-        for review in reviews:
-            items = list(self.review_items(review, branch, response)) if isinstance(review, dict) else []
-            if not items:
-                self.record_error(f"2GIS reviews: malformed review in {response.url}", target or None)
-                continue
+        for _, items in self.entries(reviews, lambda r: list(self.review_items(r, branch, response)) or None,
+                                     f"2GIS reviews: malformed review in {response.url}", target or None):
             ids.append(items[0].external_id)
             for item in items:
                 if isinstance(item, MentionData) and item.external_id in self.known_ids:
