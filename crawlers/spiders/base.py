@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, TypeVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
@@ -81,13 +82,54 @@ class MolvaSpider(scrapy.Spider):
         self.pages_ok = 0
         self.state_updates: dict[str, Any] = {}
         self._target_errors: set[str] = set()
+        self._requested: set[str] = set()  # targets with a request scheduled (or dropped)
+        self._answered: set[str] = set()  # targets with an answer that is not a redirect nor an HTTP error
+        self._read_checked = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> MolvaSpider:
         kwargs.setdefault("max_pages", crawler.settings.getint("MOLVA_MAX_PAGES", 20))
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, MolvaSpider)
+        crawler.signals.connect(spider.on_request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.on_response_received, signal=signals.response_received)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
         return spider
+
+    # --- what each target got -------------------------------------------------------------------
+
+    def on_request_scheduled(self, request: Request, spider: scrapy.Spider) -> None:
+        if spider is self and request.meta.get("target") is not None:
+            self._requested.add(request.meta["target"])
+
+    def on_response_received(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
+        target = request.meta.get("target")
+        if spider is self and target is not None and (response.status < 300 or response.status == 304):
+            self._answered.add(target)
+
+    def on_request_dropped(self, request: Request, spider: scrapy.Spider) -> None:
+        """A request the scheduler dropped as already seen. A redirect back to an address of its own chain
+        (a 302 loop) is an error of its target: the dupefilter drops it silently, with no errback."""
+        target = request.meta.get("target")
+        if spider is not self or target is None:
+            return
+        self._requested.add(target)
+        chain = list(request.meta.get("redirect_urls") or [])
+        if request.url in chain:
+            self.record_error(f"слишком много перенаправлений / цикл: {' → '.join([*chain, request.url])}", target)
+        else:  # the same address asked for twice (two targets of one feed, a page that pages to itself)
+            self._answered.add(target)
+            self.logger.debug("%s: %s already requested in this crawl", self.source_name, request.url)
+
+    def check_targets_read(self, reason: str, shared: bool = False) -> None:
+        """When the crawl finished: a target that was asked for and got no page at all, nor an error (its
+        request dropped, say), is an error of that target — not an "ok" crawl with 0 pages. Skipped when
+        processes share the crawl (another one may have read it) or it was interrupted."""
+        if self._read_checked or reason != "finished" or shared:
+            return
+        self._read_checked = True
+        for target in sorted(self._requested - self._answered - self._target_errors):
+            self.record_error(f"{target}: ни одной страницы не получено (запрос отброшен: перенаправления?)", target)
 
     # --- errors ---------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from scrapy.http import Request, Response
 
 from crawlers.spiders.base import MolvaSpider
 from crawlers.text import MALFORMED_ENTRY, html_to_text
+from molva.escaping import response_excerpt
 from molva.ingest import MentionData
 
 
@@ -84,6 +85,13 @@ class RssSpider(MolvaSpider):
                 return
         if parsed.get("bozo") and not entries:
             self.record_error(f"malformed feed {response.url}: {parsed.get('bozo_exception')}", target)
+            return
+        if not entries and not parsed.get("version"):  # an empty answer, an HTML page: no feed at all
+            what = response_excerpt(response.body) if response.body.strip() else "пустой ответ"
+            retry = self.retry_or_error(response, f"не RSS/Atom: {response.url} ({content_type or 'без Content-Type'}: "
+                                                  f"{what})", target)
+            if retry is not None:
+                yield retry
             return
         self.page_ok()
         broken = bool(parsed.get("bozo"))

@@ -133,3 +133,23 @@ def test_malformed_vk_and_mastodon_entries_are_skipped_and_the_rest_stored(tmp_p
     assert "ошибок 1" in md and "mentions" in md, md
     # paging went on to the end of the wall (the target is walked again next time: it had errors)
     assert "run" in target_states(db_url, "vk")["wall:-15"]
+
+
+@pytest.mark.timeout(300)
+def test_sources_that_give_nothing_usable_are_errors_not_ok(tmp_path: Path, db_url: str, server: str) -> None:
+    path = config(tmp_path, server, '[[sources]]\nname = "rss"\nkind = "rss"\n'
+                                    'targets = ["/feed/empty.xml", "/feed/html.xml", "/feed/loop.xml", "/feed/ok.xml"]\n'
+                                    'base_url = "{base}"\n\n'
+                                    '[[sources]]\nname = "tg"\nkind = "telegram"\ntargets = ["loop", "okchan"]\n'
+                                    'base_url = "{base}"\n')
+    done = run_crawl(crawl_env(path, db_url), "rss", "tg", timeout=240)
+    assert "Traceback" not in done.stderr, done.stderr
+    rss, tg = line_of(done.stdout, "rss"), line_of(done.stdout, "tg")
+    assert "ошибок 3" in rss and not rss.startswith("rss: ok"), rss
+    assert "не RSS/Atom" in done.stderr and "пустой ответ" in done.stderr and "Not a feed" in done.stderr
+    assert "цикл" in tg and "/s/loop" in tg, tg
+    assert any(kind == "rss" and ext.endswith("ok-1") for kind, ext in stored_ids(db_url))  # the good feed is read
+    states = target_states(db_url, "rss")
+    assert states["/feed/ok.xml"]["complete"] is True
+    assert not any(states[t]["complete"] for t in ("/feed/empty.xml", "/feed/html.xml", "/feed/loop.xml"))
+    assert target_states(db_url, "tg")["loop"]["complete"] is False
