@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, TypeVar
 
 import scrapy
+from parsel import Selector
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawlers.text import MALFORMED_ENTRY
+from crawlers.text import MALFORMED_ENTRY, decode_page
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +196,27 @@ class MolvaSpider(scrapy.Spider):
     def changed_markup(self, response: Response, missing: str) -> Request | None:
         """A page without an element the spider needs: retried, then an error naming the URL and the element."""
         return self.retry_or_error(response, f"changed markup at {response.url}: no {missing} element")
+
+    def page_text(self, response: Response) -> str | None:
+        """The page's text in the charset it is really in (:func:`crawlers.text.decode_page`: a page in
+        windows-1251 sent as UTF-8 is read in windows-1251); ``None``, with an error of its target, when no
+        charset reads it (garbage is never stored: no brand could match it)."""
+        text, problem = decode_page(response)
+        if problem is not None:
+            self.record_error(problem, response.meta.get("target") if response.request is not None else None)
+            return None
+        if text != getattr(response, "text", None):
+            self.logger.info("%s: %s read in another charset than it declares", self.source_name, response.url)
+        return text
+
+    def page_selector(self, response: Response) -> Selector | None:
+        """A selector over :meth:`page_text` (``response.selector`` when the declared charset is right)."""
+        text = self.page_text(response)
+        if text is None:
+            return None
+        if text == getattr(response, "text", None):
+            return response.selector  # type: ignore[attr-defined, no-any-return]
+        return Selector(text=text, type="html")
 
     @staticmethod
     def cut_html(response: Response) -> bool:

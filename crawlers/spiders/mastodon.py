@@ -40,8 +40,11 @@ class MastodonSpider(MolvaSpider):
 
     def json_body(self, response: Response, what: str) -> Any:
         """The decoded answer; a retry :class:`Request` of a broken one; ``None`` after recording the error."""
+        text = self.page_text(response)
+        if text is None:
+            return None
         try:
-            return json.loads(response.text)
+            return json.loads(text)
         except ValueError:
             return self.retry_or_error(response, f"Mastodon {what}: the answer is not JSON ({response.url})")
 

@@ -38,7 +38,7 @@ from crawlers.spiders.banki import (
     read_review_page,
 )
 from crawlers.spiders.base import MolvaSpider
-from crawlers.text import html_to_text, page_selector, parse_datetime, parse_ru_datetime, selector_text
+from crawlers.text import html_to_text, parse_datetime, parse_ru_datetime, selector_text
 from molva.ingest import MentionData, ReplyData
 
 LIST = REVIEWS_LIST
@@ -101,7 +101,9 @@ class ReviewsSpider(MolvaSpider):
             if retry is not None:
                 yield retry
             return
-        selector = page_selector(response)
+        selector = self.page_selector(response)
+        if selector is None:
+            return  # not readable in any charset: an error, not garbage
         if is_qa_page(selector, response.url):
             yield from self.parse_questions(response, selector, target, page)
         elif has_reviews_payload(selector):
@@ -247,7 +249,9 @@ class ReviewsSpider(MolvaSpider):
             if retry is not None:
                 yield retry
             return
-        selector = page_selector(response)
+        selector = self.page_selector(response)
+        if selector is None:
+            return
         page = selector.css(".response-page")
         if not page and review_id.isdigit():
             other = read_review_page(selector, review_id)  # a newer layout (generated class names)

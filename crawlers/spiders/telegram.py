@@ -30,13 +30,16 @@ class TelegramSpider(MolvaSpider):
             if retry is not None:
                 yield retry
             return
-        missing = self.missing_markup(response)
+        selector = self.page_selector(response)
+        if selector is None:
+            return  # not readable in any charset: an error, not garbage
+        missing = self.missing_markup(selector)
         if missing:
             retry = self.changed_markup(response, missing)
             if retry is not None:
                 yield retry
             return
-        widgets = response.css(".tgme_widget_message[data-post]")
+        widgets = selector.css(".tgme_widget_message[data-post]")
         self.page_ok()
         ids: list[str] = []
         malformed = f"malformed message widget in /s/{channel}"
@@ -47,22 +50,22 @@ class TelegramSpider(MolvaSpider):
             ids.append(item.external_id)
             if item.external_id not in self.known_ids:
                 yield item
-        before = response.css("[data-before]::attr(data-before)").get()
+        before = selector.css("[data-before]::attr(data-before)").get()
         if before and self.should_page_on(channel, ids, page):
             yield self.request(f"{self.base_url}/s/{channel}?before={before}", self.parse_page, channel, page=page + 1)
         else:
             self.finish_target(channel, "known" if before and page < self.max_pages else ("end" if not before else "limit"))
 
     @staticmethod
-    def missing_markup(response: Response) -> str | None:
+    def missing_markup(page: Selector | Response) -> str | None:
         """The element a message page lacks (changed markup), or ``None`` when it reads as t.me/s."""
-        all_widgets = response.css(".tgme_widget_message")
+        all_widgets = page.css(".tgme_widget_message")
         if not all_widgets:
-            if response.css(".tgme_channel_info, .tgme_channel_info_header, .tgme_channel_history, .tgme_page,"
+            if page.css(".tgme_channel_info, .tgme_channel_info_header, .tgme_channel_history, .tgme_page,"
                             " .tme_no_messages_found"):
                 return None  # a channel without messages
             return '".tgme_widget_message" (and no channel header)'
-        if not response.css(".tgme_widget_message[data-post]"):
+        if not page.css(".tgme_widget_message[data-post]"):
             return '".tgme_widget_message[data-post]"'
         if not all_widgets.css(".tgme_widget_message_date time[datetime]"):
             return '".tgme_widget_message_date time[datetime]"'

@@ -66,8 +66,11 @@ class TwoGisSpider(MolvaSpider):
     def parse_reviews(self, response: Response) -> Iterator[Any]:
         meta = response.meta if response.request is not None else {}
         target, page = str(meta.get("target") or ""), int(meta.get("page") or 1)
+        text = self.page_text(response)
+        if text is None:
+            return
         try:
-            body = json.loads(response.text)
+            body = json.loads(text)
         except ValueError:
             retry = self.retry_or_error(response, f"2GIS reviews: the answer is not JSON ({response.url})", target)
             if retry is not None:

@@ -92,8 +92,11 @@ class VkSpider(MolvaSpider):
         the error."""
         target: str = response.meta["target"]
         method = response.url.split("/method/", 1)[-1].split("?", 1)[0]
+        text = self.page_text(response)
+        if text is None:
+            return None
         try:
-            data = json.loads(response.text)
+            data = json.loads(text)
         except ValueError:
             return self.retry_or_error(response, f"VK {method}: the answer is not JSON ({response.url})", target)
         error = data.get("error") if isinstance(data, dict) else None

@@ -17,7 +17,7 @@ from sim_crawl import crawl_env, run_crawl, stored_ids
 from sqlalchemy import select
 
 from molva.db import make_sessionmaker
-from molva.models import Source
+from molva.models import Mention, Source
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "crawl"
 
@@ -153,3 +153,14 @@ def test_sources_that_give_nothing_usable_are_errors_not_ok(tmp_path: Path, db_u
     assert states["/feed/ok.xml"]["complete"] is True
     assert not any(states[t]["complete"] for t in ("/feed/empty.xml", "/feed/html.xml", "/feed/loop.xml"))
     assert target_states(db_url, "tg")["loop"]["complete"] is False
+
+
+@pytest.mark.timeout(300)
+def test_a_telegram_page_in_the_wrong_charset_is_stored_readable(tmp_path: Path, db_url: str, server: str) -> None:
+    path = config(tmp_path, server, '[[sources]]\nname = "tg"\nkind = "telegram"\ntargets = ["cp1251"]\n'
+                                    'base_url = "{base}"\n')
+    done = run_crawl(crawl_env(path, db_url), "tg", timeout=240)
+    assert "Traceback" not in done.stderr, done.stderr
+    with make_sessionmaker(db_url)() as session:
+        texts = list(session.scalars(select(Mention.text).where(Mention.kind == "telegram")))
+    assert texts and not any("\ufffd" in t for t in texts) and any("Сбербанка" in t for t in texts), texts

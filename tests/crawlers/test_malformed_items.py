@@ -107,3 +107,37 @@ def test_an_unexpected_parse_failure_is_one_line_and_closespider_still_closes() 
     assert error.startswith(f"error parsing {BASE}/s/chan: KeyError") and "\n" not in error
     assert spider.state_updates["targets"]["chan"]["complete"] is False
     assert middleware.process_spider_exception(response, CloseSpider("vk_auth_failed"), spider) is None
+
+
+# --- a page in another charset than it declares -------------------------------------------------------
+
+def telegram_page(channel: str = "narod_kontrol") -> str:
+    from crawl_fixtures import FIXTURES
+
+    return (FIXTURES / "telegram_page.html").read_text(encoding="utf-8").replace("narod_kontrol", channel)
+
+
+def test_a_telegram_page_in_windows_1251_sent_as_utf8_is_read_in_windows_1251() -> None:
+    from scrapy.http import HtmlResponse
+
+    spider = TelegramSpider(targets=["narod_kontrol"], base_url=BASE)
+    body = telegram_page().encode("cp1251", errors="replace")
+    response = body_response(body, f"{BASE}/s/narod_kontrol", {"target": "narod_kontrol", "page": 1},
+                             headers={"Content-Type": "text/html; charset=utf-8"}, cls=HtmlResponse)
+    assert "\ufffd" in response.text  # what Scrapy gives: the page is garbage in UTF-8
+    mentions, _, _ = split(spider.parse_page(response))
+    assert mentions and "Сбербанка" in mentions[0].text and all("\ufffd" not in m.text for m in mentions)
+
+
+def test_an_undecodable_page_is_an_error_not_garbage() -> None:
+    from scrapy.http import HtmlResponse
+
+    spider = TelegramSpider(targets=["narod_kontrol"], base_url=BASE)
+    # bytes that neither UTF-8 nor windows-1251 reads (0x98 is no character in windows-1251)
+    body = telegram_page().encode("utf-8").replace("Сбербанка".encode(), b"\xff\x98" * 200)
+    response = body_response(body, f"{BASE}/s/narod_kontrol", {"target": "narod_kontrol", "page": 1},
+                             headers={"Content-Type": "text/html; charset=utf-8"}, cls=HtmlResponse)
+    assert split(spider.parse_page(response)) == ([], [], [])
+    (error,) = spider.errors
+    assert "кодировк" in error and f"{BASE}/s/narod_kontrol" in error
+    assert spider.state_updates["targets"]["narod_kontrol"]["complete"] is False
