@@ -1,4 +1,5 @@
-"""Downloader middlewares: honour ``Retry-After`` on 429/503, back off on VK's error 6."""
+"""Downloader middlewares: honour ``Retry-After`` on 429/503, back off on VK's error 6. Spider middleware: a
+callback that fails unexpectedly is one error line of its target, not a traceback."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
@@ -93,3 +96,23 @@ class VkRateLimitMiddleware(_Base):
         retry.meta["vk_rate_retries"] = attempt + 1
         await _sleep(backoff_seconds(attempt, first=0.5, longest=self.max_wait))
         return retry
+
+
+class ParseErrorMiddleware:
+    """A spider callback that raises (a page of a shape no reader expected): one error line for the page's
+    target — ``error parsing URL: Type: message`` — counted in the crawl run, the target walked again next time;
+    the traceback goes to the debug log only. The items the callback gave before are kept (the spiders read
+    each entry of a page apart, :meth:`crawlers.spiders.base.MolvaSpider.entries`, so this is the last resort).
+    ``CloseSpider`` and HTTP errors keep their own handling."""
+
+    def process_spider_exception(self, response: Response, exception: Exception, spider: Any) -> list[Any] | None:
+        from crawlers.spiders.base import MolvaSpider
+
+        if not isinstance(spider, MolvaSpider) or isinstance(exception, CloseSpider | HttpError):
+            return None
+        meta = response.meta if response.request is not None else {}
+        reason = " ".join(str(exception).split())
+        message = f"error parsing {response.url}: {type(exception).__name__}" + (f": {reason[:300]}" if reason else "")
+        log.debug("%s: %s", spider.source_name, message, exc_info=exception)
+        spider.record_error(message, meta.get("target"))
+        return []

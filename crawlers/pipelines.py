@@ -276,6 +276,8 @@ class StorePipeline:
         self.finished = True
         if self.timer is not None and self.timer.running:
             self.timer.stop()
+        if isinstance(spider, MolvaSpider):  # a target that got no page at all is an error of the run
+            spider.check_targets_read(reason, shared=self.crawler.settings.getbool("MOLVA_SHARED"))
         try:
             self.flush()
             for attempt in range(LOST_CONNECTION_RETRIES + 1):

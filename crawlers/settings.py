@@ -42,6 +42,7 @@ def scrapy_settings(
             "crawlers.middlewares.RetryAfterMiddleware": 560,
             "crawlers.middlewares.VkRateLimitMiddleware": 565,
         },
+        "SPIDER_MIDDLEWARES": {"crawlers.middlewares.ParseErrorMiddleware": 45},  # below HttpError's 50
         "ITEM_PIPELINES": {"crawlers.cleaning.CleanTextPipeline": 100, "crawlers.pipelines.StorePipeline": 300},
         "MOLVA_DB_URL": db_url,
         "MOLVA_CATALOG_PATH": catalog_path,

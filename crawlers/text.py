@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from parsel import Selector
+from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 from w3lib.html import replace_entities
 
 from molva.textclean import clean_text
@@ -25,6 +26,10 @@ _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SPACES_IN_LINE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")  # _SPACES but line breaks
 _RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 MSK = timezone(timedelta(hours=3), "MSK")
+
+# What reading one entry of a page may raise on data of an unexpected shape (a text where a number belongs,
+# a list where an object does, a missing key): the entry is malformed, the page's other entries are fine.
+MALFORMED_ENTRY = (AttributeError, IndexError, KeyError, OverflowError, TypeError, ValueError)
 
 BLOCKS = frozenset({
     "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption",
@@ -200,6 +205,43 @@ def response_text(response: Any) -> str:
         if any(b >= 0x80 for b in body[:200_000]):
             return decoded
     return str(response.text)
+
+
+# A decoded page is garbage when U+FFFD (what a byte the charset cannot read becomes) is this common among its
+# non-ASCII characters: a page in another charset than it declares (windows-1251 sent as UTF-8).
+UNDECODABLE_MIN = 16
+UNDECODABLE_SHARE = 0.05
+FALLBACK_ENCODINGS = ("cp1251",)  # what Russian pages that lie about their charset are usually in
+
+
+def undecodable(text: str) -> bool:
+    """Whether ``text`` is mostly U+FFFD where it is not ASCII (see ``UNDECODABLE_SHARE``)."""
+    bad = text.count("\ufffd")
+    if bad < UNDECODABLE_MIN:
+        return False
+    return bad >= UNDECODABLE_SHARE * sum(1 for ch in text if ch > "\x7f")
+
+
+def decode_page(response: Any) -> tuple[str, str | None]:
+    """The page's text (:func:`response_text`) and, when that is undecodable, the text in the charset the
+    body declares (``<meta charset>``, ``<?xml encoding?>``) or in windows-1251, whichever reads; the second
+    value is the problem (one line, in Russian) when none does."""
+    text = response_text(response)
+    if not undecodable(text):
+        return text, None
+    body: bytes = response.body
+    declared = str(getattr(response, "encoding", "") or "")
+    tried = [resolve_encoding(declared) or declared]
+    for candidate in (html_body_declared_encoding(body), *FALLBACK_ENCODINGS):
+        encoding = resolve_encoding(candidate) if candidate else None
+        if not encoding or encoding in tried:
+            continue
+        tried.append(encoding)
+        decoded = body.decode(encoding, errors="replace")
+        if not undecodable(decoded):
+            return decoded, None
+    return text, (f"текст страницы {response.url} не читается ни в одной кодировке ({', '.join(tried)}): "
+                  f"{text.count(chr(0xFFFD))} нечитаемых символов")
 
 
 def page_selector(response: Any) -> Selector:

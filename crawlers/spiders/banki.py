@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector, SelectorList
 
-from crawlers.text import MSK, html_to_text, parse_datetime, parse_ru_datetime, selector_text
+from crawlers.text import MALFORMED_ENTRY, MSK, html_to_text, parse_datetime, parse_ru_datetime, selector_text
 
 QA_LIST = "/services/questions-answers/?id={qa_id}&p={page}"
 QA_PERMALINK = "/services/questions-answers/?questionId={id}"
@@ -143,7 +143,10 @@ def parse_qa_page(selector: Selector) -> QaPage:
     if not blocks:  # the rows without their table (a cut-down copy of the page)
         blocks = SelectorList([parent for row in selector.css("tr.question") for parent in row.xpath("..")])
     for block in blocks:
-        question = _question(block)
+        try:
+            question = _question(block)
+        except MALFORMED_ENTRY:
+            question = None
         if question is None:
             malformed += 1
         else:
@@ -249,7 +252,10 @@ def parse_reviews_payload(selector: Selector) -> ReviewsPage | None:
     malformed = 0
     for index, item in enumerate(payload.get("data") or []):
         hint = authors[index] if index < len(authors) else None
-        review = _review(item, hint) if isinstance(item, dict) else None
+        try:
+            review = _review(item, hint) if isinstance(item, dict) else None
+        except MALFORMED_ENTRY:
+            review = None
         if review is None:
             malformed += 1
         else:

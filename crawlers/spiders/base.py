@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any, ClassVar, TypeVar
 
 import scrapy
+from parsel import Selector
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from crawlers.text import MALFORMED_ENTRY, decode_page
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+
+def describe(value: Any, limit: int = 60) -> str:
+    """A short, one-line ``repr`` of a value from a page (for error lines)."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def default_base_url(kind: str) -> str:
@@ -70,13 +83,76 @@ class MolvaSpider(scrapy.Spider):
         self.pages_ok = 0
         self.state_updates: dict[str, Any] = {}
         self._target_errors: set[str] = set()
+        self._requested: set[str] = set()  # targets with a request scheduled (or dropped)
+        self._answered: set[str] = set()  # targets with an answer that is not a redirect nor an HTTP error
+        self._read_checked = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> MolvaSpider:
         kwargs.setdefault("max_pages", crawler.settings.getint("MOLVA_MAX_PAGES", 20))
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, MolvaSpider)
+        crawler.signals.connect(spider.on_request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.on_response_received, signal=signals.response_received)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
         return spider
+
+    # --- start ----------------------------------------------------------------------------------
+
+    def target_requests(self, target: str) -> Iterable[Request]:
+        """The first request(s) of one target (a spider that defines this gets :meth:`start` for free)."""
+        return ()
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Each target's first requests; a target whose URL cannot be made (``ValueError``: no scheme, a bad
+        id) is one error line of that target, and the other targets are crawled."""
+        if type(self).target_requests is MolvaSpider.target_requests:  # a spider with its own start_requests
+            async for request in super().start():
+                yield request
+            return
+        for target in self.targets:
+            try:
+                requests = list(self.target_requests(target))
+            except ValueError as exc:
+                self.record_error(f"bad target {target!r}: {' '.join(str(exc).split())}", target)
+                continue
+            for request in requests:
+                yield request
+
+    # --- what each target got -------------------------------------------------------------------
+
+    def on_request_scheduled(self, request: Request, spider: scrapy.Spider) -> None:
+        if spider is self and request.meta.get("target") is not None:
+            self._requested.add(request.meta["target"])
+
+    def on_response_received(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
+        target = request.meta.get("target")
+        if spider is self and target is not None and (response.status < 300 or response.status == 304):
+            self._answered.add(target)
+
+    def on_request_dropped(self, request: Request, spider: scrapy.Spider) -> None:
+        """A request the scheduler dropped as already seen. A redirect back to an address of its own chain
+        (a 302 loop) is an error of its target: the dupefilter drops it silently, with no errback."""
+        target = request.meta.get("target")
+        if spider is not self or target is None:
+            return
+        self._requested.add(target)
+        chain = list(request.meta.get("redirect_urls") or [])
+        if request.url in chain:
+            self.record_error(f"слишком много перенаправлений / цикл: {' → '.join([*chain, request.url])}", target)
+        else:  # the same address asked for twice (two targets of one feed, a page that pages to itself)
+            self._answered.add(target)
+            self.logger.debug("%s: %s already requested in this crawl", self.source_name, request.url)
+
+    def check_targets_read(self, reason: str, shared: bool = False) -> None:
+        """When the crawl finished: a target that was asked for and got no page at all, nor an error (its
+        request dropped, say), is an error of that target — not an "ok" crawl with 0 pages. Skipped when
+        processes share the crawl (another one may have read it) or it was interrupted."""
+        if self._read_checked or reason != "finished" or shared:
+            return
+        self._read_checked = True
+        for target in sorted(self._requested - self._answered - self._target_errors):
+            self.record_error(f"{target}: ни одной страницы не получено (запрос отброшен: перенаправления?)", target)
 
     # --- errors ---------------------------------------------------------------------------------
 
@@ -93,6 +169,35 @@ class MolvaSpider(scrapy.Spider):
         """The target had an error: the next crawl walks its whole history again (even if it finished now)."""
         self._target_errors.add(target)
         self.update_target(target, complete=False)
+
+    def entries(self, values: Any, build: Callable[[Any], T | None], malformed: str, target: str | None,
+                objects: bool = True) -> Iterator[tuple[Any, T]]:
+        """``(entry, build(entry))`` for each entry of a page's list (posts, statuses, comments, profiles).
+
+        An entry that cannot be read — not an object (with ``objects``), ``build`` gives ``None``, or fails on
+        data of an unexpected shape (:data:`MALFORMED_ENTRY`) — is skipped with one error line, ``malformed``
+        and the reason, counted as an error of ``target``; the other entries are kept. A ``values`` that is not
+        a list is one error too (nothing to read)."""
+        if values is None:
+            return
+        if not isinstance(values, list | tuple):
+            self.record_error(f"{malformed}: expected a list, got {describe(values)}", target)
+            return
+        for value in values:
+            if objects and not isinstance(value, dict):
+                self.record_error(f"{malformed}: not an object: {describe(value)}", target)
+                continue
+            try:
+                built = build(value)
+            except MALFORMED_ENTRY as exc:
+                reason = f"no {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else (
+                    " ".join(str(exc).split()) or type(exc).__name__)
+                self.record_error(f"{malformed}: {reason[:200]}", target)
+                continue
+            if built is None:
+                self.record_error(malformed, target)
+                continue
+            yield value, built
 
     def retry_request(self, response: Response, reason: str) -> Request | None:
         """A retry of a broken answer (a malformed or cut body, changed markup): Scrapy's retry with its
@@ -113,6 +218,27 @@ class MolvaSpider(scrapy.Spider):
     def changed_markup(self, response: Response, missing: str) -> Request | None:
         """A page without an element the spider needs: retried, then an error naming the URL and the element."""
         return self.retry_or_error(response, f"changed markup at {response.url}: no {missing} element")
+
+    def page_text(self, response: Response) -> str | None:
+        """The page's text in the charset it is really in (:func:`crawlers.text.decode_page`: a page in
+        windows-1251 sent as UTF-8 is read in windows-1251); ``None``, with an error of its target, when no
+        charset reads it (garbage is never stored: no brand could match it)."""
+        text, problem = decode_page(response)
+        if problem is not None:
+            self.record_error(problem, response.meta.get("target") if response.request is not None else None)
+            return None
+        if text != getattr(response, "text", None):
+            self.logger.info("%s: %s read in another charset than it declares", self.source_name, response.url)
+        return text
+
+    def page_selector(self, response: Response) -> Selector | None:
+        """A selector over :meth:`page_text` (``response.selector`` when the declared charset is right)."""
+        text = self.page_text(response)
+        if text is None:
+            return None
+        if text == getattr(response, "text", None):
+            return response.selector  # type: ignore[attr-defined, no-any-return]
+        return Selector(text=text, type="html")
 
     @staticmethod
     def cut_html(response: Response) -> bool:

@@ -16,7 +16,7 @@ answer came between two crawls); an answer already there at first sight counts a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -38,7 +38,7 @@ from crawlers.spiders.banki import (
     read_review_page,
 )
 from crawlers.spiders.base import MolvaSpider
-from crawlers.text import html_to_text, page_selector, parse_datetime, parse_ru_datetime, selector_text
+from crawlers.text import html_to_text, parse_datetime, parse_ru_datetime, selector_text
 from molva.ingest import MentionData, ReplyData
 
 LIST = REVIEWS_LIST
@@ -71,17 +71,16 @@ class ReviewsSpider(MolvaSpider):
         return self.request(self.base_url + QA_LIST.format(qa_id=qa_id, page=page), self.parse_list, target,
                             page=page)
 
-    async def start(self) -> AsyncIterator[Any]:
-        for target in self.targets:
-            target = target.strip().strip("/")
-            kind, sep, value = target.partition(":")
-            if sep and kind in ("qa", "questions"):
-                if value.isdigit():
-                    yield self.qa_request(f"qa:{value}", 1)
-                else:
-                    self.record_error(f"bad banki.ru target {target!r}: expected qa:<numeric id>", target)
+    def target_requests(self, target: str) -> Iterator[Request]:
+        target = target.strip().strip("/")
+        kind, sep, value = target.partition(":")
+        if sep and kind in ("qa", "questions"):
+            if value.isdigit():
+                yield self.qa_request(f"qa:{value}", 1)
             else:
-                yield self.list_request(target, 1)
+                self.record_error(f"bad banki.ru target {target!r}: expected qa:<numeric id>", target)
+        else:
+            yield self.list_request(target, 1)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         yield from self.parse_list(response)
@@ -101,7 +100,9 @@ class ReviewsSpider(MolvaSpider):
             if retry is not None:
                 yield retry
             return
-        selector = page_selector(response)
+        selector = self.page_selector(response)
+        if selector is None:
+            return  # not readable in any charset: an error, not garbage
         if is_qa_page(selector, response.url):
             yield from self.parse_questions(response, selector, target, page)
         elif has_reviews_payload(selector):
@@ -247,7 +248,9 @@ class ReviewsSpider(MolvaSpider):
             if retry is not None:
                 yield retry
             return
-        selector = page_selector(response)
+        selector = self.page_selector(response)
+        if selector is None:
+            return
         page = selector.css(".response-page")
         if not page and review_id.isdigit():
             other = read_review_page(selector, review_id)  # a newer layout (generated class names)

@@ -5,7 +5,7 @@ from the ETag and Last-Modified stored in ``Source.state["feeds"]``.
 from __future__ import annotations
 
 import calendar
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -14,7 +14,8 @@ import feedparser
 from scrapy.http import Request, Response
 
 from crawlers.spiders.base import MolvaSpider
-from crawlers.text import html_to_text
+from crawlers.text import MALFORMED_ENTRY, html_to_text
+from molva.escaping import response_excerpt
 from molva.ingest import MentionData
 
 
@@ -33,18 +34,32 @@ class RssSpider(MolvaSpider):
     def feed_url(self, target: str) -> str:
         return urljoin(self.base_url + "/", target) if self.base_url else target
 
-    async def start(self) -> AsyncIterator[Any]:
-        feeds = self.state.get("feeds") or {}
-        for target in self.targets:
-            url = self.feed_url(target)
-            cached = feeds.get(url) or {}
-            headers = {}
-            if cached.get("etag"):
-                headers["If-None-Match"] = cached["etag"]
-            if cached.get("modified"):
-                headers["If-Modified-Since"] = cached["modified"]
-            yield Request(url, callback=self.parse_feed, errback=self.errback, headers=headers,
-                          meta={"target": target, "handle_httpstatus_list": [304]})
+    def target_requests(self, target: str) -> Iterator[Request]:
+        url = self.feed_url(target)
+        cached = (self.state.get("feeds") or {}).get(url) or {}
+        headers = {}
+        if cached.get("etag"):
+            headers["If-None-Match"] = cached["etag"]
+        if cached.get("modified"):
+            headers["If-Modified-Since"] = cached["modified"]
+        yield Request(url, callback=self.parse_feed, errback=self.errback, headers=headers,
+                      meta={"target": target, "handle_httpstatus_list": [304]})
+
+    @staticmethod
+    def entry_item(entry: Any, feed_url: str, parsed: Any) -> MentionData | None:
+        """An entry's mention; ``None`` without an id or a date."""
+        link = urljoin(feed_url, entry.get("link") or "")
+        external_id = entry.get("id") or entry.get("guid") or entry.get("link")
+        published = _entry_time(entry)
+        if not external_id or published is None:
+            return None
+        content = entry.get("content") or []
+        body = content[0].get("value") if content else entry.get("summary") or entry.get("description")
+        return MentionData(
+            kind="rss", external_id=str(external_id)[:200], url=link or str(external_id),
+            text=html_to_text(body), title=html_to_text(entry.get("title")) or None, published_at=published,
+            author=html_to_text(entry.get("author")) or None, language=(parsed.get("feed") or {}).get("language"),
+        )
 
     def parse_feed(self, response: Response) -> Iterator[MentionData | Request]:
         target = response.meta["target"]
@@ -69,24 +84,24 @@ class RssSpider(MolvaSpider):
         if parsed.get("bozo") and not entries:
             self.record_error(f"malformed feed {response.url}: {parsed.get('bozo_exception')}", target)
             return
+        if not entries and not parsed.get("version"):  # an empty answer, an HTML page: no feed at all
+            what = response_excerpt(response.body) if response.body.strip() else "пустой ответ"
+            retry = self.retry_or_error(response, f"не RSS/Atom: {response.url} ({content_type or 'без Content-Type'}: "
+                                                  f"{what})", target)
+            if retry is not None:
+                yield retry
+            return
         self.page_ok()
         broken = bool(parsed.get("bozo"))
         for entry in entries:
-            link = urljoin(response.url, entry.get("link") or "")
-            external_id = entry.get("id") or entry.get("guid") or entry.get("link")
-            published = _entry_time(entry)
-            if not external_id or published is None:
-                broken = True
-                continue
-            if external_id in self.known_ids:
-                continue
-            content = entry.get("content") or []
-            body = content[0].get("value") if content else entry.get("summary") or entry.get("description")
-            yield MentionData(
-                kind="rss", external_id=str(external_id)[:200], url=link or str(external_id),
-                text=html_to_text(body), title=html_to_text(entry.get("title")) or None, published_at=published,
-                author=html_to_text(entry.get("author")) or None, language=(parsed.get("feed") or {}).get("language"),
-            )
+            try:
+                item = self.entry_item(entry, response.url, parsed)
+            except MALFORMED_ENTRY:
+                item = None
+            if item is None:
+                broken = True  # one line for the feed below
+            elif item.external_id not in self.known_ids:
+                yield item
         if broken:
             self.record_error(f"feed {response.url} is partly malformed (some entries skipped)", target)
             return  # keep the old ETag so that the next crawl fetches the whole feed again

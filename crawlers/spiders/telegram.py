@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 from parsel import Selector
 from scrapy.http import Request, Response
@@ -17,10 +16,9 @@ class TelegramSpider(MolvaSpider):
     name = "telegram"
     kind = "telegram"
 
-    async def start(self) -> AsyncIterator[Any]:
-        for channel in self.targets:
-            channel = channel.lstrip("@").strip("/")
-            yield self.request(f"{self.base_url}/s/{channel}", self.parse_page, channel, page=1)
+    def target_requests(self, target: str) -> Iterator[Request]:
+        channel = target.lstrip("@").strip("/")
+        yield self.request(f"{self.base_url}/s/{channel}", self.parse_page, channel, page=1)
 
     def parse_page(self, response: Response) -> Iterator[MentionData | Request]:
         channel: str = response.meta["target"]
@@ -30,38 +28,42 @@ class TelegramSpider(MolvaSpider):
             if retry is not None:
                 yield retry
             return
-        missing = self.missing_markup(response)
+        selector = self.page_selector(response)
+        if selector is None:
+            return  # not readable in any charset: an error, not garbage
+        missing = self.missing_markup(selector)
         if missing:
             retry = self.changed_markup(response, missing)
             if retry is not None:
                 yield retry
             return
-        widgets = response.css(".tgme_widget_message[data-post]")
+        widgets = selector.css(".tgme_widget_message[data-post]")
         self.page_ok()
         ids: list[str] = []
-        for widget in widgets:
-            item = self.parse_message(widget, channel)
-            if item is None:
-                continue
+        malformed = f"malformed message widget in /s/{channel}"
+        for _, item in self.entries(widgets, lambda w: self.parse_message(w, channel), malformed, channel,
+                                    objects=False):
+            if not isinstance(item, MentionData):
+                continue  # a service message
             ids.append(item.external_id)
             if item.external_id not in self.known_ids:
                 yield item
-        before = response.css("[data-before]::attr(data-before)").get()
+        before = selector.css("[data-before]::attr(data-before)").get()
         if before and self.should_page_on(channel, ids, page):
             yield self.request(f"{self.base_url}/s/{channel}?before={before}", self.parse_page, channel, page=page + 1)
         else:
             self.finish_target(channel, "known" if before and page < self.max_pages else ("end" if not before else "limit"))
 
     @staticmethod
-    def missing_markup(response: Response) -> str | None:
+    def missing_markup(page: Selector | Response) -> str | None:
         """The element a message page lacks (changed markup), or ``None`` when it reads as t.me/s."""
-        all_widgets = response.css(".tgme_widget_message")
+        all_widgets = page.css(".tgme_widget_message")
         if not all_widgets:
-            if response.css(".tgme_channel_info, .tgme_channel_info_header, .tgme_channel_history, .tgme_page,"
+            if page.css(".tgme_channel_info, .tgme_channel_info_header, .tgme_channel_history, .tgme_page,"
                             " .tme_no_messages_found"):
                 return None  # a channel without messages
             return '".tgme_widget_message" (and no channel header)'
-        if not response.css(".tgme_widget_message[data-post]"):
+        if not page.css(".tgme_widget_message[data-post]"):
             return '".tgme_widget_message[data-post]"'
         if not all_widgets.css(".tgme_widget_message_date time[datetime]"):
             return '".tgme_widget_message_date time[datetime]"'
@@ -69,17 +71,16 @@ class TelegramSpider(MolvaSpider):
             return '".tgme_widget_message_text"'
         return None
 
-    def parse_message(self, widget: Selector, channel: str) -> MentionData | None:
-        """One message widget's mention; ``None`` for a service message ("Channel photo updated", "… pinned …",
-        a rename) and, with an error recorded, for a malformed widget."""
+    def parse_message(self, widget: Selector, channel: str = "") -> MentionData | bool:
+        """One message widget's mention; ``False`` for a service message ("Channel photo updated", "… pinned …",
+        a rename); ``ValueError`` for a malformed widget."""
         if "service_message" in widget.attrib.get("class", "").split():
-            return None
+            return False
         post = widget.attrib.get("data-post", "")
         post_channel, _, message_id = post.rpartition("/")
         published = parse_datetime(widget.css(".tgme_widget_message_date time::attr(datetime)").get())
         if not post_channel or not message_id.isdigit() or published is None:
-            self.record_error(f"malformed message widget in /s/{channel}: data-post={post!r}", channel)
-            return None
+            raise ValueError(f"data-post={post!r}")
         body = widget.xpath(  # the message's own text, not the quoted one of a reply
             ".//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_text ')]"
             "[not(ancestor::*[contains(@class, 'tgme_widget_message_reply')])]")

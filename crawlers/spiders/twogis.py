@@ -13,12 +13,12 @@ an error of the crawl, never a crash.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from scrapy.http import Response
+from scrapy.http import Request, Response
 
 from crawlers.spiders.base import MolvaSpider
 from crawlers.text import parse_datetime, plain_text
@@ -55,19 +55,21 @@ class TwoGisSpider(MolvaSpider):
         query = {"limit": PAGE, "key": self.key, "locale": "ru_RU", "sort_by": "date_created"}
         return f"{self.base_url}{path}?{urlencode(query)}"
 
-    async def start(self) -> AsyncIterator[Any]:
-        for target in self.targets:
-            url = self.first_url(target.strip())
-            if url is None:
-                self.record_error(f"bad 2GIS target {target!r}: expected a branch id or org:<id>", target)
-                continue
-            yield self.request(url, self.parse_reviews, target, page=1)
+    def target_requests(self, target: str) -> Iterator[Request]:
+        url = self.first_url(target.strip())
+        if url is None:
+            self.record_error(f"bad 2GIS target {target!r}: expected a branch id or org:<id>", target)
+            return
+        yield self.request(url, self.parse_reviews, target, page=1)
 
     def parse_reviews(self, response: Response) -> Iterator[Any]:
         meta = response.meta if response.request is not None else {}
         target, page = str(meta.get("target") or ""), int(meta.get("page") or 1)
+        text = self.page_text(response)
+        if text is None:
+            return
         try:
-            body = json.loads(response.text)
+            body = json.loads(text)
         except ValueError:
             retry = self.retry_or_error(response, f"2GIS reviews: the answer is not JSON ({response.url})", target)
             if retry is not None:
@@ -80,11 +82,8 @@ class TwoGisSpider(MolvaSpider):
         self.page_ok()
         branch = target.partition(":")[2] if ":" in target else target
         ids: list[str] = []
-        for review in reviews:
-            items = list(self.review_items(review, branch, response)) if isinstance(review, dict) else []
-            if not items:
-                self.record_error(f"2GIS reviews: malformed review in {response.url}", target or None)
-                continue
+        for _, items in self.entries(reviews, lambda r: list(self.review_items(r, branch, response)) or None,
+                                     f"2GIS reviews: malformed review in {response.url}", target or None):
             ids.append(items[0].external_id)
             for item in items:
                 if isinstance(item, MentionData) and item.external_id in self.known_ids:
