@@ -100,9 +100,9 @@ class SourceConfig(StrictModel):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     kind: SourceKind
-    base_url: str | None = None  # before targets: their check reads it
     targets: list[str] = Field(min_length=1)
     interval: int = 900
+    base_url: str | None = None
     enabled: bool = True
     options: dict[str, Any] = Field(default_factory=dict, validate_default=True)
 
@@ -133,19 +133,6 @@ class SourceConfig(StrictModel):
         return sources.get(kind).validate_options(value) if kind else value
 
     _base_url = field_validator("base_url")(check_http_url)
-
-    @field_validator("targets")
-    @classmethod
-    def _targets(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        """The kind checks its targets (their form, and what they need: a relative feed needs base_url)."""
-        from molva import sources
-
-        kind = info.data.get("kind")
-        if kind:
-            spec = sources.get(kind)
-            base_url = info.data.get("base_url") or DEFAULT_BASE_URLS.get(kind, spec.default_base_url)
-            spec.validate_targets(value, base_url or "")
-        return value
 
     @property
     def effective_base_url(self) -> str:

@@ -56,8 +56,6 @@ class SourceKind:
     options: type[BaseModel] = LooseOptions  # validates ``options`` and fills defaults
     target_pattern: str | None = None  # every target must match (full match)
     target_hint: str = ""  # what a target looks like, for error messages
-    # why a target cannot be crawled, given the source's effective base URL ("" for none); None: fine
-    check_target: Callable[[str, str], str | None] | None = None
     politeness: dict[str, Any] = field(default_factory=dict)  # Scrapy settings of this kind's crawler
     account_pattern: str | None = None  # official account ids of the catalog must match (full match)
     account_hint: str = ""
@@ -82,13 +80,7 @@ class SourceKind:
             raise ValueError(f"options of a {self.name} source: {problems}") from None
         return model.model_dump()
 
-    def validate_targets(self, targets: list[str], base_url: str = "") -> None:
-        """``ValueError`` naming the targets this kind cannot crawl (``check_target``, then ``target_pattern``)."""
-        if self.check_target is not None:
-            for target in targets:
-                problem = self.check_target(target, base_url)
-                if problem:
-                    raise ValueError(f"bad {self.name} target {target!r}: {problem}")
+    def validate_targets(self, targets: list[str]) -> None:
         if self.target_pattern is None:
             return
         bad = [t for t in targets if not re.fullmatch(self.target_pattern, t)]

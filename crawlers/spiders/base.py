@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, TypeVar
 
 import scrapy
@@ -96,28 +96,6 @@ class MolvaSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_response_received, signal=signals.response_received)
         crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
         return spider
-
-    # --- start ----------------------------------------------------------------------------------
-
-    def target_requests(self, target: str) -> Iterable[Request]:
-        """The first request(s) of one target (a spider that defines this gets :meth:`start` for free)."""
-        return ()
-
-    async def start(self) -> AsyncIterator[Any]:
-        """Each target's first requests; a target whose URL cannot be made (``ValueError``: no scheme, a bad
-        id) is one error line of that target, and the other targets are crawled."""
-        if type(self).target_requests is MolvaSpider.target_requests:  # a spider with its own start_requests
-            async for request in super().start():
-                yield request
-            return
-        for target in self.targets:
-            try:
-                requests = list(self.target_requests(target))
-            except ValueError as exc:
-                self.record_error(f"bad target {target!r}: {' '.join(str(exc).split())}", target)
-                continue
-            for request in requests:
-                yield request
 
     # --- what each target got -------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ status context (``in_reply_to_id`` = the status) is stored as an official reply,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -34,8 +34,9 @@ class MastodonSpider(MolvaSpider):
             url += f"&max_id={max_id}"
         return self.request(url, self.parse_timeline, tag, page=page)
 
-    def target_requests(self, target: str) -> Iterator[Request]:
-        yield self.timeline(target.lstrip("#"), None, 1)
+    async def start(self) -> AsyncIterator[Any]:
+        for tag in self.targets:
+            yield self.timeline(tag.lstrip("#"), None, 1)
 
     def json_body(self, response: Response, what: str) -> Any:
         """The decoded answer; a retry :class:`Request` of a broken one; ``None`` after recording the error."""

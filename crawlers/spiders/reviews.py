@@ -16,7 +16,7 @@ answer came between two crawls); an answer already there at first sight counts a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -71,16 +71,17 @@ class ReviewsSpider(MolvaSpider):
         return self.request(self.base_url + QA_LIST.format(qa_id=qa_id, page=page), self.parse_list, target,
                             page=page)
 
-    def target_requests(self, target: str) -> Iterator[Request]:
-        target = target.strip().strip("/")
-        kind, sep, value = target.partition(":")
-        if sep and kind in ("qa", "questions"):
-            if value.isdigit():
-                yield self.qa_request(f"qa:{value}", 1)
+    async def start(self) -> AsyncIterator[Any]:
+        for target in self.targets:
+            target = target.strip().strip("/")
+            kind, sep, value = target.partition(":")
+            if sep and kind in ("qa", "questions"):
+                if value.isdigit():
+                    yield self.qa_request(f"qa:{value}", 1)
+                else:
+                    self.record_error(f"bad banki.ru target {target!r}: expected qa:<numeric id>", target)
             else:
-                self.record_error(f"bad banki.ru target {target!r}: expected qa:<numeric id>", target)
-        else:
-            yield self.list_request(target, 1)
+                yield self.list_request(target, 1)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         yield from self.parse_list(response)

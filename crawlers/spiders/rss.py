@@ -5,7 +5,7 @@ from the ETag and Last-Modified stored in ``Source.state["feeds"]``.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -34,16 +34,18 @@ class RssSpider(MolvaSpider):
     def feed_url(self, target: str) -> str:
         return urljoin(self.base_url + "/", target) if self.base_url else target
 
-    def target_requests(self, target: str) -> Iterator[Request]:
-        url = self.feed_url(target)
-        cached = (self.state.get("feeds") or {}).get(url) or {}
-        headers = {}
-        if cached.get("etag"):
-            headers["If-None-Match"] = cached["etag"]
-        if cached.get("modified"):
-            headers["If-Modified-Since"] = cached["modified"]
-        yield Request(url, callback=self.parse_feed, errback=self.errback, headers=headers,
-                      meta={"target": target, "handle_httpstatus_list": [304]})
+    async def start(self) -> AsyncIterator[Any]:
+        feeds = self.state.get("feeds") or {}
+        for target in self.targets:
+            url = self.feed_url(target)
+            cached = feeds.get(url) or {}
+            headers = {}
+            if cached.get("etag"):
+                headers["If-None-Match"] = cached["etag"]
+            if cached.get("modified"):
+                headers["If-Modified-Since"] = cached["modified"]
+            yield Request(url, callback=self.parse_feed, errback=self.errback, headers=headers,
+                          meta={"target": target, "handle_httpstatus_list": [304]})
 
     @staticmethod
     def entry_item(entry: Any, feed_url: str, parsed: Any) -> MentionData | None:

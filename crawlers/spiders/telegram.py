@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from parsel import Selector
 from scrapy.http import Request, Response
@@ -16,9 +17,10 @@ class TelegramSpider(MolvaSpider):
     name = "telegram"
     kind = "telegram"
 
-    def target_requests(self, target: str) -> Iterator[Request]:
-        channel = target.lstrip("@").strip("/")
-        yield self.request(f"{self.base_url}/s/{channel}", self.parse_page, channel, page=1)
+    async def start(self) -> AsyncIterator[Any]:
+        for channel in self.targets:
+            channel = channel.lstrip("@").strip("/")
+            yield self.request(f"{self.base_url}/s/{channel}", self.parse_page, channel, page=1)
 
     def parse_page(self, response: Response) -> Iterator[MentionData | Request]:
         channel: str = response.meta["target"]

@@ -13,12 +13,12 @@ an error of the crawl, never a crash.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from scrapy.http import Request, Response
+from scrapy.http import Response
 
 from crawlers.spiders.base import MolvaSpider
 from crawlers.text import parse_datetime, plain_text
@@ -55,12 +55,13 @@ class TwoGisSpider(MolvaSpider):
         query = {"limit": PAGE, "key": self.key, "locale": "ru_RU", "sort_by": "date_created"}
         return f"{self.base_url}{path}?{urlencode(query)}"
 
-    def target_requests(self, target: str) -> Iterator[Request]:
-        url = self.first_url(target.strip())
-        if url is None:
-            self.record_error(f"bad 2GIS target {target!r}: expected a branch id or org:<id>", target)
-            return
-        yield self.request(url, self.parse_reviews, target, page=1)
+    async def start(self) -> AsyncIterator[Any]:
+        for target in self.targets:
+            url = self.first_url(target.strip())
+            if url is None:
+                self.record_error(f"bad 2GIS target {target!r}: expected a branch id or org:<id>", target)
+                continue
+            yield self.request(url, self.parse_reviews, target, page=1)
 
     def parse_reviews(self, response: Response) -> Iterator[Any]:
         meta = response.meta if response.request is not None else {}

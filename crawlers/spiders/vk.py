@@ -9,7 +9,7 @@ the source with a clear message; other codes are counted and the crawl goes on.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -73,16 +73,17 @@ class VkSpider(MolvaSpider):
         query = urlencode({**params, "access_token": self.token, "v": API_VERSION})
         return self.request(f"{self.base_url}/method/{method}?{query}", callback, target, vk=True, **meta)
 
-    def target_requests(self, target: str) -> Iterator[Request]:
-        kind, _, value = target.partition(":")
-        if kind == "wall" and value:
-            yield self.api("wall.get", {"owner_id": value, "count": WALL_PAGE, "offset": 0, "extended": 1},
-                           self.parse_wall, target, owner=value, page=1, offset=0)
-        elif kind == "search" and value:
-            yield self.api("newsfeed.search", {"q": value, "count": SEARCH_PAGE, "extended": 1},
-                           self.parse_search, target, page=1)
-        else:
-            self.record_error(f"bad VK target {target!r}: expected wall:<owner_id> or search:<query>", target)
+    async def start(self) -> AsyncIterator[Any]:
+        for target in self.targets:
+            kind, _, value = target.partition(":")
+            if kind == "wall" and value:
+                yield self.api("wall.get", {"owner_id": value, "count": WALL_PAGE, "offset": 0, "extended": 1},
+                               self.parse_wall, target, owner=value, page=1, offset=0)
+            elif kind == "search" and value:
+                yield self.api("newsfeed.search", {"q": value, "count": SEARCH_PAGE, "extended": 1},
+                               self.parse_search, target, page=1)
+            else:
+                self.record_error(f"bad VK target {target!r}: expected wall:<owner_id> or search:<query>", target)
 
     # --- responses ------------------------------------------------------------------------------
 

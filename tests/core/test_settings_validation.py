@@ -37,14 +37,6 @@ BAD_TOML = [
     ('discourse_url = "community.example.ru"\n', 1, "discourse_url"),
     ('[crawl]\nredis_url = "http://r:6379"\n', 2, "redis://"),
     (SOURCE + "\n" + SOURCE, 7, "two sources are named 'tg'"),
-    # targets the kind cannot crawl (checked by the kind: crawlers/kinds/*.py)
-    ('[[sources]]\nname = "r"\nkind = "rss"\n\ntargets = ["http://a/x.xml", "/rss/telecom.xml"]\n', 5,
-     "'/rss/telecom.xml' is a path: give base_url"),
-    ('[[sources]]\nname = "r"\nkind = "rss"\ntargets = ["ftp://a/x.xml"]\n', 4, "'ftp://a/x.xml'"),
-    ('[[sources]]\nname = "v"\nkind = "vk"\ntargets = ["wall:", "search:банк"]\n', 4, "'wall:'"),
-    ('[[sources]]\nname = "v"\nkind = "vk"\ntargets = ["sberbank"]\n', 4, "wall:<owner_id> or search:<query>"),
-    ('[[sources]]\nname = "t"\nkind = "telegram"\ntargets = ["https://t.me/s/sberbank"]\n', 4,
-     "give the channel name 'sberbank'"),
 ]
 
 
@@ -76,16 +68,6 @@ def test_bad_environment_value_names_the_variable_not_the_file(
         load_settings(config)
     assert str(info.value).startswith(f"environment variable {variable}: "), str(info.value)
     assert str(config) not in str(info.value)
-
-
-def test_good_targets_load(tmp_path: Path) -> None:
-    config = tmp_path / "molva.toml"
-    config.write_text('[[sources]]\nname = "r"\nkind = "rss"\nbase_url = "http://h"\ntargets = ["/a.xml", "b.xml"]\n'
-                      '[[sources]]\nname = "r2"\nkind = "rss"\ntargets = ["https://h/feed"]\n'
-                      '[[sources]]\nname = "t"\nkind = "telegram"\ntargets = ["@sberbank", "bankinform/"]\n'
-                      '[[sources]]\nname = "v"\nkind = "vk"\ntargets = ["wall:-1", "search:Сбер банк"]\n',
-                      encoding="utf-8")
-    assert [len(s.targets) for s in load_settings(config).sources] == [2, 1, 2, 2]
 
 
 def test_good_values_still_load(tmp_path: Path) -> None:

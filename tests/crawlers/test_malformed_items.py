@@ -141,22 +141,3 @@ def test_an_undecodable_page_is_an_error_not_garbage() -> None:
     (error,) = spider.errors
     assert "кодировк" in error and f"{BASE}/s/narod_kontrol" in error
     assert spider.state_updates["targets"]["narod_kontrol"]["complete"] is False
-
-
-# --- a target whose URL cannot be made ---------------------------------------------------------------
-
-def test_a_bad_target_url_at_run_time_is_one_line_and_the_other_targets_start() -> None:
-    import asyncio
-
-    from crawlers.spiders import RssSpider
-
-    spider = RssSpider(targets=["/rss/telecom.xml", "http://feeds.example/ok.xml"], base_url="")
-
-    async def requests() -> list[Request]:
-        return [request async for request in spider.start()]
-
-    (request,) = asyncio.run(requests())
-    assert request.url == "http://feeds.example/ok.xml"
-    (error,) = spider.errors
-    assert error.startswith("bad target '/rss/telecom.xml': Missing scheme") and "\n" not in error
-    assert spider.state_updates["targets"]["/rss/telecom.xml"]["complete"] is False
