@@ -108,7 +108,7 @@ def test_report_counts_sentiment_sources_and_responses(any_session: Session) -> 
         {
             "source": "reviews", "kind": "reviews", "enabled": True, "mentions": 4,
             "last_crawl": (T0 + timedelta(minutes=1)).isoformat(), "last_status": "ok", "last_items": 4,
-            "errors": 2, "consecutive_failures": 0, "disabled_reason": None,
+            "errors": 2, "consecutive_failures": 0, "disabled_reason": None, "last_errors": 2, "backoff_until": None,
         }
     ]
 
