@@ -83,18 +83,26 @@ def test_same_complaint_has_the_same_id_in_any_database(
     assert ids[0] == ids[1] and len(set(ids)) == 3
 
 
-def test_legacy_pending_id_still_finds_its_own_topic(
-    factory: sessionmaker[Session], forum: FakeDiscourse, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A row marked before the upgrade (old id scheme) whose topic was created before a crash is found."""
-    settings = discourse_settings(forum, monkeypatch)
-    row_id = _enqueue_one(factory, settings, "https://vk.com/wall-1_2")
+def _marked_with_legacy_id(factory: sessionmaker[Session], settings: object, url: str,
+                           adapter: str | None = None) -> str:
+    """One queued alert marked under the old id scheme (as before the upgrade); returns that id."""
+    row_id = _enqueue_one(factory, settings, url)
     legacy = f"molva-topic-bm-{row_id}"
     with factory() as session, session.begin():
         row = session.get(AlertOutbox, row_id)
         assert row is not None
         row.payload = {**row.payload, "discourse_external_id": legacy}
-        row.adapter = "discourse"
+        if adapter is not None:
+            row.adapter = adapter
+    return legacy
+
+
+def test_legacy_pending_id_still_finds_its_own_topic(
+    factory: sessionmaker[Session], forum: FakeDiscourse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row marked before the upgrade (old id scheme) whose topic was created before a crash is found."""
+    settings = discourse_settings(forum, monkeypatch)
+    legacy = _marked_with_legacy_id(factory, settings, "https://vk.com/wall-1_2", adapter="discourse")
     _remote_topic(forum, legacy, f"{TEXT}\n\n- **Источник:** <https://vk.com/wall-1_2>", "Сбербанк заблокировал карту")
     result = dispatch(factory, settings, now=NOW)
     assert (result.topics_created, result.failed) == (1, 0)
@@ -107,12 +115,7 @@ def test_legacy_pending_id_of_another_complaint_gets_a_topic_of_its_own(
     factory: sessionmaker[Session], forum: FakeDiscourse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = discourse_settings(forum, monkeypatch)
-    row_id = _enqueue_one(factory, settings, "https://vk.com/wall-1_2")
-    legacy = f"molva-topic-bm-{row_id}"
-    with factory() as session, session.begin():
-        row = session.get(AlertOutbox, row_id)
-        assert row is not None
-        row.payload = {**row.payload, "discourse_external_id": legacy}
+    legacy = _marked_with_legacy_id(factory, settings, "https://vk.com/wall-1_2")
     old = _remote_topic(forum, legacy, f"{OTHER}\n\n- **Источник:** <https://vk.com/wall-9_9>",
                         "Старая тема о другом обращении")
     result = dispatch(factory, settings, now=NOW + timedelta(seconds=1))

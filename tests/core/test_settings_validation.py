@@ -40,13 +40,18 @@ BAD_TOML = [
 ]
 
 
-@pytest.mark.parametrize(("toml", "line", "words"), BAD_TOML)
-def test_bad_value_in_the_file_names_its_line(tmp_path: Path, toml: str, line: int, words: str) -> None:
+def _load_error(tmp_path: Path, toml: str) -> tuple[Path, str]:
+    """The config file written from ``toml`` and the one-line error loading it gives."""
     config = tmp_path / "molva.toml"
     config.write_text(toml, encoding="utf-8")
     with pytest.raises(ConfigFileError) as info:
         load_settings(config)
-    message = str(info.value)
+    return config, str(info.value)
+
+
+@pytest.mark.parametrize(("toml", "line", "words"), BAD_TOML)
+def test_bad_value_in_the_file_names_its_line(tmp_path: Path, toml: str, line: int, words: str) -> None:
+    config, message = _load_error(tmp_path, toml)
     assert message.startswith(f"{config}:{line}: "), message
     assert words in message and "\n" not in message
 
@@ -125,11 +130,7 @@ def test_assignees_merge_with_the_defaults(tmp_path: Path) -> None:
     ],
 )
 def test_unknown_assignee_key_names_its_line(tmp_path: Path, toml: str, line: int, key: str) -> None:
-    config = tmp_path / "molva.toml"
-    config.write_text(toml, encoding="utf-8")
-    with pytest.raises(ConfigFileError) as info:
-        load_settings(config)
-    message = str(info.value)
+    config, message = _load_error(tmp_path, toml)
     assert message.startswith(f"{config}:{line}: "), message
     assert f"unknown topic type '{key}'" in message and "[alerts.owners]" in message
     assert "[key]" not in message and "\n" not in message
